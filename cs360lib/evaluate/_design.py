@@ -1,0 +1,480 @@
+"""Input validation, time indexing and design matrices for interrupted time series.
+
+Everything here works on numpy arrays once the input frame has been checked, so that fitting
+many series (simulations, power analysis, benchmarks) spends its time in the model fit and not
+in pandas bookkeeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "EvaluationInputError",
+    "ITSDesign",
+    "build_design",
+    "fourier_terms",
+    "prepare_its_data",
+]
+
+COUNT_FAMILIES = ("poisson", "quasipoisson", "negbin")
+FAMILIES = ("gaussian", *COUNT_FAMILIES)
+
+#: Minimum number of periods before and after the intervention.
+MIN_PRE = 3
+MIN_POST = 1
+MIN_POST_SLOPE = 2
+
+
+class EvaluationInputError(ValueError):
+    """Input to an evaluation function is unusable.
+
+    The message names the column and the offending rows or periods. It subclasses
+    :class:`ValueError`, so ``except ValueError`` catches it too.
+    """
+
+
+def _rows(labels: Sequence[Any], limit: int = 8) -> str:
+    """Format a few row labels or periods for an error message."""
+    labels = list(labels)
+    shown = ", ".join(str(v) for v in labels[:limit])
+    if len(labels) > limit:
+        shown += f", ... ({len(labels)} in all)"
+    return shown
+
+
+# --------------------------------------------------------------------------------------------
+# time handling
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeIndex:
+    """Integer period numbers for a time column.
+
+    Attributes
+    ----------
+    kind : str
+        ``"month"``, ``"quarter"``, ``"year"``, ``"week"``, ``"day"`` or ``"number"``.
+    step : float
+        For numeric time, the spacing between consecutive periods.
+    origin : float
+        For numeric time, the value mapped to period key 0.
+    """
+
+    kind: str
+    step: float = 1.0
+    origin: float = 0.0
+    day0: int = 0
+
+    @property
+    def default_period(self) -> float | None:
+        """Seasonal period implied by the spacing (12 for months, 52 for weeks...)."""
+        return {"month": 12.0, "quarter": 4.0, "week": 52.0, "day": 7.0}.get(self.kind)
+
+    def keys(self, values: Any) -> np.ndarray:
+        """Map time values to integer period keys (consecutive periods differ by 1)."""
+        if self.kind == "number":
+            arr = np.asarray(values, dtype=float)
+            return (arr - self.origin) / self.step
+        ts = pd.DatetimeIndex(pd.to_datetime(values))
+        if self.kind == "month":
+            return (ts.year * 12 + ts.month - 1).to_numpy(dtype=float)
+        if self.kind == "quarter":
+            return (ts.year * 4 + ts.quarter - 1).to_numpy(dtype=float)
+        if self.kind == "year":
+            return ts.year.to_numpy(dtype=float)
+        days = (ts.normalize() - pd.Timestamp("1970-01-01")).days.to_numpy(dtype=float)
+        if self.kind == "week":
+            return np.floor((days - self.day0) / 7.0)
+        return days
+
+    def label(self, key: float) -> str:
+        """Human label of a period key, for error messages."""
+        if self.kind == "number":
+            value = self.origin + key * self.step
+            return f"{value:g}"
+        k = int(key)
+        if self.kind == "month":
+            return f"{k // 12:04d}-{k % 12 + 1:02d}"
+        if self.kind == "quarter":
+            return f"{k // 4:04d}Q{k % 4 + 1}"
+        if self.kind == "year":
+            return str(k)
+        day = k * 7 + self.day0 if self.kind == "week" else k
+        return str((pd.Timestamp("1970-01-01") + pd.Timedelta(days=day)).date())
+
+
+def _infer_time_index(values: pd.Series) -> TimeIndex:
+    """Work out the spacing of a time column (dates or numbers)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        uniq = pd.DatetimeIndex(values.drop_duplicates()).sort_values()
+        if len(uniq) < 2:
+            return TimeIndex("month")
+        diffs = np.diff(uniq.asi8) / 86_400e9
+        med = float(np.median(diffs)) if len(diffs) else 30.0
+        mind = float(np.min(diffs))
+        if med < 1.5:
+            return TimeIndex("day")
+        if med < 10 and mind >= 6.5:
+            day0 = int((uniq[0].normalize() - pd.Timestamp("1970-01-01")).days) % 7
+            return TimeIndex("week", day0=day0)
+        if med < 10:
+            return TimeIndex("day")
+        if med < 45:
+            return TimeIndex("month")
+        if med < 135:
+            return TimeIndex("quarter")
+        return TimeIndex("year")
+    arr = np.unique(np.asarray(values, dtype=float))
+    if len(arr) < 2:
+        return TimeIndex("number", 1.0, float(arr[0]) if len(arr) else 0.0)
+    diffs = np.diff(arr)
+    step = float(np.min(diffs))
+    return TimeIndex("number", step=step, origin=float(arr[0]))
+
+
+def _is_datetime_like(value: Any) -> bool:
+    return isinstance(value, pd.Timestamp | np.datetime64) or (
+        hasattr(value, "year") and hasattr(value, "month") and not isinstance(value, int | float)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# validated data
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ITSData:
+    """A validated ITS series or panel, as arrays sorted by group then period."""
+
+    y: np.ndarray
+    t: np.ndarray  # period number, 0 at the first period of the data
+    post: np.ndarray  # 1.0 from the intervention period on
+    t_since: np.ndarray  # periods since the intervention (0 before it)
+    offset: np.ndarray | None
+    treated: np.ndarray | None  # 1.0 for the treated group in a panel
+    groups: np.ndarray | None  # group codes (contiguous blocks) for HAC
+    time_values: np.ndarray  # original time labels
+    group_values: np.ndarray | None
+    t0: float  # period number of the intervention
+    tindex: TimeIndex
+    n_pre: int
+    n_post: int
+    intervention_label: str
+
+
+def _check_columns(data: pd.DataFrame, columns: dict[str, str | None]) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise EvaluationInputError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    missing = [f"{role}={col!r}" for role, col in columns.items() if col is not None
+               and col not in data.columns]
+    if missing:
+        raise EvaluationInputError(
+            f"column(s) not found in data: {', '.join(missing)}; "
+            f"available columns: {', '.join(map(str, data.columns))}"
+        )
+
+
+def _check_missing(data: pd.DataFrame, col: str) -> None:
+    na = data[col].isna().to_numpy()
+    if na.any():
+        raise EvaluationInputError(
+            f"column {col!r} has missing values (NaN) in rows {_rows(data.index[na])}; "
+            "fill or drop those periods explicitly before evaluating"
+        )
+
+
+def _numeric(data: pd.DataFrame, col: str) -> np.ndarray:
+    try:
+        arr = pd.to_numeric(data[col], errors="raise").to_numpy(dtype=float)
+    except (TypeError, ValueError) as exc:
+        bad = pd.to_numeric(data[col], errors="coerce").isna().to_numpy()
+        raise EvaluationInputError(
+            f"column {col!r} must be numeric; non-numeric values in rows "
+            f"{_rows(data.index[bad])} (e.g. {data[col][bad].iloc[0]!r})"
+        ) from exc
+    inf = ~np.isfinite(arr)
+    if inf.any():
+        raise EvaluationInputError(
+            f"column {col!r} has infinite values in rows {_rows(data.index[inf])}"
+        )
+    return arr
+
+
+def prepare_its_data(
+    data: pd.DataFrame,
+    *,
+    time: str,
+    outcome: str,
+    intervention: Any,
+    family: str,
+    offset: str | None,
+    group: str | None,
+    treated: Any,
+    slope_change: bool,
+) -> ITSData:
+    """Validate an ITS input frame and turn it into arrays.
+
+    Raises
+    ------
+    EvaluationInputError
+        With the column and the offending rows or periods named.
+    """
+    if family not in FAMILIES:
+        raise EvaluationInputError(f"family must be one of {FAMILIES}, not {family!r}")
+    _check_columns(data, {"time": time, "outcome": outcome, "offset": offset, "group": group})
+    if (group is None) != (treated is None):
+        raise EvaluationInputError("give both `group` and `treated` (or neither)")
+    if len(data) == 0:
+        raise EvaluationInputError("data has no rows")
+    for col in (time, outcome, offset, group):
+        if col is not None:
+            _check_missing(data, col)
+
+    y = _numeric(data, outcome)
+    if family in COUNT_FAMILIES:
+        neg = y < 0
+        if neg.any():
+            raise EvaluationInputError(
+                f"column {outcome!r} has negative counts in rows {_rows(data.index[neg])}; "
+                f"family={family!r} needs counts >= 0"
+            )
+        frac = y != np.round(y)
+        if frac.any():
+            raise EvaluationInputError(
+                f"column {outcome!r} has non-integer values in rows {_rows(data.index[frac])} "
+                f"(e.g. {y[frac][0]:g}); family={family!r} needs whole counts. For rates, model "
+                "the counts with `offset=` the population, or use family='gaussian'"
+            )
+    off = None
+    if offset is not None:
+        off = _numeric(data, offset)
+        bad = off <= 0
+        if bad.any():
+            raise EvaluationInputError(
+                f"offset column {offset!r} must be > 0 (it is used on the log scale); "
+                f"rows {_rows(data.index[bad])}"
+            )
+
+    tcol = data[time]
+    if not pd.api.types.is_datetime64_any_dtype(tcol) and not pd.api.types.is_numeric_dtype(tcol):
+        try:
+            tcol = pd.to_datetime(tcol)
+        except (TypeError, ValueError) as exc:
+            raise EvaluationInputError(
+                f"time column {time!r} must hold dates or numbers; could not parse "
+                f"{tcol.iloc[0]!r}"
+            ) from exc
+    tindex = _infer_time_index(tcol)
+    keys = tindex.keys(tcol)
+
+    if group is not None:
+        gcol = data[group]
+        if treated not in set(gcol.unique()):
+            raise EvaluationInputError(
+                f"treated={treated!r} is not a value of the group column {group!r}; "
+                f"groups include {_rows(pd.unique(gcol))}"
+            )
+        if gcol.nunique() < 2:
+            raise EvaluationInputError(
+                f"group column {group!r} has only the treated group; a comparison needs at "
+                "least one other group"
+            )
+        gcodes, guniq = pd.factorize(gcol, sort=True)
+    else:
+        gcodes = np.zeros(len(data), dtype=np.int64)
+        guniq = None
+
+    if tindex.kind == "number":
+        off_grid = np.abs(keys - np.round(keys)) > 1e-8
+        if off_grid.any():
+            raise EvaluationInputError(
+                f"time column {time!r} is not evenly spaced (step {tindex.step:g}); irregular "
+                f"values in rows {_rows(data.index[off_grid])}"
+            )
+        keys = np.round(keys)
+
+    order = np.lexsort((keys, gcodes))
+    keys_s = keys[order]
+    g_s = gcodes[order]
+    same = (np.diff(keys_s) == 0) & (np.diff(g_s) == 0)
+    if same.any():
+        dup_rows = data.index[order[1:][same]]
+        raise EvaluationInputError(
+            f"time column {time!r} has duplicate periods "
+            f"({_rows(tindex.label(k) for k in keys_s[1:][same])}) in rows {_rows(dup_rows)}"
+            + (f" within a group of {group!r}" if group else "")
+            + "; aggregate to one row per period first"
+        )
+    kmin = keys_s.min()
+    for g in np.unique(g_s):
+        kg = keys_s[g_s == g]
+        full = np.arange(kg[0], kg[-1] + 1)
+        if len(full) != len(kg):
+            missing = np.setdiff1d(full, kg)
+            where = f" for group {guniq[g]!r}" if guniq is not None else ""
+            raise EvaluationInputError(
+                f"time column {time!r} has missing periods{where}: "
+                f"{_rows(tindex.label(k) for k in missing)}; every period needs a row "
+                "(fill true zeros with 0, do not leave gaps)"
+            )
+
+    # intervention period
+    if tindex.kind == "number":
+        if _is_datetime_like(intervention) or isinstance(intervention, str):
+            raise EvaluationInputError(
+                f"intervention={intervention!r} but time column {time!r} is numeric; give a "
+                "value of the time column"
+            )
+        ik = (float(intervention) - tindex.origin) / tindex.step
+        if abs(ik - round(ik)) > 1e-8:
+            raise EvaluationInputError(
+                f"intervention={intervention!r} is not one of the periods of {time!r} "
+                f"(values start at {tindex.origin:g} with step {tindex.step:g})"
+            )
+        ik = float(round(ik))
+    else:
+        try:
+            ik = float(tindex.keys(pd.DatetimeIndex([pd.Timestamp(intervention)]))[0])
+        except (TypeError, ValueError) as exc:
+            raise EvaluationInputError(
+                f"intervention={intervention!r} is not a date; time column {time!r} holds dates"
+            ) from exc
+    treated_mask = (gcodes[order] == list(guniq).index(treated)) if guniq is not None else None
+    tk = keys_s[treated_mask] if treated_mask is not None else keys_s
+    if ik <= tk.min() or ik > tk.max():
+        raise EvaluationInputError(
+            f"intervention={intervention!r} (period {tindex.label(ik)}) is outside the data or "
+            f"leaves no pre-period: {time!r} runs from {tindex.label(tk.min())} to "
+            f"{tindex.label(tk.max())}"
+        )
+    n_pre = int((tk < ik).sum())
+    n_post = int((tk >= ik).sum())
+    min_post = MIN_POST_SLOPE if slope_change else MIN_POST
+    if n_pre < MIN_PRE or n_post < min_post:
+        raise EvaluationInputError(
+            f"too few periods around intervention {tindex.label(ik)} in {time!r}: {n_pre} before "
+            f"and {n_post} after; need at least {MIN_PRE} before and {min_post} after "
+            f"(slope_change={slope_change})"
+        )
+
+    y_s = y[order]
+    tr_s = treated_mask.astype(float) if treated_mask is not None else None
+    series_y = y_s[treated_mask] if treated_mask is not None else y_s
+    if np.ptp(series_y) == 0:
+        raise EvaluationInputError(
+            f"column {outcome!r} is constant ({series_y[0]:g} in every period"
+            + (f" of group {treated!r}" if group else "")
+            + "); there is no variation to evaluate"
+        )
+    t = keys_s - kmin
+    t0 = ik - kmin
+    post = (t >= t0).astype(float)
+    return ITSData(
+        y=y_s,
+        t=t,
+        post=post,
+        t_since=np.where(post > 0, t - t0, 0.0),
+        offset=None if off is None else off[order],
+        treated=tr_s,
+        groups=g_s if group is not None else None,
+        time_values=np.asarray(tcol)[order],
+        group_values=None if guniq is None else np.asarray(guniq)[g_s],
+        t0=t0,
+        tindex=tindex,
+        n_pre=n_pre,
+        n_post=n_post,
+        intervention_label=tindex.label(ik),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# design matrices
+# --------------------------------------------------------------------------------------------
+
+
+def fourier_terms(t: np.ndarray, pairs: int, period: float) -> np.ndarray:
+    """Fourier sine/cosine columns ``sin(2 pi k t / period), cos(...)`` for ``k = 1..pairs``."""
+    if pairs <= 0:
+        return np.empty((len(t), 0))
+    k = np.arange(1, pairs + 1)
+    ang = 2.0 * np.pi * np.outer(t, k) / period
+    out = np.empty((len(t), 2 * pairs))
+    out[:, 0::2] = np.sin(ang)
+    out[:, 1::2] = np.cos(ang)
+    return out
+
+
+@dataclass(frozen=True)
+class ITSDesign:
+    """Design matrix of a segmented regression and the meaning of its columns.
+
+    Attributes
+    ----------
+    X : numpy.ndarray
+        Full design matrix.
+    X_cf : numpy.ndarray
+        The same matrix with the response terms switched off (the counterfactual).
+    names : list of str
+        Column names.
+    index : dict
+        Column position of each named term.
+    """
+
+    X: np.ndarray
+    X_cf: np.ndarray
+    names: list[str]
+    index: dict[str, int]
+
+
+def build_design(
+    t: np.ndarray,
+    post: np.ndarray,
+    t_since: np.ndarray,
+    *,
+    slope_change: bool = True,
+    seasonality: int = 0,
+    period: float | None = None,
+    treated: np.ndarray | None = None,
+) -> ITSDesign:
+    """Build the segmented-regression design matrix with numpy.
+
+    Columns: ``const, trend, level, slope`` (slope only when ``slope_change``), Fourier pairs, and
+    in a panel the treated-group interactions ``z, z_trend, z_level, z_slope`` (Linden's itsa
+    parameterisation). The counterfactual matrix zeroes the response terms: ``level``/``slope`` for
+    a single series, ``z_level``/``z_slope`` in a panel (the treated group keeps the comparison
+    groups' post-intervention changes, as in a difference-in-differences).
+    """
+    cols = [np.ones_like(t), t, post]
+    names = ["const", "trend", "level"]
+    if slope_change:
+        cols.append(t_since)
+        names.append("slope")
+    if seasonality:
+        if not period:
+            raise EvaluationInputError("seasonality needs `period` (e.g. 12 monthly, 52 weekly)")
+        four = fourier_terms(t, seasonality, float(period))
+        cols.extend(four.T)
+        for k in range(1, seasonality + 1):
+            names.extend([f"sin{k}", f"cos{k}"])
+    if treated is not None:
+        cols.extend([treated, treated * t, treated * post])
+        names.extend(["z", "z_trend", "z_level"])
+        if slope_change:
+            cols.append(treated * t_since)
+            names.append("z_slope")
+    X = np.column_stack(cols)
+    index = {n: i for i, n in enumerate(names)}
+    X_cf = X.copy()
+    off = ("z_level", "z_slope") if treated is not None else ("level", "slope")
+    for name in off:
+        if name in index:
+            X_cf[:, index[name]] = 0.0
+    return ITSDesign(X=X, X_cf=X_cf, names=names, index=index)
