@@ -1,0 +1,241 @@
+"""One Altair look for every CS360 chart, and static rendering through vl-convert.
+
+The library's ``.chart()`` methods build plain Altair charts; this module gives them
+one theme (registered with Altair as ``"cs360"``), one colour palette and the switch
+between the interactive renderer (JupyterLab) and the static renderers used in
+reports (SVG or PNG drawn by vl-convert, embedded in the notebook output, so an
+exported report needs no JavaScript and no network).
+
+Examples
+--------
+>>> from cs360lib import charts
+>>> charts.enable_theme()
+>>> charts.enable_renderer("svg")  # static, offline
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import altair as alt
+
+THEME_NAME = "cs360"
+"""Name under which the theme is registered with ``altair.theme``."""
+
+PALETTE: tuple[str, ...] = (
+    "#1f4e79",  # navy: police / department series
+    "#e69f00",  # orange: community / partner series
+    "#009e73",  # green
+    "#cc79a7",  # purple-pink
+    "#56b4e9",  # sky blue
+    "#d55e00",  # vermillion
+    "#f0e442",  # yellow
+    "#7f7f7f",  # grey: other / unknown
+)
+"""Categorical palette (Okabe-Ito based, colour-blind safe); first colour is the default mark."""
+
+SEQUENTIAL_SCHEME = "blues"
+"""Vega scheme for ordered quantities (counts, rates)."""
+
+DIVERGING_SCHEME = "redblue"
+"""Vega scheme for changes around zero (before/after, observed minus expected)."""
+
+FONT = "'Source Sans Pro', 'Segoe UI', 'Helvetica Neue', Arial, sans-serif"
+"""Font stack: falls back to fonts installed on any office machine; nothing is downloaded."""
+
+MAX_ROWS = 5000
+"""Largest data set handed to Altair; aggregate before plotting."""
+
+StaticRenderer = Literal["svg", "png"]
+_STATIC_RENDERERS: tuple[str, ...] = ("svg", "png")
+
+
+def theme() -> dict[str, Any]:
+    """Return the CS360 Vega-Lite configuration.
+
+    Returns
+    -------
+    dict
+        A Vega-Lite top-level ``config`` block (plus default size) usable as an
+        Altair theme.
+    """
+    axis = {
+        "labelFont": FONT,
+        "titleFont": FONT,
+        "labelFontSize": 12,
+        "titleFontSize": 13,
+        "titleFontWeight": "normal",
+        "labelColor": "#333333",
+        "titleColor": "#333333",
+        "gridColor": "#e6e6e6",
+        "domainColor": "#999999",
+        "tickColor": "#999999",
+    }
+    return {
+        "config": {
+            "font": FONT,
+            "background": "white",
+            "view": {"continuousWidth": 520, "continuousHeight": 280, "stroke": None},
+            "title": {
+                "font": FONT,
+                "fontSize": 16,
+                "fontWeight": "bold",
+                "anchor": "start",
+                "color": "#1a1a1a",
+                "subtitleFont": FONT,
+                "subtitleFontSize": 13,
+                "subtitleColor": "#555555",
+            },
+            "axis": axis,
+            "axisX": {"labelAngle": 0},
+            "axisY": {"grid": True},
+            "legend": {
+                "labelFont": FONT,
+                "titleFont": FONT,
+                "labelFontSize": 12,
+                "titleFontSize": 12,
+                "orient": "bottom",
+                "direction": "horizontal",
+            },
+            "header": {"labelFont": FONT, "titleFont": FONT, "labelFontSize": 12},
+            "range": {
+                "category": list(PALETTE),
+                "ordinal": {"scheme": SEQUENTIAL_SCHEME},
+                "ramp": {"scheme": SEQUENTIAL_SCHEME},
+                "heatmap": {"scheme": SEQUENTIAL_SCHEME},
+                "diverging": {"scheme": DIVERGING_SCHEME},
+            },
+            "mark": {"color": PALETTE[0]},
+            "bar": {"color": PALETTE[0]},
+            "line": {"color": PALETTE[0], "strokeWidth": 2},
+            "point": {"color": PALETTE[0], "filled": True},
+            "area": {"color": PALETTE[0], "opacity": 0.8},
+            "rule": {"color": "#555555"},
+            "text": {"font": FONT, "fontSize": 12, "color": "#333333"},
+        }
+    }
+
+
+def register_theme(*, enable: bool = False) -> str:
+    """Register the ``"cs360"`` theme with Altair (idempotent).
+
+    Parameters
+    ----------
+    enable : bool, default False
+        Also make it the active theme.
+
+    Returns
+    -------
+    str
+        The theme name, ``"cs360"``.
+    """
+    if THEME_NAME not in alt.theme.names():
+        alt.theme.register(THEME_NAME, enable=False)(_theme_config)
+    if enable:
+        alt.theme.enable(THEME_NAME)
+    return THEME_NAME
+
+
+def enable_theme() -> str:
+    """Register and enable the ``"cs360"`` theme.
+
+    Returns
+    -------
+    str
+        The theme name, ``"cs360"``.
+    """
+    return register_theme(enable=True)
+
+
+def enable_renderer(
+    renderer: str = "svg", *, interactive: bool = False, scale_factor: float = 2.0
+) -> str:
+    """Choose how charts are displayed in a notebook.
+
+    Parameters
+    ----------
+    renderer : {"svg", "png"}, default "svg"
+        Static renderer used when ``interactive`` is false. Both are drawn by
+        vl-convert inside the kernel and stored in the notebook output as
+        ``image/svg+xml`` or ``image/png``, so the exported report needs no
+        JavaScript.
+    interactive : bool, default False
+        When true, use Altair's default (Vega-Embed, JupyterLab) renderer
+        instead; such output does not survive export to an offline report.
+    scale_factor : float, default 2.0
+        Pixel density of PNG output.
+
+    Returns
+    -------
+    str
+        Name of the renderer now enabled.
+
+    Raises
+    ------
+    ValueError
+        If ``renderer`` is not ``"svg"`` or ``"png"``.
+    """
+    if interactive:
+        alt.renderers.enable("default")
+        return "default"
+    if renderer not in _STATIC_RENDERERS:
+        raise ValueError(
+            f"chart_renderer must be one of {', '.join(_STATIC_RENDERERS)} for reports, "
+            f"got {renderer!r}"
+        )
+    if renderer == "png":
+        alt.renderers.enable("png", scale_factor=scale_factor)
+    else:
+        alt.renderers.enable("svg")
+    return renderer
+
+
+def chart_to_svg(chart: alt.TopLevelMixin) -> str:
+    """Render a chart to an SVG string with vl-convert (no browser, no network).
+
+    Parameters
+    ----------
+    chart : altair.Chart or compound chart
+        The chart to draw.
+
+    Returns
+    -------
+    str
+        A standalone ``<svg>`` document.
+    """
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(chart.to_dict(), vl_version=_vl_version())
+
+
+def chart_to_png(chart: alt.TopLevelMixin, *, scale: float = 2.0) -> bytes:
+    """Render a chart to PNG bytes with vl-convert.
+
+    Parameters
+    ----------
+    chart : altair.Chart or compound chart
+        The chart to draw.
+    scale : float, default 2.0
+        Pixel density.
+
+    Returns
+    -------
+    bytes
+        PNG image data.
+    """
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_png(chart.to_dict(), scale=scale, vl_version=_vl_version())
+
+
+def _vl_version() -> str:
+    """Vega-Lite version string Altair targets, in vl-convert's ``v5_20`` form."""
+    major, minor = alt.SCHEMA_VERSION.lstrip("v").split(".")[:2]
+    return f"v{major}_{minor}"
+
+
+def _theme_config() -> alt.theme.ThemeConfig:
+    return alt.theme.ThemeConfig(theme())  # type: ignore[typeddict-item]
+
+
+register_theme(enable=False)

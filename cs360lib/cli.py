@@ -1,0 +1,260 @@
+"""The ``cs360`` command line.
+
+Subcommands
+-----------
+run       Execute the notebook sequence for one engagement and write offline reports.
+batch     Run many engagements, each in its own process; summary table at the end.
+validate  Load every data source of an engagement and print what was read and rejected.
+new       Scaffold a new engagement folder.
+sample    Write the synthetic sample department.
+export    Export an executed notebook to offline HTML.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cs360lib import __version__
+
+SCAFFOLD_DIR = Path(__file__).resolve().parent / "scaffold"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the ``cs360`` argument parser.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Parser with the ``run``, ``batch``, ``validate``, ``new``, ``sample``
+        and ``export`` subcommands.
+    """
+    parser = argparse.ArgumentParser(
+        prog="cs360",
+        description="CompStat360 workbook: run engagements and produce offline reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"cs360lib {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add_run_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--out",
+            default="reports",
+            metavar="DIR",
+            help="reports root; each run goes to DIR/<engagement id>/<timestamp>/ "
+            "(default: reports)",
+        )
+        p.add_argument(
+            "--only",
+            metavar="NAMES",
+            help="comma-separated notebooks to run: stem (00_data_intake), number (00) "
+            "or name (data_intake)",
+        )
+        p.add_argument(
+            "--timeout",
+            type=float,
+            default=1800.0,
+            metavar="S",
+            help="per-cell timeout in seconds, 0 for none (default: 1800)",
+        )
+        p.add_argument(
+            "--notebooks",
+            metavar="DIR",
+            help="folder of NN_*.ipynb notebooks (default: the repository's notebooks/)",
+        )
+        p.add_argument(
+            "--fail-fast",
+            action="store_true",
+            help="skip the remaining notebooks after the first failure",
+        )
+
+    run = sub.add_parser("run", help="execute the notebooks for one engagement")
+    run.add_argument("engagement", metavar="ENGAGEMENT.yml")
+    add_run_options(run)
+    run.add_argument("--result-json", metavar="FILE", help=argparse.SUPPRESS)
+    run.set_defaults(func=cmd_run)
+
+    batch = sub.add_parser("batch", help="run many engagements in parallel processes")
+    batch.add_argument("engagements", nargs="+", metavar="ENGAGEMENT.yml")
+    batch.add_argument(
+        "--jobs", "-j", type=int, default=1, metavar="N", help="engagements at once (default: 1)"
+    )
+    add_run_options(batch)
+    batch.set_defaults(func=cmd_batch)
+
+    validate = sub.add_parser("validate", help="load every source and print a summary")
+    validate.add_argument("engagement", metavar="ENGAGEMENT.yml")
+    validate.set_defaults(func=cmd_validate)
+
+    new = sub.add_parser("new", help="scaffold a new engagement folder")
+    new.add_argument("directory", metavar="DIR")
+    new.add_argument("--name", help="department name (default: from DIR)")
+    new.set_defaults(func=cmd_new)
+
+    sample = sub.add_parser("sample", help="write the synthetic sample department")
+    sample.add_argument("--out", required=True, metavar="DIR")
+    sample.add_argument("--seed", type=int, default=360)
+    sample.add_argument("--scale", type=float, default=1.0)
+    sample.set_defaults(func=cmd_sample)
+
+    export = sub.add_parser("export", help="export an executed notebook to offline HTML")
+    export.add_argument("notebook", metavar="NOTEBOOK.ipynb")
+    export.add_argument("--out", metavar="DIR", help="output folder (default: the notebook's)")
+    export.add_argument(
+        "--variant",
+        choices=["stakeholder", "analyst", "both"],
+        default="both",
+        help="which report to write (default: both)",
+    )
+    export.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``cs360`` command line.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; defaults to ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit code: 0 on success, 1 when a run, engagement or source failed,
+        2 for usage errors.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("cs360: interrupted", file=sys.stderr)
+        return 130
+
+
+def _only(args: argparse.Namespace) -> list[str] | None:
+    return [n for n in args.only.split(",") if n.strip()] if args.only else None
+
+
+def _timeout(args: argparse.Namespace) -> float | None:
+    return args.timeout if args.timeout and args.timeout > 0 else None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``cs360 run``: execute one engagement; prints the report folder on stdout."""
+    from cs360lib.runner import run_engagement
+
+    result = run_engagement(
+        args.engagement,
+        out_dir=args.out,
+        notebooks_dir=args.notebooks,
+        only=_only(args),
+        timeout=_timeout(args),
+        fail_fast=args.fail_fast,
+    )
+    if args.result_json:
+        Path(args.result_json).write_text(json.dumps(result.to_dict(), default=str))
+    print(result.report_dir)
+    if not result.ok:
+        print(f"cs360 run: {result.status}: {result.error}", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """``cs360 batch``: run many engagements; exit 1 when any failed."""
+    from cs360lib.runner import format_summary, run_batch
+
+    results = run_batch(
+        args.engagements,
+        jobs=args.jobs,
+        out_dir=args.out,
+        notebooks_dir=args.notebooks,
+        only=_only(args),
+        timeout=_timeout(args),
+        fail_fast=args.fail_fast,
+    )
+    print(format_summary(results))
+    return 0 if all(r.ok for r in results) else 1
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """``cs360 validate``: load every source and print its summary; exit 1 on failure."""
+    from cs360lib.engagement import Engagement
+    from cs360lib.loaders import load_engagement
+
+    try:
+        engagement = Engagement.load(Path(args.engagement))
+    except (OSError, ValueError) as exc:
+        print(f"cs360 validate: {exc}", file=sys.stderr)
+        return 1
+    print(f"engagement {engagement.id}: {engagement.name} ({engagement.path})")
+    try:
+        results = load_engagement(engagement)
+    except (OSError, ValueError) as exc:
+        print(f"cs360 validate: {exc}", file=sys.stderr)
+        return 1
+    failed = False
+    for name, result in results.items():
+        print(f"\n[{name}]")
+        try:
+            print(result.summary())
+        except Exception as exc:  # noqa: BLE001 - report and go on with the other sources
+            failed = True
+            print(f"  could not summarise: {exc}")
+        if getattr(result, "data", None) is None:
+            failed = True
+    return 1 if failed else 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """``cs360 new``: scaffold ``DIR/engagement.yml`` and ``DIR/data/``."""
+    folder = Path(args.directory)
+    target = folder / "engagement.yml"
+    if target.exists():
+        print(f"cs360 new: {target} already exists; not overwriting", file=sys.stderr)
+        return 1
+    name = args.name or folder.resolve().name.replace("_", " ").replace("-", " ").title()
+    slug = re.sub(r"[^a-z0-9]+", "-", folder.resolve().name.lower()).strip("-") or "engagement"
+    text = (SCAFFOLD_DIR / "engagement.yml").read_text(encoding="utf-8")
+    text = text.replace("{id}", slug).replace("{name}", name.replace('"', "'"))
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(target)
+    print(
+        f"next: put the department's exports in {folder / 'data'}, edit {target}, "
+        f"then run `cs360 validate {target}`",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    """``cs360 sample``: write the synthetic sample department; prints its engagement path."""
+    from cs360lib.samples import make_department
+
+    path = make_department(Path(args.out), seed=args.seed, scale=args.scale)
+    print(path)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """``cs360 export``: write offline HTML for an executed notebook."""
+    from cs360lib.reports import VARIANTS, export_reports
+
+    nb = Path(args.notebook)
+    variants = VARIANTS if args.variant == "both" else (args.variant,)
+    result = export_reports(nb, Path(args.out or nb.parent), nb.stem, variants=variants)
+    for path in result.paths.values():
+        print(path)
+    for ref in result.removed:
+        print(f"cs360 export: removed network reference {ref}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""One setup call at the top of every CS360 notebook.
+
+Every notebook in ``notebooks/`` has a papermill ``parameters`` cell followed by::
+
+    eng = cs.setup_notebook(engagement, interactive=interactive, chart_renderer=chart_renderer)
+
+which loads the engagement, enables the ``"cs360"`` Altair theme, picks the chart
+renderer (interactive Vega-Embed in JupyterLab, or static SVG/PNG drawn by
+vl-convert for reports that must open offline) and sets pandas display options.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from cs360lib import charts
+
+if TYPE_CHECKING:
+    from cs360lib.engagement import Engagement
+
+PANDAS_OPTIONS: dict[str, Any] = {
+    "display.max_rows": 40,
+    "display.min_rows": 20,
+    "display.max_columns": 30,
+    "display.max_colwidth": 60,
+    "display.width": 120,
+    "display.precision": 2,
+    "display.float_format": "{:,.2f}".format,
+    "display.show_dimensions": True,
+}
+"""pandas display options set by :func:`setup_notebook`."""
+
+
+def setup_notebook(
+    engagement_path: str | os.PathLike[str],
+    *,
+    interactive: bool,
+    chart_renderer: str = "svg",
+) -> Engagement:
+    """Prepare a notebook for one engagement and return the loaded engagement.
+
+    Parameters
+    ----------
+    engagement_path : str or path-like
+        Path of the engagement YAML file; relative paths are relative to the
+        current directory (the notebook's folder, also under ``cs360 run``).
+    interactive : bool
+        True in JupyterLab: charts use the interactive Vega-Embed renderer and
+        notebooks may show widgets. False for reports: charts are drawn to
+        static images by vl-convert and stored in the notebook, so the exported
+        HTML needs neither JavaScript nor network.
+    chart_renderer : {"svg", "png"}, default "svg"
+        Static renderer used when ``interactive`` is false.
+
+    Returns
+    -------
+    cs360lib.engagement.Engagement
+        The validated engagement.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the engagement file does not exist.
+    ValueError
+        If ``chart_renderer`` is unknown; ``EngagementError`` (a ``ValueError``)
+        if the engagement file is invalid.
+    """
+    path = Path(engagement_path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"engagement file not found: {path} (resolved from {Path.cwd()}); "
+            "set the `engagement` parameter to the path of an engagement.yml"
+        )
+    charts.enable_theme()
+    charts.enable_renderer(chart_renderer, interactive=interactive)
+    set_pandas_options()
+    return _load_engagement(path.resolve())
+
+
+def set_pandas_options(options: dict[str, Any] | None = None) -> None:
+    """Apply pandas display options suited to reports.
+
+    Parameters
+    ----------
+    options : dict, optional
+        Option name to value; defaults to :data:`PANDAS_OPTIONS`.
+    """
+    for key, value in (PANDAS_OPTIONS if options is None else options).items():
+        pd.set_option(key, value)
+
+
+def _load_engagement(path: Path) -> Engagement:
+    from cs360lib.engagement import Engagement
+
+    return Engagement.load(path)

@@ -1,0 +1,473 @@
+"""Offline HTML reports from executed notebooks.
+
+Police networks are often closed, so every report must open and render with no
+internet at all. Stock nbconvert HTML loads require.js, MathJax and mermaid from
+CDNs; this module exports with the ``cs360_offline`` template (in
+``cs360lib/templates``), which inherits the JupyterLab look, inlines its CSS and
+loads nothing. Charts reach the report as SVG or PNG drawn by vl-convert; Vega-Lite
+outputs left in a notebook executed interactively are converted to SVG at export
+time. A final pass removes anything in the HTML that would still reach the
+network and reports what it removed.
+
+Two variants are written per notebook:
+
+``stakeholder``
+    No code cells, no prompts, no stderr noise: the narrative, tables and charts.
+``analyst``
+    Everything, including the code and the parameters papermill injected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Literal
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+"""Folder holding the nbconvert templates shipped with cs360lib."""
+
+TEMPLATE_NAME = "cs360_offline"
+"""Name of the offline nbconvert template."""
+
+Variant = Literal["stakeholder", "analyst"]
+VARIANTS: tuple[Variant, ...] = ("stakeholder", "analyst")
+
+REMOVE_CELL_TAGS = ("remove-cell", "remove_cell")
+REMOVE_INPUT_TAGS = ("remove-input", "remove_input", "hide-input", "hide_input")
+REMOVE_OUTPUT_TAGS = ("remove-output", "remove_output")
+
+_VEGALITE_MIME = re.compile(r"^application/vnd\.vegalite\.v(\d+)\+json$")
+_REMOTE_URL = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
+_CSS_REMOTE = re.compile(
+    r"""(?:url\(\s*["']?\s*(?:https?:)?//[^)"'\s]*|@import\s+["']\s*(?:https?:)?//[^"']*)""",
+    re.IGNORECASE,
+)
+_SCRIPT_REMOTE = re.compile(
+    r"""(["'`])\s*(?:https?:)?//[^"'`\s]+\1|\brequire(?:js)?\s*[.(]""", re.IGNORECASE
+)
+_LOADING_TAGS = frozenset(
+    {
+        "script",
+        "link",
+        "img",
+        "iframe",
+        "frame",
+        "embed",
+        "object",
+        "source",
+        "track",
+        "audio",
+        "video",
+        "input",
+        "image",
+        "use",
+        "feimage",
+    }
+)
+_LOADING_ATTRS = frozenset({"src", "href", "xlink:href", "data", "srcset", "poster", "background"})
+_NON_EXECUTABLE_SCRIPT_TYPES = frozenset(
+    {"application/json", "application/ld+json", "text/template", "text/x-template"}
+)
+OFFLINE_NOTE = (
+    '<div class="cs360-offline-note">[{what} removed from the offline report: it needs the '
+    "internet. Re-run the notebook with interactive=False to get a static version.]</div>"
+)
+
+
+@dataclass(frozen=True)
+class NetworkRef:
+    """One place in an HTML document that would load something from the network.
+
+    Attributes
+    ----------
+    tag : str
+        Element name (``"script"``, ``"img"``, ``"style"`` ...).
+    attr : str
+        Attribute holding the reference, or ``"#text"`` for element content.
+    value : str
+        The offending URL or code excerpt.
+    start, end : int
+        Character offsets of the whole element in the document.
+    """
+
+    tag: str
+    attr: str
+    value: str
+    start: int
+    end: int
+
+    def __str__(self) -> str:
+        return f"<{self.tag} {self.attr}={self.value[:120]!r}>"
+
+
+@dataclass
+class ExportResult:
+    """Paths and findings of one notebook export.
+
+    Attributes
+    ----------
+    paths : dict
+        Variant name to written HTML path.
+    removed : list of str
+        Network references removed by the offline pass (should be empty).
+    """
+
+    paths: dict[str, Path] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+
+
+class VegaLiteToSVGPreprocessor(Preprocessor):
+    """Add an ``image/svg+xml`` rendering to every Vega-Lite output lacking one.
+
+    Notebooks executed with the interactive renderer store Vega-Lite JSON, which
+    needs vega-embed (JavaScript from a CDN) to draw. vl-convert draws it here
+    instead, so the chart still appears in the offline report.
+    """
+
+    def preprocess_cell(
+        self, cell: Any, resources: dict[str, Any], index: int
+    ) -> tuple[Any, dict[str, Any]]:
+        """Convert the Vega-Lite outputs of one cell."""
+        for output in cell.get("outputs", []):
+            data = output.get("data")
+            if not data or "image/svg+xml" in data or "image/png" in data:
+                continue
+            for mime, spec in list(data.items()):
+                match = _VEGALITE_MIME.match(mime)
+                if match:
+                    svg = _vegalite_svg(spec, int(match.group(1)))
+                    if svg is not None:
+                        data["image/svg+xml"] = svg
+                        data.pop("text/html", None)
+                    break
+        return cell, resources
+
+
+class DropStderrPreprocessor(Preprocessor):
+    """Remove stderr streams (warnings, progress bars) from the stakeholder report."""
+
+    def preprocess_cell(
+        self, cell: Any, resources: dict[str, Any], index: int
+    ) -> tuple[Any, dict[str, Any]]:
+        """Drop the stderr outputs of one cell."""
+        if "outputs" in cell:
+            cell.outputs = [
+                o
+                for o in cell.outputs
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+        return cell, resources
+
+
+def make_exporter(variant: Variant = "stakeholder") -> HTMLExporter:
+    """Build the nbconvert exporter for one report variant.
+
+    Parameters
+    ----------
+    variant : {"stakeholder", "analyst"}
+        ``"stakeholder"`` hides code cells, prompts and stderr;
+        ``"analyst"`` keeps everything.
+
+    Returns
+    -------
+    nbconvert.HTMLExporter
+        Exporter using the ``cs360_offline`` template.
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    stakeholder = variant == "stakeholder"
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=stakeholder,
+        exclude_input_prompt=stakeholder,
+        exclude_output_prompt=stakeholder,
+        embed_images=True,
+        sanitize_html=False,
+    )
+    tags = TagRemovePreprocessor(
+        remove_cell_tags=set(REMOVE_CELL_TAGS),
+        remove_input_tags=set(REMOVE_INPUT_TAGS) if stakeholder else set(),
+        remove_all_outputs_tags=set(REMOVE_OUTPUT_TAGS),
+        enabled=True,
+    )
+    exporter.register_preprocessor(tags, enabled=True)
+    exporter.register_preprocessor(VegaLiteToSVGPreprocessor(), enabled=True)
+    if stakeholder:
+        exporter.register_preprocessor(DropStderrPreprocessor(), enabled=True)
+    return exporter
+
+
+def export_html(
+    notebook: nbformat.NotebookNode | str | Path,
+    *,
+    variant: Variant = "stakeholder",
+    title: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> tuple[str, list[NetworkRef]]:
+    """Render a notebook to a self-contained HTML string that loads nothing remotely.
+
+    Parameters
+    ----------
+    notebook : NotebookNode or path
+        Executed notebook (object or ``.ipynb`` path).
+    variant : {"stakeholder", "analyst"}, default "stakeholder"
+        Which report to produce.
+    title : str, optional
+        Document title; defaults to the notebook's first heading or file name.
+    meta : dict, optional
+        Banner information: ``engagement``, ``generated``, ``status``, ``error``.
+
+    Returns
+    -------
+    html : str
+        The report.
+    removed : list of NetworkRef
+        Network references the offline pass had to remove (empty for a clean
+        CS360 notebook).
+    """
+    if isinstance(notebook, str | Path):
+        nb = nbformat.read(str(notebook), as_version=4)
+        name = Path(notebook).stem
+    else:
+        nb = nbformat.from_dict(notebook)
+        name = "notebook"
+    title = title or _first_heading(nb) or name
+    resources: dict[str, Any] = {
+        "metadata": {"name": title},
+        "cs360": {"title": title, "variant": variant, **(meta or {})},
+    }
+    nb.metadata["title"] = title
+    body, _ = make_exporter(variant).from_notebook_node(nb, resources=resources)
+    return make_offline(body)
+
+
+def export_reports(
+    notebook: nbformat.NotebookNode | str | Path,
+    out_dir: str | Path,
+    stem: str,
+    *,
+    meta: dict[str, Any] | None = None,
+    variants: tuple[Variant, ...] = VARIANTS,
+) -> ExportResult:
+    """Write both report variants of one executed notebook.
+
+    Parameters
+    ----------
+    notebook : NotebookNode or path
+        Executed notebook.
+    out_dir : path
+        Folder to write into.
+    stem : str
+        File stem: ``<stem>.html`` (stakeholder) and ``<stem>.analyst.html``.
+    meta : dict, optional
+        Banner information passed to :func:`export_html`.
+    variants : tuple of str
+        Variants to write.
+
+    Returns
+    -------
+    ExportResult
+        Written paths and removed network references.
+    """
+    if isinstance(notebook, str | Path):
+        nb = nbformat.read(str(notebook), as_version=4)
+    else:
+        nb = notebook
+    out = Path(out_dir)
+    result = ExportResult()
+    for variant in variants:
+        html, removed = export_html(nb, variant=variant, title=None, meta=meta)
+        path = out / report_filename(stem, variant)
+        path.write_text(html, encoding="utf-8")
+        result.paths[variant] = path
+        result.removed.extend(f"{path.name}: {ref}" for ref in removed)
+    return result
+
+
+def report_filename(stem: str, variant: Variant) -> str:
+    """File name of a report variant: ``stem.html`` or ``stem.analyst.html``.
+
+    Parameters
+    ----------
+    stem : str
+        Notebook stem, e.g. ``"00_data_intake"``.
+    variant : {"stakeholder", "analyst"}
+        Report variant.
+
+    Returns
+    -------
+    str
+        The file name.
+    """
+    return f"{stem}.html" if variant == "stakeholder" else f"{stem}.{variant}.html"
+
+
+def find_network_refs(html: str) -> list[NetworkRef]:
+    """List everything in an HTML document that would load from the network.
+
+    Checks ``src``/``href``/``data``/``srcset`` of loading elements (script,
+    link, img, iframe, embed, object, source, media, SVG image/use), inline
+    scripts that mention remote URLs or require.js, and ``url(...)`` or
+    ``@import`` of remote resources in ``<style>`` and ``style=``. Plain
+    hyperlinks (``<a href>``) do not load anything and are allowed.
+
+    Parameters
+    ----------
+    html : str
+        The document.
+
+    Returns
+    -------
+    list of NetworkRef
+        One entry per offending element, in document order.
+    """
+    scanner = _NetworkScanner(html)
+    scanner.feed(html)
+    scanner.close()
+    return scanner.refs
+
+
+def make_offline(html: str) -> tuple[str, list[NetworkRef]]:
+    """Remove every element that would load from the network.
+
+    Parameters
+    ----------
+    html : str
+        The document.
+
+    Returns
+    -------
+    html : str
+        The document with offending elements replaced by a visible note.
+    removed : list of NetworkRef
+        What was removed.
+    """
+    refs = find_network_refs(html)
+    if not refs:
+        return html, []
+    pieces: list[str] = []
+    cursor = 0
+    for ref in refs:
+        if ref.start < cursor:  # nested in an element already removed
+            continue
+        pieces.append(html[cursor : ref.start])
+        if ref.tag in {"script", "link", "style"}:
+            pieces.append(f"<!-- cs360: removed {ref.tag} that loads from the network -->")
+            if ref.tag == "script":
+                pieces.append(OFFLINE_NOTE.format(what="An interactive element"))
+        else:
+            pieces.append(OFFLINE_NOTE.format(what=f"A remote {ref.tag}"))
+        cursor = ref.end
+    pieces.append(html[cursor:])
+    return "".join(pieces), refs
+
+
+class _NetworkScanner(HTMLParser):
+    """Find loading elements with remote references and their character spans."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.html = html
+        self.refs: list[NetworkRef] = []
+        self._line_offsets = [0]
+        for line in html.splitlines(keepends=True):
+            self._line_offsets.append(self._line_offsets[-1] + len(line))
+        self._open: dict[str, tuple[int, dict[str, str]]] = {}
+
+    def _offset(self) -> int:
+        line, col = self.getpos()
+        return self._line_offsets[line - 1] + col
+
+    def _tag_end(self, start: int) -> int:
+        text = self.get_starttag_text() or ""
+        return start + len(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        start = self._offset()
+        end = self._tag_end(start)
+        values = {k.lower(): v or "" for k, v in attrs}
+        if tag in ("script", "style"):
+            self._open[tag] = (start, values)
+        if tag in _LOADING_TAGS:
+            for attr in _LOADING_ATTRS & values.keys():
+                value = values[attr]
+                urls = [value]
+                if attr == "srcset":
+                    urls = [u.strip().split(" ")[0] for u in value.split(",")]
+                if tag == "link" and attr == "href" and not _link_loads(values):
+                    continue
+                if any(_REMOTE_URL.match(u) for u in urls):
+                    span_end = self._element_end(tag, end)
+                    self.refs.append(NetworkRef(tag, attr, value, start, span_end))
+                    break
+        style = values.get("style")
+        if style and _CSS_REMOTE.search(style):
+            self.refs.append(
+                NetworkRef(tag, "style", _CSS_REMOTE.search(style).group(0), start, end)  # type: ignore[union-attr]
+            )
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        self._open.pop(tag, None)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in ("script", "style") or tag not in self._open:
+            return
+        start, values = self._open.pop(tag)
+        close = self._offset()
+        end = self.html.find(">", close) + 1 or len(self.html)
+        if any(r.start == start for r in self.refs):
+            return  # already recorded through its src
+        inner = self.html[self.html.find(">", start) + 1 : close]
+        if tag == "style":
+            match = _CSS_REMOTE.search(inner)
+            if match:
+                self.refs.append(NetworkRef(tag, "#text", match.group(0), start, end))
+            return
+        script_type = values.get("type", "").strip().lower()
+        if script_type in _NON_EXECUTABLE_SCRIPT_TYPES or script_type.endswith("+json"):
+            return
+        match = _SCRIPT_REMOTE.search(inner)
+        if match:
+            self.refs.append(NetworkRef(tag, "#text", match.group(0), start, end))
+
+    def _element_end(self, tag: str, start_tag_end: int) -> int:
+        if tag in ("script", "iframe", "object", "audio", "video"):
+            close = re.compile(rf"</{tag}\s*>", re.IGNORECASE).search(self.html, start_tag_end)
+            if close:
+                return close.end()
+        return start_tag_end
+
+
+def _link_loads(values: dict[str, str]) -> bool:
+    rel = values.get("rel", "").lower().split()
+    loading = {"stylesheet", "preload", "prefetch", "modulepreload", "icon", "manifest", "import"}
+    return bool(loading & set(rel)) or not rel
+
+
+def _first_heading(nb: nbformat.NotebookNode) -> str | None:
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+    return None
+
+
+def _vegalite_svg(spec: Any, major: int) -> str | None:
+    try:
+        import vl_convert as vlc
+
+        versions = [v for v in vlc.get_vegalite_versions() if v.startswith(f"{major}.")]
+        version = versions[-1] if versions else None
+        return vlc.vegalite_to_svg(spec, vl_version=version)
+    except Exception:  # noqa: BLE001 - a chart that cannot be drawn stays as its text form
+        return None
