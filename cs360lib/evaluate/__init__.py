@@ -7,17 +7,45 @@ Functions return result objects in the statsmodels manner, each with ``.to_frame
 - :func:`wdd`, :func:`wdd_harm`: weighted displacement difference test (Wheeler & Ratcliffe 2018).
 - :func:`e_test`: E-test for two Poisson rates (Krishnamoorthy & Thomson 2004).
 - :func:`rate_ratio_test`, :func:`power_rate_ratio`: exact pre/post rate-ratio test and its power.
-- :func:`power_its`: simulation power analysis for an ITS design.
+- :func:`power_its`: simulation power analysis for an ITS design; :func:`simulate_its` makes
+  synthetic series with a planted effect.
+
+Bad input raises :class:`EvaluationInputError` (a ``ValueError``) naming the column and rows.
 """
 
 from __future__ import annotations
 
 from ._design import EvaluationInputError
+from .counts import (
+    ETestResult,
+    RateRatioPowerResult,
+    RateRatioResult,
+    WDDResult,
+    e_test,
+    power_rate_ratio,
+    rate_ratio_test,
+    wdd,
+    wdd_harm,
+)
 from .its import ITSResult, its, newey_west_lags
+from .power import ITSPowerResult, power_its, simulate_counts, simulate_its
 
 __all__ = [
+    "ETestResult",
     "EvaluationInputError",
+    "ITSPowerResult",
     "ITSResult",
+    "RateRatioPowerResult",
+    "RateRatioResult",
+    "WDDResult",
+    "e_test",
     "its",
     "newey_west_lags",
+    "power_its",
+    "power_rate_ratio",
+    "rate_ratio_test",
+    "simulate_counts",
+    "simulate_its",
+    "wdd",
+    "wdd_harm",
 ]
