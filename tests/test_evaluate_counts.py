@@ -1,0 +1,125 @@
+"""Tests for cs360lib.evaluate.counts: WDD, E-test, rate-ratio test and its power."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pytest
+from scipy import stats
+
+from cs360lib.evaluate import (
+    EvaluationInputError,
+    e_test,
+    power_rate_ratio,
+    rate_ratio_test,
+    wdd,
+    wdd_harm,
+)
+
+
+def test_wdd_paper_example() -> None:
+    # Wheeler & Ratcliffe (2018), worked example
+    res = wdd((308, 318), (207, 110), (150, 140), (178, 157))
+    t = res.total
+    assert t["estimate"] == -118
+    assert round(t["se"], 2) == 39.60
+    assert round(t["z"], 2) == -2.98
+    assert (round(t["ci_low"]), round(t["ci_high"])) == (-196, -40)
+    assert res.table.loc["local", "estimate"] == -107
+    assert res.table.loc["displacement", "estimate"] == -11
+    assert t["p_value"] == pytest.approx(2 * stats.norm.sf(118 / np.sqrt(1568)))
+    assert "118 fewer" in res.summary() and "statistically clear" in res.summary()
+    assert isinstance(res.chart(), alt.LayerChart)
+    assert list(res.to_frame().index) == ["local", "displacement", "total"]
+
+
+def test_wdd_without_displacement_and_weights() -> None:
+    res = wdd((20, 20), (20, 10))
+    assert res.table.loc["local", "estimate"] == -10
+    assert res.table.loc["displacement", "se"] == 0
+    # 9 post months scaled to 12: weights multiply counts, variance by w^2
+    w = wdd((100, 80), (90, 45), time_weights=(1, 12 / 9))
+    assert w.total["estimate"] == pytest.approx(45 * 12 / 9 - 90 - (80 * 12 / 9 - 100))
+    assert w.total["se"] ** 2 == pytest.approx(90 + 100 + (45 + 80) * (12 / 9) ** 2)
+
+
+def test_wdd_harm() -> None:
+    a = wdd((308, 318), (207, 110))
+    b = wdd((50, 52), (40, 30))
+    h = wdd_harm([a, b], weights=[1.0, 5.0], names=["theft", "assault"])
+    assert h.total["estimate"] == pytest.approx(a.total["estimate"] + 5 * b.total["estimate"])
+    assert h.total["se"] == pytest.approx(np.sqrt(a.total["se"] ** 2 + 25 * b.total["se"] ** 2))
+    assert list(h.table.index) == ["theft", "assault", "total"]
+    h2 = wdd_harm([-107, -12], se=[30.7, 13.4], weights=[1, 5])
+    assert h2.total["estimate"] == -167
+    assert "harm-weighted" in h2.summary()
+
+
+def test_wdd_bad_input() -> None:
+    with pytest.raises(EvaluationInputError, match="control pre count"):
+        wdd((-1, 3), (4, 5))
+    with pytest.raises(EvaluationInputError, match="pair"):
+        wdd((1, 2, 3), (4, 5))
+    with pytest.raises(EvaluationInputError, match="area_weights"):
+        wdd((1, 2), (4, 5), area_weights=(1, 1))
+    with pytest.raises(ValueError, match="same"):
+        wdd_harm([1.0, 2.0], se=[1.0], weights=[1, 1])
+
+
+def test_e_test_published_values() -> None:
+    # Krishnamoorthy & Thomson (2004): two-sided p values reproduce the published ones
+    assert round(e_test(0, 3).p_value, 3) == 0.088
+    assert round(e_test(6, 2).p_value, 3) == 0.175
+    # the one-sided version does not: 0.087 for (6, 2)
+    assert round(e_test(6, 2, alternative="greater").p_value, 3) == 0.087
+
+
+def test_e_test_agrees_with_scipy() -> None:
+    for k1, k2, n1, n2 in [(10, 20, 1, 2), (3, 15, 2, 3), (30, 12, 1, 1)]:
+        ours = e_test(k1, k2, n1, n2).p_value
+        ref = stats.poisson_means_test(k1, n1, k2, n2).pvalue
+        assert ours == pytest.approx(ref, rel=1e-6)
+    r = e_test(6, 2)
+    assert r.to_frame()["rate1"].iloc[0] == 6
+    assert "could easily happen by chance" in r.summary()
+    r.chart().to_dict()
+
+
+def test_e_test_bad_input() -> None:
+    with pytest.raises(EvaluationInputError, match="k1 must be a whole count"):
+        e_test(2.5, 3)
+    with pytest.raises(EvaluationInputError, match="n2 must be > 0"):
+        e_test(2, 3, 1, 0)
+
+
+def test_rate_ratio_test() -> None:
+    r = rate_ratio_test(40, 25, pre_exposure=12, post_exposure=12)
+    assert r.ratio == pytest.approx(25 / 40)
+    assert r.p_value == pytest.approx(stats.binomtest(25, 65, 0.5).pvalue)
+    assert r.ci_low < r.ratio < r.ci_high
+    assert r.ci_low < 1 < r.ci_high and "could be chance" in r.summary()
+    # exact interval: inverse of the Clopper-Pearson interval for the binomial proportion
+    ci = stats.binomtest(25, 65).proportion_ci(0.95, method="exact")
+    assert r.ci_low == pytest.approx(ci.low / (1 - ci.low))
+    strong = rate_ratio_test(60, 12, pre_exposure=12, post_exposure=6, alternative="less")
+    assert strong.ratio == pytest.approx((12 / 6) / (60 / 12))
+    assert strong.p_value == pytest.approx(stats.binom.cdf(12, 72, 6 / 18))
+    assert strong.p_value < 0.05
+    r.chart().to_dict()
+    with pytest.raises(EvaluationInputError):
+        rate_ratio_test(0, 0)
+
+
+def test_power_rate_ratio_matches_simulation() -> None:
+    res = power_rate_ratio(20, [0.5, 1.0], alpha=0.05)
+    p_half, p_null = res.table["power"]
+    rng = np.random.default_rng(11)
+    pre = rng.poisson(20, 4000)
+    post = rng.poisson(10, 4000)
+    sim = np.mean([stats.binomtest(b, a + b, 0.5).pvalue <= 0.05 for a, b in zip(pre, post)])
+    assert p_half == pytest.approx(sim, abs=0.025)
+    assert p_null <= 0.05  # exact test is conservative
+    assert "0.50 times" in res.summary()
+    res.chart().to_dict()
+    more = power_rate_ratio(80, 0.5)
+    assert more.table["power"].iloc[0] > p_half
