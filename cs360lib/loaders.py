@@ -11,6 +11,7 @@ stay fast and typed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -914,9 +915,61 @@ def _parse_datetimes(text: pa.Array, fmt: str | None) -> pa.Array:
     """Parse text into ``timestamp[ns]``; unparseable values become null."""
     text = _as_text(text)
     if fmt:
-        return pc.cast(
-            pc.strptime(text, format=fmt, unit="s", error_is_null=True), pa.timestamp("ns")
-        )
+        parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
+        return pc.cast(_reject_day_overflow(text, parsed, fmt), pa.timestamp("ns"))
+    return _parse_robust(text)
+
+
+def _day_pattern(fmt: str) -> str | None:
+    """Translate a strptime format into a regex that captures the day of the month."""
+    pieces = {
+        "%Y": r"\d{4}",
+        "%y": r"\d{2}",
+        "%m": r"\d{1,2}",
+        "%d": r"(?P<day>\d{1,2})",
+        "%H": r"\d{1,2}",
+        "%I": r"\d{1,2}",
+        "%M": r"\d{1,2}",
+        "%S": r"\d{1,2}",
+        "%p": r"[AaPp][Mm]",
+        "%%": "%",
+    }
+    if "%d" not in fmt:
+        return None
+    out, i = "^", 0
+    while i < len(fmt):
+        token = fmt[i : i + 2]
+        if token in pieces:
+            out += pieces[token]
+            i += 2
+        elif fmt[i] == "%":
+            return None
+        else:
+            out += re.escape(fmt[i])
+            i += 1
+    return out
+
+
+def _reject_day_overflow(text: pa.Array, parsed: pa.Array, fmt: str) -> pa.Array:
+    """Null out dates such as 30 February, which Arrow's strptime rolls into March."""
+    pattern = _day_pattern(fmt)
+    if pattern is None or parsed.null_count == len(parsed):
+        return parsed
+    candidates = np.flatnonzero(np.asarray(pc.less_equal(pc.day(parsed), 3).fill_null(False)))
+    if candidates.size == 0:
+        return parsed
+    index = pa.array(candidates)
+    written = pc.struct_field(pc.extract_regex(text.take(index), pattern), "day")
+    wrong = np.asarray(pc.not_equal(pc.cast(written, pa.int64()), pc.day(parsed.take(index))))
+    if not wrong.any():
+        return parsed
+    mask = np.zeros(len(parsed), dtype=bool)
+    mask[candidates[wrong]] = True
+    return pc.if_else(pa.array(mask), pa.scalar(None, parsed.type), parsed)
+
+
+def _parse_robust(text: pa.Array) -> pa.Array:
+    """Try the formats of ``ROBUST_FORMATS`` in turn, then ISO 8601 with offsets."""
     result = pa.nulls(len(text), pa.timestamp("s"))
     low = _ts(EARLIEST, "s")
     remaining = text
@@ -924,6 +977,7 @@ def _parse_datetimes(text: pa.Array, fmt: str | None) -> pa.Array:
         if remaining.null_count == len(remaining):
             break
         parsed = pc.strptime(remaining, format=candidate, unit="s", error_is_null=True)
+        parsed = _reject_day_overflow(remaining, parsed, candidate)
         parsed = pc.if_else(pc.less(parsed, low), pa.scalar(None, pa.timestamp("s")), parsed)
         result = pc.coalesce(result, parsed)
         remaining = pc.if_else(pc.is_valid(parsed), pa.scalar(None, pa.string()), remaining)
@@ -943,7 +997,7 @@ def _parse_datetimes(text: pa.Array, fmt: str | None) -> pa.Array:
 
 def _parse_time_of_day(text: pa.Array) -> pa.Array:
     """Parse ``HH:MM`` or ``HH:MM:SS`` text into seconds after midnight (null if invalid)."""
-    match = pc.extract_regex(text, r"^(?P<h>\d{1,2}):(?P<m>\d{2})(:(?P<s>\d{2}))?$")
+    match = pc.extract_regex(text, r"^(?P<h>\d{1,2}):(?P<m>\d{2}):?(?P<s>\d{2})?$")
     hours = pc.cast(pc.struct_field(match, "h"), pa.int64(), safe=False)
     minutes = pc.cast(pc.struct_field(match, "m"), pa.int64(), safe=False)
     seconds_text = pc.struct_field(match, "s")
