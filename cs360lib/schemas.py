@@ -137,8 +137,12 @@ class Arrests(_Base):
     age: Series[pd.Int64Dtype] | None = pa.Field(
         nullable=True, ge=0, le=120, description="Age of the arrestee in years."
     )
-    sex: Series[pd.CategoricalDtype] | None = pa.Field(nullable=True, description="Sex.")
-    race: Series[pd.CategoricalDtype] | None = pa.Field(nullable=True, description="Race.")
+    sex: Series[pd.CategoricalDtype] | None = pa.Field(
+        nullable=True, description="Sex of the arrestee as recorded."
+    )
+    race: Series[pd.CategoricalDtype] | None = pa.Field(
+        nullable=True, description="Race of the arrestee as recorded."
+    )
     address: Series[pd.StringDtype] | None = _string(description="Block-level address.")
     lat: Series[float] | None = pa.Field(nullable=True, ge=-90, le=90, description="Latitude.")
     lon: Series[float] | None = pa.Field(nullable=True, ge=-180, le=180, description="Longitude.")

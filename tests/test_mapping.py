@@ -1,0 +1,49 @@
+"""Mappings: accepted forms, validation errors that name the key, shipped mappings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cs360lib.mapping import Mapping, MappingError, read_mapping, shipped_mappings
+
+
+def test_none_is_the_identity_mapping() -> None:
+    mapping = read_mapping(None)
+    assert mapping.name == "identity" and mapping.columns == {}
+
+
+def test_yaml_file_relative_to_base(tmp_path: Path) -> None:
+    (tmp_path / "m.yml").write_text("kind: calls\ncolumns: {call_id: ID}\nread: {sep: ';'}\n")
+    mapping = read_mapping("m.yml", base=tmp_path)
+    assert mapping.kind == "calls" and mapping.read.sep == ";" and mapping.name.endswith("m.yml")
+
+
+def test_tab_separator_alias() -> None:
+    assert read_mapping({"read": {"sep": "\\t"}}).read.sep == "\t"
+
+
+def test_errors_name_mapping_and_key(tmp_path: Path) -> None:
+    with pytest.raises(MappingError, match=r"read\.sep"):
+        read_mapping({"read": {"sep": ";;"}})
+    with pytest.raises(MappingError, match="colums"):
+        read_mapping({"colums": {}})
+    with pytest.raises(MappingError, match="does not exist"):
+        read_mapping(tmp_path / "missing.yml")
+    (tmp_path / "bad.yml").write_text("columns: [unclosed\n")
+    with pytest.raises(MappingError, match="not valid YAML"):
+        read_mapping(tmp_path / "bad.yml")
+    with pytest.raises(MappingError, match="unknown kind"):
+        read_mapping({"kind": "crimes"})
+    with pytest.raises(MappingError, match="snake_case"):
+        read_mapping({"extra": {"Bad Name": "x"}})
+
+
+def test_shipped_mappings_are_listed_and_load_by_name() -> None:
+    names = shipped_mappings()
+    assert len(names) >= 5
+    for name in names:
+        mapping = read_mapping(name)
+        assert isinstance(mapping, Mapping) and mapping.kind is not None
+        mapping.check_kind(mapping.kind)
