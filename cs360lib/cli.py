@@ -193,22 +193,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"cs360 validate: {exc}", file=sys.stderr)
         return 1
     print(f"engagement {engagement.id}: {engagement.name} ({engagement.path})")
-    try:
-        results = load_engagement(engagement)
-    except (OSError, ValueError) as exc:
-        print(f"cs360 validate: {exc}", file=sys.stderr)
-        return 1
-    failed = False
-    for name, result in results.items():
-        print(f"\n[{name}]")
+    failed = []
+    for name, source in engagement.sources.items():
+        # one source at a time, so a bad source does not hide the others
+        single = engagement.model_copy(update={"sources": {name: source}})
+        print(f"\n[{name}] {source.kind}")
         try:
+            result = load_engagement(single)[name]
             print(result.summary())
         except Exception as exc:  # noqa: BLE001 - report and go on with the other sources
-            failed = True
-            print(f"  could not summarise: {exc}")
-        if getattr(result, "data", None) is None:
-            failed = True
-    return 1 if failed else 0
+            failed.append(name)
+            print(f"FAILED: {exc}")
+    if failed:
+        print(
+            f"\ncs360 validate: {len(failed)} source(s) failed: {', '.join(failed)}",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"\nall {len(engagement.sources)} sources loaded")
+    return 0
 
 
 def cmd_new(args: argparse.Namespace) -> int:

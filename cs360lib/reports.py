@@ -245,7 +245,7 @@ def export_html(
     }
     nb.metadata["title"] = title
     body, _ = make_exporter(variant).from_notebook_node(nb, resources=resources)
-    return make_offline(body)
+    return make_offline(_strip_css_url_comments(body))
 
 
 def export_reports(
@@ -281,6 +281,7 @@ def export_reports(
     else:
         nb = notebook
     out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     result = ExportResult()
     for variant in variants:
         html, removed = export_html(nb, variant=variant, title=None, meta=meta)
@@ -450,6 +451,24 @@ def _link_loads(values: dict[str, str]) -> bool:
     rel = values.get("rel", "").lower().split()
     loading = {"stylesheet", "preload", "prefetch", "modulepreload", "icon", "manifest", "import"}
     return bool(loading & set(rel)) or not rel
+
+
+_STYLE_BLOCK = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.IGNORECASE | re.DOTALL)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def _strip_css_url_comments(html: str) -> str:
+    """Drop CSS comments that mention URLs (credits in the lab CSS) from <style> blocks.
+
+    They load nothing, but a reviewer grepping a report for ``http`` should find
+    only what matters.
+    """
+
+    def clean(match: re.Match[str]) -> str:
+        css = _CSS_COMMENT.sub(lambda c: "" if "://" in c.group(0) else c.group(0), match.group(2))
+        return match.group(1) + css + match.group(3)
+
+    return _STYLE_BLOCK.sub(clean, html)
 
 
 def _first_heading(nb: nbformat.NotebookNode) -> str | None:

@@ -677,6 +677,8 @@ def _execute_one(
             progress_bar=False,
             log_output=False,
             report_mode=False,
+            # keep the kernel's "running over TCP without encryption" warning off stderr
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
         res.status = "ok"
     except pm.PapermillExecutionError as exc:
@@ -774,43 +776,14 @@ def _run_subprocess(
 
 
 def _load_engagement(path: Path) -> Any:
-    if not path.is_file():
-        raise RunError(f"engagement file not found: {path}")
-    try:
-        from cs360lib.engagement import Engagement
-    except ModuleNotFoundError as exc:  # pragma: no cover - only before engagement.py exists
-        if exc.name != "cs360lib.engagement":
-            raise
-        return _MinimalEngagement.load(path)
+    from cs360lib.engagement import Engagement
+
     return Engagement.load(path)
-
-
-@dataclass
-class _MinimalEngagement:  # pragma: no cover - stand-in until cs360lib.engagement lands
-    id: str
-    name: str
-    path: Path
-    files: list[Path]
-
-    @classmethod
-    def load(cls, path: Path) -> _MinimalEngagement:
-        import yaml
-
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        files = []
-        for src in (data.get("sources") or {}).values():
-            paths = src.get("path") if isinstance(src, dict) else src
-            for p in [paths] if isinstance(paths, str) else paths or []:
-                files.append((path.parent / p).resolve())
-        return cls(str(data.get("id") or _guess_id(path)), str(data.get("name", "")), path, files)
-
-    def input_files(self) -> list[Path]:
-        return self.files
 
 
 def _describe_inputs(eng: Any) -> list[dict[str, Any]]:
     """Size and sha256 of every input file; raise RunError naming missing files."""
-    files = [Path(p) for p in eng.input_files()]
+    files = [Path(p) for p in eng.input_files()]  # EngagementError names a missing source
     missing = [p for p in files if not p.is_file()]
     if missing:
         listed = ", ".join(str(p) for p in missing)
@@ -858,8 +831,9 @@ def _guess_id(path: Path) -> str:
         import yaml
 
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and data.get("id"):
-            return _slug(str(data["id"]))
+        info = data.get("engagement") if isinstance(data, dict) else None
+        if isinstance(info, dict) and info.get("id"):
+            return _slug(str(info["id"]))
     except Exception:  # noqa: BLE001 - best effort
         pass
     return _fallback_id(path)

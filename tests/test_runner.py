@@ -1,0 +1,255 @@
+import hashlib
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import BROKEN_ENGAGEMENT, FIXTURE_ENGAGEMENT, FIXTURE_NOTEBOOKS
+
+from cs360lib import runner
+from cs360lib.runner import (
+    NotebookResult,
+    RunError,
+    RunResult,
+    discover_notebooks,
+    file_digest,
+    format_summary,
+    package_versions,
+    run_engagement,
+    write_failure_record,
+)
+
+
+def _manifest(result: RunResult) -> dict:
+    return json.loads(result.manifest_path.read_text())
+
+
+# ----------------------------------------------------------------- discovery
+
+
+def test_discover_notebooks_sorted():
+    names = [p.stem for p in discover_notebooks(FIXTURE_NOTEBOOKS)]
+    assert names == ["00_ok", "01_chart", "02_raises", "03_sleeps"]
+
+
+@pytest.mark.parametrize(
+    ("only", "expected"),
+    [
+        (["01_chart"], ["01_chart"]),
+        (["02", "00"], ["00_ok", "02_raises"]),
+        (["chart", "ok.ipynb"], ["00_ok", "01_chart"]),
+    ],
+)
+def test_discover_notebooks_only(only, expected):
+    assert [p.stem for p in discover_notebooks(FIXTURE_NOTEBOOKS, only)] == expected
+
+
+def test_discover_notebooks_unknown_name_lists_available():
+    with pytest.raises(RunError, match=r"'nope' matches no notebook.*00_ok"):
+        discover_notebooks(FIXTURE_NOTEBOOKS, ["nope"])
+
+
+def test_discover_notebooks_missing_folder(tmp_path):
+    with pytest.raises(RunError, match="not found"):
+        discover_notebooks(tmp_path / "absent")
+    with pytest.raises(RunError, match="no NN_"):
+        discover_notebooks(tmp_path)
+
+
+def test_default_notebooks_dir_is_repo_notebooks():
+    assert runner.default_notebooks_dir() == Path(__file__).resolve().parents[1] / "notebooks"
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def test_file_digest(tmp_path):
+    p = tmp_path / "x.bin"
+    p.write_bytes(b"cs360" * 1000)
+    assert file_digest(p) == (5000, hashlib.sha256(b"cs360" * 1000).hexdigest())
+
+
+def test_package_versions_has_the_stack():
+    v = package_versions()
+    for name in ("python", "cs360lib", "pandas", "altair", "papermill", "nbconvert", "pyarrow"):
+        assert v[name], name
+    assert "statsmodels" in v
+
+
+def test_publish_adds_suffix_when_taken(tmp_path):
+    (tmp_path / "20260101T000000Z").mkdir()
+    (tmp_path / "20260101T000000Z" / "manifest.json").write_text("{}")
+    tmp = tmp_path / ".partial"
+    tmp.mkdir()
+    final = runner._publish(tmp, tmp_path, "20260101T000000Z")
+    assert final.name == "20260101T000000Z-2"
+    assert not tmp.exists()
+
+
+def test_format_summary_table():
+    results = [
+        RunResult("a.yml", "alpha", "ok", Path("/r/alpha/1"), 3.21),
+        RunResult("b.yml", "beta", "failed", Path("/r/beta/1"), 0.5, error="x" * 200),
+    ]
+    text = format_summary(results, width=40)
+    lines = text.splitlines()
+    assert lines[0].split() == ["engagement", "status", "duration", "report", "dir", "error"]
+    assert "alpha" in lines[2] and "3.2 s" in lines[2] and "/r/alpha/1" in lines[2]
+    assert "beta" in lines[3] and "failed" in lines[3] and "x" * 37 + "..." in lines[3]
+    assert lines[-1] == "1 of 2 engagements ok"
+
+
+def test_run_result_roundtrip():
+    r = RunResult("a.yml", "alpha", "failed", Path("/r"), 1.0, "boom", [NotebookResult("00_x")])
+    again = RunResult.from_dict(json.loads(json.dumps(r.to_dict())))
+    assert again == r
+
+
+def test_write_failure_record(tmp_path):
+    folder = write_failure_record(BROKEN_ENGAGEMENT, tmp_path, "kernel died", log="trace")
+    assert folder.parent == tmp_path / "broken-town"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["error"] == "kernel died"
+    assert "kernel died" in (folder / "ERROR.txt").read_text()
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # no partial left
+
+
+# ----------------------------------------------------------------- runs without a kernel
+
+
+def test_missing_input_fails_before_executing(tmp_path):
+    lines: list[str] = []
+    result = run_engagement(
+        BROKEN_ENGAGEMENT, out_dir=tmp_path, notebooks_dir=FIXTURE_NOTEBOOKS, progress=lines.append
+    )
+    assert result.status == "failed"
+    assert "incidents_missing.csv" in result.error
+    assert result.report_dir.parent == tmp_path / "broken-town"
+    assert all(nb.status == "skipped" for nb in result.notebooks)
+    manifest = _manifest(result)
+    assert manifest["status"] == "failed" and manifest["complete"] is True
+    assert "incidents_missing.csv" in (result.report_dir / "ERROR.txt").read_text()
+    assert not list(result.report_dir.glob("*.ipynb"))
+
+
+def test_missing_engagement_file(tmp_path):
+    result = run_engagement(
+        tmp_path / "nowhere" / "engagement.yml",
+        out_dir=tmp_path / "out",
+        notebooks_dir=FIXTURE_NOTEBOOKS,
+        progress=lambda line: None,
+    )
+    assert result.status == "failed"
+    assert "engagement file not found" in result.error
+    assert result.engagement_id == "nowhere"
+    assert (result.report_dir / "ERROR.txt").exists()
+
+
+def test_interrupted_run_leaves_only_hidden_partial(tmp_path, monkeypatch):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "_execute_one", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run_engagement(
+            FIXTURE_ENGAGEMENT,
+            out_dir=tmp_path,
+            notebooks_dir=FIXTURE_NOTEBOOKS,
+            progress=lambda line: None,
+        )
+    entries = list((tmp_path / "fixture-town").iterdir())
+    assert len(entries) == 1 and entries[0].name.startswith(".")
+    assert ".partial" in entries[0].name
+    manifest = json.loads((entries[0] / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and manifest["complete"] is False
+
+
+# ----------------------------------------------------------------- the fixture run (papermill)
+
+
+def test_run_layout(fixture_run):
+    folder = fixture_run.report_dir
+    assert folder.parent.name == "fixture-town"
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # no partial left
+    for stem in ("00_ok", "01_chart", "02_raises", "03_sleeps"):
+        for suffix in (".ipynb", ".html", ".analyst.html"):
+            assert (folder / f"{stem}{suffix}").is_file(), stem + suffix
+    for name in ("manifest.json", "ERROR.txt", "index.html", "run.log"):
+        assert (folder / name).is_file(), name
+
+
+def test_run_statuses(fixture_run):
+    statuses = {nb.name: nb.status for nb in fixture_run.notebooks}
+    assert statuses == {"00_ok": "ok", "01_chart": "ok", "02_raises": "failed", "03_sleeps": "timeout"}
+    assert fixture_run.status == "failed"
+    assert not fixture_run.ok
+
+
+def test_manifest_contents(fixture_run):
+    m = _manifest(fixture_run)
+    assert m["manifest_version"] == 1
+    assert m["status"] == "failed" and m["complete"] is True
+    assert m["engagement"]["id"] == "fixture-town"
+    assert m["engagement"]["path"] == str(FIXTURE_ENGAGEMENT)
+    assert m["parameters"] == {
+        "engagement": str(FIXTURE_ENGAGEMENT),
+        "interactive": False,
+        "chart_renderer": "svg",
+    }
+    assert m["options"]["kernel_name"] == "python3" and m["options"]["timeout_s"] == 6
+    data = FIXTURE_ENGAGEMENT.parent / "data" / "incidents.csv"
+    assert {"path": str(data), "size": data.stat().st_size}.items() <= m["inputs"][0].items()
+    assert m["inputs"][0]["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
+    for pkg in ("python", "cs360lib", "pandas", "statsmodels", "altair", "papermill", "nbconvert"):
+        assert pkg in m["versions"]
+    assert m["report_dir"] == str(fixture_run.report_dir)
+    assert m["duration_s"] > 0
+    by_name = {nb["name"]: nb for nb in m["notebooks"]}
+    assert by_name["00_ok"]["reports"] == {
+        "stakeholder": "00_ok.html",
+        "analyst": "00_ok.analyst.html",
+    }
+    assert by_name["00_ok"]["error"] is None and by_name["00_ok"]["duration_s"] > 0
+    assert "fixture failure" in by_name["02_raises"]["error"]
+    assert by_name["02_raises"]["error_type"] == "ValueError"
+    assert "6 s timeout" in by_name["03_sleeps"]["error"]
+    assert all(nb["network_refs_removed"] == [] for nb in m["notebooks"])
+
+
+def test_failed_notebooks_keep_partial_output(fixture_run):
+    folder = fixture_run.report_dir
+    raised = nbformat.read(folder / "02_raises.ipynb", as_version=4)
+    text = json.dumps(raised)
+    assert "about to fail" in text and "fixture failure" in text
+    assert "never reached" not in "".join(
+        str(o.get("text", "")) for c in raised.cells for o in c.get("outputs", [])
+    )
+    slept = nbformat.read(folder / "03_sleeps.ipynb", as_version=4)
+    assert "cs360-error" in slept.cells[0].metadata.get("tags", [])
+    assert "timeout" in slept.cells[0].source
+    assert "sleeping" in json.dumps(slept)
+    assert "did not finish (timeout)" in (folder / "03_sleeps.html").read_text()
+
+
+def test_parameters_injected(fixture_run):
+    nb = nbformat.read(fixture_run.report_dir / "00_ok.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and str(FIXTURE_ENGAGEMENT) in injected[0].source
+    assert "interactive = False" in injected[0].source
+    assert "engagement file: engagement.yml" in json.dumps(nb)
+
+
+def test_error_text_and_progress(fixture_run):
+    text = (fixture_run.report_dir / "ERROR.txt").read_text()
+    assert "02_raises: failed" in text and "ValueError: fixture failure" in text
+    assert "03_sleeps: timeout" in text
+    lines = fixture_run.progress_lines
+    assert any("00_ok (1/4) running" in line for line in lines)
+    assert any("02_raises: failed" in line for line in lines)
+    assert "03_sleeps: timeout" in (fixture_run.report_dir / "run.log").read_text()
+
+
+def test_index_links_reports(fixture_run):
+    index = (fixture_run.report_dir / "index.html").read_text()
+    assert 'href="01_chart.html"' in index and 'href="01_chart.analyst.html"' in index
+    assert "timeout" in index
