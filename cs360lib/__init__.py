@@ -31,6 +31,8 @@ from cs360lib.loaders import (
     load_survey,
 )
 from cs360lib.mapping import Mapping, MappingError, read_mapping, shipped_mappings
+from cs360lib.notebook import setup_notebook
+from cs360lib.widgets import browse
 
 __version__ = "0.1.0"
 
@@ -43,6 +45,7 @@ __all__ = [
     "MappingError",
     "SourceNotFoundError",
     "__version__",
+    "browse",
     "load",
     "load_actions",
     "load_arrests",
@@ -54,5 +57,6 @@ __all__ = [
     "load_stakeholders",
     "load_survey",
     "read_mapping",
+    "setup_notebook",
     "shipped_mappings",
 ]

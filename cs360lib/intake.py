@@ -1,0 +1,637 @@
+"""Data intake: what each source holds, what was rejected and why, and where it has holes.
+
+The first notebook of the workbook (``00_data_intake``) is a thin narrative over
+these functions. Each takes the :class:`~cs360lib.loaders.LoadResult` objects of
+an engagement (``cs360lib.load_engagement``) and returns a small result object
+with ``.to_frame()``, ``.chart()`` and a plain-language ``.summary()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from cs360lib.loaders import LoadResult
+
+TIME_COLUMNS: dict[str, str] = {
+    "incidents": "occurred_at",
+    "calls": "received_at",
+    "arrests": "arrested_at",
+    "survey": "period",
+    "interviews": "interviewed_on",
+    "partner_metrics": "period",
+    "actions": "start",
+}
+"""The datetime column that places each kind's rows in time."""
+
+AREA_COLUMNS: dict[str, tuple[str, ...]] = {
+    "incidents": ("district", "beat"),
+    "calls": ("area",),
+    "arrests": ("district", "beat"),
+    "survey": ("area",),
+    "partner_metrics": ("area",),
+    "actions": ("area",),
+}
+"""The columns that place each kind's rows in space."""
+
+EVENT_KINDS = ("incidents", "calls", "arrests")
+"""Kinds whose time column stamps events (so a first or last period can be partly covered)."""
+
+SPIKE_RATIO = 2.0
+"""A spike or drop must also be at least this factor away from the rolling median (double or
+half): data problems (an outage, a batch import) are large, ordinary noise is not."""
+
+MONTHLY_KINDS = ("survey", "partner_metrics")
+"""Kinds usually reported once a month: a month without rows is a gap, a week is not."""
+
+LINEAGE = ("source_file", "source_row")
+PERIODS = {"month": "M", "week": "W-SUN", "day": "D"}
+SPIKE_Z = 3.5
+"""Robust z-score of a period's log count (around the rolling median, scaled by the MAD)
+above which the period is flagged as a spike or a drop."""
+
+
+def _pct(part: float, whole: float) -> float:
+    return 100.0 * part / whole if whole else 0.0
+
+
+# -- overview -------------------------------------------------------------------------------------
+
+
+@dataclass
+class IntakeOverview:
+    """One row per source: rows read, loaded and rejected, date range, areas and duplicates."""
+
+    table: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the overview table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``source``, ``kind``, ``files``, ``rows_read``, ``loaded``,
+            ``rejected``, ``rejected_pct``, ``first``, ``last``, ``areas``,
+            ``duplicate_keys``.
+        """
+        return self.table.copy()
+
+    def chart(self) -> alt.Chart:
+        """Bar chart of loaded and rejected rows per source.
+
+        Returns
+        -------
+        altair.Chart
+            Horizontal stacked bars.
+        """
+        long = self.table.melt(
+            id_vars="source",
+            value_vars=["loaded", "rejected"],
+            var_name="status",
+            value_name="rows",
+        )
+        return (
+            alt.Chart(long, title="Rows loaded and rejected, by source")
+            .mark_bar()
+            .encode(
+                y=alt.Y("source:N", title=None, sort=list(self.table["source"])),
+                x=alt.X("rows:Q", title="rows", stack="zero"),
+                color=alt.Color(
+                    "status:N",
+                    scale=alt.Scale(domain=["loaded", "rejected"], range=["#4c78a8", "#e45756"]),
+                ),
+                tooltip=["source", "status", alt.Tooltip("rows:Q", format=",")],
+            )
+        )
+
+    def summary(self) -> str:
+        """Describe the sources in plain language.
+
+        Returns
+        -------
+        str
+            Totals, and the sources that need attention.
+        """
+        t = self.table
+        read, rejected = int(t["rows_read"].sum()), int(t["rejected"].sum())
+        lines = [
+            f"{len(t)} sources were read: {read:,} rows in all, of which {rejected:,} "
+            f"({_pct(rejected, read):.2f}%) were set aside because they could not be used "
+            "as they are."
+        ]
+        for row in t.itertuples():
+            if row.rejected_pct >= 1.0:
+                lines.append(
+                    f"- {row.source}: {row.rejected_pct:.1f}% of rows rejected; "
+                    "see the rejection table."
+                )
+            if row.duplicate_keys:
+                lines.append(f"- {row.source}: {row.duplicate_keys:,} ids occur more than once.")
+        if len(lines) == 1:
+            lines.append("No source lost more than 1% of its rows, and no id repeats.")
+        return "\n".join(lines)
+
+
+def overview(sources: Mapping[str, LoadResult]) -> IntakeOverview:
+    """Summarise every loaded source of an engagement.
+
+    Parameters
+    ----------
+    sources : mapping of str to LoadResult
+        The results of ``load_engagement``.
+
+    Returns
+    -------
+    IntakeOverview
+        One row per source.
+    """
+    rows = []
+    for name, result in sources.items():
+        column = TIME_COLUMNS.get(result.kind)
+        times = (
+            result.data[column].dropna()
+            if column in result.data
+            else pd.Series(dtype="datetime64[ns]")
+        )
+        areas = []
+        for area in AREA_COLUMNS.get(result.kind, ()):
+            if area in result.data:
+                areas.append(f"{area}: {result.data[area].nunique()}")
+        rows.append(
+            {
+                "source": name,
+                "kind": result.kind,
+                "files": len(result.files),
+                "rows_read": result.rows_read,
+                "loaded": len(result.data),
+                "rejected": len(result.rejected),
+                "rejected_pct": round(_pct(len(result.rejected), result.rows_read), 2),
+                "first": times.min() if len(times) else pd.NaT,
+                "last": times.max() if len(times) else pd.NaT,
+                "areas": ", ".join(areas),
+                "duplicate_keys": len(result.duplicates),
+            }
+        )
+    return IntakeOverview(pd.DataFrame(rows))
+
+
+# -- rejections -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Rejections:
+    """Rejected rows of every source, counted by column and reason."""
+
+    table: pd.DataFrame
+    examples: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the counts.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``source``, ``column``, ``problem``, ``rows``, ``example_rows``,
+            ``example_values``.
+        """
+        return self.table.copy()
+
+    def chart(self) -> alt.Chart:
+        """Bar chart of rejected rows by source and problem.
+
+        Returns
+        -------
+        altair.Chart
+            One bar per (source, column, problem).
+        """
+        data = self.table.assign(what=lambda f: f["column"] + ": " + f["problem"].str.slice(0, 60))
+        return (
+            alt.Chart(data, title="Why rows were rejected")
+            .mark_bar(color="#e45756")
+            .encode(
+                y=alt.Y("what:N", title=None, sort="-x"),
+                x=alt.X("rows:Q", title="rows"),
+                row=alt.Row("source:N", title=None),
+                tooltip=["source", "column", "problem", "rows", "example_rows", "example_values"],
+            )
+            .resolve_scale(y="independent")
+        )
+
+    def summary(self) -> str:
+        """Describe the rejections in plain language.
+
+        Returns
+        -------
+        str
+            The main reasons, or a statement that nothing was rejected.
+        """
+        if self.table.empty:
+            return "Every row of every source was loaded; nothing was rejected."
+        lines = ["Rows were set aside for these reasons (the original values are kept for review):"]
+        for row in self.table.head(10).itertuples():
+            lines.append(
+                f"- {row.source}, {row.column}: {row.problem} "
+                f"({row.rows:,} rows, e.g. rows {row.example_rows})"
+            )
+        return "\n".join(lines)
+
+
+def rejections(sources: Mapping[str, LoadResult], *, examples: int = 5) -> Rejections:
+    """Count the rejected rows of every source by column and problem.
+
+    Parameters
+    ----------
+    sources : mapping of str to LoadResult
+        The results of ``load_engagement``.
+    examples : int, default 5
+        Rejected rows kept per source as examples (with their original values).
+
+    Returns
+    -------
+    Rejections
+        Counts and examples.
+    """
+    tables, samples = [], []
+    for name, result in sources.items():
+        counts = result.rejected_by_reason()
+        if not counts.empty:
+            tables.append(counts.assign(source=name))
+            samples.append(result.rejected.head(examples).assign(source=name))
+    columns = ["source", "column", "problem", "rows", "example_rows", "example_values"]
+    table = (
+        pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
+    )
+    example_frame = pd.concat(samples, ignore_index=True) if samples else pd.DataFrame()
+    if not example_frame.empty:
+        example_frame = example_frame[
+            ["source", *[c for c in example_frame.columns if c != "source"]]
+        ]
+    return Rejections(table=table, examples=example_frame)
+
+
+# -- coverage over time ---------------------------------------------------------------------------
+
+
+@dataclass
+class Coverage:
+    """Rows per period for each source, with gaps, spikes, drops and partial periods flagged."""
+
+    table: pd.DataFrame
+    period: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the per-period counts.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``source``, ``period``, ``rows``, ``flag`` (``""``, ``gap``,
+            ``spike``, ``drop``, ``partial``).
+        """
+        return self.table.copy()
+
+    def flags(self) -> pd.DataFrame:
+        """Return only the flagged periods.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Flagged rows of :meth:`to_frame`.
+        """
+        return self.table[self.table["flag"] != ""].reset_index(drop=True)
+
+    def chart(self) -> alt.FacetChart:
+        """Line chart of rows per period, one panel per source, flagged periods marked.
+
+        Returns
+        -------
+        altair.FacetChart
+            Independent y scales so small sources stay readable.
+        """
+        base = alt.Chart(self.table).encode(x=alt.X("period:T", title=None))
+        line = base.mark_line(color="#4c78a8").encode(
+            y=alt.Y("rows:Q", title=f"rows per {self.period}")
+        )
+        points = (
+            base.transform_filter(alt.datum.flag != "")
+            .mark_point(filled=True, size=60)
+            .encode(
+                y="rows:Q",
+                color=alt.Color(
+                    "flag:N",
+                    scale=alt.Scale(
+                        domain=["gap", "spike", "drop", "partial"],
+                        range=["#e45756", "#f58518", "#b279a2", "#9d9d9d"],
+                    ),
+                ),
+                tooltip=["source", alt.Tooltip("period:T"), "rows", "flag"],
+            )
+        )
+        return (
+            alt.layer(line, points, data=self.table)
+            .properties(width=620, height=110)
+            .facet(row=alt.Row("source:N", title=None), title=f"Rows per {self.period}, by source")
+            .resolve_scale(y="independent")
+        )
+
+    def summary(self) -> str:
+        """Describe the coverage problems in plain language.
+
+        Returns
+        -------
+        str
+            One line per source with flagged periods.
+        """
+        flagged = self.flags()
+        if flagged.empty:
+            return (
+                f"Every source has rows in every {self.period} of its range, "
+                "with no unusual spikes or drops."
+            )
+        lines = []
+        for source, rows in flagged.groupby("source", sort=False):
+            parts = []
+            for flag, group in rows.groupby("flag", sort=False):
+                when = ", ".join(group["period"].dt.strftime("%Y-%m-%d").head(6))
+                more = " ..." if len(group) > 6 else ""
+                parts.append(f"{len(group)} {flag} {self.period}(s) ({when}{more})")
+            lines.append(f"- {source}: " + "; ".join(parts))
+        return "Periods to check before trusting trends:\n" + "\n".join(lines)
+
+
+def coverage(sources: Mapping[str, LoadResult], *, period: str = "month") -> Coverage:
+    """Count rows per period for every source that has a time column.
+
+    Flags, per source: ``gap`` (no rows in a period inside the range of an event
+    source, or in a month of a monthly source such as a survey),
+    ``spike`` / ``drop`` (the log per-day count is more than :data:`SPIKE_Z` robust
+    standard deviations, and :data:`SPIKE_RATIO` times, away from the rolling median of
+    the surrounding periods; only for event sources such as incidents, calls and
+    arrests), and ``partial``
+    (the first or last period of an event source, such as incidents, is only partly
+    covered by the data: a partial last month is the usual trap of monthly trends).
+
+    Parameters
+    ----------
+    sources : mapping of str to LoadResult
+        The results of ``load_engagement``.
+    period : {"month", "week", "day"}, default "month"
+        Time unit.
+
+    Returns
+    -------
+    Coverage
+        Counts and flags.
+
+    Raises
+    ------
+    ValueError
+        If ``period`` is not one of the supported units.
+    """
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {list(PERIODS)}, got {period!r}")
+    frames = []
+    for name, result in sources.items():
+        column = TIME_COLUMNS.get(result.kind)
+        if column is None or column not in result.data or result.data[column].notna().sum() == 0:
+            continue
+        events = result.kind in EVENT_KINDS
+        gaps = events or (result.kind in MONTHLY_KINDS and period == "month")
+        frames.append(
+            _coverage_one(name, result.data[column].dropna(), period, events=events, gaps=gaps)
+        )
+    columns = ["source", "period", "rows", "flag"]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    return Coverage(table=table[columns], period=period)
+
+
+def _coverage_one(
+    name: str, times: pd.Series, period: str, *, events: bool, gaps: bool
+) -> pd.DataFrame:
+    freq = PERIODS[period]
+    periods = times.dt.to_period(freq)
+    counts = periods.value_counts().sort_index()
+    full = pd.period_range(counts.index.min(), counts.index.max(), freq=freq)
+    counts = counts.reindex(full, fill_value=0)
+    flag = np.full(len(counts), "", dtype=object)
+    values = counts.to_numpy().astype(float)
+    if gaps:
+        flag[values == 0] = "gap"
+    if events and len(values) >= 7:
+        days = np.array([(p.end_time - p.start_time).days + 1 for p in full], dtype=float)
+        logs = np.log1p(values / days * days.mean())  # per-day rate: February is not a drop
+        centre = pd.Series(logs).rolling(7, center=True, min_periods=3).median().to_numpy()
+        deviation = logs - centre
+        used = deviation[values > 0]
+        mad = np.median(np.abs(used - np.median(used)))
+        scale = 1.4826 * mad if mad > 0 else np.nan
+        if np.isfinite(scale):
+            z = deviation / scale
+            big = np.abs(deviation) > np.log(SPIKE_RATIO)
+            flag[(z > SPIKE_Z) & big & (flag == "")] = "spike"
+            flag[(z < -SPIKE_Z) & big & (flag == "")] = "drop"
+    first, last = times.min(), times.max()
+    if not events:  # period-stamped kinds (survey, partner metrics) have no partial periods
+        pass
+    elif first.normalize() > full[0].start_time.normalize():
+        flag[0] = "partial"
+    if events and last.normalize() < full[-1].end_time.normalize():
+        flag[-1] = "partial"
+    return pd.DataFrame(
+        {"source": name, "period": full.start_time, "rows": counts.to_numpy(), "flag": flag}
+    )
+
+
+# -- missing values -------------------------------------------------------------------------------
+
+
+@dataclass
+class MissingValues:
+    """Share of empty values per source and column."""
+
+    table: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the missing-value table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``source``, ``column``, ``missing``, ``rows``, ``missing_pct``.
+        """
+        return self.table.copy()
+
+    def chart(self) -> alt.Chart:
+        """Heat map of the share missing, source by column.
+
+        Returns
+        -------
+        altair.Chart
+            Rectangles coloured by ``missing_pct`` with the value written in.
+        """
+        base = alt.Chart(self.table, title="Share of empty values (%)").encode(
+            x=alt.X("column:N", title=None, sort=None),
+            y=alt.Y("source:N", title=None),
+        )
+        cells = base.mark_rect().encode(
+            color=alt.Color(
+                "missing_pct:Q", scale=alt.Scale(scheme="oranges", domain=[0, 100]), title="% empty"
+            ),
+            tooltip=[
+                "source",
+                "column",
+                "missing",
+                "rows",
+                alt.Tooltip("missing_pct:Q", format=".1f"),
+            ],
+        )
+        text = base.mark_text(fontSize=9).encode(text=alt.Text("missing_pct:Q", format=".0f"))
+        return cells + text
+
+    def summary(self) -> str:
+        """Name the columns that are often empty.
+
+        Returns
+        -------
+        str
+            Columns more than 5% empty, or a statement that there are none.
+        """
+        high = self.table[self.table["missing_pct"] > 5].sort_values("missing_pct", ascending=False)
+        if high.empty:
+            return "No column is more than 5% empty."
+        lines = ["Columns more than 5% empty (analyses that need them will use fewer rows):"]
+        for row in high.head(12).itertuples():
+            lines.append(f"- {row.source}.{row.column}: {row.missing_pct:.1f}% empty")
+        return "\n".join(lines)
+
+
+def missing_values(sources: Mapping[str, LoadResult]) -> MissingValues:
+    """Measure the share of empty values in every column of every source.
+
+    Parameters
+    ----------
+    sources : mapping of str to LoadResult
+        The results of ``load_engagement``.
+
+    Returns
+    -------
+    MissingValues
+        One row per source and column (lineage columns excluded).
+    """
+    rows = []
+    for name, result in sources.items():
+        data = result.data
+        for column in data.columns:
+            if column in LINEAGE:
+                continue
+            missing = int(data[column].isna().sum())
+            rows.append(
+                {
+                    "source": name,
+                    "column": column,
+                    "missing": missing,
+                    "rows": len(data),
+                    "missing_pct": round(_pct(missing, len(data)), 2),
+                }
+            )
+    return MissingValues(
+        pd.DataFrame(rows, columns=["source", "column", "missing", "rows", "missing_pct"])
+    )
+
+
+# -- duplicate keys -------------------------------------------------------------------------------
+
+
+@dataclass
+class DuplicateKeys:
+    """Ids that occur more than once, per source."""
+
+    table: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the duplicate-key counts.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``source``, ``key``, ``repeated_values``, ``extra_rows``, ``examples``.
+        """
+        return self.table.copy()
+
+    def chart(self) -> alt.Chart:
+        """Bar chart of the extra rows that repeat a key, per source.
+
+        Returns
+        -------
+        altair.Chart
+            One bar per source.
+        """
+        return (
+            alt.Chart(self.table, title="Rows that repeat an id")
+            .mark_bar(color="#f58518")
+            .encode(y=alt.Y("source:N", title=None), x=alt.X("extra_rows:Q", title="extra rows"))
+        )
+
+    def summary(self) -> str:
+        """Describe repeated ids in plain language.
+
+        Returns
+        -------
+        str
+            One line per source with repeated ids.
+        """
+        repeated = self.table[self.table["repeated_values"] > 0]
+        if repeated.empty:
+            return "No id repeats in any source."
+        lines = [
+            "Some ids occur more than once (kept; decide whether they are one event or several):"
+        ]
+        for row in repeated.itertuples():
+            lines.append(
+                f"- {row.source}: {row.repeated_values:,} values of {row.key} repeat "
+                f"({row.extra_rows:,} extra rows), e.g. {row.examples}"
+            )
+        return "\n".join(lines)
+
+
+def duplicate_keys(sources: Mapping[str, LoadResult]) -> DuplicateKeys:
+    """Count repeated ids in every source.
+
+    Parameters
+    ----------
+    sources : mapping of str to LoadResult
+        The results of ``load_engagement``.
+
+    Returns
+    -------
+    DuplicateKeys
+        One row per source.
+    """
+    rows = []
+    for name, result in sources.items():
+        duplicates = result.duplicates
+        key = "/".join(result.key)
+        examples = ""
+        if not duplicates.empty:
+            examples = ", ".join(
+                "/".join(str(v) for v in values)
+                for values in duplicates[list(result.key)].head(3).itertuples(index=False)
+            )
+        rows.append(
+            {
+                "source": name,
+                "key": key,
+                "repeated_values": len(duplicates),
+                "extra_rows": int(duplicates["count"].sum() - len(duplicates))
+                if len(duplicates)
+                else 0,
+                "examples": examples,
+            }
+        )
+    return DuplicateKeys(
+        pd.DataFrame(rows, columns=["source", "key", "repeated_values", "extra_rows", "examples"])
+    )
