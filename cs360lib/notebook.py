@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from cs360lib import charts
-
 if TYPE_CHECKING:
     from cs360lib.engagement import Engagement
 
@@ -75,6 +73,8 @@ def setup_notebook(
             f"engagement file not found: {path} (resolved from {Path.cwd()}); "
             "set the `engagement` parameter to the path of an engagement.yml"
         )
+    from cs360lib import charts  # altair is slow to import: only when a notebook starts
+
     charts.enable_theme()
     charts.enable_renderer(chart_renderer, interactive=interactive)
     set_pandas_options()

@@ -503,15 +503,15 @@ def run_batch(
         return list(pool.map(one, engagements))
 
 
-def format_summary(results: Sequence[RunResult], *, width: int = 70) -> str:
+def format_summary(results: Sequence[RunResult], *, width: int = 100) -> str:
     """Format batch results as a plain-text table.
 
     Parameters
     ----------
     results : sequence of RunResult
         Results of :func:`run_batch`.
-    width : int, default 70
-        Longest error text shown.
+    width : int, default 100
+        Longest error text shown (long errors keep their start and end).
 
     Returns
     -------
@@ -525,7 +525,7 @@ def format_summary(results: Sequence[RunResult], *, width: int = 70) -> str:
             r.status,
             f"{r.duration_s:.1f} s",
             str(r.report_dir) if r.report_dir else "-",
-            _shorten(r.error or "", width),
+            _shorten_middle(r.error or "", width),
         )
         for r in results
     ]
@@ -759,7 +759,10 @@ def _run_subprocess(
         proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         sys.stderr.write(proc.stderr)
         if result_json.exists():
-            return RunResult.from_dict(json.loads(result_json.read_text(encoding="utf-8")))
+            result = RunResult.from_dict(json.loads(result_json.read_text(encoding="utf-8")))
+            result.engagement = str(engagement)
+            result.duration_s = time.perf_counter() - t0  # includes process start-up
+            return result
         error = f"cs360 run process exited with code {proc.returncode} before writing a report"
         tail = "\n".join(proc.stderr.strip().splitlines()[-20:])
         if tail:
@@ -873,6 +876,15 @@ def _one_line(exc: BaseException) -> str:
 def _shorten(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _shorten_middle(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    head = (width - 5) * 2 // 5
+    tail = width - 5 - head
+    return f"{text[:head]} ... {text[-tail:]}"
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

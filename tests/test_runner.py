@@ -95,7 +95,8 @@ def test_format_summary_table():
     lines = text.splitlines()
     assert lines[0].split() == ["engagement", "status", "duration", "report", "dir", "error"]
     assert "alpha" in lines[2] and "3.2 s" in lines[2] and "/r/alpha/1" in lines[2]
-    assert "beta" in lines[3] and "failed" in lines[3] and "x" * 37 + "..." in lines[3]
+    assert "beta" in lines[3] and "failed" in lines[3] and "x" * 14 + " ... " + "x" * 21 in lines[3]
+    assert len(lines[3].split()[-1]) == 21
     assert lines[-1] == "1 of 2 engagements ok"
 
 

@@ -1,0 +1,168 @@
+import json
+import shutil
+import sys
+import types
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import BROKEN_ENGAGEMENT, FIXTURE_ENGAGEMENT, FIXTURE_NOTEBOOKS
+
+from cs360lib import cli
+from cs360lib.engagement import Engagement
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "engagement.yml"
+
+
+def test_help_lists_subcommands(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("run", "batch", "validate", "new", "sample", "export"):
+        assert command in out
+
+
+def test_run_help_documents_options(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    out = capsys.readouterr().out
+    for option in ("--out", "--only", "--timeout", "--notebooks", "--fail-fast"):
+        assert option in out
+
+
+def test_run_missing_data_exits_1(tmp_path, capsys):
+    code = cli.main(
+        ["run", str(BROKEN_ENGAGEMENT), "--out", str(tmp_path), "--notebooks",
+         str(FIXTURE_NOTEBOOKS)]
+    )
+    assert code == 1
+    captured = capsys.readouterr()
+    folder = Path(captured.out.strip())
+    assert folder.parent == tmp_path / "broken-town"
+    assert "incidents_missing.csv" in captured.err
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "failed"
+
+
+def test_run_unknown_notebook_exits_1(tmp_path, capsys):
+    code = cli.main(
+        ["run", str(FIXTURE_ENGAGEMENT), "--out", str(tmp_path), "--notebooks",
+         str(FIXTURE_NOTEBOOKS), "--only", "99_nothing"]
+    )
+    assert code == 1
+    assert "matches no notebook" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_batch_good_and_broken(tmp_path, capsys):
+    """Acceptance: the good report is written, the broken one recorded, exit code 1."""
+    code = cli.main(
+        [
+            "batch", str(FIXTURE_ENGAGEMENT), str(BROKEN_ENGAGEMENT),
+            "--jobs", "2", "--out", str(tmp_path),
+            "--notebooks", str(FIXTURE_NOTEBOOKS), "--only", "00_ok", "--timeout", "60",
+        ]
+    )
+    assert code == 1
+    captured = capsys.readouterr()
+    table = captured.out.splitlines()
+    assert table[0].split()[:2] == ["engagement", "status"]
+    good_line = next(line for line in table if line.startswith("fixture-town"))
+    bad_line = next(line for line in table if line.startswith("broken-town"))
+    assert " ok " in good_line and " failed " in bad_line
+    assert "incidents_missing.csv" in bad_line or "no such file" in bad_line
+    assert table[-1] == "1 of 2 engagements ok"
+
+    (good,) = (tmp_path / "fixture-town").iterdir()
+    assert (good / "00_ok.html").is_file() and (good / "00_ok.analyst.html").is_file()
+    assert json.loads((good / "manifest.json").read_text())["status"] == "ok"
+    assert not (good / "ERROR.txt").exists()
+
+    (bad,) = (tmp_path / "broken-town").iterdir()
+    manifest = json.loads((bad / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert "incidents_missing.csv" in manifest["error"]
+    assert "no such file" in (bad / "ERROR.txt").read_text()
+
+
+def test_batch_records_a_crashed_run(tmp_path, monkeypatch, capsys):
+    """A run process that dies without a report gets a failure record from the batch."""
+    from cs360lib import runner
+
+    def crash(cmd, **kwargs):
+        return types.SimpleNamespace(returncode=-9, stderr="Killed\n")
+
+    monkeypatch.setattr(runner.subprocess, "run", crash)
+    code = cli.main(["batch", str(FIXTURE_ENGAGEMENT), "--out", str(tmp_path)])
+    assert code == 1
+    (folder,) = (tmp_path / "fixture-town").iterdir()
+    assert "exited with code -9" in (folder / "ERROR.txt").read_text()
+    assert "Killed" in (folder / "ERROR.txt").read_text()
+
+
+def test_new_scaffolds_a_valid_engagement(tmp_path, capsys):
+    folder = tmp_path / "River_City"
+    assert cli.main(["new", str(folder)]) == 0
+    target = folder / "engagement.yml"
+    assert (folder / "data").is_dir()
+    data = yaml.safe_load(target.read_text())
+    assert data["engagement"]["id"] == "river-city"
+    assert data["engagement"]["name"] == "River City"
+    text = target.read_text()
+    assert "# " in text and "docs/engagement.md" in text
+    (folder / "data" / "incidents.csv").write_text("incident_id\n1\n")
+    eng = Engagement.load(target)
+    assert eng.id == "river-city"
+    assert eng.input_files() == [(folder / "data" / "incidents.csv").resolve()]
+    # never overwrites
+    assert cli.main(["new", str(folder)]) == 1
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_validate_sample_prints_each_source(capsys):
+    if not SAMPLE.exists():
+        pytest.skip("data/samples/engagement.yml not committed yet")
+    assert cli.main(["validate", str(SAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert "[incidents]" in out and "rows read" in out
+    assert "sources loaded" in out
+
+
+def test_validate_reports_each_failing_source(tmp_path, capsys):
+    folder = tmp_path / "eng"
+    shutil.copytree(FIXTURE_ENGAGEMENT.parent, folder)
+    (folder / "data" / "calls.csv").write_text("nothing,useful\n1,2\n")
+    text = (folder / "engagement.yml").read_text()
+    (folder / "engagement.yml").write_text(text + "  calls:\n    path: data/calls.csv\n")
+    assert cli.main(["validate", str(folder / "engagement.yml")]) == 1
+    captured = capsys.readouterr()
+    assert "[incidents]" in captured.out and "[calls]" in captured.out
+    assert "FAILED" in captured.out
+    assert "1 source(s) failed: calls" in captured.err
+
+
+def test_validate_missing_file(tmp_path, capsys):
+    assert cli.main(["validate", str(tmp_path / "nope.yml")]) == 1
+    assert "not found" in capsys.readouterr().err
+
+
+def test_sample_calls_make_department(tmp_path, monkeypatch, capsys):
+    calls = {}
+
+    def fake(out_dir, *, seed=360, scale=1.0):
+        calls.update(out_dir=out_dir, seed=seed, scale=scale)
+        return Path(out_dir) / "engagement.yml"
+
+    monkeypatch.setitem(sys.modules, "cs360lib.samples", types.SimpleNamespace(make_department=fake))
+    assert cli.main(["sample", "--out", str(tmp_path), "--seed", "7", "--scale", "0.1"]) == 0
+    assert calls == {"out_dir": tmp_path, "seed": 7, "scale": 0.1}
+    assert capsys.readouterr().out.strip() == str(tmp_path / "engagement.yml")
+
+
+def test_export_writes_both_variants(tmp_path, capsys):
+    nb = FIXTURE_NOTEBOOKS / "00_ok.ipynb"
+    assert cli.main(["export", str(nb), "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["00_ok.analyst.html", "00_ok.html"]
+    assert cli.main(["export", str(nb), "--out", str(tmp_path / "s"), "--variant",
+                     "stakeholder"]) == 0
+    assert [p.name for p in (tmp_path / "s").iterdir()] == ["00_ok.html"]
