@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -251,7 +252,10 @@ def _r(x: float, digits: int = 6) -> float:
 
 
 def _ids(prefix: str, when: np.ndarray, width: int, two_digit_year: bool = False) -> np.ndarray:
-    """Per-year sequential ids ``PREFIXYYYY-000123`` for rows sorted by ``when``."""
+    """Per-year sequential ids ``PREFIXYYYY-000123`` for rows sorted by ``when``.
+
+    Built as fixed-width ASCII bytes (no per-row Python), returned as an object array of str.
+    """
     years = when.astype("datetime64[Y]").astype(np.int64) + 1970
     n = len(years)
     if n == 0:
@@ -259,11 +263,25 @@ def _ids(prefix: str, when: np.ndarray, width: int, two_digit_year: bool = False
     first = np.r_[0, np.flatnonzero(np.diff(years)) + 1]
     starts = np.repeat(first, np.diff(np.r_[first, n]))
     seq = np.arange(n) - starts + 1
-    year_text = pd.Series(years % 100 if two_digit_year else years).astype(str)
-    if two_digit_year:
-        year_text = year_text.str.zfill(2)
-    out = prefix + year_text + "-" + pd.Series(seq).astype(str).str.zfill(width)
-    return out.to_numpy(dtype=object)
+    if seq.max() >= 10**width:
+        raise ValueError(f"more than {10**width - 1} ids in one year; raise the id width")
+    year = years % 100 if two_digit_year else years
+    year_width = 2 if two_digit_year else 4
+
+    def digits(values: np.ndarray, k: int) -> np.ndarray:
+        powers = 10 ** np.arange(k - 1, -1, -1, dtype=np.int64)
+        return ((values[:, None] // powers[None, :]) % 10 + ord("0")).astype(np.uint8)
+
+    pre = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
+    parts = [
+        np.broadcast_to(pre, (n, len(pre))),
+        digits(year, year_width),
+        np.full((n, 1), ord("-"), dtype=np.uint8),
+        digits(seq, width),
+    ]
+    table = np.ascontiguousarray(np.concatenate(parts, axis=1))
+    text = table.view(f"S{table.shape[1]}").ravel().astype(f"U{table.shape[1]}")
+    return text.astype(object)
 
 
 def _month_index(days: np.ndarray) -> np.ndarray:
@@ -697,15 +715,15 @@ def _simulate_calls(
     prio = np.r_[prio_a, prio_b][order]
     disp = np.r_[disp_a, disp_b][order]
     block = np.r_[block_a, block_b][order]
-    disp_text = np.array(disp_names, dtype=object)[disp]
-    dispatched, arrived, cleared = _call_times(rng, received, prio, onview, disp_text)
+    disp_text = pd.Categorical.from_codes(disp, disp_names)
+    dispatched, arrived, cleared = _call_times(rng, received, prio, onview, np.asarray(disp_text))
     when = received.astype("datetime64[s]")
     return pd.DataFrame(
         {
             "call_id": _ids("C", when, 7, two_digit_year=True),
             "received_at": when,
             "call_type": pd.Categorical.from_codes(np.r_[type_a, type_b][order], type_names),
-            "priority": prio.astype(str),
+            "priority": pd.Categorical.from_codes(prio - 1, ["1", "2", "3", "4"]),
             "disposition": disp_text,
             "source": pd.Categorical.from_codes(
                 np.r_[source_a, source_b][order], ["911", "Phone", "On-view"]
@@ -1349,24 +1367,42 @@ FILES = {
 """File name of every kind in a generated department folder."""
 
 
-def _csv_bytes(frame: pd.DataFrame, formats: dict[str, str]) -> bytes:
-    out = frame.copy(deep=False)
-    fmt = set(formats.values())
-    if fmt == {DATE_FORMAT}:
-        for col in formats:
-            out[col] = out[col].dt.strftime(DATE_FORMAT)
-        date_format = None
-    else:
-        date_format = DATETIME_FORMAT if formats else None
-    text = out.to_csv(index=False, lineterminator="\n", date_format=date_format)
-    return text.encode("utf-8")
+def _datetime_text(values: np.ndarray, fmt: str) -> np.ndarray:
+    """Format datetimes as ``DATETIME_FORMAT`` or ``DATE_FORMAT`` text (vectorised; NaT -> None)."""
+    unit = {DATETIME_FORMAT: "s", DATE_FORMAT: "D"}[fmt]
+    values = np.asarray(values).astype(f"datetime64[{unit}]")
+    text = np.datetime_as_string(values, unit=unit).astype("S")
+    if unit == "s":
+        table = text.view(np.uint8).reshape(len(text), -1).copy()
+        table[:, 10] = ord(" ")  # ISO 'T' -> ' '
+        text = table.view(text.dtype).ravel()
+    out = text.astype(str).astype(object)
+    out[np.isnat(values)] = None
+    return out
 
 
 def _write(frame: pd.DataFrame, path: Path, formats: dict[str, str]) -> None:
-    data = _csv_bytes(frame, formats)
-    if path.name.endswith(".gz"):
-        data = gzip.compress(data, compresslevel=6, mtime=0)
-    path.write_bytes(data)
+    """Write CSV (gzip without timestamp or file name when ``path`` ends in ``.gz``).
+
+    Rows are formatted and written in chunks so that large scales stay within memory.
+    """
+
+    def body(text: io.TextIOWrapper) -> None:
+        chunk = 200_000
+        for i, lo in enumerate(range(0, max(len(frame), 1), chunk)):
+            part = frame.iloc[lo : lo + chunk].copy(deep=False)
+            for col, fmt in formats.items():
+                part[col] = _datetime_text(part[col].to_numpy(), fmt)
+            part.to_csv(text, index=False, header=i == 0, lineterminator="\n")
+
+    with open(path, "wb") as raw:
+        if path.name.endswith(".gz"):
+            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0) as gz:
+                with io.TextIOWrapper(gz, encoding="utf-8", newline="") as text:
+                    body(text)
+        else:
+            with io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+                body(text)
 
 
 def _yaml_list(values: Sequence[str]) -> str:
