@@ -82,14 +82,14 @@ class TimeIndex:
         if self.kind == "number":
             arr = np.asarray(values, dtype=float)
             return (arr - self.origin) / self.step
-        ts = pd.DatetimeIndex(pd.to_datetime(values))
+        dt = _as_datetime64(values)
         if self.kind == "month":
-            return (ts.year * 12 + ts.month - 1).to_numpy(dtype=float)
+            return dt.astype("datetime64[M]").astype(np.int64).astype(float)
         if self.kind == "quarter":
-            return (ts.year * 4 + ts.quarter - 1).to_numpy(dtype=float)
+            return np.floor_divide(dt.astype("datetime64[M]").astype(np.int64), 3).astype(float)
         if self.kind == "year":
-            return ts.year.to_numpy(dtype=float)
-        days = (ts.normalize() - pd.Timestamp("1970-01-01")).days.to_numpy(dtype=float)
+            return dt.astype("datetime64[Y]").astype(np.int64).astype(float)
+        days = dt.astype("datetime64[D]").astype(np.int64).astype(float)
         if self.kind == "week":
             return np.floor((days - self.day0) / 7.0)
         return days
@@ -101,29 +101,43 @@ class TimeIndex:
             return f"{value:g}"
         k = int(key)
         if self.kind == "month":
-            return f"{k // 12:04d}-{k % 12 + 1:02d}"
+            return f"{1970 + k // 12:04d}-{k % 12 + 1:02d}"
         if self.kind == "quarter":
-            return f"{k // 4:04d}Q{k % 4 + 1}"
+            return f"{1970 + k // 4:04d}Q{k % 4 + 1}"
         if self.kind == "year":
-            return str(k)
+            return str(1970 + k)
         day = k * 7 + self.day0 if self.kind == "week" else k
-        return str((pd.Timestamp("1970-01-01") + pd.Timedelta(days=day)).date())
+        return str(np.datetime64(day, "D"))
 
 
-def _infer_time_index(values: pd.Series) -> TimeIndex:
+def _as_datetime64(values: Any) -> np.ndarray:
+    """Datetime values as a naive ``datetime64[ns]`` numpy array (time zones dropped)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        return values.astype("datetime64[ns]", copy=False)
+    if isinstance(values, pd.Series | pd.Index) and isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None) if isinstance(values, pd.Series) else (
+            values.tz_localize(None))
+    arr = np.asarray(values)
+    if arr.dtype.kind != "M":
+        arr = np.asarray(pd.to_datetime(arr))
+    return arr.astype("datetime64[ns]")
+
+
+def _infer_time_index(values: np.ndarray) -> TimeIndex:
     """Work out the spacing of a time column (dates or numbers)."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        uniq = pd.DatetimeIndex(values.drop_duplicates()).sort_values()
+    if np.asarray(values).dtype.kind == "M":
+        days_all = _as_datetime64(values).astype("datetime64[D]").astype(np.int64)
+        uniq = np.unique(days_all)
         if len(uniq) < 2:
             return TimeIndex("month")
-        diffs = np.diff(uniq.asi8) / 86_400e9
-        med = float(np.median(diffs)) if len(diffs) else 30.0
-        mind = float(np.min(diffs))
+        diffs = np.diff(uniq).astype(float)
+        sdiff = np.sort(diffs)
+        med = float(sdiff[len(sdiff) // 2])
+        mind = float(sdiff[0])
         if med < 1.5:
             return TimeIndex("day")
         if med < 10 and mind >= 6.5:
-            day0 = int((uniq[0].normalize() - pd.Timestamp("1970-01-01")).days) % 7
-            return TimeIndex("week", day0=day0)
+            return TimeIndex("week", day0=int(uniq[0]) % 7)
         if med < 10:
             return TimeIndex("day")
         if med < 45:
@@ -182,8 +196,20 @@ def _check_columns(data: pd.DataFrame, columns: dict[str, str | None]) -> None:
         )
 
 
+def _isna(series: pd.Series) -> np.ndarray:
+    arr = series.to_numpy()
+    kind = arr.dtype.kind
+    if kind == "f":
+        return np.isnan(arr)
+    if kind in "iub":
+        return np.zeros(len(arr), dtype=bool)
+    if kind in "mM":
+        return np.isnat(arr)
+    return np.asarray(pd.isna(arr), dtype=bool)
+
+
 def _check_missing(data: pd.DataFrame, col: str) -> None:
-    na = data[col].isna().to_numpy()
+    na = _isna(data[col])
     if na.any():
         raise EvaluationInputError(
             f"column {col!r} has missing values (NaN) in rows {_rows(data.index[na])}; "
@@ -192,6 +218,16 @@ def _check_missing(data: pd.DataFrame, col: str) -> None:
 
 
 def _numeric(data: pd.DataFrame, col: str) -> np.ndarray:
+    series = data[col]
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+            series.dtype):
+        arr = series.to_numpy(dtype=float)
+        inf = ~np.isfinite(arr)
+        if inf.any():
+            raise EvaluationInputError(
+                f"column {col!r} has infinite values in rows {_rows(data.index[inf])}"
+            )
+        return arr
     try:
         arr = pd.to_numeric(data[col], errors="raise").to_numpy(dtype=float)
     except (TypeError, ValueError) as exc:
@@ -272,8 +308,11 @@ def prepare_its_data(
                 f"time column {time!r} must hold dates or numbers; could not parse "
                 f"{tcol.iloc[0]!r}"
             ) from exc
-    tindex = _infer_time_index(tcol)
-    keys = tindex.keys(tcol)
+    if isinstance(tcol.dtype, pd.DatetimeTZDtype):
+        tcol = tcol.dt.tz_localize(None)
+    tarr = tcol.to_numpy()
+    tindex = _infer_time_index(tarr)
+    keys = tindex.keys(tarr)
 
     if group is not None:
         gcol = data[group]
@@ -342,7 +381,10 @@ def prepare_its_data(
         ik = float(round(ik))
     else:
         try:
-            ik = float(tindex.keys(pd.DatetimeIndex([pd.Timestamp(intervention)]))[0])
+            ts = pd.Timestamp(intervention)
+            if ts.tzinfo is not None:
+                ts = ts.tz_localize(None)
+            ik = float(tindex.keys(np.array([ts.to_datetime64()]))[0])
         except (TypeError, ValueError) as exc:
             raise EvaluationInputError(
                 f"intervention={intervention!r} is not a date; time column {time!r} holds dates"
@@ -385,7 +427,7 @@ def prepare_its_data(
         offset=None if off is None else off[order],
         treated=tr_s,
         groups=g_s if group is not None else None,
-        time_values=np.asarray(tcol)[order],
+        time_values=tarr[order],
         group_values=None if guniq is None else np.asarray(guniq)[g_s],
         t0=t0,
         tindex=tindex,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 __all__ = ["effect_table", "critical_value", "describe_ratio", "describe_difference", "pct"]
 
@@ -14,14 +15,14 @@ __all__ = ["effect_table", "critical_value", "describe_ratio", "describe_differe
 def critical_value(alpha: float, df: float | None) -> float:
     """Two-sided critical value: normal when ``df`` is None, else Student t with ``df``."""
     if df is None or not np.isfinite(df):
-        return float(stats.norm.ppf(1 - alpha / 2))
-    return float(stats.t.ppf(1 - alpha / 2, df))
+        return float(special.ndtri(1 - alpha / 2))
+    return float(special.stdtrit(df, 1 - alpha / 2))
 
 
 def _pvalue(z: np.ndarray, df: float | None) -> np.ndarray:
     if df is None or not np.isfinite(df):
-        return 2 * stats.norm.sf(np.abs(z))
-    return 2 * stats.t.sf(np.abs(z), df)
+        return 2 * special.ndtr(-np.abs(z))
+    return 2 * special.stdtr(df, -np.abs(z))
 
 
 def effect_table(
@@ -59,21 +60,20 @@ def effect_table(
     crit = critical_value(alpha, df)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = est / se
-    out = pd.DataFrame(
-        {
-            "estimate": est,
-            "se": se,
-            "ci_low": est - crit * se,
-            "ci_high": est + crit * se,
-            "p_value": _pvalue(z, df),
-        },
-        index=pd.Index(names, name="term"),
-    )
+    cols = ["estimate", "se", "ci_low", "ci_high", "p_value"]
+    vals = [est, se, est - crit * se, est + crit * se, _pvalue(z, df)]
     if log_link:
-        out["ratio"] = np.exp(out["estimate"])
-        out["ratio_low"] = np.exp(out["ci_low"])
-        out["ratio_high"] = np.exp(out["ci_high"])
+        cols += ["ratio", "ratio_low", "ratio_high"]
+        vals += [np.exp(est), np.exp(vals[2]), np.exp(vals[3])]
+    out = pd.DataFrame(np.column_stack(vals), index=_index(tuple(names)),
+                       columns=_index(tuple(cols), None))
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _index(names: tuple[str, ...], name: str | None = "term") -> pd.Index:
+    """Shared (immutable) index objects: building a pandas Index is a noticeable cost per fit."""
+    return pd.Index(names, name=name)
 
 
 def pct(x: float, digits: int = 0) -> str:

@@ -101,9 +101,14 @@ def _fit_arrays(
                 res = model.fit(scale=scale)
             else:
                 res = model.fit(cov_type=cov_type, cov_kwds=cov_kwds)
-            chi2 = float(res.pearson_chi2)
-            return _Fit(res, np.asarray(res.params), np.asarray(res.cov_params()),
-                        None if not hac_lags else float(n - k),
+            params = np.asarray(res.params)
+            mu = np.exp(X @ params if offset is None else X @ params + offset)
+            chi2 = float(np.sum((y - mu) ** 2 / mu))
+            if cov_type == "nonrobust":  # what cov_params() returns, without its overhead
+                cov = np.asarray(res.normalized_cov_params) * float(res.scale)
+            else:
+                cov = np.asarray(res.cov_params())
+            return _Fit(res, params, cov, None if not hac_lags else float(n - k),
                         float(res.scale) if scale else 1.0, chi2, float(n - k))
         # negative binomial (NB2), alpha by maximum likelihood
         start = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit()
@@ -480,7 +485,7 @@ class ITSResult:
         lvl = self.level
         pre = "diff_" if self.panel else ""
         lines = []
-        who = (f"{self.treated_label!r} compared with the other groups" if self.panel
+        who = (f"group {self.treated_label} compared with the other groups" if self.panel
                else "the series")
         lines.append(
             f"We compared {self.outcome} in {who} over {self.n_pre} periods before and "
