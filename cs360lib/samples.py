@@ -309,15 +309,16 @@ def _build_city(rng: np.random.Generator) -> _City:
     ii, jj = np.meshgrid(np.arange(N_AVE), np.arange(N_ST), indexing="ij")
     ii, jj = ii.ravel(), jj.ravel()
     rows = []
+    # Avenue i runs north-south at lon offset i + 0.25, street j east-west at lat offset
+    # j + 0.25 (in grid steps); a block's centroid is the middle of its grid cell side.
     for kind in ("avenue", "street"):
-        lon = LON_WEST + (ii + (0.5 if kind == "street" else 0.5)) * DLON
-        lat = LAT_NORTH - (jj + (0.5 if kind == "avenue" else 0.5)) * DLAT
         if kind == "avenue":
-            # on the avenue line (shifted a quarter step east so it stays inside the beat)
             lon = LON_WEST + (ii + 0.25) * DLON
+            lat = LAT_NORTH - (jj + 0.5) * DLAT
             name = np.array(AVENUES)[ii]
             number = (jj + 1) * 100
         else:
+            lon = LON_WEST + (ii + 0.5) * DLON
             lat = LAT_NORTH - (jj + 0.25) * DLAT
             name = np.array(STREETS)[jj]
             number = (ii + 1) * 100
@@ -343,7 +344,8 @@ def _build_city(rng: np.random.Generator) -> _City:
     blocks = blocks.sort_values(["beat_code", "kind", "avenue_i", "street_j"], kind="stable")
     blocks = blocks.reset_index(drop=True)
     n_beats = len(BEATS)
-    assert (blocks.groupby("beat_code").size() == BLOCKS_PER_BEAT).all()
+    if not (blocks.groupby("beat_code").size() == BLOCKS_PER_BEAT).all():  # pragma: no cover
+        raise RuntimeError("every beat must hold BLOCKS_PER_BEAT blocks")
 
     def find(kind: str, street: str, number: int) -> int:
         m = (blocks["kind"] == kind) & (blocks["street"] == street) & (blocks["number"] == number)
