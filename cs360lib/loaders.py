@@ -318,6 +318,9 @@ class _Loader:
         self.problem_texts: list[str] = []
         self.problem_values: list[np.ndarray] = []
         self.flagged: dict[str, np.ndarray] = {}
+        short = [Path(f).name for f in raw.file_names]
+        self.labels = short if len(set(short)) == len(short) else list(raw.file_names)
+        self.label_of = dict(zip(raw.file_names, self.labels, strict=True))
         self.originals: dict[str, pa.Array] = {}
 
     # -- problems ---------------------------------------------------------------------
@@ -384,7 +387,7 @@ class _Loader:
             kind=self.kind,
             data=data,
             rejected=rejected,
-            problems=problems,
+            problems=problems.drop(columns="_position"),
             duplicates=duplicates,
             rows_read=self.raw.rows_read,
             files=self.raw.file_names,
@@ -596,38 +599,7 @@ class _Loader:
         date_original = self.source_array(parts.date)
         date_text = self.text(canonical, date_original)
         fmt = self.mapping.formats.get(canonical)
-        if parts.time:
-            time_text = pc.utf8_trim_whitespace(_as_text(self.source_array(parts.time)))
-            date_only = _parse_datetimes(date_text, fmt)
-            seconds = _parse_time_of_day(time_text)
-            bad_time = np.asarray(
-                pc.and_kleene(pc.is_valid(time_text), pc.is_null(seconds)).fill_null(False)
-            )
-            self.flag(
-                bad_time,
-                canonical,
-                f"time part ({parts.time}) is not a time of day (HH:MM or HH:MM:SS)",
-                time_text,
-            )
-            offset = seconds
-        else:
-            hour_text = pc.utf8_trim_whitespace(_as_text(self.source_array(parts.hour)))
-            date_only = _parse_datetimes(date_text, fmt)
-            good = pc.match_substring_regex(hour_text, _INTEGER)
-            hours = pc.cast(pc.if_else(good, hour_text, pa.scalar(None, pa.string())), pa.float64())
-            in_range = pc.and_(pc.greater_equal(hours, 0), pc.less_equal(hours, 23))
-            bad_hour = np.asarray(
-                pc.and_kleene(
-                    pc.is_valid(hour_text), pc.invert(in_range).fill_null(True)
-                ).fill_null(False)
-            )
-            self.flag(
-                bad_hour,
-                canonical,
-                f"hour part ({parts.hour}) is not an hour from 0 to 23",
-                hour_text,
-            )
-            offset = pc.multiply(pc.cast(hours, pa.int64()), 3600)
+        date_only = _parse_datetimes(date_text, fmt)
         failed = np.asarray(
             pc.and_kleene(pc.is_valid(date_text), pc.is_null(date_only)).fill_null(False)
         )
@@ -635,9 +607,62 @@ class _Loader:
         self.flag(
             failed, canonical, f"date part ({parts.date}) is not a date in {how}", date_original
         )
+        offsets = {}
+        if parts.hour:
+            offsets["hour"] = self.hour_seconds(canonical, parts.hour)
+        if parts.time:
+            offsets["time"] = self.time_seconds(canonical, parts.time)
+        if not offsets:
+            return self.sane_times(canonical, date_only, date_original)
+        order = sorted(offsets, key=lambda name: name != parts.prefer)
+        offset = pc.coalesce(*[offsets[name] for name in order])
+        timeless = np.asarray(
+            pc.and_kleene(pc.is_valid(date_only), pc.is_null(offset)).fill_null(False)
+        )
+        if parts.missing_time == "reject":
+            columns = " and ".join(c for c in (parts.hour, parts.time) if c)
+            self.flag(
+                timeless & ~self.flagged.get(canonical, np.zeros(self.n, dtype=bool)),
+                canonical,
+                f"has a date but no time of day ({columns} empty); set "
+                "missing_time: midnight in the mapping to keep such rows at 00:00",
+                date_original,
+            )
         offset_ns = pc.multiply(pc.cast(offset.fill_null(0), pa.int64()), 1_000_000_000)
         combined = pc.cast(pc.add(pc.cast(date_only, pa.int64()), offset_ns), pa.timestamp("ns"))
         return self.sane_times(canonical, combined, date_original)
+
+    def hour_seconds(self, canonical: str, column: str) -> pa.Array:
+        """Seconds after midnight from an hour column (0-23); invalid hours are flagged."""
+        hour_text = pc.utf8_trim_whitespace(_as_text(self.source_array(column)))
+        hour_text = pc.if_else(pc.equal(hour_text, ""), pa.scalar(None, pa.string()), hour_text)
+        good = pc.match_substring_regex(hour_text, _INTEGER)
+        hours = pc.cast(pc.if_else(good, hour_text, pa.scalar(None, pa.string())), pa.float64())
+        in_range = pc.and_(pc.greater_equal(hours, 0), pc.less_equal(hours, 23))
+        bad = np.asarray(
+            pc.and_kleene(pc.is_valid(hour_text), pc.invert(in_range).fill_null(True)).fill_null(
+                False
+            )
+        )
+        self.flag(bad, canonical, f"hour part ({column}) is not an hour from 0 to 23", hour_text)
+        hours = pc.if_else(in_range, hours, pa.scalar(None, pa.float64()))
+        return pc.multiply(pc.cast(hours, pa.int64()), 3600)
+
+    def time_seconds(self, canonical: str, column: str) -> pa.Array:
+        """Seconds after midnight from an HH:MM[:SS] column; invalid times are flagged."""
+        time_text = pc.utf8_trim_whitespace(_as_text(self.source_array(column)))
+        time_text = pc.if_else(pc.equal(time_text, ""), pa.scalar(None, pa.string()), time_text)
+        seconds = _parse_time_of_day(time_text)
+        bad = np.asarray(
+            pc.and_kleene(pc.is_valid(time_text), pc.is_null(seconds)).fill_null(False)
+        )
+        self.flag(
+            bad,
+            canonical,
+            f"time part ({column}) is not a time of day (HH:MM or HH:MM:SS)",
+            time_text,
+        )
+        return seconds
 
     def which(self, canonical: str) -> pa.Array:
         labels = self.mapping.which[canonical]
@@ -672,13 +697,7 @@ class _Loader:
                 series = pd.Series(array.to_numpy(zero_copy_only=False), name=name, dtype="float64")
             columns[name] = series
         frame = pd.DataFrame(columns)
-        frame["source_file"] = (
-            pd.Categorical.from_codes(
-                self.raw.files, categories=[Path(f).name for f in self.raw.file_names]
-            )
-            if len(set(Path(f).name for f in self.raw.file_names)) == len(self.raw.file_names)
-            else pd.Categorical.from_codes(self.raw.files, categories=self.raw.file_names)
-        )
+        frame["source_file"] = pd.Categorical.from_codes(self.raw.files, categories=self.labels)
         frame["source_row"] = self.raw.rows
         return frame
 
@@ -721,8 +740,20 @@ class _Loader:
                 how="left",
                 on=list(frame.columns),
             )["_first"].to_numpy()
-            text = pa.array([f"same as row {int(r)}" for r in keyed], pa.string())
-            self.flag(repeated, "(row)", "exact duplicate of an earlier row", text)
+            first_files = frame.merge(
+                frame.loc[first.index].assign(_file=self.raw.files[first.index.to_numpy()]),
+                how="left",
+                on=list(frame.columns),
+            )["_file"].to_numpy()
+            several = len(self.labels) > 1
+            text = pa.array(
+                [
+                    f"row {int(r)}" + (f" of {self.labels[int(f)]}" if several else "")
+                    for r, f in zip(keyed, first_files, strict=True)
+                ],
+                pa.string(),
+            )
+            self.flag(repeated, "(row)", "is an exact duplicate of an earlier row", text)
 
     def flag_key_duplicates(
         self, frame: pd.DataFrame, key: tuple[str, ...], already: np.ndarray
@@ -748,7 +779,7 @@ class _Loader:
         counts = [r.size for r in self.problem_rows]
         frame = pd.DataFrame(
             {
-                "source_file": [self.raw.file_names[i] for i in self.raw.files[rows]],
+                "source_file": [self.labels[i] for i in self.raw.files[rows]],
                 "source_row": self.raw.rows[rows],
                 "column": np.repeat(self.problem_columns, counts) if counts else [],
                 "problem": np.repeat(self.problem_texts, counts) if counts else [],
@@ -759,7 +790,7 @@ class _Loader:
         if self.raw.bad_lines:
             bad = pd.DataFrame(
                 {
-                    "source_file": [b.file for b in self.raw.bad_lines],
+                    "source_file": [self.label_of[b.file] for b in self.raw.bad_lines],
                     "source_row": [b.row if b.row is not None else -1 for b in self.raw.bad_lines],
                     "column": "(line)",
                     "problem": [b.reason for b in self.raw.bad_lines],
@@ -779,13 +810,18 @@ class _Loader:
         values = text.to_pandas(types_mapper={pa.string(): STRING}.get)
         reasons = (
             problems[problems["_position"] >= 0]
-            .assign(text=lambda f: f["column"] + " " + f["value"].map(_quote) + " " + f["problem"])
+            .assign(
+                text=lambda f: [
+                    _reason(c, v, p)
+                    for c, v, p in zip(f["column"], f["value"], f["problem"], strict=True)
+                ]
+            )
             .groupby("_position")["text"]
             .agg("; ".join)
         )
         head = pd.DataFrame(
             {
-                "source_file": [self.raw.file_names[i] for i in self.raw.files[positions]],
+                "source_file": [self.labels[i] for i in self.raw.files[positions]],
                 "source_row": self.raw.rows[positions],
                 "reason": reasons.reindex(positions).to_numpy(),
             }
@@ -794,7 +830,7 @@ class _Loader:
         if self.raw.bad_lines:
             bad = pd.DataFrame(
                 {
-                    "source_file": [b.file for b in self.raw.bad_lines],
+                    "source_file": [self.label_of[b.file] for b in self.raw.bad_lines],
                     "source_row": [b.row if b.row is not None else -1 for b in self.raw.bad_lines],
                     "reason": [b.reason for b in self.raw.bad_lines],
                     "raw_line": [b.text for b in self.raw.bad_lines],
@@ -807,7 +843,8 @@ class _Loader:
         )
 
     def strict_error(self, problems: pd.DataFrame) -> LoadError:
-        files = sorted(set(problems["source_file"]))
+        labelled = set(problems["source_file"])
+        files = [path for path, label in self.label_of.items() if label in labelled]
         count = (
             problems["_position"].nunique()
             - int((problems["_position"] < 0).any())
@@ -849,6 +886,14 @@ def _ts(value: pd.Timestamp, unit: str = "ns") -> pa.Scalar:
 
 def _is_time(array: pa.Array) -> bool:
     return pa.types.is_timestamp(array.type)
+
+
+def _reason(column: str, value: object, problem: str) -> str:
+    if column == "(row)":
+        return f"{problem} ({value})"
+    if column == "(file)":
+        return f"{problem} (columns {value})"
+    return f"{column} {_quote(value)} {problem}"
 
 
 def _quote(value: object) -> str:
@@ -1034,9 +1079,13 @@ def _duplicate_keys(data: pd.DataFrame, key: tuple[str, ...]) -> pd.DataFrame:
     mask = data.duplicated(subset=columns, keep=False)
     if not mask.any():
         return _empty_duplicates(key)
-    repeated = data.loc[mask, columns + ["source_row"]]
+    several = data["source_file"].nunique() > 1
+    repeated = data.loc[mask, [*columns, "source_row", "source_file"]]
     grouped = repeated.groupby(columns, observed=True, dropna=False, sort=True)
-    table = grouped["source_row"].agg(count="size", source_rows=lambda s: list(s)).reset_index()
+    table = grouped["source_row"].agg(count="size", source_rows=list).reset_index()
+    if several:
+        files = grouped["source_file"].agg(lambda s: [str(v) for v in s]).reset_index(drop=True)
+        table["source_files"] = files.to_numpy()
     return table
 
 

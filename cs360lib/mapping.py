@@ -60,13 +60,19 @@ class ReadOptions(BaseModel):
 
 
 class PartsSpec(BaseModel):
-    """A datetime built from a date column plus an hour or a time column."""
+    """A datetime built from a date column plus an hour column, a time column, or both.
+
+    With both, the ``prefer`` one is used and the other fills its gaps. A row with a
+    date but no time of day is rejected unless ``missing_time`` is ``"midnight"``.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     date: str
     hour: str | None = None
     time: str | None = None
+    prefer: Literal["hour", "time"] = "hour"
+    missing_time: Literal["reject", "midnight"] = "reject"
 
 
 class Mapping(BaseModel):

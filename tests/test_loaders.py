@@ -400,3 +400,64 @@ def test_invariant_holds_under_random_corruption(tmp_path: Path) -> None:
         assert_invariant(result)
         rows = set(result.data["source_row"]) | set(result.rejected["source_row"])
         assert result.rows_read == len(rows), f"trial {trial}: row numbers collide or go missing"
+
+
+def test_date_plus_hour_with_time_fallback_and_missing_time(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "parts.csv",
+        [
+            "id,date,hour,time,type",
+            "1,2021-03-01,14,14:37:00,Theft",  # hour preferred: 14:00
+            "2,2021-03-01,,18:37:00,Theft",  # no hour: the time fills in
+            "3,2021-03-01,,,Theft",  # no time of day at all
+            "4,2021-03-01,9,00:00:00,Homicide",  # time is a placeholder; the hour is used
+        ],
+    )
+    mapping = {
+        "columns": {"incident_id": "id", "offense": "type"},
+        "datetimes": {"occurred_at": {"date": "date", "hour": "hour", "time": "time"}},
+    }
+    result = load("incidents", path, mapping)
+    assert_invariant(result)
+    assert result.data["occurred_at"].tolist() == [
+        pd.Timestamp("2021-03-01 14:00"),
+        pd.Timestamp("2021-03-01 18:37"),
+        pd.Timestamp("2021-03-01 09:00"),
+    ]
+    assert list(result.rejected["source_row"]) == [3]
+    assert "no time of day (hour and time empty)" in result.rejected["reason"].iloc[0]
+    mapping["datetimes"]["occurred_at"]["missing_time"] = "midnight"
+    midnight = load("incidents", path, mapping)
+    assert midnight.rejected.empty
+    assert midnight.data["occurred_at"].iloc[2] == pd.Timestamp("2021-03-01 00:00")
+    mapping["datetimes"]["occurred_at"]["prefer"] = "time"
+    by_time = load("incidents", path, mapping)
+    assert by_time.data["occurred_at"].iloc[0] == pd.Timestamp("2021-03-01 14:37")
+
+
+def test_lineage_is_consistent_across_data_rejected_problems_and_duplicates(tmp_path: Path) -> None:
+    for month, rows in (
+        ("01", GOOD_ROWS[:2]),
+        ("02", [GOOD_ROWS[0], "Z9,never,Theft,Theft,01,E2,,,"]),
+    ):
+        write(tmp_path / f"inc_{month}.csv", [HEADER, *rows])
+    result = load("incidents", str(tmp_path / "inc_*.csv"))
+    assert set(result.data["source_file"].astype(str)) == {"inc_01.csv", "inc_02.csv"}
+    assert list(result.rejected["source_file"]) == ["inc_02.csv"]
+    assert list(result.problems.columns) == [
+        "source_file",
+        "source_row",
+        "column",
+        "problem",
+        "value",
+    ]
+    assert list(result.problems["source_file"]) == ["inc_02.csv"]
+    duplicate = result.duplicates.iloc[0]
+    assert duplicate["incident_id"] == "A1" and duplicate["source_rows"] == [1, 1]
+    assert duplicate["source_files"] == ["inc_01.csv", "inc_02.csv"]
+    exact = load("incidents", str(tmp_path / "inc_*.csv"), {"duplicates": "reject_exact"})
+    reasons = exact.rejected.set_index("source_row")["reason"]
+    assert reasons[1] == "is an exact duplicate of an earlier row (row 1 of inc_01.csv)"
+    with pytest.raises(LoadError) as info:
+        load("incidents", str(tmp_path / "inc_*.csv"), strict=True)
+    assert str(tmp_path / "inc_02.csv") in str(info.value)  # the strict message gives the full path
