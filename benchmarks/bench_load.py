@@ -104,12 +104,9 @@ def main() -> int:
     base, ours = statistics.median(times["pyarrow"]), statistics.median(times["cs360lib"])
     memory = {which: peak_memory(which, path) for which in ("pyarrow", "cs360lib")}
     print(f"file: {path.name} ({args.rows:,} rows, {size_mb:.0f} MB)")
-    print(
-        f"pyarrow.csv.read_csv().to_pandas(): median {base:.2f} s  (runs: {_fmt(times['pyarrow'])})"
-    )
-    print(
-        f"cs360lib.load('incidents', ...):     median {ours:.2f} s  (runs: {_fmt(times['cs360lib'])})"
-    )
+    runs = {which: _fmt(values) for which, values in times.items()}
+    print(f"pyarrow.csv.read_csv().to_pandas(): median {base:.2f} s  (runs: {runs['pyarrow']})")
+    print(f"cs360lib.load('incidents', ...):     median {ours:.2f} s  (runs: {runs['cs360lib']})")
     print(f"ratio (cs360lib / pyarrow): {ours / base:.2f}  (goal <= 2.0)")
     for which, figures in memory.items():
         used = figures["peak_mb"] - figures["before_mb"]
