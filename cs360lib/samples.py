@@ -244,11 +244,21 @@ def _gini(values: np.ndarray) -> float:
 def _top_share(values: np.ndarray, fraction: float) -> float:
     x = np.sort(np.asarray(values, dtype=float))[::-1]
     k = max(1, int(round(fraction * len(x))))
-    return float(x[:k].sum() / x.sum())
+    return float(x[:k].sum() / x.sum()) if x.sum() > 0 else float("nan")
 
 
-def _r(x: float, digits: int = 6) -> float:
+def _r(x: float | None, digits: int = 6) -> float | None:
+    """Round for truth.json; ``None`` (JSON null) for missing or non-finite values."""
+    if x is None or not np.isfinite(x):
+        return None
     return float(round(float(x), digits))
+
+
+def _div(a: float | None, b: float | None) -> float | None:
+    """Divide ``a`` by ``b``; ``None`` when either is missing or ``b`` is zero (tiny scales)."""
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
 
 
 def _ids(prefix: str, when: np.ndarray, width: int, two_digit_year: bool = False) -> np.ndarray:
@@ -1264,8 +1274,10 @@ def _intervention_truth(rates: _Rates, inc: _IncidentRows) -> dict[str, Any]:
     target = area([TARGET_BEAT], RATE_RATIO)
     comparison = area([COMPARISON_BEAT], 1.0)
     displacement = area(DISPLACEMENT_BEATS, DISPLACEMENT_RATIO)
-    ratio_t = target["observed_post_monthly_mean"] / target["observed_pre_monthly_mean"]
-    ratio_c = comparison["observed_post_monthly_mean"] / comparison["observed_pre_monthly_mean"]
+    ratio_t = _div(target["observed_post_monthly_mean"], target["observed_pre_monthly_mean"])
+    ratio_c = _div(
+        comparison["observed_post_monthly_mean"], comparison["observed_pre_monthly_mean"]
+    )
     exp_t = np.array(target["expected_monthly"])
     cf_t = np.array(target["counterfactual_monthly"])
     group_idx = [k for k, off in enumerate(OFFENSES) if off.group == OFFENSES[o].group]
@@ -1295,7 +1307,7 @@ def _intervention_truth(rates: _Rates, inc: _IncidentRows) -> dict[str, Any]:
         "displacement": displacement,
         "observed_post_pre_ratio_target": _r(ratio_t),
         "observed_post_pre_ratio_comparison": _r(ratio_c),
-        "observed_difference_in_differences_ratio": _r(ratio_t / ratio_c),
+        "observed_difference_in_differences_ratio": _r(_div(ratio_t, ratio_c)),
         "months": [str(m) for m in _months()],
     }
 
@@ -1562,7 +1574,9 @@ def make_department(out_dir: str | Path, *, seed: int = DEFAULT_SEED, scale: flo
     frames, truth = _generate(seed, scale)
     for kind, name in FILES.items():
         _write(frames[kind], out / name, DATETIME_COLUMNS[kind])
-    (out / "truth.json").write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
+    (out / "truth.json").write_text(
+        json.dumps(truth, indent=1, allow_nan=False) + "\n", encoding="utf-8"
+    )
     path = out / "engagement.yml"
     path.write_text(_engagement_yaml(), encoding="utf-8")
     return path
@@ -1589,7 +1603,8 @@ def _generate(seed: int, scale: float) -> tuple[dict[str, pd.DataFrame], dict[st
         "stakeholders": _stakeholders(),
         "actions": actions,
     }
-    truth = _truth(seed, scale, city, rates, inc, frames, interview_truth)
+    with np.errstate(divide="ignore", invalid="ignore"):  # tiny scales: empty series -> null
+        truth = _truth(seed, scale, city, rates, inc, frames, interview_truth)
     return frames, truth
 
 

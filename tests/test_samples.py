@@ -113,6 +113,13 @@ def test_scale_multiplies_volumes(tmp_path: Path) -> None:
     assert small["scale"] == 0.25
 
 
+def test_tiny_scale_still_writes_valid_truth(tmp_path: Path) -> None:
+    folder = make_department(tmp_path / "tiny", scale=0.0001).parent
+    truth = json.loads((folder / "truth.json").read_text())  # strict JSON: no NaN
+    assert truth["rows"]["incidents"] < 20
+    assert len(pd.read_csv(folder / "incidents.csv.gz")) == truth["rows"]["incidents"]
+
+
 def test_bad_scale_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="scale"):
         make_department(tmp_path, scale=0)
