@@ -115,7 +115,8 @@ def test_scale_multiplies_volumes(tmp_path: Path) -> None:
 
 def test_tiny_scale_still_writes_valid_truth(tmp_path: Path) -> None:
     folder = make_department(tmp_path / "tiny", scale=0.0001).parent
-    truth = json.loads((folder / "truth.json").read_text())  # strict JSON: no NaN
+    text = (folder / "truth.json").read_text()
+    truth = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in truth.json"))
     assert truth["rows"]["incidents"] < 20
     assert len(pd.read_csv(folder / "incidents.csv.gz")) == truth["rows"]["incidents"]
 
