@@ -399,7 +399,9 @@ class ITSResult:
         }
         if self.family == "gaussian" and not self.panel:
             ols = sm.OLS(d.y, self._design.X).fit()
-            bg = acorr_breusch_godfrey(ols, nlags=lags)
+            with warnings.catch_warnings():  # statsmodels' FutureWarning about the return type
+                warnings.simplefilter("ignore", FutureWarning)
+                bg = acorr_breusch_godfrey(ols, nlags=lags)
             rows["breusch_godfrey"] = {"statistic": float(bg[0]), "p_value": float(bg[1]),
                                        "lags": lags,
                                        "note": "small p: residuals are autocorrelated"}
@@ -438,6 +440,9 @@ class ITSResult:
         """
         import altair as alt
 
+        from ..charts import PALETTE
+
+        navy, orange, grey = PALETTE[0], PALETTE[1], PALETTE[7]
         cf = self.counterfactual.copy()
         if len(cf) > _CHART_MAX_PERIODS:  # aggregate long series into blocks
             block = int(np.ceil(len(cf) / _CHART_MAX_PERIODS))
@@ -450,16 +455,16 @@ class ITSResult:
         x = alt.X(f"time:{ttype}", title=self.time)
         ytitle = self.outcome
         base = alt.Chart(cf).encode(x=x)
-        points = base.mark_point(filled=True, size=30, color="#555").encode(
+        points = base.mark_point(filled=True, size=30, color=grey).encode(
             y=alt.Y("observed:Q", title=ytitle),
             tooltip=["time", alt.Tooltip("observed:Q", format=",.2f")],
         )
-        fitted = base.mark_line(color="#1f5fa8", strokeWidth=2).encode(
+        fitted = base.mark_line(color=navy, strokeWidth=2).encode(
             y="fitted:Q", detail="segment:N")
         post = cf[cf["post"]]
-        band = alt.Chart(post).mark_area(opacity=0.15, color="#d9822b").encode(
+        band = alt.Chart(post).mark_area(opacity=0.15, color=orange).encode(
             x=x, y="cf_low:Q", y2="cf_high:Q")
-        dashed = alt.Chart(post).mark_line(color="#d9822b", strokeDash=[6, 4],
+        dashed = alt.Chart(post).mark_line(color=orange, strokeDash=[6, 4],
                                            strokeWidth=2).encode(x=x, y="counterfactual:Q")
         first_post = post["time"].iloc[0]
         rule = alt.Chart(pd.DataFrame({"time": [first_post]})).mark_rule(
@@ -470,10 +475,15 @@ class ITSResult:
             comp = pd.DataFrame({"time": d.time_values[d.treated == 0],
                                  "value": d.y[d.treated == 0]})
             comp = comp.groupby("time", as_index=False)["value"].mean()
-            layers.insert(1, alt.Chart(comp).mark_line(color="#999", strokeWidth=1).encode(
-                x=x, y="value:Q"))
+            comp_line = alt.Chart(comp).mark_line(color=grey, strokeWidth=1, opacity=0.6)
+            layers.insert(1, comp_line.encode(x=x, y="value:Q"))
+        subtitle = ("dots: observed; solid line: model; dashed: expected without the response "
+                    "(shaded: its interval); dotted rule: start of the response")
+        if self.panel:
+            subtitle += "; grey line: comparison groups' mean"
         return alt.layer(*layers).properties(
-            title=title or f"{self.outcome}: before and after the response",
+            title=alt.TitleParams(title or f"{self.outcome}: before and after the response",
+                                  subtitle=subtitle),
             width=width, height=height)
 
     def summary(self) -> str:
@@ -640,8 +650,9 @@ def its(
         Newey-West (HAC) standard errors with this many lags (Bartlett kernel, n/(n-k) small-sample
         scaling, t intervals with n-k degrees of freedom: the Stata ``newey`` convention). In a
         panel the lags never cross group boundaries. ``"auto"`` uses ``floor(4 (n/100)^(2/9))``.
-        Recommended when the diagnostics show residual autocorrelation; available for every
-        family. For quasi-Poisson the HAC sandwich replaces the dispersion scaling.
+        Available for every family (for quasi-Poisson the HAC sandwich replaces the dispersion
+        scaling). In short series it under-covers (see docs/evaluate.md); prefer
+        ``autocorrelation="ar1"`` when the diagnostics show residual autocorrelation.
     autocorrelation : {None, "ar1"}
         ``"ar1"`` replaces the standard errors by a sandwich that assumes AR(1)-correlated
         errors, with the residual lag-1 autocorrelation estimated and corrected for its
