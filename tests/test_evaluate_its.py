@@ -328,3 +328,15 @@ def test_panel_errors(small: pd.DataFrame) -> None:
             treated="a")
     res = its(panel, time="t", outcome="y", intervention=11, group="g", treated="a")
     assert res.effects.loc["diff_level_change", "estimate"] == pytest.approx(0, abs=1e-8)
+
+
+def test_time_as_periods_strings_and_mid_month_dates(monthly: pd.DataFrame) -> None:
+    start = monthly.attrs["intervention"]
+    base = its(monthly, time="month", outcome="count", intervention=start)
+    as_period = monthly.assign(month=monthly["month"].dt.to_period("M"))
+    as_text = monthly.assign(month=monthly["month"].dt.strftime("%Y-%m-%d"))
+    for df, when in [(as_period, start), (as_text, str(start.date())),
+                     (monthly, start + pd.Timedelta(days=14))]:
+        res = its(df, time="month", outcome="count", intervention=when)
+        pd.testing.assert_frame_equal(res.effects, base.effects)
+        assert res.intervention == base.intervention == f"{start:%Y-%m}"

@@ -300,6 +300,8 @@ def prepare_its_data(
             )
 
     tcol = data[time]
+    if isinstance(tcol.dtype, pd.PeriodDtype):
+        tcol = tcol.dt.to_timestamp()
     if not pd.api.types.is_datetime64_any_dtype(tcol) and not pd.api.types.is_numeric_dtype(tcol):
         try:
             tcol = pd.to_datetime(tcol)

@@ -508,7 +508,7 @@ class ITSResult:
             text, clear = describe_ratio(lc["ratio"], lc["ratio_low"], lc["ratio_high"], lvl)
         else:
             text, clear = describe_difference(lc["estimate"], lc["ci_low"], lc["ci_high"], lvl,
-                                              "units")
+                                              f"(in {self.outcome})")
         lines.append(
             ("Right after the response began, the treated group's level relative to the "
              "comparison was " if self.panel else "Right after the response began, the level "
@@ -536,12 +536,22 @@ class ITSResult:
                    "the interval includes no change in trend.")
             )
         if not self.panel:
-            imp = self.impact.loc["cumulative"]
-            lines.append(
-                f"Over the {self.n_post} periods after the start there were {imp['actual']:,.0f} "
-                f"against about {imp['predicted']:,.0f} expected without the response "
-                f"({lvl}% interval {imp['predicted_low']:,.0f} to {imp['predicted_high']:,.0f})."
-            )
+            if self.log_link:
+                imp = self.impact.loc["cumulative"]
+                lines.append(
+                    f"Over the {self.n_post} periods after the start there were "
+                    f"{imp['actual']:,.0f} against about {imp['predicted']:,.0f} expected without "
+                    f"the response ({lvl}% interval {imp['predicted_low']:,.0f} to "
+                    f"{imp['predicted_high']:,.0f})."
+                )
+            else:
+                imp = self.impact.loc["average"]
+                lines.append(
+                    f"Over the {self.n_post} periods after the start {self.outcome} averaged "
+                    f"{imp['actual']:,.3g} per period against about {imp['predicted']:,.3g} "
+                    f"expected without the response ({lvl}% interval "
+                    f"{imp['predicted_low']:,.3g} to {imp['predicted_high']:,.3g})."
+                )
         caveats = []
         if self.autocorrelated and not (self.hac_lags or self.autocorrelation):
             caveats.append(
@@ -629,7 +639,8 @@ def its(
     outcome : str
         Column of the outcome: counts for the count families, any number for ``"gaussian"``.
     intervention : date or number
-        The first period under the response (a date, or a value of ``time``).
+        The first period under the response (a date, or a value of ``time``). A date inside a
+        period (e.g. 2023-04-15 for monthly data) selects the period that contains it.
     family : {"quasipoisson", "poisson", "negbin", "gaussian"}
         ``"gaussian"`` is OLS; ``"poisson"`` a Poisson GLM; ``"quasipoisson"`` the same with
         standard errors scaled by the Pearson chi-square / df dispersion; ``"negbin"`` an NB2
