@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Literal
@@ -150,6 +151,45 @@ class VegaLiteToSVGPreprocessor(Preprocessor):
         return cell, resources
 
 
+_SVG_TITLE = re.compile(r'role-title-text[^>]*>\s*<text[^>]*>([^<]+)</text>')
+_SVG_AXIS = re.compile(r'aria-label="((?:X|Y)-axis titled [^"]*)"')
+
+
+def chart_alt_text(svg: str) -> str:
+    """Describe a vl-convert SVG chart for screen readers: its title and axes.
+
+    Parameters
+    ----------
+    svg : str
+        SVG document drawn by vl-convert (Vega adds ARIA labels to axes).
+
+    Returns
+    -------
+    str
+        For example ``"Chart: Calls by beat. X-axis titled 'beat' ...; Y-axis ..."``.
+    """
+    title = _SVG_TITLE.search(svg)
+    text = f"Chart: {html_unescape(title.group(1).strip())}" if title else "Chart"
+    axes = [html_unescape(a) for a in _SVG_AXIS.findall(svg)[:2]]
+    return f"{text}. {'; '.join(axes)}" if axes else text
+
+
+class ChartAltTextPreprocessor(Preprocessor):
+    """Store an alt text for every SVG output (used by the template's ``<img alt>``)."""
+
+    def preprocess_cell(
+        self, cell: Any, resources: dict[str, Any], index: int
+    ) -> tuple[Any, dict[str, Any]]:
+        """Describe the SVG outputs of one cell."""
+        for output in cell.get("outputs", []):
+            svg = (output.get("data") or {}).get("image/svg+xml")
+            if svg and "cs360_alt" not in output.get("metadata", {}):
+                output.setdefault("metadata", {})["cs360_alt"] = chart_alt_text(
+                    svg if isinstance(svg, str) else "".join(svg)
+                )
+        return cell, resources
+
+
 class DropStderrPreprocessor(Preprocessor):
     """Remove stderr streams (warnings, progress bars) from the stakeholder report."""
 
@@ -211,6 +251,7 @@ def make_exporter(variant: Variant = "stakeholder") -> HTMLExporter:
     )
     exporter.register_preprocessor(tags, enabled=True)
     exporter.register_preprocessor(VegaLiteToSVGPreprocessor(), enabled=True)
+    exporter.register_preprocessor(ChartAltTextPreprocessor(), enabled=True)
     if stakeholder:
         exporter.register_preprocessor(DropStderrPreprocessor(), enabled=True)
     return exporter

@@ -695,7 +695,7 @@ def _execute_one(
     except DeadKernelError as exc:
         res.status = "dead_kernel"
         res.error_type = type(exc).__name__
-        res.error = f"the kernel died: {_one_line(exc)}"
+        res.error = f"the kernel died while running a cell ({_one_line(exc)})"
         res.traceback = traceback.format_exc()
         banner = res.error
     except Exception as exc:  # noqa: BLE001 - kernel start failures, bad notebooks ...

@@ -236,3 +236,15 @@ def test_chromium_check_counts_network_requests(tmp_path):
     seen = render_offline(page)
     assert len(seen.requests) >= 2
     assert any("require.min.js" in url for url in seen.requests)
+
+
+def test_chart_images_have_alt_text(fixture_run):
+    chart = (fixture_run.report_dir / "01_chart.html").read_text()
+    alts = re.findall(r'<img alt="([^"]*)" src="data:image/svg', chart)
+    assert len(alts) == 2
+    assert alts[0].startswith("Chart: Calls for service by beat. X-axis titled")
+    assert "No description has been provided" not in chart
+
+
+def test_chart_alt_text_without_title():
+    assert reports.chart_alt_text("<svg></svg>") == "Chart"

@@ -29,7 +29,7 @@ def _manifest(result: RunResult) -> dict:
 
 def test_discover_notebooks_sorted():
     names = [p.stem for p in discover_notebooks(FIXTURE_NOTEBOOKS)]
-    assert names == ["00_ok", "01_chart", "02_raises", "03_sleeps"]
+    assert names == ["00_ok", "01_chart", "02_raises", "03_sleeps", "04_dies"]
 
 
 @pytest.mark.parametrize(
@@ -172,7 +172,7 @@ def test_run_layout(fixture_run):
     folder = fixture_run.report_dir
     assert folder.parent.name == "fixture-town"
     assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # no partial left
-    for stem in ("00_ok", "01_chart", "02_raises", "03_sleeps"):
+    for stem in ("00_ok", "01_chart", "02_raises", "03_sleeps", "04_dies"):
         for suffix in (".ipynb", ".html", ".analyst.html"):
             assert (folder / f"{stem}{suffix}").is_file(), stem + suffix
     for name in ("manifest.json", "ERROR.txt", "index.html", "run.log"):
@@ -181,7 +181,13 @@ def test_run_layout(fixture_run):
 
 def test_run_statuses(fixture_run):
     statuses = {nb.name: nb.status for nb in fixture_run.notebooks}
-    assert statuses == {"00_ok": "ok", "01_chart": "ok", "02_raises": "failed", "03_sleeps": "timeout"}
+    assert statuses == {
+        "00_ok": "ok",
+        "01_chart": "ok",
+        "02_raises": "failed",
+        "03_sleeps": "timeout",
+        "04_dies": "dead_kernel",
+    }
     assert fixture_run.status == "failed"
     assert not fixture_run.ok
 
@@ -230,6 +236,9 @@ def test_failed_notebooks_keep_partial_output(fixture_run):
     assert "timeout" in slept.cells[0].source
     assert "sleeping" in json.dumps(slept)
     assert "did not finish (timeout)" in (folder / "03_sleeps.html").read_text()
+    died = nbformat.read(folder / "04_dies.ipynb", as_version=4)
+    assert "the kernel died" in died.cells[0].source
+    assert "before the crash" in json.dumps(died)
 
 
 def test_parameters_injected(fixture_run):
@@ -244,8 +253,9 @@ def test_error_text_and_progress(fixture_run):
     text = (fixture_run.report_dir / "ERROR.txt").read_text()
     assert "02_raises: failed" in text and "ValueError: fixture failure" in text
     assert "03_sleeps: timeout" in text
+    assert "04_dies: dead_kernel" in text and "DeadKernelError" in text
     lines = fixture_run.progress_lines
-    assert any("00_ok (1/4) running" in line for line in lines)
+    assert any("00_ok (1/5) running" in line for line in lines)
     assert any("02_raises: failed" in line for line in lines)
     assert "03_sleeps: timeout" in (fixture_run.report_dir / "run.log").read_text()
 
