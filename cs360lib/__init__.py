@@ -14,6 +14,9 @@ The main entry points:
 
 from __future__ import annotations
 
+import importlib
+from types import ModuleType
+
 from cs360lib.engagement import Engagement, EngagementError
 from cs360lib.loaders import (
     LoadError,
@@ -60,3 +63,12 @@ __all__ = [
     "setup_notebook",
     "shipped_mappings",
 ]
+
+_SUBMODULES = ("charts", "evaluate", "intake", "reports", "runner", "samples", "schemas", "widgets")
+
+
+def __getattr__(name: str) -> ModuleType:
+    """Import analysis submodules on first use (``cs.evaluate``, ``cs.intake``, ...)."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"cs360lib.{name}")
+    raise AttributeError(f"module 'cs360lib' has no attribute {name!r}")
