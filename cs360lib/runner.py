@@ -767,10 +767,14 @@ def _run_subprocess(
         tail = "\n".join(proc.stderr.strip().splitlines()[-20:])
         if tail:
             error += f": {tail.splitlines()[-1]}"
-        folder = write_failure_record(engagement, out, error, log=proc.stderr)
+        try:
+            folder: Path | None = write_failure_record(engagement, out, error, log=proc.stderr)
+        except OSError as exc:  # e.g. the reports folder is not writable
+            error += f"; the failure record could not be written either: {exc}"
+            folder = None
         return RunResult(
             engagement=str(engagement),
-            engagement_id=folder.parent.name,
+            engagement_id=folder.parent.name if folder else _guess_id(Path(engagement)),
             status="failed",
             report_dir=folder,
             duration_s=time.perf_counter() - t0,

@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import altair as alt
 import nbformat
@@ -248,3 +249,31 @@ def test_chart_images_have_alt_text(fixture_run):
 
 def test_chart_alt_text_without_title():
     assert reports.chart_alt_text("<svg></svg>") == "Chart"
+
+
+# ----------------------------------------------------------------- the real sequence
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_sample_engagement_reports_render_offline(tmp_path):
+    """Acceptance: `cs360 run` on the sample engagement, reports open offline with charts."""
+    from cs360lib.runner import discover_notebooks, run_engagement
+
+    sample = REPO / "data" / "samples" / "engagement.yml"
+    notebooks = REPO / "notebooks"
+    if not sample.exists() or not list(notebooks.glob("00_*.ipynb")):
+        pytest.skip("sample engagement or notebooks/00_*.ipynb not committed yet")
+    require_chromium()
+    first = discover_notebooks(notebooks)[0].stem
+    result = run_engagement(sample, out_dir=tmp_path, only=[first], progress=lambda line: None)
+    assert result.ok, result.error
+    for name in (f"{first}.html", f"{first}.analyst.html"):
+        html = (result.report_dir / name).read_text()
+        assert find_network_refs(html) == []
+        seen = render_offline(result.report_dir / name, screenshot=tmp_path / f"{name}.png")
+        assert seen.requests == []
+        assert seen.charts and len(seen.drawn_charts) == len(seen.charts), seen.charts
