@@ -32,6 +32,7 @@ engagement never stops the others.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import contextlib
 import datetime as dt
@@ -756,19 +757,18 @@ def _run_subprocess(
             cmd += ["--only", ",".join(only)]
         if fail_fast:
             cmd += ["--fail-fast"]
-        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        sys.stderr.write(proc.stderr)
+        returncode, stderr = _spawn(cmd)
         if result_json.exists():
             result = RunResult.from_dict(json.loads(result_json.read_text(encoding="utf-8")))
             result.engagement = str(engagement)
             result.duration_s = time.perf_counter() - t0  # includes process start-up
             return result
-        error = f"cs360 run process exited with code {proc.returncode} before writing a report"
-        tail = "\n".join(proc.stderr.strip().splitlines()[-20:])
+        error = f"cs360 run process exited with code {returncode} before writing a report"
+        tail = "\n".join(stderr.strip().splitlines()[-20:])
         if tail:
             error += f": {tail.splitlines()[-1]}"
         try:
-            folder: Path | None = write_failure_record(engagement, out, error, log=proc.stderr)
+            folder: Path | None = write_failure_record(engagement, out, error, log=stderr)
         except OSError as exc:  # e.g. the reports folder is not writable
             error += f"; the failure record could not be written either: {exc}"
             folder = None
@@ -780,6 +780,20 @@ def _run_subprocess(
             duration_s=time.perf_counter() - t0,
             error=error,
         )
+
+
+def _spawn(cmd: list[str], keep: int = 400) -> tuple[int, str]:
+    """Run a command, echoing its stderr live; return its exit code and the last lines."""
+    tail: collections.deque[str] = collections.deque(maxlen=keep)
+    with subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace"
+    ) as proc:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+            tail.append(line)
+    return proc.returncode, "".join(tail)
 
 
 def _load_engagement(path: Path) -> Any:

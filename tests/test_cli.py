@@ -89,10 +89,10 @@ def test_batch_records_a_crashed_run(tmp_path, monkeypatch, capsys):
     """A run process that dies without a report gets a failure record from the batch."""
     from cs360lib import runner
 
-    def crash(cmd, **kwargs):
-        return types.SimpleNamespace(returncode=-9, stderr="Killed\n")
+    def crash(cmd):
+        return -9, "Killed\n"
 
-    monkeypatch.setattr(runner.subprocess, "run", crash)
+    monkeypatch.setattr(runner, "_spawn", crash)
     code = cli.main(["batch", str(FIXTURE_ENGAGEMENT), "--out", str(tmp_path)])
     assert code == 1
     (folder,) = (tmp_path / "fixture-town").iterdir()

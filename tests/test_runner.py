@@ -264,3 +264,14 @@ def test_index_links_reports(fixture_run):
     index = (fixture_run.report_dir / "index.html").read_text()
     assert 'href="01_chart.html"' in index and 'href="01_chart.analyst.html"' in index
     assert "timeout" in index
+
+
+def test_spawn_streams_stderr_and_returns_code(capfd):
+    import sys
+
+    code, tail = runner._spawn(
+        [sys.executable, "-c", "import sys; print('out'); sys.stderr.write('a\\nb\\n'); sys.exit(3)"]
+    )
+    assert code == 3
+    assert tail == "a\nb\n"
+    assert "a\nb\n" in capfd.readouterr().err
