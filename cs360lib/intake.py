@@ -75,8 +75,8 @@ class IntakeOverview:
         -------
         pandas.DataFrame
             Columns ``source``, ``kind``, ``files``, ``rows_read``, ``loaded``,
-            ``rejected``, ``rejected_pct``, ``first``, ``last``, ``areas``,
-            ``duplicate_keys``.
+            ``rejected``, ``rejected_pct``, ``first``, ``last`` (dates of the first and
+            last row), ``areas``, ``duplicate_keys``.
         """
         return self.table.copy()
 
@@ -170,8 +170,8 @@ def overview(sources: Mapping[str, LoadResult]) -> IntakeOverview:
                 "loaded": len(result.data),
                 "rejected": len(result.rejected),
                 "rejected_pct": round(_pct(len(result.rejected), result.rows_read), 2),
-                "first": times.min() if len(times) else pd.NaT,
-                "last": times.max() if len(times) else pd.NaT,
+                "first": times.min().normalize() if len(times) else pd.NaT,
+                "last": times.max().normalize() if len(times) else pd.NaT,
                 "areas": ", ".join(areas),
                 "duplicate_keys": len(result.duplicates),
             }
