@@ -473,6 +473,14 @@ class _Loader:
             value = pc.coalesce(*cleaned)
             original = pc.coalesce(*[_as_text(a) for a in arrays])
             return self.convert(canonical, kind, original, value)
+        if kind in ("string", "category") and _few_distinct(original, always=kind == "category"):
+            # Clean the distinct values once instead of every row (areas, offense names...).
+            encoded = pc.dictionary_encode(original)
+            cleaned = self.text(canonical, encoded.dictionary)
+            self.originals[canonical] = original
+            if kind == "category":
+                return pa.DictionaryArray.from_arrays(encoded.indices, cleaned)
+            return pc.take(cleaned, encoded.indices)
         return self.convert(canonical, kind, original, self.text(canonical, original))
 
     def text(self, canonical: str, array: pa.Array) -> pa.Array:
@@ -805,6 +813,10 @@ class _Loader:
 
     def rejected_frame(self, mask: np.ndarray, problems: pd.DataFrame) -> pd.DataFrame:
         positions = np.flatnonzero(mask)
+        if positions.size == 0 and not self.raw.bad_lines:
+            head = {"source_file": [], "source_row": np.array([], dtype=np.int64), "reason": []}
+            empty = {name: pd.Series([], dtype=STRING) for name in self.names}
+            return pd.DataFrame({**head, **empty}).astype({"source_file": object, "reason": object})
         originals = self.raw.table.select(self.names).take(pa.array(positions, pa.int64()))
         text = pa.table([_as_text(c.combine_chunks()) for c in originals.columns], names=self.names)
         values = text.to_pandas(types_mapper={pa.string(): STRING}.get)
@@ -904,15 +916,29 @@ def _quote(value: object) -> str:
     )
 
 
+def _few_distinct(array: pa.Array, *, always: bool, sample: int = 20_000) -> bool:
+    """Whether a text column has few distinct values (judged on its first rows)."""
+    if not pa.types.is_string(array.type) or len(array) == 0:
+        return False
+    if always:
+        return True
+    head = array.slice(0, sample)
+    return len(pc.unique(head)) < 0.2 * len(head)
+
+
 def _codes(array: pa.Array) -> tuple[np.ndarray, list[str]]:
-    encoded = pc.dictionary_encode(_as_text(array))
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
-    categories = encoded.dictionary.to_pylist()
-    order = np.argsort(np.asarray(categories, dtype=object), kind="stable")
-    remap = np.empty(len(categories) + 1, dtype=np.int32)
-    remap[order] = np.arange(len(categories), dtype=np.int32)
-    remap[-1] = -1
-    return remap[codes], [categories[i] for i in order]
+    """Categorical codes and sorted categories of a text or dictionary array.
+
+    The dictionary may hold nulls and repeated values (after cleaning); both are merged.
+    """
+    if not pa.types.is_dictionary(array.type):
+        array = pc.dictionary_encode(_as_text(array))
+    values = array.dictionary.to_pylist()
+    categories = sorted({v for v in values if v is not None})
+    position = {category: i for i, category in enumerate(categories)}
+    remap = np.array([position.get(v, -1) for v in values] + [-1], dtype=np.int32)
+    indices = array.indices.fill_null(len(values)).to_numpy(zero_copy_only=False)
+    return remap[indices], categories
 
 
 def _clean(array: pa.Array, operation: str) -> pa.Array:
@@ -1074,6 +1100,10 @@ def _duplicate_keys(data: pd.DataFrame, key: tuple[str, ...]) -> pd.DataFrame:
         return _empty_duplicates(key)
     if len(columns) == 1 and isinstance(data[columns[0]].dtype, pd.StringDtype):
         values = pa.array(data[columns[0]].array)
+        if values.null_count == 0 and len(values) > 1:
+            increasing = pc.all(pc.greater(values.slice(1), values.slice(0, len(values) - 1)))
+            if increasing.as_py():  # sorted strictly ascending, so every key is unique
+                return _empty_duplicates(key)
         if len(pc.unique(values)) == len(values):
             return _empty_duplicates(key)
     mask = data.duplicated(subset=columns, keep=False)
