@@ -372,7 +372,7 @@ class _Loader:
             rejected_mask[rows] = True
         key = tuple(self.mapping.key or [k for k in KEYS[self.kind] if k in frame.columns])
         if self.mapping.duplicates == "reject_exact":
-            self.flag_exact_duplicates(rejected_mask)
+            self.flag_exact_duplicates()
         elif self.mapping.duplicates == "reject_key" and key:
             self.flag_key_duplicates(frame, key, rejected_mask)
         for rows in self.problem_rows:
@@ -736,7 +736,7 @@ class _Loader:
                     positions, shown = positions[keep], shown[keep]
                 self.flag_at(positions, str(column), _describe_check(str(check)), shown)
 
-    def flag_exact_duplicates(self, already: np.ndarray) -> None:
+    def flag_exact_duplicates(self) -> None:
         columns = {n: _as_text(self.source_array(n)) for n in self.names}
         frame = pd.DataFrame({n: pd.arrays.ArrowStringArray(a) for n, a in columns.items()})
         repeated = frame.duplicated(keep="first").to_numpy()
@@ -1121,7 +1121,3 @@ def _duplicate_keys(data: pd.DataFrame, key: tuple[str, ...]) -> pd.DataFrame:
 
 def _empty_duplicates(key: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame(columns=[*key, "count", "source_rows"])
-
-
-def _today() -> dt.date:  # pragma: no cover - trivial
-    return dt.date.today()
