@@ -10,7 +10,6 @@ stay fast and typed.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
