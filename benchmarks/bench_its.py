@@ -31,9 +31,12 @@ def make_series(n_series: int, seed: int = 0) -> list[pd.DataFrame]:
     out = []
     for _ in range(n_series):
         level = rng.uniform(5, 80)
-        mu = np.exp(np.log(level) + rng.normal(0, 0.005) * t
-                    + rng.uniform(0, 0.3) * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 6))
-                    + rng.normal(-0.15, 0.1) * (t >= N_PRE))
+        mu = np.exp(
+            np.log(level)
+            + rng.normal(0, 0.005) * t
+            + rng.uniform(0, 0.3) * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 6))
+            + rng.normal(-0.15, 0.1) * (t >= N_PRE)
+        )
         y = rng.poisson(mu * rng.gamma(10, 0.1, N_PERIODS))
         out.append(pd.DataFrame({"month": months, "count": y}))
     return out
@@ -47,8 +50,9 @@ def main(n_series: int = 1000, rounds: int = 3) -> dict[str, float]:
     for df in series[:5]:
         its(df, time="month", outcome="count", intervention=start, seasonality=2)
 
-    results = [its(df, time="month", outcome="count", intervention=start, seasonality=2)
-               for df in series]
+    results = [
+        its(df, time="month", outcome="count", intervention=start, seasonality=2) for df in series
+    ]
     designs = [(r._data.y, r._design.X) for r in results]  # the same design matrices
 
     # Interleave the two per series (library fit of series i, then the bare fit of series i) so
@@ -61,8 +65,9 @@ def main(n_series: int = 1000, rounds: int = 3) -> dict[str, float]:
         results, bare = [], []
         for df, (y, X) in zip(series, designs, strict=True):
             t0 = clock()
-            results.append(its(df, time="month", outcome="count", intervention=start,
-                               seasonality=2))
+            results.append(
+                its(df, time="month", outcome="count", intervention=start, seasonality=2)
+            )
             t1 = clock()
             bare.append(sm.GLM(y, X, family=sm.families.Poisson()).fit(scale="X2"))
             t2 = clock()
@@ -73,8 +78,9 @@ def main(n_series: int = 1000, rounds: int = 3) -> dict[str, float]:
     t_lib, t_sm = min(lib_times), min(sm_times)
     ratios = [a / b for a, b in zip(lib_times, sm_times, strict=True)]
 
-    diff = max(float(np.max(np.abs(r.fit.params - b.params))) for r, b in zip(results, bare,
-                                                                              strict=True))
+    diff = max(
+        float(np.max(np.abs(r.fit.params - b.params))) for r, b in zip(results, bare, strict=True)
+    )
     out = {
         "n_series": n_series,
         "cs360lib_seconds": t_lib,

@@ -151,7 +151,7 @@ class VegaLiteToSVGPreprocessor(Preprocessor):
         return cell, resources
 
 
-_SVG_TITLE = re.compile(r'role-title-text[^>]*>\s*<text[^>]*>([^<]+)</text>')
+_SVG_TITLE = re.compile(r"role-title-text[^>]*>\s*<text[^>]*>([^<]+)</text>")
 _SVG_AXIS = re.compile(r'aria-label="((?:X|Y)-axis titled [^"]*)"')
 
 

@@ -137,9 +137,9 @@ def render_offline(html_path: Path, *, screenshot: Path | None = None) -> Browse
                 page.on("request", on_request)
                 page.on(
                     "console",
-                    lambda msg: report.console_errors.append(msg.text)
-                    if msg.type == "error"
-                    else None,
+                    lambda msg: (
+                        report.console_errors.append(msg.text) if msg.type == "error" else None
+                    ),
                 )
                 page.goto(html_path.resolve().as_uri(), wait_until="load")
                 page.wait_for_timeout(300)

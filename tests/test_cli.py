@@ -33,8 +33,14 @@ def test_run_help_documents_options(capsys):
 
 def test_run_missing_data_exits_1(tmp_path, capsys):
     code = cli.main(
-        ["run", str(BROKEN_ENGAGEMENT), "--out", str(tmp_path), "--notebooks",
-         str(FIXTURE_NOTEBOOKS)]
+        [
+            "run",
+            str(BROKEN_ENGAGEMENT),
+            "--out",
+            str(tmp_path),
+            "--notebooks",
+            str(FIXTURE_NOTEBOOKS),
+        ]
     )
     assert code == 1
     captured = capsys.readouterr()
@@ -46,8 +52,16 @@ def test_run_missing_data_exits_1(tmp_path, capsys):
 
 def test_run_unknown_notebook_exits_1(tmp_path, capsys):
     code = cli.main(
-        ["run", str(FIXTURE_ENGAGEMENT), "--out", str(tmp_path), "--notebooks",
-         str(FIXTURE_NOTEBOOKS), "--only", "99_nothing"]
+        [
+            "run",
+            str(FIXTURE_ENGAGEMENT),
+            "--out",
+            str(tmp_path),
+            "--notebooks",
+            str(FIXTURE_NOTEBOOKS),
+            "--only",
+            "99_nothing",
+        ]
     )
     assert code == 1
     assert "matches no notebook" in capsys.readouterr().err
@@ -58,9 +72,19 @@ def test_batch_good_and_broken(tmp_path, capsys):
     """Acceptance: the good report is written, the broken one recorded, exit code 1."""
     code = cli.main(
         [
-            "batch", str(FIXTURE_ENGAGEMENT), str(BROKEN_ENGAGEMENT),
-            "--jobs", "2", "--out", str(tmp_path),
-            "--notebooks", str(FIXTURE_NOTEBOOKS), "--only", "00_ok", "--timeout", "60",
+            "batch",
+            str(FIXTURE_ENGAGEMENT),
+            str(BROKEN_ENGAGEMENT),
+            "--jobs",
+            "2",
+            "--out",
+            str(tmp_path),
+            "--notebooks",
+            str(FIXTURE_NOTEBOOKS),
+            "--only",
+            "00_ok",
+            "--timeout",
+            "60",
         ]
     )
     assert code == 1
@@ -153,7 +177,9 @@ def test_sample_calls_make_department(tmp_path, monkeypatch, capsys):
         calls.update(out_dir=out_dir, seed=seed, scale=scale)
         return Path(out_dir) / "engagement.yml"
 
-    monkeypatch.setitem(sys.modules, "cs360lib.samples", types.SimpleNamespace(make_department=fake))
+    monkeypatch.setitem(
+        sys.modules, "cs360lib.samples", types.SimpleNamespace(make_department=fake)
+    )
     assert cli.main(["sample", "--out", str(tmp_path), "--seed", "7", "--scale", "0.1"]) == 0
     assert calls == {"out_dir": tmp_path, "seed": 7, "scale": 0.1}
     assert capsys.readouterr().out.strip() == str(tmp_path / "engagement.yml")
@@ -163,6 +189,7 @@ def test_export_writes_both_variants(tmp_path, capsys):
     nb = FIXTURE_NOTEBOOKS / "00_ok.ipynb"
     assert cli.main(["export", str(nb), "--out", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["00_ok.analyst.html", "00_ok.html"]
-    assert cli.main(["export", str(nb), "--out", str(tmp_path / "s"), "--variant",
-                     "stakeholder"]) == 0
+    assert (
+        cli.main(["export", str(nb), "--out", str(tmp_path / "s"), "--variant", "stakeholder"]) == 0
+    )
     assert [p.name for p in (tmp_path / "s").iterdir()] == ["00_ok.html"]

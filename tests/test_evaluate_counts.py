@@ -116,7 +116,9 @@ def test_power_rate_ratio_matches_simulation() -> None:
     rng = np.random.default_rng(11)
     pre = rng.poisson(20, 4000)
     post = rng.poisson(10, 4000)
-    sim = np.mean([stats.binomtest(b, a + b, 0.5).pvalue <= 0.05 for a, b in zip(pre, post, strict=True)])
+    sim = np.mean(
+        [stats.binomtest(b, a + b, 0.5).pvalue <= 0.05 for a, b in zip(pre, post, strict=True)]
+    )
     assert p_half == pytest.approx(sim, abs=0.025)
     assert p_null <= 0.05  # exact test is conservative
     assert "0.50 times" in res.summary()

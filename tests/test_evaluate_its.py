@@ -44,22 +44,45 @@ def _ratio(res: ITSResult, term: str = "level_change") -> tuple[float, float, fl
 
 @pytest.mark.reference
 def test_sicily_poisson(sicily: pd.DataFrame) -> None:
-    res = its(sicily, time="time", outcome="aces", intervention=37, family="poisson",
-              offset="stdpop", slope_change=False)
+    res = its(
+        sicily,
+        time="time",
+        outcome="aces",
+        intervention=37,
+        family="poisson",
+        offset="stdpop",
+        slope_change=False,
+    )
     assert _ratio(res) == (0.894, 0.865, 0.925)
 
 
 @pytest.mark.reference
 def test_sicily_quasipoisson(sicily: pd.DataFrame) -> None:
-    res = its(sicily, time="time", outcome="aces", intervention=37, family="quasipoisson",
-              offset="stdpop", slope_change=False)
+    res = its(
+        sicily,
+        time="time",
+        outcome="aces",
+        intervention=37,
+        family="quasipoisson",
+        offset="stdpop",
+        slope_change=False,
+    )
     assert _ratio(res) == (0.894, 0.839, 0.953)
 
 
 @pytest.mark.reference
 def test_sicily_quasipoisson_seasonal(sicily: pd.DataFrame) -> None:
-    res = its(sicily, time="time", outcome="aces", intervention=37, family="quasipoisson",
-              offset="stdpop", seasonality=2, period=12, slope_change=False)
+    res = its(
+        sicily,
+        time="time",
+        outcome="aces",
+        intervention=37,
+        family="quasipoisson",
+        offset="stdpop",
+        seasonality=2,
+        period=12,
+        slope_change=False,
+    )
     assert _ratio(res) == (0.885, 0.839, 0.933)
 
 
@@ -73,11 +96,27 @@ def test_sicily_slope_change_true_does_not_reproduce(sicily: pd.DataFrame) -> No
 
 @pytest.mark.reference
 def test_sicily_result_object(sicily: pd.DataFrame) -> None:
-    res = its(sicily, time="time", outcome="aces", intervention=37, offset="stdpop",
-              seasonality=2, period=12, slope_change=False)
+    res = its(
+        sicily,
+        time="time",
+        outcome="aces",
+        intervention=37,
+        offset="stdpop",
+        seasonality=2,
+        period=12,
+        slope_change=False,
+    )
     assert list(res.effects.index) == ["baseline", "pre_trend", "level_change"]
-    assert {"estimate", "se", "ci_low", "ci_high", "p_value", "ratio", "ratio_low",
-            "ratio_high"} <= set(res.effects.columns)
+    assert {
+        "estimate",
+        "se",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "ratio",
+        "ratio_low",
+        "ratio_high",
+    } <= set(res.effects.columns)
     pd.testing.assert_frame_equal(res.to_frame(), res.effects)
     cf = res.counterfactual
     assert len(cf) == 59 and cf["post"].sum() == 23
@@ -89,7 +128,8 @@ def test_sicily_result_object(sicily: pd.DataFrame) -> None:
     assert imp.loc["cumulative", "abs_effect_low"] < imp.loc["cumulative", "abs_effect"]
     # relative effect consistent with the level-change ratio (no slope term)
     assert imp.loc["cumulative", "rel_effect"] == pytest.approx(
-        res.effects.loc["level_change", "ratio"] - 1, abs=0.01)
+        res.effects.loc["level_change", "ratio"] - 1, abs=0.01
+    )
     dg = res.diagnostics
     assert {"durbin_watson", "ljung_box", "dispersion"} <= set(dg.index)
     assert dg.loc["dispersion", "statistic"] > 1.5  # overdispersed: quasi-Poisson needed
@@ -109,8 +149,7 @@ def test_sicily_result_object(sicily: pd.DataFrame) -> None:
 @pytest.mark.reference
 def test_prop99_single_group(cigsales: pd.DataFrame) -> None:
     ca = cigsales[cigsales["state"] == 3]
-    res = its(ca, time="year", outcome="cigsale", intervention=1989, family="gaussian",
-              hac_lags=1)
+    res = its(ca, time="year", outcome="cigsale", intervention=1989, family="gaussian", hac_lags=1)
     e = res.effects.round(3)
     assert e["estimate"].tolist() == [132.226, -1.779, -20.058, -1.495, -3.274]
     assert e["se"].tolist()[:4] == [4.253, 0.383, 4.724, 0.437]
@@ -120,11 +159,24 @@ def test_prop99_single_group(cigsales: pd.DataFrame) -> None:
 
 @pytest.mark.reference
 def test_prop99_multiple_groups(cigsales: pd.DataFrame) -> None:
-    res = its(cigsales, time="year", outcome="cigsale", intervention=1989, family="gaussian",
-              hac_lags=1, group="state", treated=3)
+    res = its(
+        cigsales,
+        time="year",
+        outcome="cigsale",
+        intervention=1989,
+        family="gaussian",
+        hac_lags=1,
+        group="state",
+        treated=3,
+    )
     e = res.effects
-    assert list(e.index[5:]) == ["diff_baseline", "diff_pre_trend", "diff_level_change",
-                                 "diff_slope_change", "diff_post_trend"]
+    assert list(e.index[5:]) == [
+        "diff_baseline",
+        "diff_pre_trend",
+        "diff_level_change",
+        "diff_slope_change",
+        "diff_post_trend",
+    ]
     assert round(e.loc["diff_level_change", "estimate"], 3) == -2.806
     assert round(e.loc["diff_level_change", "p_value"], 2) == 0.63
     assert round(e.loc["diff_slope_change", "p_value"], 3) == 0.137
@@ -136,7 +188,8 @@ def test_prop99_multiple_groups(cigsales: pd.DataFrame) -> None:
 @pytest.mark.reference
 def test_prop99_dates_give_same_answer(cigsales: pd.DataFrame) -> None:
     ca = cigsales[cigsales["state"] == 3].assign(
-        date=lambda d: pd.to_datetime(d["year"].astype(str) + "-01-01"))
+        date=lambda d: pd.to_datetime(d["year"].astype(str) + "-01-01")
+    )
     a = its(ca, time="year", outcome="cigsale", intervention=1989, family="gaussian")
     b = its(ca, time="date", outcome="cigsale", intervention="1989-01-01", family="gaussian")
     pd.testing.assert_frame_equal(a.effects, b.effects)
@@ -149,22 +202,31 @@ def test_prop99_dates_give_same_answer(cigsales: pd.DataFrame) -> None:
 
 @pytest.fixture(scope="module")
 def monthly() -> pd.DataFrame:
-    return simulate_its(n_pre=48, n_post=24, level=40, effect=-0.25, seasonal_amplitude=0.2,
-                        dispersion=1.5, seed=7)
+    return simulate_its(
+        n_pre=48, n_post=24, level=40, effect=-0.25, seasonal_amplitude=0.2, dispersion=1.5, seed=7
+    )
 
 
 @pytest.mark.parametrize("family", ["poisson", "quasipoisson", "negbin"])
 def test_count_families_recover_effect(monthly: pd.DataFrame, family: str) -> None:
-    res = its(monthly, time="month", outcome="count", intervention=monthly.attrs["intervention"],
-              family=family, seasonality=1, slope_change=False)
+    res = its(
+        monthly,
+        time="month",
+        outcome="count",
+        intervention=monthly.attrs["intervention"],
+        family=family,
+        seasonality=1,
+        slope_change=False,
+    )
     row = res.effects.loc["level_change"]
     assert row["ratio_low"] < 0.75 < row["ratio_high"]
     assert res.period == 12.0  # inferred from monthly dates
 
 
 def test_options_hac_and_ar1(monthly: pd.DataFrame) -> None:
-    kw = dict(time="month", outcome="count", intervention=monthly.attrs["intervention"],
-              seasonality=1)
+    kw = dict(
+        time="month", outcome="count", intervention=monthly.attrs["intervention"], seasonality=1
+    )
     base = its(monthly, **kw)
     hac = its(monthly, **kw, hac_lags="auto")
     ar1 = its(monthly, **kw, autocorrelation="ar1")
@@ -181,7 +243,8 @@ def test_post_trend_is_linear_combination(monthly: pd.DataFrame) -> None:
     res = its(monthly, time="month", outcome="count", intervention=monthly.attrs["intervention"])
     e = res.effects
     assert e.loc["post_trend", "estimate"] == pytest.approx(
-        e.loc["pre_trend", "estimate"] + e.loc["slope_change", "estimate"])
+        e.loc["pre_trend", "estimate"] + e.loc["slope_change", "estimate"]
+    )
     cov = res.fit.cov_params()
     var = cov[1, 1] + cov[3, 3] + 2 * cov[1, 3]
     assert e.loc["post_trend", "se"] == pytest.approx(np.sqrt(var))
@@ -189,8 +252,9 @@ def test_post_trend_is_linear_combination(monthly: pd.DataFrame) -> None:
 
 def test_summary_never_calls_covered_effect_significant() -> None:
     df = simulate_its(n_pre=24, n_post=12, level=20, effect=0.0, dispersion=1.0, seed=3)
-    res = its(df, time="month", outcome="count", intervention=df.attrs["intervention"],
-              slope_change=False)
+    res = its(
+        df, time="month", outcome="count", intervention=df.attrs["intervention"], slope_change=False
+    )
     row = res.effects.loc["level_change"]
     assert row["ratio_low"] < 1 < row["ratio_high"]
     text = res.summary()
@@ -201,17 +265,21 @@ def test_summary_never_calls_covered_effect_significant() -> None:
 def test_offset_counts_population(monthly: pd.DataFrame) -> None:
     df = monthly.assign(pop=10_000)
     a = its(df, time="month", outcome="count", intervention=df.attrs["intervention"])
-    b = its(df, time="month", outcome="count", intervention=df.attrs["intervention"],
-            offset="pop")
+    b = its(df, time="month", outcome="count", intervention=df.attrs["intervention"], offset="pop")
     assert b.effects.loc["baseline", "ratio"] == pytest.approx(
-        a.effects.loc["baseline", "ratio"] / 10_000)
+        a.effects.loc["baseline", "ratio"] / 10_000
+    )
     np.testing.assert_allclose(a.counterfactual["fitted"], b.counterfactual["fitted"])
 
 
 def test_chart_rows_are_bounded() -> None:
     n = 5000
-    df = pd.DataFrame({"day": pd.date_range("2010-01-01", periods=n, freq="D"),
-                       "y": np.random.default_rng(0).poisson(20, n)})
+    df = pd.DataFrame(
+        {
+            "day": pd.date_range("2010-01-01", periods=n, freq="D"),
+            "y": np.random.default_rng(0).poisson(20, n),
+        }
+    )
     res = its(df, time="day", outcome="y", intervention="2020-01-01")
     spec = res.chart().to_dict()
     total = sum(len(v) for v in spec.get("datasets", {}).values())
@@ -225,8 +293,9 @@ def test_chart_rows_are_bounded() -> None:
 
 @pytest.fixture
 def small() -> pd.DataFrame:
-    return pd.DataFrame({"t": np.arange(1, 21), "y": [5, 7, 6, 8, 9, 7, 6, 8, 10, 9,
-                                                       4, 5, 3, 4, 6, 5, 4, 3, 5, 4]})
+    return pd.DataFrame(
+        {"t": np.arange(1, 21), "y": [5, 7, 6, 8, 9, 7, 6, 8, 10, 9, 4, 5, 3, 4, 6, 5, 4, 3, 5, 4]}
+    )
 
 
 def test_missing_column(small: pd.DataFrame) -> None:
@@ -257,8 +326,9 @@ def test_intervention_outside_data(small: pd.DataFrame) -> None:
 def test_missing_periods(small: pd.DataFrame) -> None:
     with pytest.raises(EvaluationInputError, match=r"missing periods: 5, 6"):
         its(small.drop(index=[4, 5]), time="t", outcome="y", intervention=11)
-    dates = pd.DataFrame({"m": pd.date_range("2020-01-01", periods=24, freq="MS"),
-                          "y": np.arange(24) % 7 + 3}).drop(index=[7])
+    dates = pd.DataFrame(
+        {"m": pd.date_range("2020-01-01", periods=24, freq="MS"), "y": np.arange(24) % 7 + 3}
+    ).drop(index=[7])
     with pytest.raises(EvaluationInputError, match="missing periods: 2020-08"):
         its(dates, time="m", outcome="y", intervention="2021-01-01")
 
@@ -324,8 +394,7 @@ def test_panel_errors(small: pd.DataFrame) -> None:
     with pytest.raises(EvaluationInputError, match="both"):
         its(panel, time="t", outcome="y", intervention=11, group="g")
     with pytest.raises(EvaluationInputError, match="missing periods for group 'b'"):
-        its(panel.drop(index=[30]), time="t", outcome="y", intervention=11, group="g",
-            treated="a")
+        its(panel.drop(index=[30]), time="t", outcome="y", intervention=11, group="g", treated="a")
     res = its(panel, time="t", outcome="y", intervention=11, group="g", treated="a")
     assert res.effects.loc["diff_level_change", "estimate"] == pytest.approx(0, abs=1e-8)
 
@@ -335,8 +404,11 @@ def test_time_as_periods_strings_and_mid_month_dates(monthly: pd.DataFrame) -> N
     base = its(monthly, time="month", outcome="count", intervention=start)
     as_period = monthly.assign(month=monthly["month"].dt.to_period("M"))
     as_text = monthly.assign(month=monthly["month"].dt.strftime("%Y-%m-%d"))
-    for df, when in [(as_period, start), (as_text, str(start.date())),
-                     (monthly, start + pd.Timedelta(days=14))]:
+    for df, when in [
+        (as_period, start),
+        (as_text, str(start.date())),
+        (monthly, start + pd.Timedelta(days=14)),
+    ]:
         res = its(df, time="month", outcome="count", intervention=when)
         pd.testing.assert_frame_equal(res.effects, base.effects)
         assert res.intervention == base.intervention == f"{start:%Y-%m}"

@@ -23,10 +23,19 @@ def test_power_increases_with_effect_and_is_seeded() -> None:
 
 
 def test_power_from_pre_series() -> None:
-    df = simulate_its(n_pre=36, n_post=1, level=30, seasonal_amplitude=0.3, dispersion=2.0,
-                      seed=2).iloc[:36]
-    res = power_its(df, time="month", outcome="count", seasonality=1, effect=-0.3,
-                    post_periods=(12,), n_sims=60, seed=1)
+    df = simulate_its(
+        n_pre=36, n_post=1, level=30, seasonal_amplitude=0.3, dispersion=2.0, seed=2
+    ).iloc[:36]
+    res = power_its(
+        df,
+        time="month",
+        outcome="count",
+        seasonality=1,
+        effect=-0.3,
+        post_periods=(12,),
+        n_sims=60,
+        seed=1,
+    )
     s = res.settings
     assert s["n_pre"] == 36
     assert 1.3 < s["dispersion"] < 3.5
@@ -44,8 +53,12 @@ def test_power_bad_input() -> None:
         power_its(effect=-0.2)
     with pytest.raises(EvaluationInputError, match="effect"):
         power_its(level=10, n_pre=24, effect=0)
-    bad = pd.DataFrame({"m": pd.date_range("2020-01-01", periods=12, freq="MS"),
-                        "y": [1, 2, 3, -1, 2, 3, 4, 2, 1, 2, 3, 2]})
+    bad = pd.DataFrame(
+        {
+            "m": pd.date_range("2020-01-01", periods=12, freq="MS"),
+            "y": [1, 2, 3, -1, 2, 3, 4, 2, 1, 2, 3, 2],
+        }
+    )
     with pytest.raises(EvaluationInputError, match="negative counts in rows 3"):
         power_its(bad, time="m", outcome="y")
 

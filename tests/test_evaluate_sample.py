@@ -23,8 +23,11 @@ def department(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 
 def _monthly(folder: Path, truth: dict, beats: list[str]) -> pd.DataFrame:
-    inc = pd.read_csv(folder / "incidents.csv.gz", usecols=["occurred_at", "offense", "beat"],
-                      parse_dates=["occurred_at"])
+    inc = pd.read_csv(
+        folder / "incidents.csv.gz",
+        usecols=["occurred_at", "offense", "beat"],
+        parse_dates=["occurred_at"],
+    )
     sel = inc[(inc[truth["offense_column"]] == truth["offense"]) & inc["beat"].isin(beats)]
     months = pd.PeriodIndex(truth["months"], freq="M")
     counts = sel["occurred_at"].dt.to_period("M").value_counts().reindex(months, fill_value=0)
@@ -36,8 +39,15 @@ def test_planted_level_change_is_recovered(department: tuple[Path, dict]) -> Non
     df = _monthly(folder, truth, truth["area"]["values"])
     # the files hold exactly what truth.json says was observed
     assert df["count"].tolist() == truth["target"]["observed_monthly"]
-    res = its(df, time="month", outcome="count", intervention=truth["start"],
-              family="quasipoisson", seasonality=1, slope_change=False)
+    res = its(
+        df,
+        time="month",
+        outcome="count",
+        intervention=truth["start"],
+        family="quasipoisson",
+        seasonality=1,
+        slope_change=False,
+    )
     row = res.effects.loc["level_change"]
     assert res.n_pre == truth["start_month_index"]
     assert row["ratio_low"] <= truth["rate_ratio"] <= row["ratio_high"]
@@ -48,11 +58,18 @@ def test_planted_level_change_is_recovered(department: tuple[Path, dict]) -> Non
 def test_planted_effect_against_comparison_beat(department: tuple[Path, dict]) -> None:
     folder, truth = department
     target = _monthly(folder, truth, truth["area"]["values"]).assign(area="target")
-    comparison = _monthly(folder, truth, truth["comparison"]["values"]).assign(
-        area="comparison")
+    comparison = _monthly(folder, truth, truth["comparison"]["values"]).assign(area="comparison")
     panel = pd.concat([target, comparison], ignore_index=True)
-    res = its(panel, time="month", outcome="count", intervention=truth["start"],
-              seasonality=1, slope_change=False, group="area", treated="target")
+    res = its(
+        panel,
+        time="month",
+        outcome="count",
+        intervention=truth["start"],
+        seasonality=1,
+        slope_change=False,
+        group="area",
+        treated="target",
+    )
     row = res.effects.loc["diff_level_change"]
     assert row["ratio_low"] <= truth["rate_ratio"] <= row["ratio_high"]
     assert np.isfinite(row["p_value"])

@@ -23,11 +23,13 @@ TRUTH = np.log(0.8)
 def _series(autocorrelation: float, seed: int) -> tuple[pd.DatetimeIndex, np.ndarray]:
     n = N_PRE + N_POST
     t = np.arange(n)
-    mu = np.exp(np.log(40) + 0.004 * t + 0.25 * np.sin(2 * np.pi * t / 12 + 0.5)
-                + TRUTH * (t >= N_PRE))
+    mu = np.exp(
+        np.log(40) + 0.004 * t + 0.25 * np.sin(2 * np.pi * t / 12 + 0.5) + TRUTH * (t >= N_PRE)
+    )
     rng = np.random.default_rng(seed)
-    y = simulate_counts(np.broadcast_to(mu, (REPS, n)), dispersion=2.0,
-                        autocorrelation=autocorrelation, rng=rng)
+    y = simulate_counts(
+        np.broadcast_to(mu, (REPS, n)), dispersion=2.0, autocorrelation=autocorrelation, rng=rng
+    )
     return pd.date_range("2015-01-01", periods=n, freq="MS"), y
 
 
@@ -44,8 +46,14 @@ def _run(
     start = months[N_PRE]
     est, se, cover, cover_slope = [], [], [], []
     for y in ys:
-        res = its(pd.DataFrame({"month": months, "count": y}), time="month", outcome="count",
-                  intervention=start, seasonality=1, **kw)
+        res = its(
+            pd.DataFrame({"month": months, "count": y}),
+            time="month",
+            outcome="count",
+            intervention=start,
+            seasonality=1,
+            **kw,
+        )
         row = res.effects.loc["level_change"]
         est.append(row["estimate"])
         se.append(row["se"])
@@ -104,14 +112,15 @@ def test_report_figures(capsys: pytest.CaptureFixture[str]) -> None:
     rows = {
         "quasipoisson, independent": _run(0.0, seed=101, slope_change=False),
         "quasipoisson, AR 0.3": _run(0.3, seed=303, slope_change=False),
-        "quasipoisson + ar1, AR 0.3": _run(0.3, seed=303, slope_change=False,
-                                           autocorrelation="ar1"),
+        "quasipoisson + ar1, AR 0.3": _run(
+            0.3, seed=303, slope_change=False, autocorrelation="ar1"
+        ),
         "quasipoisson + slope term, independent": _run(0.0, seed=202),
         "quasipoisson, AR 0.6": _run(0.6, seed=404, slope_change=False),
-        "quasipoisson + HAC auto, AR 0.6": _run(0.6, seed=404, slope_change=False,
-                                                hac_lags="auto"),
-        "quasipoisson + ar1, AR 0.6": _run(0.6, seed=404, slope_change=False,
-                                           autocorrelation="ar1"),
+        "quasipoisson + HAC auto, AR 0.6": _run(0.6, seed=404, slope_change=False, hac_lags="auto"),
+        "quasipoisson + ar1, AR 0.6": _run(
+            0.6, seed=404, slope_change=False, autocorrelation="ar1"
+        ),
     }
     table = pd.DataFrame(rows).T.round(4)
     with capsys.disabled():

@@ -111,12 +111,18 @@ def _notebook() -> nbformat.NotebookNode:
     ]
     hidden = new_code_cell("HIDDEN_CELL_MARKER", execution_count=4)
     hidden.metadata["tags"] = ["remove-cell"]
-    math = new_markdown_cell("# Report title\n\nRate $r = n / p$ and a [link](https://example.org).")
+    math = new_markdown_cell(
+        "# Report title\n\nRate $r = n / p$ and a [link](https://example.org)."
+    )
     nb = new_notebook(cells=[math, code, vl, widget, hidden])
     nb.metadata["widgets"] = {
         "application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2}
     }
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     return nb
 
 
@@ -132,10 +138,12 @@ def test_export_is_offline(variant):
     html, removed = export_html(_notebook(), variant=variant)
     assert removed == []
     assert find_network_refs(html) == []
-    assert not re.search(r"require(\.min)?\.js|mathjax|mermaid|html-manager|@jupyter-widgets",
-                         html, re.IGNORECASE)
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html.replace(
-        'href="https://example.org"', ""))
+    assert not re.search(
+        r"require(\.min)?\.js|mathjax|mermaid|html-manager|@jupyter-widgets", html, re.IGNORECASE
+    )
+    assert not re.search(
+        r"""(src|href)\s*=\s*["']?(https?:)?//""", html.replace('href="https://example.org"', "")
+    )
     assert "<title>Report title</title>" in html
     assert "<style" in html and "<link" not in html  # CSS inlined
     # the Vega-Lite output became an SVG image; the widget its text fallback
@@ -182,7 +190,9 @@ def test_remote_output_is_removed_and_reported():
     cell.outputs = [
         new_output(
             "display_data",
-            data={"text/html": '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script><b>x</b>'},
+            data={
+                "text/html": '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script><b>x</b>'
+            },
         )
     ]
     nb.cells.append(cell)

@@ -270,7 +270,11 @@ def test_spawn_streams_stderr_and_returns_code(capfd):
     import sys
 
     code, tail = runner._spawn(
-        [sys.executable, "-c", "import sys; print('out'); sys.stderr.write('a\\nb\\n'); sys.exit(3)"]
+        [
+            sys.executable,
+            "-c",
+            "import sys; print('out'); sys.stderr.write('a\\nb\\n'); sys.exit(3)",
+        ]
     )
     assert code == 3
     assert tail == "a\nb\n"

@@ -115,8 +115,11 @@ def _as_datetime64(values: Any) -> np.ndarray:
     if isinstance(values, np.ndarray) and values.dtype.kind == "M":
         return values.astype("datetime64[ns]", copy=False)
     if isinstance(values, pd.Series | pd.Index) and isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = values.dt.tz_localize(None) if isinstance(values, pd.Series) else (
-            values.tz_localize(None))
+        values = (
+            values.dt.tz_localize(None)
+            if isinstance(values, pd.Series)
+            else (values.tz_localize(None))
+        )
     arr = np.asarray(values)
     if arr.dtype.kind != "M":
         arr = np.asarray(pd.to_datetime(arr))
@@ -187,8 +190,11 @@ class ITSData:
 def _check_columns(data: pd.DataFrame, columns: dict[str, str | None]) -> None:
     if not isinstance(data, pd.DataFrame):
         raise EvaluationInputError(f"data must be a pandas DataFrame, not {type(data).__name__}")
-    missing = [f"{role}={col!r}" for role, col in columns.items() if col is not None
-               and col not in data.columns]
+    missing = [
+        f"{role}={col!r}"
+        for role, col in columns.items()
+        if col is not None and col not in data.columns
+    ]
     if missing:
         raise EvaluationInputError(
             f"column(s) not found in data: {', '.join(missing)}; "
@@ -219,8 +225,7 @@ def _check_missing(data: pd.DataFrame, col: str) -> None:
 
 def _numeric(data: pd.DataFrame, col: str) -> np.ndarray:
     series = data[col]
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
-            series.dtype):
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         arr = series.to_numpy(dtype=float)
         inf = ~np.isfinite(arr)
         if inf.any():
@@ -307,8 +312,7 @@ def prepare_its_data(
             tcol = pd.to_datetime(tcol)
         except (TypeError, ValueError) as exc:
             raise EvaluationInputError(
-                f"time column {time!r} must hold dates or numbers; could not parse "
-                f"{tcol.iloc[0]!r}"
+                f"time column {time!r} must hold dates or numbers; could not parse {tcol.iloc[0]!r}"
             ) from exc
     if isinstance(tcol.dtype, pd.DatetimeTZDtype):
         tcol = tcol.dt.tz_localize(None)

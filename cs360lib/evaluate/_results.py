@@ -65,8 +65,9 @@ def effect_table(
     if log_link:
         cols += ["ratio", "ratio_low", "ratio_high"]
         vals += [np.exp(est), np.exp(vals[2]), np.exp(vals[3])]
-    out = pd.DataFrame(np.column_stack(vals), index=_index(tuple(names)),
-                       columns=_index(tuple(cols), None))
+    out = pd.DataFrame(
+        np.column_stack(vals), index=_index(tuple(names)), columns=_index(tuple(cols), None)
+    )
     return out
 
 
@@ -109,9 +110,9 @@ def describe_ratio(ratio: float, low: float, high: float, level: int) -> tuple[s
     return text, clear
 
 
-def describe_difference(est: float, low: float, high: float, level: int, unit: str) -> tuple[
-    str, bool
-]:
+def describe_difference(
+    est: float, low: float, high: float, level: int, unit: str
+) -> tuple[str, bool]:
     """Describe an additive change and its interval in words."""
     clear = bool(high < 0 or low > 0)
     direction = "lower" if est < 0 else "higher"

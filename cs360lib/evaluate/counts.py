@@ -81,8 +81,9 @@ def _check_alpha(alpha: float) -> None:
 
 def _check_alternative(alternative: str) -> None:
     if alternative not in _ALTERNATIVES:
-        raise EvaluationInputError(f"alternative must be one of {_ALTERNATIVES}, "
-                                   f"not {alternative!r}")
+        raise EvaluationInputError(
+            f"alternative must be one of {_ALTERNATIVES}, not {alternative!r}"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,13 +131,20 @@ class WDDResult:
         df = self.table.reset_index(names="estimate_of")
         base = alt.Chart(df).encode(y=alt.Y("estimate_of:N", sort=None, title=None))
         bars = base.mark_rule(strokeWidth=2).encode(
-            x=alt.X("ci_low:Q", title="change in crimes (negative = fewer)"), x2="ci_high:Q")
+            x=alt.X("ci_low:Q", title="change in crimes (negative = fewer)"), x2="ci_high:Q"
+        )
         dots = base.mark_point(filled=True, size=80).encode(
-            x="estimate:Q", tooltip=["estimate_of", alt.Tooltip("estimate:Q", format=".1f"),
-                                     alt.Tooltip("p_value:Q", format=".3f")])
+            x="estimate:Q",
+            tooltip=[
+                "estimate_of",
+                alt.Tooltip("estimate:Q", format=".1f"),
+                alt.Tooltip("p_value:Q", format=".3f"),
+            ],
+        )
         zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(strokeDash=[4, 3]).encode(x="x:Q")
         return alt.layer(bars, dots, zero).properties(
-            title=title or "Weighted displacement difference", width=500)
+            title=title or "Weighted displacement difference", width=500
+        )
 
     def summary(self) -> str:
         """Plain-language summary of the total estimate."""
@@ -151,20 +159,23 @@ class WDDResult:
             + f", the response is associated with about {abs(t['estimate']):,.0f} {more_less} "
             f"{unit} ({lvl}% interval {t['ci_low']:,.0f} to {t['ci_high']:,.0f}).",
             "The interval excludes zero, so the change is statistically clear (p = "
-            f"{t['p_value']:.3f})." if clear else
-            "The interval includes zero, so the change could be chance variation (p = "
+            f"{t['p_value']:.3f})."
+            if clear
+            else "The interval includes zero, so the change could be chance variation (p = "
             f"{t['p_value']:.3f}).",
         ]
         if not self.harm and "displacement" in self.table.index:
             dsp = self.table.loc["displacement"]
             if dsp["se"] > 0:
                 d_clear = bool(dsp["ci_high"] < 0 or dsp["ci_low"] > 0)
-                word = ("fewer (a diffusion of benefits)" if dsp["estimate"] < 0 else
-                        "more (displacement)")
+                word = (
+                    "fewer (a diffusion of benefits)"
+                    if dsp["estimate"] < 0
+                    else "more (displacement)"
+                )
                 lines.append(
                     f"In the surrounding area the estimate is {abs(dsp['estimate']):,.0f} {word}; "
-                    + ("this is statistically clear." if d_clear else
-                       "its interval includes zero.")
+                    + ("this is statistically clear." if d_clear else "its interval includes zero.")
                 )
         return "\n".join(lines)
 
@@ -341,30 +352,43 @@ class ETestResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One-row table of inputs, rates, statistic and p value."""
-        return pd.DataFrame([{
-            "k1": self.k1, "k2": self.k2, "n1": self.n1, "n2": self.n2,
-            "rate1": self.k1 / self.n1, "rate2": self.k2 / self.n2, "d": self.d,
-            "statistic": self.statistic, "p_value": self.p_value,
-            "alternative": self.alternative,
-        }])
+        return pd.DataFrame(
+            [
+                {
+                    "k1": self.k1,
+                    "k2": self.k2,
+                    "n1": self.n1,
+                    "n2": self.n2,
+                    "rate1": self.k1 / self.n1,
+                    "rate2": self.k2 / self.n2,
+                    "d": self.d,
+                    "statistic": self.statistic,
+                    "p_value": self.p_value,
+                    "alternative": self.alternative,
+                }
+            ]
+        )
 
     def chart(self) -> alt.Chart:
         """Bar chart of the two observed rates."""
         import altair as alt
 
-        df = pd.DataFrame({"sample": ["1", "2"],
-                           "rate": [self.k1 / self.n1, self.k2 / self.n2]})
+        df = pd.DataFrame({"sample": ["1", "2"], "rate": [self.k1 / self.n1, self.k2 / self.n2]})
         return alt.Chart(df).mark_bar().encode(x="sample:N", y=alt.Y("rate:Q", title="rate"))
 
     def summary(self) -> str:
         """Plain-language summary."""
         r1, r2 = self.k1 / self.n1, self.k2 / self.n2
-        verdict = ("a difference this large would be unusual by chance alone"
-                   if self.p_value < 0.05 else
-                   "a difference this large could easily happen by chance")
-        return (f"The rates were {r1:.3g} and {r2:.3g} per unit of exposure ({self.k1} and "
-                f"{self.k2} events). E-test p = {self.p_value:.3f} ({self.alternative}): "
-                f"{verdict}.")
+        verdict = (
+            "a difference this large would be unusual by chance alone"
+            if self.p_value < 0.05
+            else "a difference this large could easily happen by chance"
+        )
+        return (
+            f"The rates were {r1:.3g} and {r2:.3g} per unit of exposure ({self.k1} and "
+            f"{self.k2} events). E-test p = {self.p_value:.3f} ({self.alternative}): "
+            f"{verdict}."
+        )
 
 
 def e_test(
@@ -468,40 +492,59 @@ class RateRatioResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One-row table of counts, rates, ratio, interval and p value."""
-        return pd.DataFrame([{
-            "pre": self.pre, "post": self.post, "pre_exposure": self.pre_exposure,
-            "post_exposure": self.post_exposure, "pre_rate": self.pre / self.pre_exposure,
-            "post_rate": self.post / self.post_exposure, "ratio": self.ratio,
-            "ci_low": self.ci_low, "ci_high": self.ci_high, "p_value": self.p_value,
-            "alternative": self.alternative,
-        }])
+        return pd.DataFrame(
+            [
+                {
+                    "pre": self.pre,
+                    "post": self.post,
+                    "pre_exposure": self.pre_exposure,
+                    "post_exposure": self.post_exposure,
+                    "pre_rate": self.pre / self.pre_exposure,
+                    "post_rate": self.post / self.post_exposure,
+                    "ratio": self.ratio,
+                    "ci_low": self.ci_low,
+                    "ci_high": self.ci_high,
+                    "p_value": self.p_value,
+                    "alternative": self.alternative,
+                }
+            ]
+        )
 
     def chart(self) -> alt.Chart:
         """Bar chart of the pre and post rates."""
         import altair as alt
 
-        df = pd.DataFrame({"period": ["before", "after"],
-                           "rate": [self.pre / self.pre_exposure,
-                                    self.post / self.post_exposure]})
-        return alt.Chart(df).mark_bar().encode(x=alt.X("period:N", sort=None),
-                                               y=alt.Y("rate:Q", title="rate per period"))
+        df = pd.DataFrame(
+            {
+                "period": ["before", "after"],
+                "rate": [self.pre / self.pre_exposure, self.post / self.post_exposure],
+            }
+        )
+        return (
+            alt.Chart(df)
+            .mark_bar()
+            .encode(x=alt.X("period:N", sort=None), y=alt.Y("rate:Q", title="rate per period"))
+        )
 
     def summary(self) -> str:
         """Plain-language summary."""
         lvl = round(100 * (1 - self.alpha))
         direction = "lower" if self.ratio < 1 else "higher"
-        clear = (self.ci_high < self.null_ratio or self.ci_low > self.null_ratio)
+        clear = self.ci_high < self.null_ratio or self.ci_low > self.null_ratio
         text = (
             f"The rate after the response was {pct(self.ratio - 1)} {direction} than before "
             f"({self.post} events in {self.post_exposure:g} periods against {self.pre} in "
             f"{self.pre_exposure:g}; rate ratio {self.ratio:.2f}, {lvl}% interval "
             f"{self.ci_low:.2f} to {self.ci_high:.2f}, p = {self.p_value:.3f}). "
         )
-        text += ("The interval excludes no change, so the difference is statistically clear."
-                 if clear else
-                 "The interval includes no change, so the difference could be chance variation.")
-        return text + (" A simple before/after comparison does not account for trends or "
-                       "seasonality.")
+        text += (
+            "The interval excludes no change, so the difference is statistically clear."
+            if clear
+            else "The interval includes no change, so the difference could be chance variation."
+        )
+        return text + (
+            " A simple before/after comparison does not account for trends or seasonality."
+        )
 
 
 def rate_ratio_test(
@@ -555,8 +598,19 @@ def rate_ratio_test(
         return float(np.inf) if p >= 1 else float(p / (1 - p) * e0 / e1)
 
     ratio = (post / e1) / (pre / e0) if pre > 0 else float(np.inf)
-    return RateRatioResult(pre, post, e0, e1, ratio, to_ratio(lo), to_ratio(hi), p_value,
-                           float(null_ratio), alternative, alpha)
+    return RateRatioResult(
+        pre,
+        post,
+        e0,
+        e1,
+        ratio,
+        to_ratio(lo),
+        to_ratio(hi),
+        p_value,
+        float(null_ratio),
+        alternative,
+        alpha,
+    )
 
 
 @dataclass
@@ -581,9 +635,14 @@ class RateRatioPowerResult:
         """Power against the true rate ratio, with a rule at 80%."""
         import altair as alt
 
-        line = alt.Chart(self.table).mark_line(point=True).encode(
-            x=alt.X("ratio:Q", title="true rate ratio (after / before)"),
-            y=alt.Y("power:Q", scale=alt.Scale(domain=[0, 1])))
+        line = (
+            alt.Chart(self.table)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("ratio:Q", title="true rate ratio (after / before)"),
+                y=alt.Y("power:Q", scale=alt.Scale(domain=[0, 1])),
+            )
+        )
         rule = alt.Chart(pd.DataFrame({"y": [0.8]})).mark_rule(strokeDash=[4, 3]).encode(y="y:Q")
         return alt.layer(line, rule).properties(title="Chance of detecting the change")
 
@@ -593,9 +652,11 @@ class RateRatioPowerResult:
             f"a change to {r.ratio:.2f} times the rate would be detected {r.power:.0%} of the time"
             for r in self.table.itertuples()
         ]
-        return ("With about {:.0f} events expected before, ".format(
-            self.table["expected_pre"].iloc[0]) + "; ".join(parts)
-            + f" (exact test, alpha {self.alpha:g}, {self.alternative}).")
+        return (
+            "With about {:.0f} events expected before, ".format(self.table["expected_pre"].iloc[0])
+            + "; ".join(parts)
+            + f" (exact test, alpha {self.alpha:g}, {self.alternative})."
+        )
 
 
 def _binom_reject(n: int, p0: float, alpha: float, alternative: str) -> np.ndarray:
@@ -674,6 +735,5 @@ def power_rate_ratio(
                 cache[n] = _binom_reject(n, p0, alpha, alternative)
             rej = cache[n]
             power += pn[n] * float(stats.binom.pmf(np.arange(n + 1), n, p1)[rej].sum())
-        rows.append({"ratio": float(r), "expected_pre": mu0, "expected_post": mu1,
-                     "power": power})
+        rows.append({"ratio": float(r), "expected_pre": mu0, "expected_post": mu1, "power": power})
     return RateRatioPowerResult(pd.DataFrame(rows), alpha, alternative)

@@ -92,8 +92,15 @@ def _fit_arrays(
             res = sm.OLS(y, X).fit(cov_type=cov_type, cov_kwds=cov_kwds, use_t=True)
             mu = X @ res.params
             chi2 = float(np.sum((y - mu) ** 2))
-            return _Fit(res, np.asarray(res.params), np.asarray(res.cov_params()),
-                        float(n - k), float(res.scale), chi2, float(n - k))
+            return _Fit(
+                res,
+                np.asarray(res.params),
+                np.asarray(res.cov_params()),
+                float(n - k),
+                float(res.scale),
+                chi2,
+                float(n - k),
+            )
         if family in ("poisson", "quasipoisson"):
             model = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset)
             scale = "X2" if (family == "quasipoisson" and not hac_lags) else None
@@ -108,8 +115,15 @@ def _fit_arrays(
                 cov = np.asarray(res.normalized_cov_params) * float(res.scale)
             else:
                 cov = np.asarray(res.cov_params())
-            return _Fit(res, params, cov, None if not hac_lags else float(n - k),
-                        float(res.scale) if scale else 1.0, chi2, float(n - k))
+            return _Fit(
+                res,
+                params,
+                cov,
+                None if not hac_lags else float(n - k),
+                float(res.scale) if scale else 1.0,
+                chi2,
+                float(n - k),
+            )
         # negative binomial (NB2), alpha by maximum likelihood
         start = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset).fit()
         model = sm.NegativeBinomial(y, X, loglike_method="nb2", offset=offset)
@@ -128,8 +142,9 @@ def _fit_arrays(
         mu = np.exp(X @ params + (0 if offset is None else offset))
         alpha_nb = float(np.asarray(res.params)[k])
         chi2 = float(np.sum((y - mu) ** 2 / (mu + alpha_nb * mu**2)))
-        return _Fit(res, params, cov, None if not hac_lags else float(n - k), 1.0, chi2,
-                    float(n - k))
+        return _Fit(
+            res, params, cov, None if not hac_lags else float(n - k), 1.0, chi2, float(n - k)
+        )
 
 
 def _ar1_adjust(
@@ -184,8 +199,9 @@ def _ar1_adjust(
         Zg = Z[ix]
         B += Zg.T @ (rho**lag) @ Zg
     cov = Ai @ B @ Ai
-    return _Fit(fit.results, fit.params, cov, float(n - k), fit.scale, fit.pearson_chi2,
-                fit.df_resid), rho
+    return _Fit(
+        fit.results, fit.params, cov, float(n - k), fit.scale, fit.pearson_chi2, fit.df_resid
+    ), rho
 
 
 # --------------------------------------------------------------------------------------------
@@ -381,39 +397,65 @@ class ITSResult:
 
         d, f = self._data, self._fit
         r = self.residuals
-        same = np.ones(len(r) - 1, dtype=bool) if d.groups is None else d.groups[1:] == d.groups[
-            :-1]
+        same = (
+            np.ones(len(r) - 1, dtype=bool) if d.groups is None else d.groups[1:] == d.groups[:-1]
+        )
         dw = float(np.sum((np.diff(r)[same]) ** 2) / np.sum(r**2))
         r_tr = r[self._series_mask()]
         rho = float(np.sum(r[1:][same] * r[:-1][same]) / np.sum(r**2))
         lags = int(min(self.period or 10, max(1, len(r_tr) // 4)))
         lb = acorr_ljungbox(r_tr, lags=[lags])
         rows: dict[str, dict[str, Any]] = {
-            "durbin_watson": {"statistic": dw, "p_value": np.nan, "lags": 1,
-                              "note": "near 2: no lag-1 autocorrelation; below 1.5: positive"},
-            "lag1_autocorrelation": {"statistic": rho, "p_value": np.nan, "lags": 1,
-                                     "note": "autocorrelation of Pearson residuals"},
-            "ljung_box": {"statistic": float(lb["lb_stat"].iloc[0]),
-                          "p_value": float(lb["lb_pvalue"].iloc[0]), "lags": lags,
-                          "note": "small p: residuals are autocorrelated"},
+            "durbin_watson": {
+                "statistic": dw,
+                "p_value": np.nan,
+                "lags": 1,
+                "note": "near 2: no lag-1 autocorrelation; below 1.5: positive",
+            },
+            "lag1_autocorrelation": {
+                "statistic": rho,
+                "p_value": np.nan,
+                "lags": 1,
+                "note": "autocorrelation of Pearson residuals",
+            },
+            "ljung_box": {
+                "statistic": float(lb["lb_stat"].iloc[0]),
+                "p_value": float(lb["lb_pvalue"].iloc[0]),
+                "lags": lags,
+                "note": "small p: residuals are autocorrelated",
+            },
         }
         if self.family == "gaussian" and not self.panel:
             ols = sm.OLS(d.y, self._design.X).fit()
             with warnings.catch_warnings():  # statsmodels' FutureWarning about the return type
                 warnings.simplefilter("ignore", FutureWarning)
                 bg = acorr_breusch_godfrey(ols, nlags=lags)
-            rows["breusch_godfrey"] = {"statistic": float(bg[0]), "p_value": float(bg[1]),
-                                       "lags": lags,
-                                       "note": "small p: residuals are autocorrelated"}
+            rows["breusch_godfrey"] = {
+                "statistic": float(bg[0]),
+                "p_value": float(bg[1]),
+                "lags": lags,
+                "note": "small p: residuals are autocorrelated",
+            }
         disp = f.pearson_chi2 / f.df_resid
-        p_disp = float(stats.chi2.sf(f.pearson_chi2, f.df_resid)) if self.family in (
-            "poisson", "quasipoisson") else np.nan
+        p_disp = (
+            float(stats.chi2.sf(f.pearson_chi2, f.df_resid))
+            if self.family in ("poisson", "quasipoisson")
+            else np.nan
+        )
         if self.family == "gaussian":
-            rows["residual_variance"] = {"statistic": disp, "p_value": np.nan, "lags": 0,
-                                         "note": "residual sum of squares / df"}
+            rows["residual_variance"] = {
+                "statistic": disp,
+                "p_value": np.nan,
+                "lags": 0,
+                "note": "residual sum of squares / df",
+            }
         else:
-            rows["dispersion"] = {"statistic": disp, "p_value": p_disp, "lags": 0,
-                                  "note": "Pearson chi2/df; above 1: overdispersed (for Poisson)"}
+            rows["dispersion"] = {
+                "statistic": disp,
+                "p_value": p_disp,
+                "lags": 0,
+                "note": "Pearson chi2/df; above 1: overdispersed (for Poisson)",
+            }
         return pd.DataFrame.from_dict(rows, orient="index")
 
     @property
@@ -447,9 +489,17 @@ class ITSResult:
         if len(cf) > _CHART_MAX_PERIODS:  # aggregate long series into blocks
             block = int(np.ceil(len(cf) / _CHART_MAX_PERIODS))
             key = np.arange(len(cf)) // block
-            cf = cf.groupby(key).agg({"time": "first", "post": "max", "observed": "mean",
-                                      "fitted": "mean", "counterfactual": "mean",
-                                      "cf_low": "mean", "cf_high": "mean"})
+            cf = cf.groupby(key).agg(
+                {
+                    "time": "first",
+                    "post": "max",
+                    "observed": "mean",
+                    "fitted": "mean",
+                    "counterfactual": "mean",
+                    "cf_low": "mean",
+                    "cf_high": "mean",
+                }
+            )
         cf["segment"] = np.where(cf["post"], "after", "before")
         ttype = "T" if pd.api.types.is_datetime64_any_dtype(cf["time"]) else "Q"
         x = alt.X(f"time:{ttype}", title=self.time)
@@ -459,32 +509,46 @@ class ITSResult:
             y=alt.Y("observed:Q", title=ytitle),
             tooltip=["time", alt.Tooltip("observed:Q", format=",.2f")],
         )
-        fitted = base.mark_line(color=navy, strokeWidth=2).encode(
-            y="fitted:Q", detail="segment:N")
+        fitted = base.mark_line(color=navy, strokeWidth=2).encode(y="fitted:Q", detail="segment:N")
         post = cf[cf["post"]]
-        band = alt.Chart(post).mark_area(opacity=0.15, color=orange).encode(
-            x=x, y="cf_low:Q", y2="cf_high:Q")
-        dashed = alt.Chart(post).mark_line(color=orange, strokeDash=[6, 4],
-                                           strokeWidth=2).encode(x=x, y="counterfactual:Q")
+        band = (
+            alt.Chart(post)
+            .mark_area(opacity=0.15, color=orange)
+            .encode(x=x, y="cf_low:Q", y2="cf_high:Q")
+        )
+        dashed = (
+            alt.Chart(post)
+            .mark_line(color=orange, strokeDash=[6, 4], strokeWidth=2)
+            .encode(x=x, y="counterfactual:Q")
+        )
         first_post = post["time"].iloc[0]
-        rule = alt.Chart(pd.DataFrame({"time": [first_post]})).mark_rule(
-            color="black", strokeDash=[2, 2]).encode(x=x)
+        rule = (
+            alt.Chart(pd.DataFrame({"time": [first_post]}))
+            .mark_rule(color="black", strokeDash=[2, 2])
+            .encode(x=x)
+        )
         layers = [band, points, fitted, dashed, rule]
         if self.panel:
             d = self._data
-            comp = pd.DataFrame({"time": d.time_values[d.treated == 0],
-                                 "value": d.y[d.treated == 0]})
+            comp = pd.DataFrame(
+                {"time": d.time_values[d.treated == 0], "value": d.y[d.treated == 0]}
+            )
             comp = comp.groupby("time", as_index=False)["value"].mean()
             comp_line = alt.Chart(comp).mark_line(color=grey, strokeWidth=1, opacity=0.6)
             layers.insert(1, comp_line.encode(x=x, y="value:Q"))
-        subtitle = ("dots: observed; solid line: model; dashed: expected without the response "
-                    "(shaded: its interval); dotted rule: start of the response")
+        subtitle = (
+            "dots: observed; solid line: model; dashed: expected without the response "
+            "(shaded: its interval); dotted rule: start of the response"
+        )
         if self.panel:
             subtitle += "; grey line: comparison groups' mean"
         return alt.layer(*layers).properties(
-            title=alt.TitleParams(title or f"{self.outcome}: before and after the response",
-                                  subtitle=subtitle),
-            width=width, height=height)
+            title=alt.TitleParams(
+                title or f"{self.outcome}: before and after the response", subtitle=subtitle
+            ),
+            width=width,
+            height=height,
+        )
 
     def summary(self) -> str:
         """Plain-language summary a community member can read.
@@ -495,30 +559,40 @@ class ITSResult:
         lvl = self.level
         pre = "diff_" if self.panel else ""
         lines = []
-        who = (f"group {self.treated_label} compared with the other groups" if self.panel
-               else "the series")
+        who = (
+            f"group {self.treated_label} compared with the other groups"
+            if self.panel
+            else "the series"
+        )
         lines.append(
             f"We compared {self.outcome} in {who} over {self.n_pre} periods before and "
             f"{self.n_post} periods after the response began ({self.intervention}), allowing for "
             "the trend before the response"
-            + (" and for seasonal patterns" if self.seasonality else "") + "."
+            + (" and for seasonal patterns" if self.seasonality else "")
+            + "."
         )
         lc = e.loc[f"{pre}level_change"]
         if self.log_link:
             text, clear = describe_ratio(lc["ratio"], lc["ratio_low"], lc["ratio_high"], lvl)
         else:
-            text, clear = describe_difference(lc["estimate"], lc["ci_low"], lc["ci_high"], lvl,
-                                              f"(in {self.outcome})")
+            text, clear = describe_difference(
+                lc["estimate"], lc["ci_low"], lc["ci_high"], lvl, f"(in {self.outcome})"
+            )
         lines.append(
-            ("Right after the response began, the treated group's level relative to the "
-             "comparison was " if self.panel else "Right after the response began, the level "
-             "was ") + text + "."
+            (
+                "Right after the response began, the treated group's level relative to the "
+                "comparison was "
+                if self.panel
+                else "Right after the response began, the level was "
+            )
+            + text
+            + "."
         )
         lines.append(
             "This immediate change is statistically clear: its interval excludes no change."
-            if clear else
-            "Its interval includes no change, so this could be chance variation rather than an "
-            "effect of the response."
+            if clear
+            else "Its interval includes no change, so this could be chance variation "
+            "rather than an effect of the response."
         )
         if self.slope_change:
             sc = e.loc[f"{pre}slope_change"]
@@ -528,12 +602,17 @@ class ITSResult:
                 lo, hi = (np.exp(sc["ci_low"]) - 1) * 100, (np.exp(sc["ci_high"]) - 1) * 100
                 stext = f"{pct_per:+.1f}% per period ({lvl}% interval {lo:+.1f}% to {hi:+.1f}%)"
             else:
-                stext = (f"{sc['estimate']:+.3g} per period ({lvl}% interval "
-                         f"{sc['ci_low']:+.3g} to {sc['ci_high']:+.3g})")
+                stext = (
+                    f"{sc['estimate']:+.3g} per period ({lvl}% interval "
+                    f"{sc['ci_low']:+.3g} to {sc['ci_high']:+.3g})"
+                )
             lines.append(
                 f"The trend changed by {stext}; "
-                + ("this change in trend is statistically clear." if s_clear else
-                   "the interval includes no change in trend.")
+                + (
+                    "this change in trend is statistically clear."
+                    if s_clear
+                    else "the interval includes no change in trend."
+                )
             )
         if not self.panel:
             if self.log_link:
@@ -566,16 +645,19 @@ class ITSResult:
                     "family='quasipoisson'"
                 )
         if self.n_pre < 8:
-            caveats.append(f"only {self.n_pre} periods before the response make the trend "
-                           "uncertain")
+            caveats.append(
+                f"only {self.n_pre} periods before the response make the trend uncertain"
+            )
         if caveats:
             lines.append("Caution: " + "; ".join(caveats) + ".")
         lines.append("A change at the same time as the response may also come from other events.")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return (f"ITSResult(family={self.family!r}, outcome={self.outcome!r}, "
-                f"n_pre={self.n_pre}, n_post={self.n_post}, panel={self.panel})")
+        return (
+            f"ITSResult(family={self.family!r}, outcome={self.outcome!r}, "
+            f"n_pre={self.n_pre}, n_post={self.n_post}, panel={self.panel})"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -717,8 +799,15 @@ def its(
             "column directly"
         )
     d = prepare_its_data(
-        data, time=time, outcome=outcome, intervention=intervention, family=family,
-        offset=offset, group=group, treated=treated, slope_change=slope_change,
+        data,
+        time=time,
+        outcome=outcome,
+        intervention=intervention,
+        family=family,
+        offset=offset,
+        group=group,
+        treated=treated,
+        slope_change=slope_change,
     )
     if seasonality:
         period = period or d.tindex.default_period
@@ -735,42 +824,81 @@ def its(
     if hac_lags == "auto":
         hac_lags = newey_west_lags(n_series)
     elif hac_lags is not None and (int(hac_lags) != hac_lags or int(hac_lags) < 0):
-        raise EvaluationInputError(f"hac_lags must be a whole number >= 0 or 'auto', not "
-                                   f"{hac_lags!r}")
+        raise EvaluationInputError(
+            f"hac_lags must be a whole number >= 0 or 'auto', not {hac_lags!r}"
+        )
     hac = int(hac_lags) if hac_lags else None
     if autocorrelation not in (None, "ar1"):
-        raise EvaluationInputError(f"autocorrelation must be None or 'ar1', not "
-                                   f"{autocorrelation!r}")
+        raise EvaluationInputError(
+            f"autocorrelation must be None or 'ar1', not {autocorrelation!r}"
+        )
     if autocorrelation and hac:
         raise EvaluationInputError("use either hac_lags or autocorrelation='ar1', not both")
-    design = build_design(d.t, d.post, d.t_since, slope_change=slope_change,
-                          seasonality=int(seasonality), period=period, treated=d.treated)
+    design = build_design(
+        d.t,
+        d.post,
+        d.t_since,
+        slope_change=slope_change,
+        seasonality=int(seasonality),
+        period=period,
+        treated=d.treated,
+    )
     n, k = design.X.shape
     if n - k < 2:
         raise EvaluationInputError(
             f"too few periods ({n}) for a model with {k} parameters; use fewer seasonal terms "
             "or more data"
         )
-    fit = _fit_arrays(d.y, design.X, family=family,
-                      offset=None if d.offset is None else np.log(d.offset),
-                      hac_lags=hac, groups=d.groups)
+    fit = _fit_arrays(
+        d.y,
+        design.X,
+        family=family,
+        offset=None if d.offset is None else np.log(d.offset),
+        hac_lags=hac,
+        groups=d.groups,
+    )
     rho = None
     if autocorrelation == "ar1":
-        fit, rho = _ar1_adjust(fit, d.y, design.X, family=family,
-                               offset=None if d.offset is None else np.log(d.offset),
-                               groups=d.groups)
+        fit, rho = _ar1_adjust(
+            fit,
+            d.y,
+            design.X,
+            family=family,
+            offset=None if d.offset is None else np.log(d.offset),
+            groups=d.groups,
+        )
     if not np.all(np.isfinite(np.diag(fit.cov))):
         raise EvaluationInputError(
             f"the model for {outcome!r} could not be estimated (singular design: e.g. all zero "
             "counts in one segment)"
         )
-    effects = effect_table(fit.params, fit.cov, _contrasts(design, d.treated is not None,
-                                                             slope_change),
-                           df=fit.df, alpha=alpha, log_link=family in COUNT_FAMILIES)
+    effects = effect_table(
+        fit.params,
+        fit.cov,
+        _contrasts(design, d.treated is not None, slope_change),
+        df=fit.df,
+        alpha=alpha,
+        log_link=family in COUNT_FAMILIES,
+    )
     return ITSResult(
-        effects=effects, fit=fit.results, family=family, outcome=outcome, time=time,
-        alpha=alpha, n_pre=d.n_pre, n_post=d.n_post, intervention=d.intervention_label,
-        hac_lags=hac, autocorrelation=autocorrelation, ar1_rho=rho,
-        seasonality=int(seasonality), period=period, slope_change=slope_change,
-        panel=d.treated is not None, treated_label=treated, _data=d, _design=design, _fit=fit,
+        effects=effects,
+        fit=fit.results,
+        family=family,
+        outcome=outcome,
+        time=time,
+        alpha=alpha,
+        n_pre=d.n_pre,
+        n_post=d.n_post,
+        intervention=d.intervention_label,
+        hac_lags=hac,
+        autocorrelation=autocorrelation,
+        ar1_rho=rho,
+        seasonality=int(seasonality),
+        period=period,
+        slope_change=slope_change,
+        panel=d.treated is not None,
+        treated_label=treated,
+        _data=d,
+        _design=design,
+        _fit=fit,
     )

@@ -118,16 +118,20 @@ def simulate_its(
     n = n_pre + n_post
     t = np.arange(n, dtype=float)
     post = (t >= n_pre).astype(float)
-    log_mu = (np.log(level) + np.log1p(trend) * t
-              + np.log1p(seasonal_amplitude * np.sin(2 * np.pi * t / period))
-              + np.log1p(effect) * post)
+    log_mu = (
+        np.log(level)
+        + np.log1p(trend) * t
+        + np.log1p(seasonal_amplitude * np.sin(2 * np.pi * t / period))
+        + np.log1p(effect) * post
+    )
     mu = np.exp(log_mu)
-    y = simulate_counts(mu, dispersion=dispersion, autocorrelation=autocorrelation,
-                        rng=np.random.default_rng(seed))
-    month = (pd.date_range(start, periods=n, freq="MS") if start is not None
-             else np.arange(1, n + 1))
-    out = pd.DataFrame({"month": month, "count": y.astype(np.int64), "expected": mu,
-                        "post": post > 0})
+    y = simulate_counts(
+        mu, dispersion=dispersion, autocorrelation=autocorrelation, rng=np.random.default_rng(seed)
+    )
+    month = pd.date_range(start, periods=n, freq="MS") if start is not None else np.arange(1, n + 1)
+    out = pd.DataFrame(
+        {"month": month, "count": y.astype(np.int64), "expected": mu, "post": post > 0}
+    )
     out.attrs["intervention"] = month[n_pre]
     return out
 
@@ -165,38 +169,53 @@ class ITSPowerResult:
         import altair as alt
 
         base = alt.Chart(self.table).encode(
-            x=alt.X("post_periods:Q", title="periods after the response starts"))
+            x=alt.X("post_periods:Q", title="periods after the response starts")
+        )
         band = base.mark_area(opacity=0.2).encode(
-            y=alt.Y("power_low:Q", scale=alt.Scale(domain=[0, 1]), title="power"),
-            y2="power_high:Q")
+            y=alt.Y("power_low:Q", scale=alt.Scale(domain=[0, 1]), title="power"), y2="power_high:Q"
+        )
         line = base.mark_line(point=True).encode(y="power:Q")
-        rule = alt.Chart(pd.DataFrame({"y": [self.target_power]})).mark_rule(
-            strokeDash=[4, 3]).encode(y="y:Q")
+        rule = (
+            alt.Chart(pd.DataFrame({"y": [self.target_power]}))
+            .mark_rule(strokeDash=[4, 3])
+            .encode(y="y:Q")
+        )
         return alt.layer(band, line, rule).properties(
-            title=f"Chance of detecting a {abs(self.effect):.0%} change", width=500)
+            title=f"Chance of detecting a {abs(self.effect):.0%} change", width=500
+        )
 
     def summary(self) -> str:
         """Plain-language summary."""
         s = self.settings
         change = f"{abs(self.effect):.0%} {'drop' if self.effect < 0 else 'rise'}"
-        first = (f"If the response causes a {change} in a series that averages about "
-                 f"{s['level']:.0f} per period before it (with {s['n_pre']} periods of history), ")
+        first = (
+            f"If the response causes a {change} in a series that averages about "
+            f"{s['level']:.0f} per period before it (with {s['n_pre']} periods of history), "
+        )
         if self.required_post_periods is None:
             best = self.table.iloc[-1]
-            return (first + f"even {int(best['post_periods'])} periods after the start would "
-                    f"detect it only {best['power']:.0%} of the time, below the "
-                    f"{self.target_power:.0%} target. Consider a longer follow-up, a larger area "
-                    "or a larger expected effect.")
+            return (
+                first + f"even {int(best['post_periods'])} periods after the start would "
+                f"detect it only {best['power']:.0%} of the time, below the "
+                f"{self.target_power:.0%} target. Consider a longer follow-up, a larger area "
+                "or a larger expected effect."
+            )
         row = self.table.loc[self.table["post_periods"] == self.required_post_periods].iloc[0]
-        return (first + f"about {self.required_post_periods} periods after the start are needed "
-                f"to detect it {row['power']:.0%} of the time (target "
-                f"{self.target_power:.0%}). Shorter follow-ups are more likely to miss a real "
-                "effect. These figures come from simulation "
-                f"({s['n_sims']} runs per row, seed {s['seed']}).")
+        return (
+            first + f"about {self.required_post_periods} periods after the start are needed "
+            f"to detect it {row['power']:.0%} of the time (target "
+            f"{self.target_power:.0%}). Shorter follow-ups are more likely to miss a real "
+            "effect. These figures come from simulation "
+            f"({s['n_sims']} runs per row, seed {s['seed']})."
+        )
 
 
 def _estimate_pre(
-    pre: Any, time: str | None, outcome: str | None, seasonality: int, period: float | None,
+    pre: Any,
+    time: str | None,
+    outcome: str | None,
+    seasonality: int,
+    period: float | None,
 ) -> dict[str, Any]:
     """Estimate level, trend, seasonal terms, dispersion and autocorrelation of a pre-series."""
     if isinstance(pre, pd.DataFrame):
@@ -216,8 +235,15 @@ def _estimate_pre(
     # the ITS checks (NaNs, counts, gaps...), with the last period as a pseudo intervention
     last = frame[time].max()
     d = prepare_its_data(
-        frame, time=time, outcome=outcome, intervention=last, family="quasipoisson",
-        offset=None, group=None, treated=None, slope_change=False,
+        frame,
+        time=time,
+        outcome=outcome,
+        intervention=last,
+        family="quasipoisson",
+        offset=None,
+        group=None,
+        treated=None,
+        slope_change=False,
     )
     y, t = d.y, d.t
     if period is None and seasonality:
@@ -328,8 +354,9 @@ def power_its(
     ITSPowerResult
     """
     if family not in COUNT_FAMILIES:
-        raise EvaluationInputError(f"power_its simulates counts: family must be one of "
-                                   f"{COUNT_FAMILIES}")
+        raise EvaluationInputError(
+            f"power_its simulates counts: family must be one of {COUNT_FAMILIES}"
+        )
     if not -1 < effect or effect == 0:
         raise EvaluationInputError(f"effect must be a non-zero relative change > -1, not {effect}")
     posts = sorted({int(p) for p in post_periods})
@@ -378,10 +405,15 @@ def power_its(
         sea = fourier_terms(t, len(est["fourier"]) // 2, est["period"])
         log_mu = est["log_intercept"] + est["log_trend"] * t + sea @ est["fourier"]
         mu = np.exp(log_mu + np.log1p(effect) * post)
-        design = build_design(t, post, since, slope_change=slope_change,
-                              seasonality=seasonality, period=est["period"])
-        ys = simulate_counts(np.broadcast_to(mu, (n_sims, n)), dispersion=est["dispersion"],
-                             autocorrelation=est["autocorrelation"], rng=rng)
+        design = build_design(
+            t, post, since, slope_change=slope_change, seasonality=seasonality, period=est["period"]
+        )
+        ys = simulate_counts(
+            np.broadcast_to(mu, (n_sims, n)),
+            dispersion=est["dispersion"],
+            autocorrelation=est["autocorrelation"],
+            rng=rng,
+        )
         hits = 0
         covered = 0
         ratios = []
@@ -408,17 +440,32 @@ def power_its(
             hits += int(hi < 0) if effect < 0 else int(lo > 0)
         p = hits / ok if ok else np.nan
         wl, wh = _wilson(hits, ok)
-        rows.append({"post_periods": npost, "power": p, "power_low": wl, "power_high": wh,
-                     "mean_ratio": float(np.mean(ratios)) if ratios else np.nan,
-                     "coverage": covered / ok if ok else np.nan, "n_fitted": ok})
+        rows.append(
+            {
+                "post_periods": npost,
+                "power": p,
+                "power_low": wl,
+                "power_high": wh,
+                "mean_ratio": float(np.mean(ratios)) if ratios else np.nan,
+                "coverage": covered / ok if ok else np.nan,
+                "n_fitted": ok,
+            }
+        )
     table = pd.DataFrame(rows)
     reach = table.loc[table["power"] >= power, "post_periods"]
     settings = {k: v for k, v in est.items() if k not in ("fourier",)}
-    settings.update(n_sims=n_sims, seed=seed, family=family, hac_lags=hac_lags,
-                    ar1_errors=ar1_errors, alpha=alpha,
-                    seasonality=seasonality)
-    return ITSPowerResult(table, int(reach.iloc[0]) if len(reach) else None, power, effect,
-                          settings)
+    settings.update(
+        n_sims=n_sims,
+        seed=seed,
+        family=family,
+        hac_lags=hac_lags,
+        ar1_errors=ar1_errors,
+        alpha=alpha,
+        seasonality=seasonality,
+    )
+    return ITSPowerResult(
+        table, int(reach.iloc[0]) if len(reach) else None, power, effect, settings
+    )
 
 
 def _wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
