@@ -29,6 +29,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check cs360lib tests benchmarks
+	$(BIN)/ruff format --check cs360lib tests benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
