@@ -626,9 +626,7 @@ def duplicate_keys(sources: Mapping[str, LoadResult]) -> DuplicateKeys:
                 "source": name,
                 "key": key,
                 "repeated_values": len(duplicates),
-                "extra_rows": int(duplicates["count"].sum() - len(duplicates))
-                if len(duplicates)
-                else 0,
+                "extra_rows": result.repeat_rows,
                 "examples": examples,
             }
         )

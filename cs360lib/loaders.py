@@ -132,6 +132,13 @@ class LoadResult:
             return self.files[0]
         return f"{len(self.files)} files in {Path(self.files[0]).parent}" if self.files else ""
 
+    @property
+    def repeat_rows(self) -> int:
+        """Rows of ``data`` that repeat a key seen on an earlier row."""
+        if self.duplicates.empty:
+            return 0
+        return int(self.duplicates["count"].sum() - len(self.duplicates))
+
     def rejected_by_reason(self) -> pd.DataFrame:
         """Count the problems by column and problem.
 
@@ -171,10 +178,9 @@ class LoadResult:
                 f"  - {row.rows:,} rows: {row.column}: {row.problem} (rows {row.example_rows})"
             )
         if not self.duplicates.empty:
-            extra = int(self.duplicates["count"].sum() - len(self.duplicates))
             lines.append(
                 f"  {len(self.duplicates):,} values of {'/'.join(self.key)} occur more than once "
-                f"({extra:,} repeat rows; see .duplicates)."
+                f"({self.repeat_rows:,} repeat rows; see .duplicates)."
             )
         return "\n".join(lines)
 
@@ -349,6 +355,13 @@ class _Loader:
             self.flagged[column] = np.zeros(self.n, dtype=bool)
         self.flagged[column][positions] = True
 
+    def rejected_mask(self) -> np.ndarray:
+        """Rows with at least one problem so far."""
+        mask = np.zeros(self.n, dtype=bool)
+        for rows in self.problem_rows:
+            mask[rows] = True
+        return mask
+
     # -- steps --------------------------------------------------------------------------
     def run(self, *, strict: bool) -> LoadResult:
         self.check_columns()
@@ -366,16 +379,12 @@ class _Loader:
         arrays = self.build_columns()
         frame = self.to_frame(arrays)
         self.validate(frame)
-        rejected_mask = np.zeros(self.n, dtype=bool)
-        for rows in self.problem_rows:
-            rejected_mask[rows] = True
         key = tuple(self.mapping.key or [k for k in KEYS[self.kind] if k in frame.columns])
         if self.mapping.duplicates == "reject_exact":
             self.flag_exact_duplicates()
         elif self.mapping.duplicates == "reject_key" and key:
-            self.flag_key_duplicates(frame, key, rejected_mask)
-        for rows in self.problem_rows:
-            rejected_mask[rows] = True
+            self.flag_key_duplicates(frame, key, self.rejected_mask())
+        rejected_mask = self.rejected_mask()
         problems = self.problem_frame()
         if strict and (rejected_mask.any() or self.raw.bad_lines):
             raise self.strict_error(problems)
@@ -414,6 +423,7 @@ class _Loader:
             " ..." if len(self.raw.file_names) > 3 else ""
         )
         missing = []
+        required = required_columns(self.kind)
         wanted = list(self.types) + list(self.mapping.extra)
         for canonical in wanted:
             sources = self.source_columns_for(canonical)
@@ -421,7 +431,7 @@ class _Loader:
             produced = canonical in self.mapping.constants or (sources and not absent)
             if canonical in self.mapping.canonical_sources() and absent:
                 missing.append(f"{canonical} (source column {', '.join(repr(a) for a in absent)})")
-            elif canonical in required_columns(self.kind) and not produced:
+            elif canonical in required and not produced:
                 missing.append(f"{canonical} (no source column)")
         if not missing:
             return
@@ -691,10 +701,7 @@ class _Loader:
                 series = pd.Series(pd.arrays.ArrowStringArray(array), name=name)
             elif kind == "int":
                 series = pd.Series(
-                    pd.array(array.to_numpy(zero_copy_only=False), dtype="Int64")
-                    if array.null_count == 0
-                    else pd.array(array.to_pylist(), dtype="Int64"),
-                    name=name,
+                    array.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get), name=name
                 )
             elif kind == "datetime":
                 series = pd.Series(array.to_numpy(zero_copy_only=False), name=name).astype(
@@ -739,28 +746,24 @@ class _Loader:
         columns = {n: _as_text(self.source_array(n)) for n in self.names}
         frame = pd.DataFrame({n: pd.arrays.ArrowStringArray(a) for n, a in columns.items()})
         repeated = frame.duplicated(keep="first").to_numpy()
-        if repeated.any():
-            first = frame.drop_duplicates(keep="first")
-            first_rows = pd.Series(self.raw.rows[first.index.to_numpy()], index=first.index)
-            keyed = frame.merge(
-                frame.loc[first.index].assign(_first=first_rows.to_numpy()),
-                how="left",
-                on=list(frame.columns),
-            )["_first"].to_numpy()
-            first_files = frame.merge(
-                frame.loc[first.index].assign(_file=self.raw.files[first.index.to_numpy()]),
-                how="left",
-                on=list(frame.columns),
-            )["_file"].to_numpy()
-            several = len(self.labels) > 1
-            text = pa.array(
-                [
-                    f"row {int(r)}" + (f" of {self.labels[int(f)]}" if several else "")
-                    for r, f in zip(keyed, first_files, strict=True)
-                ],
-                pa.string(),
-            )
-            self.flag(repeated, "(row)", "is an exact duplicate of an earlier row", text)
+        if not repeated.any():
+            return
+        first = frame.drop_duplicates(keep="first")
+        positions = first.index.to_numpy()
+        earlier = frame.merge(
+            first.assign(_row=self.raw.rows[positions], _file=self.raw.files[positions]),
+            how="left",
+            on=list(frame.columns),
+        )
+        several = len(self.labels) > 1
+        text = pa.array(
+            [
+                f"row {int(r)}" + (f" of {self.labels[int(f)]}" if several else "")
+                for r, f in zip(earlier["_row"], earlier["_file"], strict=True)
+            ],
+            pa.string(),
+        )
+        self.flag(repeated, "(row)", "is an exact duplicate of an earlier row", text)
 
     def flag_key_duplicates(
         self, frame: pd.DataFrame, key: tuple[str, ...], already: np.ndarray

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-if TYPE_CHECKING:
-    from cs360lib.engagement import Engagement
+from cs360lib.engagement import Engagement
 
 PANDAS_OPTIONS: dict[str, Any] = {
     "display.max_rows": 40,
@@ -78,7 +77,7 @@ def setup_notebook(
     charts.enable_theme()
     charts.enable_renderer(chart_renderer, interactive=interactive)
     set_pandas_options()
-    return _load_engagement(path.resolve())
+    return Engagement.load(path.resolve())
 
 
 def set_pandas_options(options: dict[str, Any] | None = None) -> None:
@@ -91,9 +90,3 @@ def set_pandas_options(options: dict[str, Any] | None = None) -> None:
     """
     for key, value in (PANDAS_OPTIONS if options is None else options).items():
         pd.set_option(key, value)
-
-
-def _load_engagement(path: Path) -> Engagement:
-    from cs360lib.engagement import Engagement
-
-    return Engagement.load(path)

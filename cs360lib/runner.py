@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 import cs360lib
+from cs360lib.engagement import Engagement
 
 MANIFEST_VERSION = 1
 """Version of the ``manifest.json`` layout."""
@@ -344,7 +345,7 @@ def run_engagement(
     log_lines: list[str] = []
     say = _progress_sink(progress, log_lines)
 
-    eng: Any = None
+    eng: Engagement | None = None
     eng_id = _fallback_id(eng_path)
     error: str | None = None
     inputs: list[dict[str, Any]] = []
@@ -354,7 +355,7 @@ def run_engagement(
     except RunError as exc:
         error = str(exc)
     try:
-        eng = _load_engagement(eng_path)
+        eng = Engagement.load(eng_path)
         eng_id = str(eng.id)
         inputs = _describe_inputs(eng)
     except Exception as exc:  # noqa: BLE001 - recorded, never raised
@@ -375,7 +376,7 @@ def run_engagement(
         "complete": False,
         "engagement": {
             "id": eng_id,
-            "name": getattr(eng, "name", None),
+            "name": eng.name if eng else None,
             "path": str(eng_path),
         },
         "parameters": parameters,
@@ -606,14 +607,14 @@ def _execute_all(
     results: list[NotebookResult],
     tmp: Path,
     parameters: dict[str, Any],
-    eng: Any,
+    eng: Engagement | None,
     timeout: float | None,
     fail_fast: bool,
     say: Progress,
     eng_id: str,
 ) -> None:
     """Execute notebooks in order; export each one's HTML in a background thread."""
-    meta_base = {"engagement": getattr(eng, "name", None) or eng_id}
+    meta_base = {"engagement": eng.name if eng else eng_id}
     with cf.ThreadPoolExecutor(max_workers=1) as exporter:
         exports: list[tuple[NotebookResult, cf.Future[Any]]] = []
         stop = False
@@ -796,20 +797,14 @@ def _spawn(cmd: list[str], keep: int = 400) -> tuple[int, str]:
     return proc.returncode, "".join(tail)
 
 
-def _load_engagement(path: Path) -> Any:
-    from cs360lib.engagement import Engagement
-
-    return Engagement.load(path)
-
-
-def _describe_inputs(eng: Any) -> list[dict[str, Any]]:
+def _describe_inputs(eng: Engagement) -> list[dict[str, Any]]:
     """Size and sha256 of every input file; raise RunError naming missing files."""
     files = [Path(p) for p in eng.input_files()]  # EngagementError names a missing source
     missing = [p for p in files if not p.is_file()]
     if missing:
         listed = ", ".join(str(p) for p in missing)
         raise RunError(f"input file(s) missing for engagement {eng.id}: {listed}")
-    root = Path(getattr(eng, "root", Path(eng.path).parent))
+    root = eng.root
     described = []
     for p in files:
         size, sha = file_digest(p)
