@@ -49,7 +49,7 @@ print(json.dumps({"before_mb": before, "peak_mb": status_mb("VmHWM"), "rows": ro
 
 def make_csv(rows: int, *, gzip: bool) -> Path:
     """Write (once, cached) a CSV of synthetic incidents made by the sample generator."""
-    from cs360lib.samples import make_incidents
+    from cs360lib.datasets.sampleton import make_incidents
 
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"incidents_{rows}.csv{'.gz' if gzip else ''}"

@@ -7,8 +7,8 @@ The main entry points:
 
 - :func:`load` and ``load_<kind>`` read a source into a :class:`LoadResult`;
 - :class:`Engagement` reads an ``engagement.yml``;
-- :mod:`cs360lib.schemas` defines the canonical columns of every kind;
-- :mod:`cs360lib.samples` writes the synthetic sample department;
+- :mod:`cs360lib.data.schemas` defines the canonical columns of every kind;
+- :mod:`cs360lib.datasets.sampleton` writes the synthetic sample department;
 - :mod:`cs360lib.evaluate` answers "did the response work?".
 """
 
@@ -17,8 +17,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from cs360lib.engagement import Engagement, EngagementError
-from cs360lib.loaders import (
+from cs360lib.config.engagement import Engagement, EngagementError
+from cs360lib.config.mapping import Mapping, MappingError, read_mapping, shipped_mappings
+from cs360lib.data.loaders import (
     LoadError,
     LoadResult,
     SourceNotFoundError,
@@ -33,9 +34,8 @@ from cs360lib.loaders import (
     load_stakeholders,
     load_survey,
 )
-from cs360lib.mapping import Mapping, MappingError, read_mapping, shipped_mappings
-from cs360lib.notebook import setup_notebook
-from cs360lib.widgets import browse
+from cs360lib.publish.widgets import browse
+from cs360lib.run.notebook import setup_notebook
 
 __version__ = "0.1.0"
 
@@ -64,11 +64,21 @@ __all__ = [
     "shipped_mappings",
 ]
 
-_SUBMODULES = ("charts", "evaluate", "intake", "reports", "runner", "samples", "schemas", "widgets")
+_SUBMODULES: dict[str, str] = {
+    "charts": "cs360lib.publish.charts",
+    "evaluate": "cs360lib.evaluate",
+    "intake": "cs360lib.steps.intake",
+    "reports": "cs360lib.run.reports",
+    "runner": "cs360lib.run.runner",
+    "samples": "cs360lib.datasets.sampleton",
+    "schemas": "cs360lib.data.schemas",
+    "widgets": "cs360lib.publish.widgets",
+}
+"""Short names for modules that notebooks reach as attributes (``cs.evaluate``, ``cs.intake``)."""
 
 
 def __getattr__(name: str) -> ModuleType:
-    """Import analysis submodules on first use (``cs.evaluate``, ``cs.intake``, ...)."""
+    """Import analysis modules on first use (``cs.evaluate``, ``cs.intake``, ...)."""
     if name in _SUBMODULES:
-        return importlib.import_module(f"cs360lib.{name}")
+        return importlib.import_module(_SUBMODULES[name])
     raise AttributeError(f"module 'cs360lib' has no attribute {name!r}")

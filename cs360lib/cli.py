@@ -21,7 +21,7 @@ from pathlib import Path
 
 from cs360lib import __version__
 
-SCAFFOLD_DIR = Path(__file__).resolve().parent / "scaffold"
+SCAFFOLD_DIR = Path(__file__).resolve().parent / "config" / "scaffold"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,7 +147,7 @@ def _timeout(args: argparse.Namespace) -> float | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``cs360 run``: execute one engagement; prints the report folder on stdout."""
-    from cs360lib.runner import run_engagement
+    from cs360lib.run.runner import run_engagement
 
     result = run_engagement(
         args.engagement,
@@ -167,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """``cs360 batch``: run many engagements; exit 1 when any failed."""
-    from cs360lib.runner import format_summary, run_batch
+    from cs360lib.run.runner import format_summary, run_batch
 
     results = run_batch(
         args.engagements,
@@ -184,8 +184,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``cs360 validate``: load every source and print its summary; exit 1 on failure."""
-    from cs360lib.engagement import Engagement
-    from cs360lib.loaders import load_engagement
+    from cs360lib.config.engagement import Engagement
+    from cs360lib.data.loaders import load_engagement
 
     try:
         engagement = Engagement.load(Path(args.engagement))
@@ -238,7 +238,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_sample(args: argparse.Namespace) -> int:
     """``cs360 sample``: write the synthetic sample department; prints its engagement path."""
-    from cs360lib.samples import make_department
+    from cs360lib.datasets.sampleton import make_department
 
     path = make_department(Path(args.out), seed=args.seed, scale=args.scale)
     print(path)
@@ -247,7 +247,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """``cs360 export``: write offline HTML for an executed notebook."""
-    from cs360lib.reports import VARIANTS, export_reports
+    from cs360lib.run.reports import VARIANTS, export_reports
 
     nb = Path(args.notebook)
     variants = VARIANTS if args.variant == "both" else (args.variant,)

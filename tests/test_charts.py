@@ -2,7 +2,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from cs360lib import charts
+from cs360lib.publish import charts
 
 
 @pytest.fixture(autouse=True)

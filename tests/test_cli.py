@@ -9,7 +9,7 @@ import yaml
 from conftest import BROKEN_ENGAGEMENT, FIXTURE_ENGAGEMENT, FIXTURE_NOTEBOOKS
 
 from cs360lib import cli
-from cs360lib.engagement import Engagement
+from cs360lib.config.engagement import Engagement
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "engagement.yml"
 
@@ -111,7 +111,7 @@ def test_batch_good_and_broken(tmp_path, capsys):
 
 def test_batch_records_a_crashed_run(tmp_path, monkeypatch, capsys):
     """A run process that dies without a report gets a failure record from the batch."""
-    from cs360lib import runner
+    from cs360lib.run import runner
 
     def crash(cmd):
         return -9, "Killed\n"
@@ -178,7 +178,7 @@ def test_sample_calls_make_department(tmp_path, monkeypatch, capsys):
         return Path(out_dir) / "engagement.yml"
 
     monkeypatch.setitem(
-        sys.modules, "cs360lib.samples", types.SimpleNamespace(make_department=fake)
+        sys.modules, "cs360lib.datasets.sampleton", types.SimpleNamespace(make_department=fake)
     )
     assert cli.main(["sample", "--out", str(tmp_path), "--seed", "7", "--scale", "0.1"]) == 0
     assert calls == {"out_dir": tmp_path, "seed": 7, "scale": 0.1}

@@ -11,7 +11,7 @@ import pytest
 
 from cs360lib.evaluate import its
 
-samples = pytest.importorskip("cs360lib.samples")
+samples = pytest.importorskip("cs360lib.datasets.sampleton")
 
 
 @pytest.fixture(scope="module")

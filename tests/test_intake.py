@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs360lib import intake, load
-from cs360lib.widgets import browse
+from cs360lib import load
+from cs360lib.publish.widgets import browse
+from cs360lib.steps import intake
 
 
 def incidents_csv(path: Path, *, seed: int = 3) -> Path:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import cs360lib as cs
-from cs360lib.loaders import LoadError, SourceNotFoundError, load
+from cs360lib.data.loaders import LoadError, SourceNotFoundError, load
 
 HEADER = "incident_id,occurred_at,offense,offense_group,district,beat,address,lat,lon"
 GOOD_ROWS = [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cs360lib.mapping import Mapping, MappingError, read_mapping, shipped_mappings
+from cs360lib.config.mapping import Mapping, MappingError, read_mapping, shipped_mappings
 
 
 def test_none_is_the_identity_mapping() -> None:

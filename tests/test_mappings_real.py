@@ -19,11 +19,11 @@ import pytest
 import yaml
 
 import cs360lib
-from cs360lib.mapping import read_mapping, shipped_mappings
-from cs360lib.schemas import SCHEMAS, column_types
+from cs360lib.config.mapping import read_mapping, shipped_mappings
+from cs360lib.data.schemas import SCHEMAS, column_types
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
-MAPPINGS = Path(cs360lib.__file__).resolve().parent / "mappings"
+MAPPINGS = Path(cs360lib.__file__).resolve().parent / "data" / "mappings"
 STRING = pd.StringDtype("pyarrow")
 
 
@@ -96,7 +96,7 @@ def _raw(path: Path, **kwargs: object) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def loaded():
     """Load each shipped mapping's data set at most once per module."""
-    from cs360lib.loaders import load
+    from cs360lib.data.loaders import load
 
     cache: dict[str, object] = {}
 
@@ -570,7 +570,7 @@ def test_allegheny_bom_period_and_zip(loaded):
 
 @pytest.mark.real
 def test_allegheny_bom_stripped_in_rejected_columns():
-    from cs360lib.loaders import load
+    from cs360lib.data.loaders import load
 
     folder = _folder("allegheny_overdoses")
     spec = yaml.safe_load((MAPPINGS / "allegheny_overdoses.yml").read_text(encoding="utf-8"))

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from conftest import FIXTURE_ENGAGEMENT
 
-from cs360lib import notebook
-from cs360lib.engagement import Engagement
+from cs360lib.config.engagement import Engagement
+from cs360lib.run import notebook
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +50,7 @@ def test_bad_renderer(tmp_path):
 
 
 def test_bad_engagement_file_raises_engagement_error(tmp_path):
-    from cs360lib.engagement import EngagementError
+    from cs360lib.config.engagement import EngagementError
 
     bad = tmp_path / "engagement.yml"
     bad.write_text("engagement: {id: x}\n")

@@ -9,8 +9,8 @@ from browser import render_offline, require_chromium
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from cs360lib import reports
-from cs360lib.reports import export_html, export_reports, find_network_refs, make_offline
+from cs360lib.run import reports
+from cs360lib.run.reports import export_html, export_reports, find_network_refs, make_offline
 
 REMOTE_HTML = """<!DOCTYPE html><html><head>
 <script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.1.10/require.min.js"></script>
@@ -271,7 +271,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 def test_sample_engagement_reports_render_offline(tmp_path):
     """Acceptance: `cs360 run` on the sample engagement, reports open offline with charts."""
-    from cs360lib.runner import discover_notebooks, run_engagement
+    from cs360lib.run.runner import discover_notebooks, run_engagement
 
     sample = REPO / "data" / "samples" / "engagement.yml"
     notebooks = REPO / "notebooks"

@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from conftest import BROKEN_ENGAGEMENT, FIXTURE_ENGAGEMENT, FIXTURE_NOTEBOOKS
 
-from cs360lib import runner
-from cs360lib.runner import (
+from cs360lib.run import runner
+from cs360lib.run.runner import (
     NotebookResult,
     RunError,
     RunResult,

@@ -1,4 +1,4 @@
-"""Tests for cs360lib.samples: determinism, the committed sample and the planted truth."""
+"""Tests for cs360lib.datasets.sampleton: determinism, the committed sample and the planted truth."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs360lib import samples
-from cs360lib.samples import FILES, make_department, make_incidents, write_incidents
-from cs360lib.schemas import SCHEMAS, SECTORS, THEMES, column_types
+from cs360lib.data.schemas import SCHEMAS, SECTORS, THEMES, column_types
+from cs360lib.datasets import sampleton as samples
+from cs360lib.datasets.sampleton import FILES, make_department, make_incidents, write_incidents
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
@@ -82,7 +82,7 @@ def test_committed_sample_equals_fresh_generation(fresh: Path) -> None:
         assert committed.exists(), f"{committed} missing: run `cs360 sample --out data/samples`"
         assert committed.read_bytes() == (fresh / name).read_bytes(), (
             f"{committed} differs from a fresh generation: regenerate with "
-            "`python -m cs360lib.samples --out data/samples`"
+            "`python -m cs360lib.datasets.sampleton --out data/samples`"
         )
 
 
@@ -340,11 +340,11 @@ def test_interviews_themes_and_top_concern(fresh: Path, truth: dict) -> None:
 # ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not _has("cs360lib.loaders"), reason="cs360lib.loaders not available")
+@pytest.mark.skipif(not _has("cs360lib.data.loaders"), reason="cs360lib.data.loaders not available")
 @pytest.mark.parametrize("kind", list(FILES))
 def test_every_kind_loads_without_rejects(kind: str) -> None:
-    from cs360lib.engagement import Engagement
-    from cs360lib.loaders import load
+    from cs360lib.config.engagement import Engagement
+    from cs360lib.data.loaders import load
 
     engagement = Engagement.load(SAMPLES / "engagement.yml")
     source = engagement.sources[kind]
@@ -355,9 +355,11 @@ def test_every_kind_loads_without_rejects(kind: str) -> None:
     assert result.rows_read == truth["rows"][kind]
 
 
-@pytest.mark.skipif(not _has("cs360lib.engagement"), reason="cs360lib.engagement not available")
+@pytest.mark.skipif(
+    not _has("cs360lib.config.engagement"), reason="cs360lib.config.engagement not available"
+)
 def test_engagement_file_is_valid() -> None:
-    from cs360lib.engagement import Engagement
+    from cs360lib.config.engagement import Engagement
 
     engagement = Engagement.load(SAMPLES / "engagement.yml")
     assert engagement.id == "sampleton-pd"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cs360lib import schemas
-from cs360lib.schemas import SCHEMAS, Incidents, column_types, columns_markdown, columns_table
+from cs360lib.data import schemas
+from cs360lib.data.schemas import SCHEMAS, Incidents, column_types, columns_markdown, columns_table
 
 
 def test_incident_columns_are_the_fixed_canonical_names() -> None:

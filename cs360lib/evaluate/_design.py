@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cs360lib.errors import EvaluationInputError
+
 __all__ = [
     "EvaluationInputError",
     "ITSDesign",
@@ -29,14 +31,6 @@ FAMILIES = ("gaussian", *COUNT_FAMILIES)
 MIN_PRE = 3
 MIN_POST = 1
 MIN_POST_SLOPE = 2
-
-
-class EvaluationInputError(ValueError):
-    """Input to an evaluation function is unusable.
-
-    The message names the column and the offending rows or periods. It subclasses
-    :class:`ValueError`, so ``except ValueError`` catches it too.
-    """
 
 
 def _rows(labels: Sequence[Any], limit: int = 8) -> str:

@@ -482,7 +482,7 @@ class ITSResult:
         """
         import altair as alt
 
-        from ..charts import PALETTE
+        from cs360lib.publish.charts import PALETTE
 
         navy, orange, grey = PALETTE[0], PALETTE[1], PALETTE[7]
         cf = self.counterfactual.copy()

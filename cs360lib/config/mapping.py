@@ -14,9 +14,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cs360lib.schemas import SCHEMAS, column_types
+from cs360lib.data.schemas import SCHEMAS, column_types
+from cs360lib.errors import MappingError
 
-SHIPPED_DIR = Path(__file__).with_name("mappings")
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "data" / "mappings"
 """Folder of the mappings shipped with the library."""
 
 CLEAN_OPERATIONS = (
@@ -32,10 +33,6 @@ CLEAN_OPERATIONS = (
 """Names of the text operations a mapping's ``clean`` section may use."""
 
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-class MappingError(ValueError):
-    """A mapping is malformed: the message names the mapping and the key."""
 
 
 class ReadOptions(BaseModel):

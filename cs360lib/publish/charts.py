@@ -8,7 +8,7 @@ exported report needs no JavaScript and no network).
 
 Examples
 --------
->>> from cs360lib import charts
+>>> from cs360lib.publish import charts
 >>> charts.enable_theme()
 >>> charts.enable_renderer("svg")  # static, offline
 """

@@ -14,8 +14,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cs360lib.readers import resolve_files
-from cs360lib.schemas import SCHEMAS
+from cs360lib.data.readers import resolve_files
+from cs360lib.data.schemas import SCHEMAS
+from cs360lib.errors import EngagementError
 
 GOALS: dict[str, str] = {
     "prevent_crime": "Prevent crime",
@@ -44,13 +45,6 @@ DIMENSIONS: dict[str, int] = {
 """The CS360 dimension of each goal."""
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-
-
-class EngagementError(ValueError):
-    """An engagement file is missing, malformed or points at missing data.
-
-    The message names the file and the key.
-    """
 
 
 class _Strict(BaseModel):
@@ -307,7 +301,7 @@ def _resolve(value: Path | list[Path], base: Path) -> Path | list[Path]:
 
 
 def _glob_of(mapping: dict[str, Any] | str | None, base: Path) -> str | None:
-    from cs360lib.mapping import read_mapping
+    from cs360lib.config.mapping import read_mapping
 
     if mapping is None:
         return None

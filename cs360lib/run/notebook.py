@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from cs360lib.engagement import Engagement
+from cs360lib.config.engagement import Engagement
 
 PANDAS_OPTIONS: dict[str, Any] = {
     "display.max_rows": 40,
@@ -55,7 +55,7 @@ def setup_notebook(
 
     Returns
     -------
-    cs360lib.engagement.Engagement
+    cs360lib.config.engagement.Engagement
         The validated engagement.
 
     Raises
@@ -72,7 +72,7 @@ def setup_notebook(
             f"engagement file not found: {path} (resolved from {Path.cwd()}); "
             "set the `engagement` parameter to the path of an engagement.yml"
         )
-    from cs360lib import charts  # altair is slow to import: only when a notebook starts
+    from cs360lib.publish import charts  # altair is slow to import: only when a notebook starts
 
     charts.enable_theme()
     charts.enable_renderer(chart_renderer, interactive=interactive)

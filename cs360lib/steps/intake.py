@@ -1,7 +1,7 @@
 """Data intake: what each source holds, what was rejected and why, and where it has holes.
 
 The first notebook of the workbook (``00_data_intake``) is a thin narrative over
-these functions. Each takes the :class:`~cs360lib.loaders.LoadResult` objects of
+these functions. Each takes the :class:`~cs360lib.data.loaders.LoadResult` objects of
 an engagement (``cs360lib.load_engagement``) and returns a small result object
 with ``.to_frame()``, ``.chart()`` and a plain-language ``.summary()``.
 """
@@ -15,7 +15,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from cs360lib.loaders import LoadResult
+from cs360lib.data.loaders import LoadResult
 
 TIME_COLUMNS: dict[str, str] = {
     "incidents": "occurred_at",

@@ -20,32 +20,12 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from cs360lib.mapping import ReadOptions
+from cs360lib.config.mapping import ReadOptions
+from cs360lib.errors import LoadError, SourceNotFoundError
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv", ".csv.gz", ".txt.gz", ".tsv.gz", ".csv.bz2", ".gz")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-
-
-class LoadError(ValueError):
-    """A source cannot be loaded, or (with ``strict=True``) has rows that fail.
-
-    Attributes
-    ----------
-    file : str
-        The file (or files) concerned.
-    problems : pandas.DataFrame or None
-        One row per problem (``column``, ``problem``, ``source_row``, ``value``) when known.
-    """
-
-    def __init__(self, message: str, *, file: str = "", problems: pd.DataFrame | None = None):
-        super().__init__(message)
-        self.file = file
-        self.problems = problems
-
-
-class SourceNotFoundError(LoadError, FileNotFoundError):
-    """A source file, folder or glob matches nothing."""
 
 
 @dataclass

@@ -6,7 +6,7 @@ engagement and writes, into ``<out>/<engagement id>/<timestamp>/``:
 ``NN_name.ipynb``
     The executed notebook (partial when it failed; the error is in it).
 ``NN_name.html`` / ``NN_name.analyst.html``
-    Offline stakeholder and analyst reports (see :mod:`cs360lib.reports`).
+    Offline stakeholder and analyst reports (see :mod:`cs360lib.run.reports`).
 ``index.html``
     Offline list of the notebooks with their status.
 ``manifest.json``
@@ -54,7 +54,8 @@ from pathlib import Path
 from typing import Any
 
 import cs360lib
-from cs360lib.engagement import Engagement
+from cs360lib.config.engagement import Engagement
+from cs360lib.errors import RunError
 
 MANIFEST_VERSION = 1
 """Version of the ``manifest.json`` layout."""
@@ -94,10 +95,6 @@ VERSION_PACKAGES: tuple[str, ...] = (
 """Distributions whose versions are recorded in the manifest."""
 
 Progress = Callable[[str], None]
-
-
-class RunError(RuntimeError):
-    """A run could not start (bad engagement, missing input, no notebooks)."""
 
 
 @dataclass
@@ -722,7 +719,7 @@ def _execute_one(
 
 
 def _export(nb_file: Path, out_dir: Path, stem: str, meta: dict[str, Any]) -> Any:
-    from cs360lib.reports import export_reports
+    from cs360lib.run.reports import export_reports
 
     return export_reports(nb_file, out_dir, stem, meta=meta)
 

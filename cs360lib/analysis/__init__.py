@@ -1,0 +1,1 @@
+"""Crime-analysis methods on typed frames: place (concentration, hot spots) and time patterns."""

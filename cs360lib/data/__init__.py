@@ -1,0 +1,1 @@
+"""Data: canonical schemas, readers, loaders (map, coerce, validate, quarantine), mappings."""

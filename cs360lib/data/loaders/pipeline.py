@@ -1,0 +1,469 @@
+"""The load pipeline: read, map, coerce, validate, quarantine.
+
+``load(kind, source, mapping)`` is the one entry point. Every source row ends
+up either in ``LoadResult.data`` (typed, validated against the kind's schema)
+or in ``LoadResult.rejected`` (its file, its 1-based row number, every original
+value as text and a plain reason), so ``rows_read == len(data) + len(rejected)``
+always holds. The steps live in their own modules: :mod:`.datetimes` (dates and
+times), :mod:`.coercion` (cleaning, numbers, codes), :mod:`.problems` (what failed
+and the rejected table) and :mod:`.result` (the result object).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa_schema
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cs360lib.config.mapping import Mapping, read_mapping
+from cs360lib.data.loaders.coercion import clean, codes, few_distinct, recode, to_number
+from cs360lib.data.loaders.datetimes import (
+    hour_seconds,
+    parse_datetimes,
+    sane_times,
+    time_seconds,
+    to_datetime,
+)
+from cs360lib.data.loaders.problems import UNDECODABLE, ProblemLog, as_text, describe_check
+from cs360lib.data.loaders.result import LoadResult, duplicate_keys, empty_duplicates
+from cs360lib.data.readers import RawTable, read_files, resolve_files
+from cs360lib.data.schemas import KEYS, column_types, required_columns, schema_for
+from cs360lib.errors import LoadError
+
+__all__ = [
+    "load",
+    "load_actions",
+    "load_arrests",
+    "load_calls",
+    "load_incidents",
+    "load_interviews",
+    "load_partner_metrics",
+    "load_stakeholders",
+    "load_survey",
+]
+
+
+def load(
+    kind: str,
+    source: str | Path | list[str | Path],
+    mapping: Mapping | dict[str, Any] | str | Path | None = None,
+    *,
+    strict: bool = False,
+) -> LoadResult:
+    """Load a source of one kind into a validated, typed canonical frame.
+
+    Parameters
+    ----------
+    kind : str
+        One of ``incidents``, ``calls``, ``arrests``, ``survey``, ``interviews``,
+        ``partner_metrics``, ``stakeholders``, ``actions``.
+    source : str, Path or list
+        A CSV (``.csv``, ``.csv.gz``), Parquet or Excel file, a folder, a glob,
+        or a list of them; several files are read as one table.
+    mapping : Mapping, dict, str or Path, optional
+        How source columns map onto canonical ones (see ``docs/mappings.md``).
+        ``None`` means the source already uses the canonical names.
+    strict : bool, default False
+        Raise a :class:`LoadError` listing every problem instead of quarantining rows.
+
+    Returns
+    -------
+    LoadResult
+        ``.data``, ``.rejected``, ``.rows_read``, ``.summary()``.
+
+    Raises
+    ------
+    SourceNotFoundError
+        If the source matches no file.
+    LoadError
+        If a file cannot be read, a required column is absent, or (with
+        ``strict=True``) any row fails. The message names the file, the columns,
+        up to 10 row numbers and example values.
+    """
+    schema_for(kind)
+    spec = read_mapping(mapping)
+    spec.check_kind(kind)
+    files = resolve_files(source, spec.read.files)
+    raw = read_files(files, spec.read)
+    return _Loader(kind, spec, raw).run(strict=strict)
+
+
+def _make_kind_loader(kind: str):  # noqa: ANN202 - returns a documented function
+    def loader(
+        source: str | Path | list[str | Path],
+        mapping: Mapping | dict[str, Any] | str | Path | None = None,
+        *,
+        strict: bool = False,
+    ) -> LoadResult:
+        return load(kind, source, mapping, strict=strict)
+
+    loader.__name__ = f"load_{kind}"
+    loader.__qualname__ = loader.__name__
+    loader.__doc__ = f"""Load a {kind} source; see :func:`load` for the parameters.
+
+    Parameters
+    ----------
+    source : str, Path or list
+        File, folder, glob or list of them.
+    mapping : Mapping, dict, str or Path, optional
+        Column mapping.
+    strict : bool, default False
+        Raise instead of quarantining rows.
+
+    Returns
+    -------
+    LoadResult
+        The loaded {kind}.
+    """
+    return loader
+
+
+load_incidents = _make_kind_loader("incidents")
+load_calls = _make_kind_loader("calls")
+load_arrests = _make_kind_loader("arrests")
+load_survey = _make_kind_loader("survey")
+load_interviews = _make_kind_loader("interviews")
+load_partner_metrics = _make_kind_loader("partner_metrics")
+load_stakeholders = _make_kind_loader("stakeholders")
+load_actions = _make_kind_loader("actions")
+
+
+class _Loader:
+    """One load: the raw table, the mapping, and the problems found so far."""
+
+    def __init__(self, kind: str, mapping: Mapping, raw: RawTable):
+        self.kind = kind
+        self.mapping = mapping
+        self.raw = raw
+        self.types = column_types(kind)
+        self.n = raw.table.num_rows
+        self.log = ProblemLog(kind, raw)
+        self.names = self.log.names
+        self.originals: dict[str, pa.Array] = {}
+
+    # -- steps --------------------------------------------------------------------------
+    def run(self, *, strict: bool) -> LoadResult:
+        self.check_columns()
+        if UNDECODABLE in self.raw.table.column_names:
+            marker = self.raw.table.column(UNDECODABLE).combine_chunks()
+            mask = np.asarray(pc.is_valid(marker))
+            self.log.flag(
+                mask,
+                "(file)",
+                "text is not valid in the declared encoding "
+                f"{self.mapping.read.encoding!r}; set read.encoding in the mapping "
+                "(e.g. cp1252)",
+                marker,
+            )
+        arrays = self.build_columns()
+        frame = self.to_frame(arrays)
+        self.validate(frame)
+        key = tuple(self.mapping.key or [k for k in KEYS[self.kind] if k in frame.columns])
+        if self.mapping.duplicates == "reject_exact":
+            self.flag_exact_duplicates()
+        elif self.mapping.duplicates == "reject_key" and key:
+            self.flag_key_duplicates(frame, key, self.log.rejected_mask())
+        rejected_mask = self.log.rejected_mask()
+        problems = self.log.problem_frame()
+        if strict and (rejected_mask.any() or self.raw.bad_lines):
+            raise self.log.strict_error(problems)
+        data = frame.loc[~rejected_mask].reset_index(drop=True) if rejected_mask.any() else frame
+        duplicates = duplicate_keys(data, key) if key else empty_duplicates(key)
+        rejected = self.log.rejected_frame(rejected_mask, problems)
+        return LoadResult(
+            kind=self.kind,
+            data=data,
+            rejected=rejected,
+            problems=problems.drop(columns="_position"),
+            duplicates=duplicates,
+            rows_read=self.raw.rows_read,
+            files=self.raw.file_names,
+            mapping=self.mapping.name,
+            key=key,
+        )
+
+    def source_columns_for(self, canonical: str) -> list[str]:
+        if canonical in self.mapping.columns:
+            value = self.mapping.columns[canonical]
+            return list(value) if isinstance(value, list) else [value]
+        if canonical in self.mapping.datetimes:
+            parts = self.mapping.datetimes[canonical]
+            return [c for c in (parts.date, parts.hour, parts.time) if c]
+        if canonical in self.mapping.constants:
+            return []
+        if canonical in self.mapping.which:
+            return [c for c in self.mapping.which[canonical] if c != "default"]
+        if canonical in self.mapping.extra:
+            return [self.mapping.extra[canonical]]
+        return [canonical] if canonical in self.names else []
+
+    def check_columns(self) -> None:
+        files = ", ".join(self.raw.file_names[:3]) + (
+            " ..." if len(self.raw.file_names) > 3 else ""
+        )
+        missing = []
+        required = required_columns(self.kind)
+        wanted = list(self.types) + list(self.mapping.extra)
+        for canonical in wanted:
+            sources = self.source_columns_for(canonical)
+            absent = [c for c in sources if c not in self.names]
+            produced = canonical in self.mapping.constants or (sources and not absent)
+            if canonical in self.mapping.canonical_sources() and absent:
+                missing.append(f"{canonical} (source column {', '.join(repr(a) for a in absent)})")
+            elif canonical in required and not produced:
+                missing.append(f"{canonical} (no source column)")
+        if not missing:
+            return
+        hint = ""
+        if len(self.names) == 1 and any(sep in self.names[0] for sep in (";", "\t", "|")):
+            guess = next(sep for sep in (";", "\t", "|") if sep in self.names[0])
+            hint = (
+                f" The header was read as one column {self.names[0]!r}: the file looks "
+                f"{guess!r}-separated; set read.sep in the mapping."
+            )
+        raise LoadError(
+            f"{files}: {self.kind} needs columns that are not in the file: {'; '.join(missing)}. "
+            f"Columns in the file: {self.names[:40]}.{hint}",
+            file=files,
+        )
+
+    def bounds(self, canonical: str) -> list | None:
+        return self.mapping.bounds.get(canonical)
+
+    def source_array(self, name: str) -> pa.Array:
+        return self.raw.table.column(name).combine_chunks()
+
+    def build_columns(self) -> dict[str, pa.Array]:
+        arrays: dict[str, pa.Array] = {}
+        for canonical, kind in self.types.items():
+            array = self.build_column(canonical, kind)
+            if array is not None:
+                arrays[canonical] = array
+        for canonical in self.mapping.extra:
+            text = self.text(canonical, self.source_array(self.mapping.extra[canonical]))
+            arrays[canonical] = text
+        return arrays
+
+    def build_column(self, canonical: str, kind: str) -> pa.Array | None:
+        spec = self.mapping
+        if canonical in spec.constants:
+            array = pa.array([spec.constants[canonical]] * self.n)
+            array = pc.cast(array, pa.string()) if kind != "float" else array
+            return self.convert(canonical, kind, array, self.text(canonical, array))
+        if canonical in spec.datetimes:
+            return self.datetime_from_parts(canonical)
+        if canonical in spec.which:
+            return self.which(canonical)
+        sources = self.source_columns_for(canonical)
+        if not sources:
+            return None
+        arrays = [self.source_array(name) for name in sources]
+        original = arrays[0]
+        if len(arrays) > 1:
+            cleaned = [self.text(canonical, a) for a in arrays]
+            value = pc.coalesce(*cleaned)
+            original = pc.coalesce(*[as_text(a) for a in arrays])
+            return self.convert(canonical, kind, original, value)
+        if kind in ("string", "category") and few_distinct(original, always=kind == "category"):
+            # Clean the distinct values once instead of every row (areas, offense names...).
+            encoded = pc.dictionary_encode(original)
+            cleaned = self.text(canonical, encoded.dictionary)
+            self.originals[canonical] = original
+            if kind == "category":
+                return pa.DictionaryArray.from_arrays(encoded.indices, cleaned)
+            return pc.take(cleaned, encoded.indices)
+        return self.convert(canonical, kind, original, self.text(canonical, original))
+
+    def text(self, canonical: str, array: pa.Array) -> pa.Array:
+        """Apply strip, clean, missing and values to a source array (as text)."""
+        spec = self.mapping
+        if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+            if (
+                canonical not in spec.clean
+                and canonical not in spec.values
+                and canonical not in spec.missing
+            ):
+                return array
+            array = as_text(array)
+        array = pc.utf8_trim_whitespace(array)
+        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+        for operation in spec.clean.get(canonical, []):
+            array = clean(array, str(operation))
+        if canonical in spec.missing:
+            tokens = pa.array([str(v) for v in spec.missing[canonical]], pa.string())
+            array = pc.if_else(
+                pc.is_in(array, value_set=tokens), pa.scalar(None, pa.string()), array
+            )
+        if canonical in spec.values:
+            array = recode(array, {str(k): v for k, v in spec.values[canonical].items()})
+        return array
+
+    def convert(self, canonical: str, kind: str, original: pa.Array, value: pa.Array) -> pa.Array:
+        self.originals[canonical] = original
+        if kind in ("string", "category"):
+            return as_text(value)
+        if kind == "float":
+            return to_number(
+                self.log,
+                canonical,
+                original,
+                value,
+                integer=False,
+                bounds=self.bounds(canonical),
+            )
+        if kind == "int":
+            return to_number(
+                self.log,
+                canonical,
+                original,
+                value,
+                integer=True,
+                bounds=self.bounds(canonical),
+            )
+        return to_datetime(
+            self.log,
+            canonical,
+            original,
+            value,
+            self.mapping.formats.get(canonical),
+            self.bounds(canonical),
+        )
+
+    def datetime_from_parts(self, canonical: str) -> pa.Array:
+        parts = self.mapping.datetimes[canonical]
+        date_original = self.source_array(parts.date)
+        date_text = self.text(canonical, date_original)
+        fmt = self.mapping.formats.get(canonical)
+        date_only = parse_datetimes(date_text, fmt)
+        failed = np.asarray(
+            pc.and_kleene(pc.is_valid(date_text), pc.is_null(date_only)).fill_null(False)
+        )
+        how = f"format {fmt}" if fmt else "any known date format"
+        self.log.flag(
+            failed, canonical, f"date part ({parts.date}) is not a date in {how}", date_original
+        )
+        offsets = {}
+        if parts.hour:
+            offsets["hour"] = hour_seconds(
+                self.log, canonical, parts.hour, self.source_array(parts.hour)
+            )
+        if parts.time:
+            offsets["time"] = time_seconds(
+                self.log, canonical, parts.time, self.source_array(parts.time)
+            )
+        if not offsets:
+            return sane_times(self.log, canonical, date_only, date_original, self.bounds(canonical))
+        order = sorted(offsets, key=lambda name: name != parts.prefer)
+        offset = pc.coalesce(*[offsets[name] for name in order])
+        timeless = np.asarray(
+            pc.and_kleene(pc.is_valid(date_only), pc.is_null(offset)).fill_null(False)
+        )
+        if parts.missing_time == "reject":
+            columns = " and ".join(c for c in (parts.hour, parts.time) if c)
+            self.log.flag(
+                timeless & ~self.log.flagged.get(canonical, np.zeros(self.n, dtype=bool)),
+                canonical,
+                f"has a date but no time of day ({columns} empty); set "
+                "missing_time: midnight in the mapping to keep such rows at 00:00",
+                date_original,
+            )
+        offset_ns = pc.multiply(pc.cast(offset.fill_null(0), pa.int64()), 1_000_000_000)
+        combined = pc.cast(pc.add(pc.cast(date_only, pa.int64()), offset_ns), pa.timestamp("ns"))
+        return sane_times(self.log, canonical, combined, date_original, self.bounds(canonical))
+
+    def which(self, canonical: str) -> pa.Array:
+        labels = self.mapping.which[canonical]
+        result = pa.nulls(self.n, pa.string())
+        for column in reversed([c for c in labels if c != "default"]):
+            present = pc.is_valid(self.text(canonical, as_text(self.source_array(column))))
+            result = pc.if_else(present, pa.scalar(labels[column], pa.string()), result)
+        if "default" in labels:
+            result = pc.fill_null(result, pa.scalar(labels["default"], pa.string()))
+        return result
+
+    def to_frame(self, arrays: dict[str, pa.Array]) -> pd.DataFrame:
+        columns = {}
+        for name, array in arrays.items():
+            kind = self.types.get(name, "string")
+            if kind == "category":
+                series = pd.Series(pd.Categorical.from_codes(*codes(array)), name=name)
+            elif kind == "string":
+                series = pd.Series(pd.arrays.ArrowStringArray(array), name=name)
+            elif kind == "int":
+                series = pd.Series(
+                    array.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get), name=name
+                )
+            elif kind == "datetime":
+                series = pd.Series(array.to_numpy(zero_copy_only=False), name=name).astype(
+                    "datetime64[ns]"
+                )
+            else:
+                series = pd.Series(array.to_numpy(zero_copy_only=False), name=name, dtype="float64")
+            columns[name] = series
+        frame = pd.DataFrame(columns)
+        frame["source_file"] = pd.Categorical.from_codes(self.raw.files, categories=self.log.labels)
+        frame["source_row"] = self.raw.rows
+        return frame
+
+    def validate(self, frame: pd.DataFrame) -> None:
+        schema = schema_for(self.kind).to_schema()
+        try:
+            schema.validate(frame, lazy=True)
+        except pa_schema.errors.SchemaErrors as errors:
+            cases = errors.failure_cases
+            for (column, check), group in cases.groupby(
+                ["column", "check"], dropna=False, sort=False
+            ):
+                if group["index"].isna().any():
+                    raise LoadError(
+                        f"internal error: {self.kind}.{column} failed {check} for the whole column"
+                    ) from None
+                positions = group["index"].astype(np.int64).to_numpy()
+                if column in self.originals:
+                    source = as_text(self.originals[column]).take(pa.array(positions))
+                    shown = np.asarray(source.to_pylist(), dtype=object)
+                else:
+                    shown = np.asarray(
+                        [None if pd.isna(v) else str(v) for v in group["failure_case"]],
+                        dtype=object,
+                    )
+                if check == "not_nullable" and column in self.log.flagged:
+                    keep = ~self.log.flagged[column][positions]
+                    positions, shown = positions[keep], shown[keep]
+                self.log.flag_at(positions, str(column), describe_check(str(check)), shown)
+
+    def flag_exact_duplicates(self) -> None:
+        columns = {n: as_text(self.source_array(n)) for n in self.names}
+        frame = pd.DataFrame({n: pd.arrays.ArrowStringArray(a) for n, a in columns.items()})
+        repeated = frame.duplicated(keep="first").to_numpy()
+        if not repeated.any():
+            return
+        first = frame.drop_duplicates(keep="first")
+        positions = first.index.to_numpy()
+        earlier = frame.merge(
+            first.assign(_row=self.raw.rows[positions], _file=self.raw.files[positions]),
+            how="left",
+            on=list(frame.columns),
+        )
+        several = len(self.log.labels) > 1
+        text = pa.array(
+            [
+                f"row {int(r)}" + (f" of {self.log.labels[int(f)]}" if several else "")
+                for r, f in zip(earlier["_row"], earlier["_file"], strict=True)
+            ],
+            pa.string(),
+        )
+        self.log.flag(repeated, "(row)", "is an exact duplicate of an earlier row", text)
+
+    def flag_key_duplicates(
+        self, frame: pd.DataFrame, key: tuple[str, ...], already: np.ndarray
+    ) -> None:
+        keys = frame[list(key)]
+        repeated = keys.duplicated(keep="first").to_numpy() & ~already
+        shown = pa.array(keys.astype(str).agg("/".join, axis=1).tolist(), pa.string())
+        self.log.flag(repeated, "/".join(key), "repeats the key of an earlier row", shown)

@@ -1,0 +1,1 @@
+"""Synthetic departments with known, planted truth (for tests, demos and workshops)."""

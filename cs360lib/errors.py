@@ -1,0 +1,83 @@
+"""One family for every error the library raises.
+
+Every exception raised on purpose by :mod:`cs360lib` derives from :class:`Cs360Error`,
+so a caller (a batch script, a notebook cell, the ``cs360`` command) can catch the
+library's own failures in one ``except`` clause and let programming errors through.
+Each class also keeps the built-in parent that existing code relies on: the input
+errors are ``ValueError`` (bad data, bad files, bad settings), a missing source is a
+``FileNotFoundError`` and a run that cannot start is a ``RuntimeError``.
+
+Messages name what a person must fix: the file, the key or column, and the rows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "Cs360Error",
+    "EngagementError",
+    "EvaluationInputError",
+    "LoadError",
+    "MappingError",
+    "RunError",
+    "SourceNotFoundError",
+]
+
+
+class Cs360Error(Exception):
+    """Base class of every error raised by cs360lib on purpose."""
+
+
+class MappingError(Cs360Error, ValueError):
+    """A mapping is malformed: the message names the mapping and the key."""
+
+
+class EngagementError(Cs360Error, ValueError):
+    """An engagement file is missing, malformed or points at missing data.
+
+    The message names the file and the key.
+    """
+
+
+class LoadError(Cs360Error, ValueError):
+    """A source cannot be loaded, or (with ``strict=True``) has rows that fail.
+
+    Parameters
+    ----------
+    message : str
+        What went wrong, naming the file, the columns and the rows.
+    file : str, default ""
+        The file (or files) concerned.
+    problems : pandas.DataFrame, optional
+        One row per problem (``column``, ``problem``, ``source_row``, ``value``) when known.
+
+    Attributes
+    ----------
+    file : str
+        The file (or files) concerned.
+    problems : pandas.DataFrame or None
+        One row per problem when known.
+    """
+
+    def __init__(
+        self, message: str, *, file: str = "", problems: pd.DataFrame | None = None
+    ) -> None:
+        super().__init__(message)
+        self.file = file
+        self.problems = problems
+
+
+class SourceNotFoundError(LoadError, FileNotFoundError):
+    """A source file, folder or glob matches nothing."""
+
+
+class EvaluationInputError(Cs360Error, ValueError):
+    """Input to an evaluation function is unusable; the message names the column and rows."""
+
+
+class RunError(Cs360Error, RuntimeError):
+    """A run could not start (bad engagement, missing input, no notebooks)."""

@@ -1,0 +1,1 @@
+"""Publishing: charts (one theme), widgets with static fallbacks, privacy and tables."""

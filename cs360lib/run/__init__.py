@@ -1,0 +1,1 @@
+"""Running engagements: notebook setup, execution, batch, manifest and offline reports."""
