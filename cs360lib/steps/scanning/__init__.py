@@ -1,0 +1,1 @@
+"""Scanning: code interview responses, check the coding, find themes, synthesise."""
