@@ -15,8 +15,10 @@ META_COLUMNS = (
     "theme",
     "question",
     "interviewed_on",
+    "rating",
 )
-"""Columns of the ``interviews`` kind kept next to each coded response."""
+"""Columns of the ``interviews`` kind (and an optional numeric ``rating`` from a survey
+instrument) kept next to each coded response."""
 
 SECTOR_LABELS = {
     "department": "Department",

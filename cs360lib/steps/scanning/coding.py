@@ -57,7 +57,7 @@ class Coding:
         ``status`` (``coded``, ``negated`` or ``excluded``).
     skipped : pandas.DataFrame
         Responses not coded: ``response_id``, ``reason`` (``empty`` or ``not English``),
-        ``response``.
+        the interview columns and ``response``.
     manual : pandas.DataFrame or None
         Manual codes from a coding sheet: like ``automatic`` but with missing values
         where the coder left a cell blank.
@@ -446,7 +446,7 @@ def code_responses(
     english = looks_english(texts).to_numpy() if check_language else np.ones(len(texts), bool)
     keep = ~empty & english
     reason = np.where(empty, "empty", "not English")
-    skipped = table.loc[~keep, [RESPONSE_ID, "response"]].copy()
+    skipped = table.loc[~keep].copy()
     skipped.insert(1, "reason", reason[~keep])
     kept = table[keep].set_index(RESPONSE_ID)
     window = book.negation.window if book.negation.enabled else None
