@@ -11,18 +11,21 @@ A response is judged non-English when
 
 - fewer than ``min_ascii`` (80 %) of its letters are the unaccented Latin letters
   *a-z*, or
-- it has at least ``min_words`` (8) words and fewer than ``min_stop`` (12 %) of them
-  are common English function words.
+- it has at least ``min_words`` (8) words, fewer than ``min_stop`` (12 %) of them are
+  common English function words, and more of them are function words of Spanish,
+  French, Portuguese, German, Italian, Haitian Creole or Tagalog (the languages most
+  often met in US interviews written in Latin letters) than English ones.
 
-Shorter responses in Latin letters are kept: too short to tell. A few Spanish words in
-an English answer do not trigger the skip.
+Shorter responses in Latin letters are kept: too short to tell. Telegraphic English
+("Bus schedule cuts mean riders walk home late") has no function word of either list
+and is kept; a few Spanish words in an English answer do not trigger the skip.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["ENGLISH_STOP_WORDS", "looks_english"]
+__all__ = ["ENGLISH_STOP_WORDS", "OTHER_STOP_WORDS", "looks_english"]
 
 ENGLISH_STOP_WORDS: tuple[str, ...] = tuple(
     """the and of to is in that it for was on are with they be at this have from or by but not
@@ -33,7 +36,21 @@ ENGLISH_STOP_WORDS: tuple[str, ...] = tuple(
 )
 """Common English function words that are rare as words in other languages."""
 
+OTHER_STOP_WORDS: tuple[str, ...] = tuple(
+    """de la que el los del se las por para con una su al lo como pero sus ya este porque esta
+    entre cuando muy sin sobre también hasta hay donde desde todo nos durante todos uno les
+    ellos esto antes algunos qué unos yo otro otras otra él tanto esa estos mucho nada muchos
+    poco ella estar estas algo nosotros está están es son y le les des et est une du qui dans
+    pour pas sur au avec ce il elle nous vous ils sont mais très não uma os das dos com mais
+    muito você der die das und ist nicht ein eine zu den mit sich auf für von dem ich es il
+    di che è per una non sono della nel mwen ou li nou yo pa ak ang mga sa ng ay""".split()
+)
+"""Common function words of other languages written in Latin letters (none is English)."""
+
 _STOP = r"\b(?:" + "|".join(w.replace("'", "['\u2019]") for w in ENGLISH_STOP_WORDS) + r")\b"
+
+
+_OTHER = r"\b(?:" + "|".join(sorted(set(OTHER_STOP_WORDS))) + r")\b"
 
 
 def looks_english(
@@ -50,7 +67,9 @@ def looks_english(
     min_words : int, default 8
         Responses with fewer words are not judged by their function words.
     min_stop : float, default 0.12
-        Least share of English function words among the words of a longer response.
+        Least share of English function words among the words of a longer response
+        (below it, the response is skipped only if other languages' function words
+        outnumber the English ones).
 
     Returns
     -------
@@ -61,7 +80,9 @@ def looks_english(
     letters = s.str.count(r"[^\W\d_]")
     ascii_letters = s.str.count(r"[A-Za-z]")
     words = s.str.count(r"\b[^\W\d_][\w'\u2019]*")
-    stops = s.str.lower().str.count(_STOP)
+    lower = s.str.lower()
+    stops = lower.str.count(_STOP)
+    other = lower.str.count(_OTHER)
     ascii_ok = (letters == 0) | (ascii_letters >= min_ascii * letters)
-    stop_ok = (words < min_words) | (stops >= min_stop * words)
+    stop_ok = (words < min_words) | (stops >= min_stop * words) | (other <= stops)
     return (ascii_ok & stop_ok).astype(bool)

@@ -44,7 +44,7 @@ _PRE = re.compile(
     r"|free\s+of|absence\s+of|lack\s+of)\b|n['\u2019]t\b",
     re.IGNORECASE,
 )
-_NEG = r"(?:not|never|no\s+longer|hardly|n['\u2019]t)"
+_NEG = r"(?:not|never|no\s+longer|hardly|\w*n['\u2019]t)"
 _POST = re.compile(
     rf"(?:\b(?:is|are|was|were|been|be|s)?\s*{_NEG}\s+(?:really\s+|much\s+of\s+|that\s+much\s+of\s+"
     r"|that\s+|so\s+much\s+|such\s+|even\s+)?(?:a\s+|an\s+)?(?:big\s+|real\s+|major\s+|serious\s+"
