@@ -168,7 +168,8 @@ class FormExport:
             ``(cells, empty)`` over respondents x question columns.
         """
         q = self.frame[self.question_columns]
-        empty = int((q.isna() | (q.astype("string").fillna("").str.strip() == "")).sum().sum())
+        blank = q.apply(lambda col: col.astype("string").fillna("").str.strip() == "")
+        empty = int(blank.to_numpy().sum())
         return q.size, empty
 
     def unpivot_spec(self, themes: pd.DataFrame | Mapping[str, str]) -> dict[str, Any]:
