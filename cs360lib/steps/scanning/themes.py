@@ -17,7 +17,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from cs360lib.steps.scanning._common import RESPONSE_ID, share_text
 from cs360lib.steps.scanning.coding import Coding
@@ -26,6 +26,16 @@ __all__ = ["EmergentThemes", "emergent_themes"]
 
 MIN_RESPONSES = 10
 """Fewest uncovered responses worth clustering."""
+
+FILLERS = frozenset(
+    """like know just really gonna wanna gotta yeah yes um uh okay ok kind sort thing things
+    stuff lot lots got get getting go going right mean say said says think thought want
+    don doesn didn isn aren wasn weren ll ve re actually basically maybe little pretty
+    come comes came let way""".split()
+)
+"""Conversational fillers and contraction stubs (``don`` from ``don't``) added to the
+English stop words: transcribed speech is full of them and they would otherwise top every
+theme."""
 
 
 @dataclass
@@ -152,7 +162,8 @@ def emergent_themes(
         Random state of NMF (NNDSVD initialisation is deterministic; the seed fixes the
         rest).
     stop_words : str, list or None, default "english"
-        Passed to scikit-learn's ``TfidfVectorizer``.
+        Passed to scikit-learn's ``TfidfVectorizer``; ``"english"`` is scikit-learn's
+        English list plus :data:`FILLERS`.
 
     Returns
     -------
@@ -175,6 +186,8 @@ def emergent_themes(
             [f"Only {len(texts)} uncovered responses: too few to look for themes "
              f"(at least {MIN_RESPONSES})."],
         )
+    if stop_words == "english":
+        stop_words = sorted(ENGLISH_STOP_WORDS | FILLERS)
     vectorizer = TfidfVectorizer(
         stop_words=stop_words, ngram_range=(1, 2), min_df=2, max_df=0.9, sublinear_tf=True,
         token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b",
