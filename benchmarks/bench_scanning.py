@@ -28,18 +28,49 @@ import pandas as pd
 from cs360lib.steps.scanning import code_responses, default_codebook
 
 SUBJECTS = [
-    "Street robbery", "Phone snatching", "Car break-ins", "Speeding", "Drag racing",
-    "The drug market", "Overdoses", "Shootings", "Illegal dumping", "Graffiti",
-    "Kids with nothing to do", "Homeless encampments", "Dark blocks with broken streetlights",
-    "Domestic violence", "Slow response times", "Burglaries", "Fights outside the bar",
-    "The farmers market", "The new bike lanes", "Our block party", "The library hours",
+    "Street robbery",
+    "Phone snatching",
+    "Car break-ins",
+    "Speeding",
+    "Drag racing",
+    "The drug market",
+    "Overdoses",
+    "Shootings",
+    "Illegal dumping",
+    "Graffiti",
+    "Kids with nothing to do",
+    "Homeless encampments",
+    "Dark blocks with broken streetlights",
+    "Domestic violence",
+    "Slow response times",
+    "Burglaries",
+    "Fights outside the bar",
+    "The farmers market",
+    "The new bike lanes",
+    "Our block party",
+    "The library hours",
 ]
 NEGATIONS = ["", "", "", "", " is not a problem here", " isn't really an issue", ""]
-PLACES = [" near the transit center", " on Main St", " by the school", " around the shelters",
-          " at Cedar and 14th", " in the park", " on the avenues", ""]
-TAILS = [" at night.", " every weekend.", ", and nobody talks about it.", ".",
-         "; people are afraid to walk there.", ", which worries the merchants.",
-         " and trust in the police is low.", ""]
+PLACES = [
+    " near the transit center",
+    " on Main St",
+    " by the school",
+    " around the shelters",
+    " at Cedar and 14th",
+    " in the park",
+    " on the avenues",
+    "",
+]
+TAILS = [
+    " at night.",
+    " every weekend.",
+    ", and nobody talks about it.",
+    ".",
+    "; people are afraid to walk there.",
+    ", which worries the merchants.",
+    " and trust in the police is low.",
+    "",
+]
 
 
 def make_responses(n: int, seed: int = 360) -> pd.DataFrame:

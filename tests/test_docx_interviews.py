@@ -27,8 +27,13 @@ def _write(path, header, blocks, *, table_header=False, stray=None):
     return path
 
 
-HEADER = {"Interview ID": "INT-101", "Stakeholder ID": "S12", "Sector": "Government",
-          "Role": "311 data manager", "Date": "2022-09-20"}
+HEADER = {
+    "Interview ID": "INT-101",
+    "Stakeholder ID": "S12",
+    "Sector": "Government",
+    "Role": "311 data manager",
+    "Date": "2022-09-20",
+}
 
 
 def test_docx_with_theme_and_question_headings(tmp_path):
@@ -37,8 +42,11 @@ def test_docx_with_theme_and_question_headings(tmp_path):
         HEADER,
         [
             (1, "Public safety concerns", []),
-            (2, "What are the most pressing concerns?", ["Robberies at the transit center.",
-                                                         "Also dumping in the alley."]),
+            (
+                2,
+                "What are the most pressing concerns?",
+                ["Robberies at the transit center.", "Also dumping in the alley."],
+            ),
             (2, "Which places?", ["Main St and 7th."]),
             (1, "Police-community relations", ["Trust is low on the east side."]),
             (1, "Data available", []),
@@ -50,10 +58,16 @@ def test_docx_with_theme_and_question_headings(tmp_path):
     result = load_docx_interviews(tmp_path)
     assert result.rows_read == len(result.data) + len(result.rejected) == 5
     d = result.data
-    assert d["question"].tolist() == ["What are the most pressing concerns?", "Which places?",
-                                      "Police-community relations"]
-    assert d["theme"].tolist() == ["public_safety_concerns", "public_safety_concerns",
-                                   "police_community_relations"]
+    assert d["question"].tolist() == [
+        "What are the most pressing concerns?",
+        "Which places?",
+        "Police-community relations",
+    ]
+    assert d["theme"].tolist() == [
+        "public_safety_concerns",
+        "public_safety_concerns",
+        "police_community_relations",
+    ]
     assert d["response"].iloc[0] == "Robberies at the transit center.\nAlso dumping in the alley."
     assert (d["interview_id"] == "INT-101").all() and (d["sector"] == "government").all()
     assert d["interviewed_on"].iloc[0] == pd.Timestamp("2022-09-20")
@@ -61,15 +75,27 @@ def test_docx_with_theme_and_question_headings(tmp_path):
     assert reasons["What data do you hold?"].startswith("empty answer")
     assert reasons["Other remarks"].startswith("theme unknown")
     assert "text before the first heading" in " ".join(result.problems["problem"])
-    assert set(d.columns) >= {"interview_id", "stakeholder_id", "sector", "role", "theme",
-                              "question", "response", "interviewed_on", "source_file",
-                              "source_row"}
+    assert set(d.columns) >= {
+        "interview_id",
+        "stakeholder_id",
+        "sector",
+        "role",
+        "theme",
+        "question",
+        "response",
+        "interviewed_on",
+        "source_file",
+        "source_row",
+    }
 
 
 def test_question_themes_table_and_header_table(tmp_path):
-    _write(tmp_path / "b.docx", {**HEADER, "Interview ID": "INT-102"},
-           [(1, "What should the department do better?", ["Report back to residents."])],
-           table_header=True)
+    _write(
+        tmp_path / "b.docx",
+        {**HEADER, "Interview ID": "INT-102"},
+        [(1, "What should the department do better?", ["Report back to residents."])],
+        table_header=True,
+    )
     result = load_docx_interviews(
         tmp_path / "b.docx",
         question_themes={"What should the department do better?": "areas_for_improvement"},
@@ -79,10 +105,14 @@ def test_question_themes_table_and_header_table(tmp_path):
 
 
 def test_bad_sector_and_missing_stakeholder_are_rejected(tmp_path):
-    _write(tmp_path / "c.docx", {"Sector": "mayor", "Stakeholder ID": "S1"},
-           [(1, "Public safety concerns", ["Speeding."])])
-    _write(tmp_path / "d.docx", {"Sector": "community"},
-           [(1, "Public safety concerns", ["Speeding."])])
+    _write(
+        tmp_path / "c.docx",
+        {"Sector": "mayor", "Stakeholder ID": "S1"},
+        [(1, "Public safety concerns", ["Speeding."])],
+    )
+    _write(
+        tmp_path / "d.docx", {"Sector": "community"}, [(1, "Public safety concerns", ["Speeding."])]
+    )
     result = load_docx_interviews(tmp_path)
     assert result.data.empty and len(result.rejected) == 2
     assert "'mayor' is not one of" in result.rejected["reason"].iloc[0]
@@ -102,9 +132,14 @@ def test_not_a_docx_and_nothing_found(tmp_path):
         load_docx_interviews(tmp_path, question_themes={"Q": "gossip"})
 
 
-@pytest.mark.parametrize(("text", "theme"), [("Public Safety Concerns", "public_safety_concerns"),
-                                             ("data_available", "data_available"),
-                                             ("Areas for improvement:", "areas_for_improvement"),
-                                             ("What worries you?", None)])
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("Public Safety Concerns", "public_safety_concerns"),
+        ("data_available", "data_available"),
+        ("Areas for improvement:", "areas_for_improvement"),
+        ("What worries you?", None),
+    ],
+)
 def test_theme_of(text, theme):
     assert theme_of(text) == theme

@@ -10,8 +10,11 @@ from cs360lib.steps.scanning.agreement import OVERALL, agreement, kappa_band, kr
 
 def _codes(seed, flip=0.2, n=80):
     rng = np.random.default_rng(seed)
-    a = pd.DataFrame(rng.random((n, 4)) < 0.3, columns=["robbery", "youth", "trust", "dark"],
-                     index=[f"r{i}" for i in range(n)])
+    a = pd.DataFrame(
+        rng.random((n, 4)) < 0.3,
+        columns=["robbery", "youth", "trust", "dark"],
+        index=[f"r{i}" for i in range(n)],
+    )
     b = a ^ (rng.random((n, 4)) < flip)
     return a, b
 
@@ -27,8 +30,13 @@ def test_kappa_equals_scikit_learn_per_concern_and_pooled():
     assert result.overall == pytest.approx(pooled)
     assert t.loc[OVERALL, "responses"] == 320
     assert "codebook and analyst" in result.summary()
-    assert list(result.table().columns) == ["Concern", "Responses", "Cohen's kappa",
-                                            "Same decision", "Reading"]
+    assert list(result.table().columns) == [
+        "Concern",
+        "Responses",
+        "Cohen's kappa",
+        "Same decision",
+        "Reading",
+    ]
     result.chart().to_dict()
 
 
@@ -39,7 +47,8 @@ def test_missing_codes_reduce_the_count():
     t = agreement(a, b).to_frame().set_index("concern")
     assert t.loc["robbery", "responses"] == 70
     assert t.loc["robbery", "statistic"] == pytest.approx(
-        cohen_kappa_score(a["robbery"].iloc[10:], b["robbery"].iloc[10:].astype(bool)))
+        cohen_kappa_score(a["robbery"].iloc[10:], b["robbery"].iloc[10:].astype(bool))
+    )
 
 
 def test_constant_codes_cannot_be_computed_and_say_so():
@@ -58,8 +67,13 @@ def test_alpha_equals_krippendorff_package():
     result = krippendorff_alpha({"A": a, "B": b, "C": c})
     t = result.to_frame().set_index("concern")
     for col in a.columns:
-        data = np.vstack([a[col].astype(float), b[col].astype(float),
-                          c[col].astype("Float64").to_numpy(dtype=float, na_value=np.nan)])
+        data = np.vstack(
+            [
+                a[col].astype(float),
+                b[col].astype(float),
+                c[col].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+            ]
+        )
         expected = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
         assert t.loc[col, "statistic"] == pytest.approx(expected)
     assert t.loc["youth", "responses"] == 80  # every response still has two coders
@@ -74,8 +88,16 @@ def test_bad_agreement_input():
         krippendorff_alpha({"A": a})
 
 
-@pytest.mark.parametrize(("value", "band"), [(-0.1, "poor"), (0.1, "slight"), (0.3, "fair"),
-                                             (0.5, "moderate"), (0.7, "substantial"),
-                                             (0.9, "almost perfect")])
+@pytest.mark.parametrize(
+    ("value", "band"),
+    [
+        (-0.1, "poor"),
+        (0.1, "slight"),
+        (0.3, "fair"),
+        (0.5, "moderate"),
+        (0.7, "substantial"),
+        (0.9, "almost perfect"),
+    ],
+)
 def test_landis_koch_bands(value, band):
     assert kappa_band(value) == band

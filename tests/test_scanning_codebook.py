@@ -12,9 +12,21 @@ from cs360lib.steps.scanning.codebook import (
 )
 
 ISSUE_CONCERNS = [
-    "gun_violence", "robbery", "burglary_theft", "vehicle_crime", "drug_markets", "overdoses",
-    "traffic_safety", "youth", "homelessness_mental_health", "disorder", "domestic_violence",
-    "trust_legitimacy", "communication", "response_times", "police_visibility",
+    "gun_violence",
+    "robbery",
+    "burglary_theft",
+    "vehicle_crime",
+    "drug_markets",
+    "overdoses",
+    "traffic_safety",
+    "youth",
+    "homelessness_mental_health",
+    "disorder",
+    "domestic_violence",
+    "trust_legitimacy",
+    "communication",
+    "response_times",
+    "police_visibility",
     "lighting_environment",
 ]
 
@@ -31,8 +43,16 @@ def test_shipped_codebooks_load_and_cover_the_issue_list():
     assert all(c.definition for c in book.concerns)
     assert book.measures()["robbery"].source == "incidents"
     data = data_codebook()
-    assert {"ems_overdose_calls", "requests_311", "code_enforcement", "school_attendance",
-            "hospital_injuries", "business_data", "transit_data", "lighting_outages"} <= set(data.ids)
+    assert {
+        "ems_overdose_calls",
+        "requests_311",
+        "code_enforcement",
+        "school_attendance",
+        "hospital_injuries",
+        "business_data",
+        "transit_data",
+        "lighting_outages",
+    } <= set(data.ids)
     assert {"geography", "frequency", "sharing"} <= set(data.facets)
 
 
@@ -81,10 +101,19 @@ def test_extends_default_overrides_adds_and_removes(tmp_path):
                 "extends": "default",
                 "remove": ["youth"],
                 "concerns": [
-                    {"id": "robbery", "measure": {"source": "incidents",
-                                                  "filter": {"offense": ["Street robbery"]}}},
-                    {"id": "scooter_theft", "label": "Scooter theft",
-                     "definition": "Stolen e-scooters.", "phrases": ["stolen scooter"]},
+                    {
+                        "id": "robbery",
+                        "measure": {
+                            "source": "incidents",
+                            "filter": {"offense": ["Street robbery"]},
+                        },
+                    },
+                    {
+                        "id": "scooter_theft",
+                        "label": "Scooter theft",
+                        "definition": "Stolen e-scooters.",
+                        "phrases": ["stolen scooter"],
+                    },
                 ],
             }
         )
@@ -99,8 +128,16 @@ def test_extends_default_overrides_adds_and_removes(tmp_path):
 def test_extends_a_relative_file_and_unknown_remove(tmp_path):
     (tmp_path / "base.yml").write_text(yaml.safe_dump(_book(id="base_one")))
     child = tmp_path / "child.yml"
-    child.write_text(yaml.safe_dump({"extends": "base.yml", "concerns": [
-        {"id": "two", "label": "Two", "definition": "Two.", "phrases": ["two"]}]}))
+    child.write_text(
+        yaml.safe_dump(
+            {
+                "extends": "base.yml",
+                "concerns": [
+                    {"id": "two", "label": "Two", "definition": "Two.", "phrases": ["two"]}
+                ],
+            }
+        )
+    )
     assert load_codebook(child).ids == ["base_one", "two"]
     child.write_text(yaml.safe_dump({"extends": "base.yml", "remove": ["nope"]}))
     with pytest.raises(CodebookError, match="unknown concern 'nope'"):
@@ -118,6 +155,13 @@ def test_missing_file_and_bad_yaml(tmp_path):
 
 def test_codebook_table_for_coders():
     t = default_codebook().to_frame()
-    assert list(t.columns) == ["id", "label", "definition", "phrases", "patterns", "exclude",
-                               "measure"]
+    assert list(t.columns) == [
+        "id",
+        "label",
+        "definition",
+        "phrases",
+        "patterns",
+        "exclude",
+        "measure",
+    ]
     assert Path  # imported for tmp paths elsewhere

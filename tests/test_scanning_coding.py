@@ -96,8 +96,17 @@ def test_bad_input_is_refused():
 
 
 def test_series_and_list_inputs_and_custom_codebook():
-    book = {"concerns": [{"id": "noise", "label": "Noise", "definition": "Loud noise.",
-                          "phrases": ["loud music"]}], "negation": {"enabled": False}}
+    book = {
+        "concerns": [
+            {
+                "id": "noise",
+                "label": "Noise",
+                "definition": "Loud noise.",
+                "phrases": ["loud music"],
+            }
+        ],
+        "negation": {"enabled": False},
+    }
     c = code_responses(["No loud music please", "quiet"], book)
     assert c.codes["noise"].tolist() == [True, False]  # negation switched off
     s = code_responses(pd.Series(["gunshots at night"]))

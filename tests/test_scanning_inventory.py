@@ -8,8 +8,12 @@ ROSTER = pd.DataFrame(
         "organisation": ["County EMS", "City 311", "Church", "Garden club"],
         "role": ["EMS chief", "Data manager", "Pastor", "Chair"],
         "sector": ["other_law_enforcement", "government", "community", "community"],
-        "data_held": ["EMS overdose calls by district, monthly", "311 service requests",
-                      "None recorded", "Seed catalogue"],
+        "data_held": [
+            "EMS overdose calls by district, monthly",
+            "311 service requests",
+            "None recorded",
+            "Seed catalogue",
+        ],
         "sharing_terms": ["Aggregate only", "Open data", "Not applicable", ""],
     }
 )
@@ -20,8 +24,10 @@ INTERVIEWS = pd.DataFrame(
         "sector": ["government", "community"],
         "role": ["Data manager", "Merchant"],
         "theme": ["data_available", "data_available"],
-        "response": ["We hold streetlight outage reports by address, updated daily.",
-                     "Our member business incident logs, weekly."],
+        "response": [
+            "We hold streetlight outage reports by address, updated daily.",
+            "Our member business incident logs, weekly.",
+        ],
     }
 )
 

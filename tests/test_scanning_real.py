@@ -59,8 +59,10 @@ def tnt():
     coding = code_responses(frame, CODEBOOK)
     human = pd.DataFrame(
         {
-            cid: [cid.replace("_", " ") in {c.strip() for c in codes.split(";")}
-                  for codes in raw["codes"]]
+            cid: [
+                cid.replace("_", " ") in {c.strip() for c in codes.split(";")}
+                for codes in raw["codes"]
+            ]
             for cid in coding.codebook.ids
         },
         index=frame["response_id"],
@@ -115,8 +117,10 @@ def test_tnt_quotes_are_never_published_unscrubbed(tnt):
 
 @pytest.mark.parametrize(
     ("file", "agency_column", "low"),
-    [("cbbr_fy2024_export.csv", "agency_acronym", 0.8), ("cbbr_fy2022_submissions.csv",
-                                                         "agencyacro", 0.75)],
+    [
+        ("cbbr_fy2024_export.csv", "agency_acronym", 0.8),
+        ("cbbr_fy2022_submissions.csv", "agencyacro", 0.75),
+    ],
 )
 def test_nyc_requests_to_nypd_with_default_codebook(file, agency_column, low):
     _need(NYC / file)
@@ -135,7 +139,9 @@ def test_nyc_requests_to_nypd_with_default_codebook(file, agency_column, low):
         names=("codebook", "board's menu choice"),
     )
     assert np.isfinite(rough.overall)
-    print(f"\n{file}: {len(nypd)} NYPD requests, {covered:.1%} coded; "
-          f"police visibility vs menu kappa {rough.overall:.2f}")
+    print(
+        f"\n{file}: {len(nypd)} NYPD requests, {covered:.1%} coded; "
+        f"police visibility vs menu kappa {rough.overall:.2f}"
+    )
     print(coding.counts().head(6).to_string(index=False))
     print(emergent_themes(coding).summary())

@@ -21,8 +21,11 @@ def coding():
             "sector": ["community", "community", "department"],
             "role": ["Pastor", "Pastor", "Analyst"],
             "theme": ["public_safety_concerns"] * 3,
-            "response": ["Robberies at the bus stop.", "Kids have nothing to do.",
-                         "Speeding on the avenue."],
+            "response": [
+                "Robberies at the bus stop.",
+                "Kids have nothing to do.",
+                "Speeding on the avenue.",
+            ],
         }
     )
     return code_responses(frame)
@@ -64,7 +67,10 @@ def test_round_trip_manual_codes_win(coding, tmp_path):
     assert checked.automatic.loc["I1/01", "robbery"]  # the machine's code is kept apart
     d = checked.disagreements()
     assert sorted(zip(d["response_id"], d["concern"], d["manual"], strict=True)) == [
-        ("I1/01", "robbery", False), ("I1/02", "youth", False), ("I2/01", "disorder", True)]
+        ("I1/01", "robbery", False),
+        ("I1/02", "youth", False),
+        ("I2/01", "disorder", True),
+    ]
     assert "changed by hand" in checked.summary()
 
 

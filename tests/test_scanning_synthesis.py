@@ -78,8 +78,11 @@ def test_quotes_pass_the_scrubber_and_are_attributed_to_role_and_sector(coding):
     s = synthesize(coding, scrub=lambda t: t.replace("bus bays", "[place]"))
     q = s.quotes[s.quotes["concern"] == "robbery"]
     assert q["published"].all()
-    assert set(q["attribution"]) <= {"Crime analyst (department)", "Pastor (community)",
-                                     "Aide (mayor)"}
+    assert set(q["attribution"]) <= {
+        "Crime analyst (department)",
+        "Pastor (community)",
+        "Aide (mayor)",
+    }
     assert q["attribution"].nunique() == len(q)  # different stakeholders
     assert all("bus bays" not in t for t in q["quote"])
 
@@ -96,14 +99,26 @@ def test_failing_scrubber_withholds(coding):
 def test_presentation_and_charts(coding):
     s = synthesize(coding)
     t = s.table()
-    assert list(t.columns) == ["Concern", "Stakeholders", "Share of those interviewed",
-                               "Department", "External partners"]
+    assert list(t.columns) == [
+        "Concern",
+        "Stakeholders",
+        "Share of those interviewed",
+        "Department",
+        "External partners",
+    ]
     assert "nan" not in t.to_string().lower()
     s.chart().to_dict()
 
 
-@pytest.mark.parametrize(("text", "value"), [("2 out of 5", (2, 5)), ("7/10", (7, 10)),
-                                             ("3 on a scale of 1 to 5", (3, 5)),
-                                             ("we met 12 times", None), ("9/5", None)])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("2 out of 5", (2, 5)),
+        ("7/10", (7, 10)),
+        ("3 on a scale of 1 to 5", (3, 5)),
+        ("we met 12 times", None),
+        ("9/5", None),
+    ],
+)
 def test_parse_rating(text, value):
     assert parse_rating(text) == value

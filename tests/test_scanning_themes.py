@@ -5,15 +5,21 @@ from cs360lib.steps.scanning.themes import emergent_themes
 
 UNCOVERED = (
     ["The bus schedule changed and the late buses are gone, riders wait an hour."] * 2
-    + ["Late buses never come, the bus schedule is unreliable for night shift workers.",
-       "Bus schedule cuts mean riders walk home late."]
-    + ["Rent keeps rising and families are pushed out by rent increases.",
-       "Rising rent forces families to move, rent is too high.",
-       "Families leave because rent is rising every year.",
-       "High rent and rent hikes push out long time families."]
-    + ["The library closed early and the library programs ended.",
-       "We lost library hours and library programs for kids after school.",
-       "Library hours were cut."]
+    + [
+        "Late buses never come, the bus schedule is unreliable for night shift workers.",
+        "Bus schedule cuts mean riders walk home late.",
+    ]
+    + [
+        "Rent keeps rising and families are pushed out by rent increases.",
+        "Rising rent forces families to move, rent is too high.",
+        "Families leave because rent is rising every year.",
+        "High rent and rent hikes push out long time families.",
+    ]
+    + [
+        "The library closed early and the library programs ended.",
+        "We lost library hours and library programs for kids after school.",
+        "Library hours were cut.",
+    ]
 )
 
 

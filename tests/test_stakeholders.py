@@ -5,7 +5,15 @@ from cs360lib.steps.stakeholders import community_map, composition_check
 ROSTER = pd.DataFrame(
     [
         ("S01", "Police Department", "Chief of police", "department", "AT", "manager", "Incidents"),
-        ("S02", "Police - East", "District commander", "department", "AT+PST", "guardian;manager", ""),
+        (
+            "S02",
+            "Police - East",
+            "District commander",
+            "department",
+            "AT+PST",
+            "guardian;manager",
+            "",
+        ),
         ("S03", "Police - Analysis", "Crime analyst", "department", "AT+PST", "", ""),
         ("S04", "Police - East", "Patrol sergeant", "department", "PST", "guardian", ""),
         ("S05", "County Sheriff", "Undersheriff", "other_law_enforcement", "AT", "guardian", ""),
@@ -41,15 +49,21 @@ def test_composition_check_lists_exactly_the_missing_roles():
     assert "no external member" in teams.loc["PST2", "flag"]
     assert teams.loc["AT", "flag"] == "" and teams.loc["PST", "flag"] == ""
     assert "Traffic PST" in comp.summary() and "US Attorney" in comp.summary()
-    assert list(comp.table().columns) == ["Team", "Members", "External members",
-                                          "Missing roles", "Flag"]
+    assert list(comp.table().columns) == [
+        "Team",
+        "Members",
+        "External members",
+        "Missing roles",
+        "Flag",
+    ]
     comp.chart().to_dict()
 
 
 def test_renamed_teams_and_empty_team():
-    comp = composition_check(ROSTER[ROSTER["team"] != "PST2"],
-                             teams={"AT": "Steering group", "PST": "Robbery working group",
-                                    "PST3": "Youth team"})
+    comp = composition_check(
+        ROSTER[ROSTER["team"] != "PST2"],
+        teams={"AT": "Steering group", "PST": "Robbery working group", "PST3": "Youth team"},
+    )
     t = comp.teams.set_index("team")
     assert t.loc["AT", "team_name"] == "Steering group"
     assert t.loc["PST3", "flag"] == "no members recorded"

@@ -72,7 +72,13 @@ _HEADER_KEYS = {
 }
 _HEADER_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z ]{1,30}?)\s*:\s*(.*?)\s*$")
 _COLUMNS = [
-    "interview_id", "stakeholder_id", "sector", "role", "theme", "question", "response",
+    "interview_id",
+    "stakeholder_id",
+    "sector",
+    "role",
+    "theme",
+    "question",
+    "response",
     "interviewed_on",
 ]
 
@@ -105,16 +111,15 @@ def _heading_level(paragraph: object) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _read_one(
-    path: Path, question_themes: Mapping[str, str]
-) -> tuple[list[dict], list[dict]]:
+def _read_one(path: Path, question_themes: Mapping[str, str]) -> tuple[list[dict], list[dict]]:
     import docx  # python-docx; imported here so that the data layer loads without it
 
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises several types for a bad file
-        raise LoadError(f"{path} cannot be read as a Word (.docx) file: {exc}", file=str(path)) \
-            from exc
+        raise LoadError(
+            f"{path} cannot be read as a Word (.docx) file: {exc}", file=str(path)
+        ) from exc
     header: dict[str, str] = {}
     problems: list[dict] = []
     answers: list[dict] = []
@@ -139,15 +144,28 @@ def _read_one(
             named = theme_of(text)
             if named is not None:
                 theme, theme_level = named, level
-                current = {"question": text, "theme": named, "paragraph": number, "lines": [],
-                           "is_theme": True}
+                current = {
+                    "question": text,
+                    "theme": named,
+                    "paragraph": number,
+                    "lines": [],
+                    "is_theme": True,
+                }
             else:
                 if level <= theme_level:
                     theme, theme_level = None, 99
-                q_theme = theme or question_themes.get(text) or question_themes.get(
-                    " ".join(text.lower().split()))
-                current = {"question": text, "theme": q_theme, "paragraph": number, "lines": [],
-                           "is_theme": False}
+                q_theme = (
+                    theme
+                    or question_themes.get(text)
+                    or question_themes.get(" ".join(text.lower().split()))
+                )
+                current = {
+                    "question": text,
+                    "theme": q_theme,
+                    "paragraph": number,
+                    "lines": [],
+                    "is_theme": False,
+                }
             continue
         if not text:
             continue
@@ -156,9 +174,14 @@ def _read_one(
             if m and m.group(1).strip().lower() in _HEADER_KEYS:
                 header.setdefault(_HEADER_KEYS[m.group(1).strip().lower()], m.group(2))
             else:
-                problems.append({"source_row": number, "column": "(text)",
-                                 "problem": "text before the first heading is not a header line",
-                                 "value": text[:80]})
+                problems.append(
+                    {
+                        "source_row": number,
+                        "column": "(text)",
+                        "problem": "text before the first heading is not a header line",
+                        "value": text[:80],
+                    }
+                )
             continue
         current["lines"].append(text)  # type: ignore[index]
     if current is not None:
@@ -192,8 +215,7 @@ def _reason(row: Mapping[str, str]) -> str | None:
     if not row["response"].strip():
         return "empty answer: nothing typed under the heading"
     if not row["theme"]:
-        return ("theme unknown: put the question under a theme heading or give it in "
-                "question_themes")
+        return "theme unknown: put the question under a theme heading or give it in question_themes"
     if not row["stakeholder_id"].strip():
         return "no stakeholder id in the header block ('Stakeholder ID: ...')"
     if row["sector"] not in SECTORS:
@@ -234,13 +256,16 @@ def load_docx_interviews(
     LoadError
         If a file is not a Word file, or (``strict``) any answer is rejected.
     """
-    themes = {**{k: v for k, v in (question_themes or {}).items()},
-              **{" ".join(k.lower().split()): v for k, v in (question_themes or {}).items()}}
+    themes = {
+        **{k: v for k, v in (question_themes or {}).items()},
+        **{" ".join(k.lower().split()): v for k, v in (question_themes or {}).items()},
+    }
     bad_themes = sorted({v for v in themes.values() if v not in THEMES})
     if bad_themes:
         raise LoadError(f"question_themes uses unknown theme(s) {bad_themes}; use {THEMES}.")
     files = [
-        f for f in resolve_files(source, "*.docx")
+        f
+        for f in resolve_files(source, "*.docx")
         if f.suffix.lower() == ".docx" and not f.name.startswith("~$")  # Word lock files
     ]
     rows: list[dict] = []
@@ -256,20 +281,29 @@ def load_docx_interviews(
     rejected.insert(0, "reason", [r for r in reasons if r is not None])
     rejected = rejected[["source_file", "source_row", "reason", *_COLUMNS]]
     problem_rows = [
-        {"source_file": r["source_file"], "source_row": r["source_row"], "column": "response",
-         "problem": reason, "value": r["question"]}
-        for r, reason in zip(rows, reasons, strict=True) if reason is not None
+        {
+            "source_file": r["source_file"],
+            "source_row": r["source_row"],
+            "column": "response",
+            "problem": reason,
+            "value": r["question"],
+        }
+        for r, reason in zip(rows, reasons, strict=True)
+        if reason is not None
     ]
     problem_frame = pd.DataFrame(
         problem_rows + problems,
         columns=["source_file", "source_row", "column", "problem", "value"],
     )
     if strict and len(problem_frame):
-        lines = [f"- {p.source_file} paragraph {p.source_row}: {p.problem}"
-                 for p in problem_frame.head(20).itertuples()]
+        lines = [
+            f"- {p.source_file} paragraph {p.source_row}: {p.problem}"
+            for p in problem_frame.head(20).itertuples()
+        ]
         raise LoadError(
             f"{len(problem_frame)} problem(s) in the interview notes:\n" + "\n".join(lines),
-            file=", ".join(map(str, files)), problems=problem_frame,
+            file=", ".join(map(str, files)),
+            problems=problem_frame,
         )
     data = frame[~bad].reset_index(drop=True)
     for col in _COLUMNS:
@@ -280,9 +314,13 @@ def load_docx_interviews(
     unread = dates.notna() & data["interviewed_on"].isna()
     if unread.any():
         extra = pd.DataFrame(
-            {"source_file": data.loc[unread, "source_file"], "source_row":
-             data.loc[unread, "source_row"], "column": "interviewed_on",
-             "problem": "date not readable; left empty", "value": dates[unread]}
+            {
+                "source_file": data.loc[unread, "source_file"],
+                "source_row": data.loc[unread, "source_row"],
+                "column": "interviewed_on",
+                "problem": "date not readable; left empty",
+                "value": dates[unread],
+            }
         )
         problem_frame = pd.concat([problem_frame, extra], ignore_index=True)
     data["source_row"] = data["source_row"].astype("Int64")

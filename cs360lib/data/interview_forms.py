@@ -71,10 +71,25 @@ LAYOUTS: dict[str, dict[str, Any]] = {
         "signature": ["StartDate", "ResponseId"],
         "id": "ResponseId",
         "time": "RecordedDate",
-        "meta": ["StartDate", "EndDate", "Status", "Progress", "Duration (in seconds)",
-                 "Finished", "DistributionChannel", "UserLanguage", "ExternalReference"],
-        "personal": ["IPAddress", "RecipientLastName", "RecipientFirstName", "RecipientEmail",
-                     "LocationLatitude", "LocationLongitude"],
+        "meta": [
+            "StartDate",
+            "EndDate",
+            "Status",
+            "Progress",
+            "Duration (in seconds)",
+            "Finished",
+            "DistributionChannel",
+            "UserLanguage",
+            "ExternalReference",
+        ],
+        "personal": [
+            "IPAddress",
+            "RecipientLastName",
+            "RecipientFirstName",
+            "RecipientEmail",
+            "LocationLatitude",
+            "LocationLongitude",
+        ],
         "extra_header_rows": 2,
     },
 }
@@ -83,9 +98,9 @@ metadata and personal columns, and how many header rows follow the first."""
 
 _THEME_WORDS: dict[str, str] = {
     "public_safety_concerns": r"\b(?:safety|concerns?|crime|problems?|worr(?:y|ies|ied)|afraid|"
-                              r"dangerous|unsafe|issues?)\b",
+    r"dangerous|unsafe|issues?)\b",
     "police_community_relations": r"\b(?:relationship|relations|trust|police\s+and\s+the\s+"
-                                  r"community|treat(?:ed)?|respect|legitima)",
+    r"community|treat(?:ed)?|respect|legitima)",
     "data_available": r"\b(?:data|records?|information\s+(?:do|does)\s+you|hold|collect|track)\b",
     "areas_for_improvement": r"\b(?:improve|improvement|better|change|recommend|suggest)",
 }
@@ -190,8 +205,11 @@ class FormExport:
             mapped to ``stakeholder_id``/``sector``/``role`` become identifier columns;
             ``ignore`` and personal columns are left out.
         """
-        table = themes if isinstance(themes, Mapping) else dict(
-            zip(themes["question"], themes["target"], strict=True))
+        table = (
+            themes
+            if isinstance(themes, Mapping)
+            else dict(zip(themes["question"], themes["target"], strict=True))
+        )
         fields = {q: t for q, t in table.items() if t in _FIELD_WORDS}
         values = [q for q in self.question_columns if table.get(q) in THEMES]
         ids = [c for c in (self.id_column, self.time_column) if c] + list(fields)
@@ -214,8 +232,9 @@ def _read_raw(path: Path) -> pd.DataFrame:
     try:
         if suffix.endswith((".xlsx", ".xlsm", ".xls")):
             return pd.read_excel(path, header=None, dtype=str)
-        return pd.read_csv(path, header=None, dtype=str, keep_default_na=False,
-                           encoding="utf-8-sig")
+        return pd.read_csv(
+            path, header=None, dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
     except FileNotFoundError as exc:
         raise LoadError(f"{path}: no such file", file=str(path)) from exc
     except Exception as exc:  # pandas raises several parser errors
@@ -237,9 +256,7 @@ def _unique(names: list[str], warnings: list[str]) -> list[str]:
     return out
 
 
-def read_form_export(
-    source: str | Path | pd.DataFrame, *, layout: str | None = None
-) -> FormExport:
+def read_form_export(source: str | Path | pd.DataFrame, *, layout: str | None = None) -> FormExport:
     """Read a form tool's export, dropping its extra header rows.
 
     Parameters
@@ -269,10 +286,13 @@ def read_form_export(
     if layout is not None and layout != found and layout != "generic":
         raise LoadError(
             f"{file or 'the export'} does not look like a {layout} export (its header looks "
-            f"{found}); check the file or leave layout unset.", file=file)
+            f"{found}); check the file or leave layout unset.",
+            file=file,
+        )
     layout = layout or found
-    spec = LAYOUTS.get(layout, {"id": None, "time": None, "meta": [], "personal": [],
-                                "extra_header_rows": 0})
+    spec = LAYOUTS.get(
+        layout, {"id": None, "time": None, "meta": [], "personal": [], "extra_header_rows": 0}
+    )
     extra = spec["extra_header_rows"]
     warnings: list[str] = []
     names = list(header)
@@ -290,11 +310,12 @@ def read_form_export(
     if len(raw) <= extra:
         raise LoadError(f"{file or 'the export'} has a header but no respondent.", file=file)
     names = _unique([n or f"column {i + 1}" for i, n in enumerate(names)], warnings)
-    frame = raw.iloc[1 + extra:].reset_index(drop=True)
+    frame = raw.iloc[1 + extra :].reset_index(drop=True)
     frame.columns = names
     frame = frame.replace("", pd.NA)
-    known = set(filter(None, [spec["id"], spec["time"]])) | set(spec["meta"]) | set(
-        spec["personal"])
+    known = (
+        set(filter(None, [spec["id"], spec["time"]])) | set(spec["meta"]) | set(spec["personal"])
+    )
     personal = [c for c in names if c in spec["personal"]]
     meta = [c for c in names if c in spec["meta"]]
     questions = [c for c in names if c not in known]
@@ -355,6 +376,11 @@ def question_theme_table(
             scores = {t: len(re.findall(rx, q, re.I)) for t, rx in _THEME_WORDS.items()}
             best = max(scores, key=lambda t: scores[t])
             target = best if scores[best] else None
-        rows.append({"question": q, "target": target or "ignore",
-                     "how": "keywords" if target else "no match"})
+        rows.append(
+            {
+                "question": q,
+                "target": target or "ignore",
+                "how": "keywords" if target else "no match",
+            }
+        )
     return pd.DataFrame(rows, columns=["question", "target", "how"])

@@ -58,16 +58,28 @@ _SECTOR_NAMES = {
 # (sector, recommended role, regular expression on "role organisation")
 RECOMMENDED: dict[str, list[tuple[str, str, str]]] = {
     "advisory": [
-        ("department", "police executive",
-         r"\b(?:chief|commissioner|superintendent|sheriff|director\s+of\s+public\s+safety)\b"),
-        ("department", "command staff",
-         r"\b(?:commander|captain|major|deputy\s+chief|assistant\s+chief|inspector)\b"),
+        (
+            "department",
+            "police executive",
+            r"\b(?:chief|commissioner|superintendent|sheriff|director\s+of\s+public\s+safety)\b",
+        ),
+        (
+            "department",
+            "command staff",
+            r"\b(?:commander|captain|major|deputy\s+chief|assistant\s+chief|inspector)\b",
+        ),
         ("department", "mid-level supervisor", r"\b(?:lieutenant|sergeant|supervisor)\b"),
         ("department", "analyst", r"\banalyst\b"),
-        ("other_law_enforcement", "neighbouring agency",
-         r"\b(?:sheriff|undersheriff|police|state\s+patrol|marshal|constable)\b"),
-        ("other_law_enforcement", "US Attorney",
-         r"\b(?:u\.?\s?s\.?\s+attorney|united\s+states\s+attorney|federal\s+prosecutor)"),
+        (
+            "other_law_enforcement",
+            "neighbouring agency",
+            r"\b(?:sheriff|undersheriff|police|state\s+patrol|marshal|constable)\b",
+        ),
+        (
+            "other_law_enforcement",
+            "US Attorney",
+            r"\b(?:u\.?\s?s\.?\s+attorney|united\s+states\s+attorney|federal\s+prosecutor)",
+        ),
         ("government", "mayor's office", r"\bmayor"),
         ("government", "city council", r"\bcouncil\b"),
         ("government", "public health", r"\b(?:public\s+health|health\s+department|epidemiolog)"),
@@ -76,8 +88,11 @@ RECOMMENDED: dict[str, list[tuple[str, str, str]]] = {
     "problem_solving": [
         ("department", "mid-level supervisor", r"\b(?:lieutenant|sergeant|supervisor)\b"),
         ("department", "analyst", r"\banalyst\b"),
-        ("department", "patrol officers or investigators",
-         r"\b(?:patrol|officer|detective|investigat|deputy|trooper)"),
+        (
+            "department",
+            "patrol officers or investigators",
+            r"\b(?:patrol|officer|detective|investigat|deputy|trooper)",
+        ),
         ("other_law_enforcement", "relevant agencies (EMS, probation and parole, ...)", r"."),
         ("government", "relevant government partners", r"."),
         ("community", "representatives of relevant community groups", r"."),
@@ -173,15 +188,19 @@ class CommunityMap:
             Circles sized by the number of partners in each cell, filled for partners on a
             team and hollow otherwise (aggregated: one mark per cell and membership).
         """
-        g = self.grid.assign(sector_label=self.grid["sector"].map(lambda s: _SECTOR_NAMES.get(s, s)))
+        g = self.grid.assign(
+            sector_label=self.grid["sector"].map(lambda s: _SECTOR_NAMES.get(s, s))
+        )
         return (
             alt.Chart(g, title="Community map: who can act, and who is on a team")
             .mark_point(filled=True, opacity=0.8)
             .encode(
-                x=alt.X("sector_label:N", title=None,
-                        sort=[_SECTOR_NAMES[s] for s in SECTORS]),
-                y=alt.Y("lever:N", title="lever (problem analysis triangle)",
-                        sort=[*LEVERS, "no lever recorded"]),
+                x=alt.X("sector_label:N", title=None, sort=[_SECTOR_NAMES[s] for s in SECTORS]),
+                y=alt.Y(
+                    "lever:N",
+                    title="lever (problem analysis triangle)",
+                    sort=[*LEVERS, "no lever recorded"],
+                ),
                 xOffset=alt.XOffset("membership:N"),
                 size=alt.Size("partners:Q", title="partners"),
                 color=alt.Color("membership:N", title=None),
@@ -219,9 +238,7 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame[column].astype("string").fillna("").astype(str)
 
 
-def community_map(
-    roster: pd.DataFrame, *, teams: Mapping[str, str] | None = None
-) -> CommunityMap:
+def community_map(roster: pd.DataFrame, *, teams: Mapping[str, str] | None = None) -> CommunityMap:
     """Build the community map from the stakeholder roster.
 
     Parameters
@@ -247,15 +264,21 @@ def community_map(
             f"{int((~sector.isin(SECTORS)).sum())} partners have a sector that is not one of "
             f"{', '.join(SECTORS)} ({', '.join(map(repr, bad[:5]))}); they are shown apart."
         )
-    levers = roster["levers"].map(_levers) if "levers" in roster else pd.Series(
-        [[] for _ in range(len(roster))], index=roster.index)
+    levers = (
+        roster["levers"].map(_levers)
+        if "levers" in roster
+        else pd.Series([[] for _ in range(len(roster))], index=roster.index)
+    )
     unknown = sorted({x for lv in levers for x in lv} - set(LEVERS))
     if unknown:
         warnings.append(
             f"Unknown lever(s) {', '.join(map(repr, unknown))}: use {', '.join(LEVERS)}."
         )
-    codes = roster["team"].map(_team_codes) if "team" in roster else pd.Series(
-        [[] for _ in range(len(roster))], index=roster.index)
+    codes = (
+        roster["team"].map(_team_codes)
+        if "team" in roster
+        else pd.Series([[] for _ in range(len(roster))], index=roster.index)
+    )
     partners = pd.DataFrame(
         {
             "stakeholder_id": _text(roster, "stakeholder_id"),
@@ -285,8 +308,10 @@ def community_map(
     cells = pd.DataFrame(rows, columns=["sector", "lever", "membership", "organisation"])
     grid = (
         cells.groupby(["sector", "lever", "membership"], sort=True)
-        .agg(partners=("organisation", "size"),
-             organisations=("organisation", lambda s: "; ".join(s)))
+        .agg(
+            partners=("organisation", "size"),
+            organisations=("organisation", lambda s: "; ".join(s)),
+        )
         .reset_index()
     )
     return CommunityMap(partners=partners, grid=grid, teams=names, warnings=warnings)
@@ -365,16 +390,19 @@ class Composition:
         altair.Chart
             One square per team and role, coloured filled / missing.
         """
-        c = self.checks.assign(status=self.checks["present"].map({True: "filled",
-                                                                 False: "missing"}))
+        c = self.checks.assign(
+            status=self.checks["present"].map({True: "filled", False: "missing"})
+        )
         return (
             alt.Chart(c, title="Team composition against the CS360 recommendation")
             .mark_square(size=200)
             .encode(
                 x=alt.X("team_name:N", title=None),
                 y=alt.Y("role:N", title=None),
-                color=alt.Color("status:N", scale=alt.Scale(domain=["filled", "missing"],
-                                                            range=["#009e73", "#d55e00"])),
+                color=alt.Color(
+                    "status:N",
+                    scale=alt.Scale(domain=["filled", "missing"], range=["#009e73", "#d55e00"]),
+                ),
                 tooltip=["team_name", "sector", "role", "status", "members"],
             )
         )
@@ -426,8 +454,11 @@ def composition_check(
     """
     names = {**DEFAULT_TEAMS, **dict(teams or {})}
     rec = dict(recommended or RECOMMENDED)
-    codes = roster["team"].map(_team_codes) if "team" in roster else pd.Series(
-        [[] for _ in range(len(roster))], index=roster.index)
+    codes = (
+        roster["team"].map(_team_codes)
+        if "team" in roster
+        else pd.Series([[] for _ in range(len(roster))], index=roster.index)
+    )
     found = list(dict.fromkeys(c for cs in codes for c in cs))
     all_codes = list(dict.fromkeys([*names.keys(), *found]))
     text = (_text(roster, "role") + " " + _text(roster, "organisation")).str.lower()
@@ -442,13 +473,22 @@ def composition_check(
         external = int((on & (sector != "department").to_numpy()).sum())
         missing = []
         for sec, role, pattern in rec[kind]:
-            hit = on & (sector == sec).to_numpy() & text.str.contains(pattern, regex=True).to_numpy()
+            hit = (
+                on & (sector == sec).to_numpy() & text.str.contains(pattern, regex=True).to_numpy()
+            )
             present = bool(hit.any())
             if not present:
                 missing.append(f"{role} ({_SECTOR_NAMES.get(sec, sec).lower()})")
             checks.append(
-                {"team": code, "team_name": name, "kind": kind, "sector": sec, "role": role,
-                 "present": present, "members": ";".join(sid[hit])}
+                {
+                    "team": code,
+                    "team_name": name,
+                    "kind": kind,
+                    "sector": sec,
+                    "role": role,
+                    "present": present,
+                    "members": ";".join(sid[hit]),
+                }
             )
         if members == 0:
             flag = "no members recorded"
@@ -460,12 +500,20 @@ def composition_check(
             warnings.append(f"{name}: {flag}.")
         per_sector = {s: int((on & (sector == s).to_numpy()).sum()) for s in SECTORS}
         summary.append(
-            {"team": code, "team_name": name, "members": members, "external": external,
-             **per_sector, "missing": "; ".join(missing), "flag": flag}
+            {
+                "team": code,
+                "team_name": name,
+                "members": members,
+                "external": external,
+                **per_sector,
+                "missing": "; ".join(missing),
+                "flag": flag,
+            }
         )
     return Composition(
-        checks=pd.DataFrame(checks, columns=["team", "team_name", "kind", "sector", "role",
-                                             "present", "members"]),
+        checks=pd.DataFrame(
+            checks, columns=["team", "team_name", "kind", "sector", "role", "present", "members"]
+        ),
         teams=pd.DataFrame(summary),
         warnings=warnings,
     )

@@ -51,8 +51,13 @@ def kappa_band(value: float) -> str:
     """
     if value is None or not np.isfinite(value):
         return "cannot be computed"
-    for upper, name in ((0.0, "poor"), (0.2, "slight"), (0.4, "fair"), (0.6, "moderate"),
-                        (0.8, "substantial")):
+    for upper, name in (
+        (0.0, "poor"),
+        (0.2, "slight"),
+        (0.4, "fair"),
+        (0.6, "moderate"),
+        (0.8, "substantial"),
+    ):
         if value <= upper:
             return name
     return "almost perfect"
@@ -128,8 +133,11 @@ class Agreement:
         o = t[t["concern"] == OVERALL].iloc[0]
         lines = [
             f"{self.method} between {' and '.join(self.coders)} over all concerns: "
-            + (f"{o['statistic']:.2f} ({o['band']})" if np.isfinite(o["statistic"])
-               else "cannot be computed")
+            + (
+                f"{o['statistic']:.2f} ({o['band']})"
+                if np.isfinite(o["statistic"])
+                else "cannot be computed"
+            )
             + f", from {int(o['responses']):,} coded decisions; the coders made the same "
             f"decision {o['agreement']:.0%} of the time."
         ]
@@ -166,8 +174,10 @@ class Agreement:
                 tooltip=["label", alt.Tooltip("statistic:Q", format=".2f"), "responses", "band"],
             )
         )
-        rule = alt.Chart(pd.DataFrame({"x": [self.overall]})).mark_rule(strokeDash=[4, 3]).encode(
-            x="x:Q"
+        rule = (
+            alt.Chart(pd.DataFrame({"x": [self.overall]}))
+            .mark_rule(strokeDash=[4, 3])
+            .encode(x="x:Q")
         )
         return bars + rule
 
@@ -309,9 +319,11 @@ def krippendorff_alpha(
         raise CodebookError("Krippendorff's alpha needs at least two coders.")
     frames = {n: _as_codes(c, n) for n, c in codings.items()}
     names = list(frames)
-    cols = list(concerns) if concerns is not None else [
-        c for c in frames[names[0]].columns if all(c in f.columns for f in frames.values())
-    ]
+    cols = (
+        list(concerns)
+        if concerns is not None
+        else [c for c in frames[names[0]].columns if all(c in f.columns for f in frames.values())]
+    )
     if not cols:
         raise CodebookError("the coders share no concern column; nothing to compare.")
     first = next(iter(codings.values()))
@@ -322,8 +334,10 @@ def krippendorff_alpha(
     rows, warns, pooled = [], [], []
     for c, label in zip(cols, _labels(cols, labels), strict=True):
         data = np.vstack(
-            [frames[n][c].reindex(units).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-             for n in names]
+            [
+                frames[n][c].reindex(units).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+                for n in names
+            ]
         )
         pooled.append(data)
         rows.append(_alpha_row(c, label, data, names, warns))
@@ -345,9 +359,7 @@ def _alpha_row(
             warns.append(f"{label}: alpha cannot be computed, every code given is the same.")
     else:
         stat = float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
-    same = [
-        len(np.unique(col[~np.isnan(col)])) == 1 for col in pairable.T
-    ]
+    same = [len(np.unique(col[~np.isnan(col)])) == 1 for col in pairable.T]
     return {
         "concern": concern,
         "label": label,

@@ -112,8 +112,10 @@ class Concern(BaseModel):
     def _numbers_as_text(cls, value: object) -> object:
         # YAML reads `311` and `911` as numbers; they are phrases all the same.
         if isinstance(value, list):
-            return [str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
-                    for v in value]
+            return [
+                str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+                for v in value
+            ]
         return value
 
     @field_validator("id")

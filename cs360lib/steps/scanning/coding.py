@@ -104,7 +104,6 @@ class Coding:
         man = manual.stack(future_stack=True)
         differ = man.notna() & (man.astype("boolean") != auto.astype("boolean"))
         pairs = man[differ].index
-        ev = self._evidence_text()
         out = pd.DataFrame(
             {
                 RESPONSE_ID: pairs.get_level_values(0),
@@ -113,7 +112,7 @@ class Coding:
                 "manual": man[pairs].astype(bool).to_numpy(),
             }
         )
-        out["evidence"] = [ev.get(k, "") for k in zip(out[RESPONSE_ID], out["concern"])]
+        out["evidence"] = self._evidence_column(out)
         out["response"] = self.responses.loc[out[RESPONSE_ID], "response"].to_numpy()
         return out[cols]
 
@@ -125,6 +124,11 @@ class Coding:
             lambda s: "; ".join(dict.fromkeys(s))
         )
         return grouped.to_dict()
+
+    def _evidence_column(self, pairs: pd.DataFrame) -> list[str]:
+        ev = self._evidence_text()
+        keys = zip(pairs[RESPONSE_ID], pairs["concern"], strict=True)
+        return [ev.get(k, "") for k in keys]
 
     def with_manual(self, manual: pd.DataFrame) -> Coding:
         """Return a copy with manual codes that take precedence over the automatic ones.
@@ -213,12 +217,11 @@ class Coding:
         codes = self.codes
         stacked = codes.stack()
         pairs = stacked[stacked].index
-        ev = self._evidence_text()
         out = pd.DataFrame(
             {RESPONSE_ID: pairs.get_level_values(0), "concern": pairs.get_level_values(1)}
         )
         out["label"] = out["concern"].map(self.codebook.labels)
-        out["evidence"] = [ev.get(k, "") for k in zip(out[RESPONSE_ID], out["concern"])]
+        out["evidence"] = self._evidence_column(out)
         auto = self.automatic.stack()
         out["source"] = np.where(auto[pairs].to_numpy(dtype=bool), "automatic", "manual")
         meta = self.responses.drop(columns=["response"]).reset_index()

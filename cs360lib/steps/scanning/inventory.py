@@ -34,7 +34,9 @@ OTHER = "other"
 """Data kind of a description no entry of the data codebook covers."""
 
 _PREFIX = re.compile(r"^\s*we\s+hold\s*:?\s*", re.IGNORECASE)
-_NOTHING = r"^\s*(?:we\s+hold:?\s*)?(?:none(?:\s+recorded)?|nothing|n/?a|not\s+applicable|-)?\s*\.?\s*$"
+_NOTHING = (
+    r"^\s*(?:we\s+hold:?\s*)?(?:none(?:\s+recorded)?|nothing|n/?a|not\s+applicable|-)?\s*\.?\s*$"
+)
 
 
 @dataclass
@@ -168,9 +170,13 @@ class DataInventory:
 def _facet_labels(book: Codebook, name: str, texts: pd.Series) -> pd.Series:
     if name not in book.facets or texts.empty:
         return pd.Series("", index=texts.index)
-    coding = code_responses(texts.rename("response").to_frame().assign(
-        response_id=[f"x{i}" for i in range(len(texts))]), book.facet(name),
-        check_language=False)
+    coding = code_responses(
+        texts.rename("response")
+        .to_frame()
+        .assign(response_id=[f"x{i}" for i in range(len(texts))]),
+        book.facet(name),
+        check_language=False,
+    )
     codes = coding.codes.reindex([f"x{i}" for i in range(len(texts))], fill_value=False)
     labels = book.facet(name).labels
     out = ["; ".join(labels[c] for c in codes.columns if row[c]) for _, row in codes.iterrows()]
@@ -220,7 +226,9 @@ def data_inventory(
                         "stakeholder_id": r["stakeholder_id"].to_numpy(),
                         "text": held.to_numpy(dtype=object),
                         "sharing_terms": r.get("sharing_terms", pd.Series("", index=r.index))
-                        .astype("string").fillna("").to_numpy(dtype=object),
+                        .astype("string")
+                        .fillna("")
+                        .to_numpy(dtype=object),
                         "source": "roster",
                     }
                 )
@@ -230,14 +238,19 @@ def data_inventory(
         if "theme" in frame.columns:
             frame = frame[frame["theme"].astype(str) == theme]
         if len(frame):
-            sid = frame["stakeholder_id"].astype(str) if "stakeholder_id" in frame else (
-                frame["interview_id"].astype(str))
+            sid = (
+                frame["stakeholder_id"].astype(str)
+                if "stakeholder_id" in frame
+                else (frame["interview_id"].astype(str))
+            )
             pieces.append(
                 pd.DataFrame(
                     {
                         "stakeholder_id": sid.to_numpy(),
-                        "text": frame["response"].astype("string").fillna("").to_numpy(
-                            dtype=object),
+                        "text": frame["response"]
+                        .astype("string")
+                        .fillna("")
+                        .to_numpy(dtype=object),
                         "sharing_terms": "",
                         "source": "interview",
                     }
@@ -250,11 +263,26 @@ def data_inventory(
                     add[col] = extra[col].astype(str).to_numpy() if col in extra else ""
                 add["organisation"] = add["role"]
                 meta = pd.concat([meta, add.drop_duplicates("stakeholder_id")], ignore_index=True)
-    cols = ["stakeholder_id", "organisation", "sector", "role", "data_kind", "label",
-            "description", "geography", "frequency", "sharing", "sharing_terms", "source"]
+    cols = [
+        "stakeholder_id",
+        "organisation",
+        "sector",
+        "role",
+        "data_kind",
+        "label",
+        "description",
+        "geography",
+        "frequency",
+        "sharing",
+        "sharing_terms",
+        "source",
+    ]
     if not pieces:
-        return DataInventory(pd.DataFrame(columns=cols), _kinds(book, pd.DataFrame(columns=cols)),
-                             ["No roster and no 'data available' answers: the inventory is empty."])
+        return DataInventory(
+            pd.DataFrame(columns=cols),
+            _kinds(book, pd.DataFrame(columns=cols)),
+            ["No roster and no 'data available' answers: the inventory is empty."],
+        )
     texts = pd.concat(pieces, ignore_index=True)
     nothing = texts["text"].str.match(_NOTHING, case=False)
     if nothing.any():
@@ -263,8 +291,7 @@ def data_inventory(
         )
     texts = texts[~nothing].reset_index(drop=True)
     texts["response_id"] = [f"d{i}" for i in range(len(texts))]
-    coding = code_responses(texts.rename(columns={"text": "response"}), book,
-                            check_language=False)
+    coding = code_responses(texts.rename(columns={"text": "response"}), book, check_language=False)
     codes = coding.codes.reindex(texts["response_id"], fill_value=False)
     texts["geography"] = _facet_labels(book, "geography", texts["text"])
     texts["frequency"] = _facet_labels(book, "frequency", texts["text"])
@@ -283,14 +310,20 @@ def data_inventory(
         items.groupby(["stakeholder_id", "data_kind"], sort=False, dropna=False)
         .agg(
             {
-                "organisation": "first", "sector": "first", "role": "first", "label": "first",
+                "organisation": "first",
+                "sector": "first",
+                "role": "first",
+                "label": "first",
                 "description": _join_descriptions,
-                "geography": lambda s: "; ".join(dict.fromkeys(x for v in s for x in v.split("; ")
-                                                               if x)),
-                "frequency": lambda s: "; ".join(dict.fromkeys(x for v in s for x in v.split("; ")
-                                                               if x)),
-                "sharing": lambda s: "; ".join(dict.fromkeys(x for v in s for x in v.split("; ")
-                                                             if x)),
+                "geography": lambda s: "; ".join(
+                    dict.fromkeys(x for v in s for x in v.split("; ") if x)
+                ),
+                "frequency": lambda s: "; ".join(
+                    dict.fromkeys(x for v in s for x in v.split("; ") if x)
+                ),
+                "sharing": lambda s: "; ".join(
+                    dict.fromkeys(x for v in s for x in v.split("; ") if x)
+                ),
                 "sharing_terms": lambda s: "; ".join(dict.fromkeys(x for x in s if x)),
                 "source": lambda s: " and ".join(sorted(set(s), reverse=True)),
             }

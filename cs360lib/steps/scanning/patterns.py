@@ -116,8 +116,8 @@ def phrase_regex(phrase: str) -> str:
     Returns
     -------
     str
-        A regular expression fragment, e.g. ``street(?:s|ed|ing)?[\\s\\-]+robber(?:y|ies|...)``
-        (the exact text varies; longest forms are tried first).
+        A regular expression fragment: each word's forms as an alternation, longest
+        first, joined by a space-or-hyphen separator.
     """
     words = [w for w in re.split(r"[\s\-]+", phrase.strip()) if w]
     parts = []
@@ -142,6 +142,6 @@ def wrap(fragment: str) -> str:
     Returns
     -------
     str
-        ``\\b(?:fragment)\\b``.
+        The fragment inside a non-capturing group between two word boundaries.
     """
     return rf"\b(?:{fragment})\b"

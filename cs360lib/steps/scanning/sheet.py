@@ -176,8 +176,11 @@ def read_coding_sheet(path: str | Path, codebook: Codebook | Coding) -> pd.DataF
     if RESPONSE_ID not in header:
         raise CodebookError(f"coding sheet {path} has no {RESPONSE_ID!r} column.")
     known = {RESPONSE_ID, *META_COLUMNS, *_INFO_COLUMNS, *book.ids}
-    unknown = [h or f"(blank header in column {get_column_letter(i + 1)})"
-               for i, h in enumerate(header) if h not in known]
+    unknown = [
+        h or f"(blank header in column {get_column_letter(i + 1)})"
+        for i, h in enumerate(header)
+        if h not in known
+    ]
     if unknown:
         raise CodebookError(
             f"coding sheet {path} has columns that are not in codebook {book.source}: "
@@ -198,10 +201,7 @@ def read_coding_sheet(path: str | Path, codebook: Codebook | Coding) -> pd.DataF
             raise CodebookError(f"coding sheet {path}: row {r} has no {RESPONSE_ID}.")
         ids.append(str(rid).strip())
         records.append(
-            [
-                _parse(row[pos[c]], f"{get_column_letter(pos[c] + 1)}{r}", path)
-                for c in concerns
-            ]
+            [_parse(row[pos[c]], f"{get_column_letter(pos[c] + 1)}{r}", path) for c in concerns]
         )
     index = pd.Index(ids, name=RESPONSE_ID)
     dupes = index[index.duplicated()].unique()

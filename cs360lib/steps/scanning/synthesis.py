@@ -173,9 +173,13 @@ class Synthesis:
         only_c = d[d["raised_by"] == "community only"]["label"].tolist()
         only_d = d[d["raised_by"] == "department only"]["label"].tolist()
         if only_c:
-            lines.append("Raised by the community but not the department: " + ", ".join(only_c) + ".")
+            lines.append(
+                "Raised by the community but not the department: " + ", ".join(only_c) + "."
+            )
         if only_d:
-            lines.append("Raised by the department but not the community: " + ", ".join(only_d) + ".")
+            lines.append(
+                "Raised by the department but not the community: " + ", ".join(only_d) + "."
+            )
         imp = self.improvements[self.improvements["stakeholders"] > 0].head(3)
         if len(imp):
             lines.append(
@@ -201,17 +205,28 @@ class Synthesis:
             Grouped horizontal bars (aggregated: one row per concern and group).
         """
         c = self.concerns[self.concerns["stakeholders"] > 0]
-        n_int = int(self.interviewed.loc[self.interviewed["sector"] == INTERNAL, "stakeholders"]
-                    .sum())
+        n_int = int(
+            self.interviewed.loc[self.interviewed["sector"] == INTERNAL, "stakeholders"].sum()
+        )
         n_ext = self.total_interviewed - n_int
         long = pd.concat(
             [
-                pd.DataFrame({"label": c["label"], "group": "internal (department)",
-                              "share": c["internal"] / n_int if n_int else 0.0,
-                              "stakeholders": c["internal"]}),
-                pd.DataFrame({"label": c["label"], "group": "external partners",
-                              "share": c["external"] / n_ext if n_ext else 0.0,
-                              "stakeholders": c["external"]}),
+                pd.DataFrame(
+                    {
+                        "label": c["label"],
+                        "group": "internal (department)",
+                        "share": c["internal"] / n_int if n_int else 0.0,
+                        "stakeholders": c["internal"],
+                    }
+                ),
+                pd.DataFrame(
+                    {
+                        "label": c["label"],
+                        "group": "external partners",
+                        "share": c["external"] / n_ext if n_ext else 0.0,
+                        "stakeholders": c["external"],
+                    }
+                ),
             ]
         )
         return (
@@ -220,8 +235,9 @@ class Synthesis:
             .encode(
                 y=alt.Y("label:N", title=None, sort=list(c["label"])),
                 yOffset="group:N",
-                x=alt.X("share:Q", title="share of stakeholders interviewed",
-                        axis=alt.Axis(format="%")),
+                x=alt.X(
+                    "share:Q", title="share of stakeholders interviewed", axis=alt.Axis(format="%")
+                ),
                 color=alt.Color("group:N", title=None),
                 tooltip=["label", "group", "stakeholders", alt.Tooltip("share:Q", format=".0%")],
             )
@@ -271,16 +287,25 @@ def _stakeholder_key(frame: pd.DataFrame, warnings: list[str]) -> pd.Series:
         warnings.append(
             "Some responses have no stakeholder id: each interview was counted as one stakeholder."
         )
-        sid = frame["stakeholder_id"] if "stakeholder_id" in frame.columns else pd.Series(
-            pd.NA, index=frame.index)
-        return sid.astype("string").fillna("interview " + frame["interview_id"].astype(str)).astype(
-            str)
+        sid = (
+            frame["stakeholder_id"]
+            if "stakeholder_id" in frame.columns
+            else pd.Series(pd.NA, index=frame.index)
+        )
+        return (
+            sid.astype("string")
+            .fillna("interview " + frame["interview_id"].astype(str))
+            .astype(str)
+        )
     warnings.append("The responses have no stakeholder id: each response counts as one voice.")
     return pd.Series(frame.index.astype(str), index=frame.index)
 
 
 def _count(
-    coding: Coding, keys: pd.Series, sectors: pd.Series, theme: str | None,
+    coding: Coding,
+    keys: pd.Series,
+    sectors: pd.Series,
+    theme: str | None,
     interviewed: pd.Series,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     codes = coding.codes
@@ -306,7 +331,9 @@ def _count(
     distinct = pairs.drop_duplicates(["concern", "stakeholder"])
     total = distinct.groupby("concern").size().reindex(ids, fill_value=0)
     per_sector = (
-        distinct.groupby(["concern", "sector"]).size().unstack(fill_value=0)
+        distinct.groupby(["concern", "sector"])
+        .size()
+        .unstack(fill_value=0)
         .reindex(index=ids, columns=SECTORS, fill_value=0)
     )
     n = int(interviewed.sum())
@@ -338,7 +365,10 @@ def _count(
 
 
 def _quotes(
-    coding: Coding, theme: str | None, scrub: Callable[[str], str] | None, per_concern: int,
+    coding: Coding,
+    theme: str | None,
+    scrub: Callable[[str], str] | None,
+    per_concern: int,
     warnings: list[str],
 ) -> pd.DataFrame:
     resp = coding.responses
@@ -376,8 +406,13 @@ def _quotes(
                     text, published = WITHHELD, False
                     failures += 1
             rows.append(
-                {"concern": cid, "label": coding.codebook.labels[cid], "quote": text,
-                 "attribution": attribution, "published": published}
+                {
+                    "concern": cid,
+                    "label": coding.codebook.labels[cid],
+                    "quote": text,
+                    "attribution": attribution,
+                    "published": published,
+                }
             )
     if scrub is None and rows:
         warnings.append(

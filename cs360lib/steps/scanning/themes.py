@@ -102,8 +102,10 @@ class EmergentThemes:
             One bar per theme.
         """
         data = self.themes.assign(
-            name=[f"{t}: {terms}" for t, terms in zip(self.themes["theme"], self.themes["top_terms"],
-                                                     strict=True)]
+            name=[
+                f"{t}: {terms}"
+                for t, terms in zip(self.themes["theme"], self.themes["top_terms"], strict=True)
+            ]
         )
         return (
             alt.Chart(data, title="Candidate themes among uncovered responses")
@@ -182,14 +184,23 @@ def emergent_themes(
     empty_assign = pd.DataFrame(columns=[RESPONSE_ID, "theme", "weight"])
     if len(texts) < MIN_RESPONSES:
         return EmergentThemes(
-            empty_themes, empty_assign, len(texts), coded,
-            [f"Only {len(texts)} uncovered responses: too few to look for themes "
-             f"(at least {MIN_RESPONSES})."],
+            empty_themes,
+            empty_assign,
+            len(texts),
+            coded,
+            [
+                f"Only {len(texts)} uncovered responses: too few to look for themes "
+                f"(at least {MIN_RESPONSES})."
+            ],
         )
     if stop_words == "english":
         stop_words = sorted(ENGLISH_STOP_WORDS | FILLERS)
     vectorizer = TfidfVectorizer(
-        stop_words=stop_words, ngram_range=(1, 2), min_df=2, max_df=0.9, sublinear_tf=True,
+        stop_words=stop_words,
+        ngram_range=(1, 2),
+        min_df=2,
+        max_df=0.9,
+        sublinear_tf=True,
         token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b",
     )
     try:
@@ -198,7 +209,10 @@ def emergent_themes(
         matrix = None
     if matrix is None or matrix.shape[1] < 2:
         return EmergentThemes(
-            empty_themes, empty_assign, len(texts), coded,
+            empty_themes,
+            empty_assign,
+            len(texts),
+            coded,
             ["The uncovered responses share too few words to form themes."],
         )
     k = n_themes or int(min(8, max(2, round(np.sqrt(len(texts) / 2)))))
@@ -228,9 +242,17 @@ def emergent_themes(
         ["responses", "theme"], ascending=[False, True]
     )
     themes["theme"] = range(1, len(themes) + 1)
-    renumber = {old: new for new, old in enumerate(
-        [r["theme"] for r in sorted(rows, key=lambda r: (-r["responses"], r["theme"]))
-         if r["responses"] > 0], start=1)}
+    renumber = {
+        old: new
+        for new, old in enumerate(
+            [
+                r["theme"]
+                for r in sorted(rows, key=lambda r: (-r["responses"], r["theme"]))
+                if r["responses"] > 0
+            ],
+            start=1,
+        )
+    }
     assign = pd.DataFrame(
         {
             RESPONSE_ID: frame.index.to_numpy(),
