@@ -37,7 +37,7 @@ import pandas as pd
 
 from cs360lib.data.loaders.result import LoadResult, duplicate_keys
 from cs360lib.data.readers import resolve_files
-from cs360lib.data.schemas import KEYS, SECTORS, THEMES
+from cs360lib.data.schemas import KEYS, SECTORS, THEMES, schema_for
 from cs360lib.errors import LoadError
 
 __all__ = ["THEME_HEADINGS", "load_docx_interviews", "theme_of"]
@@ -71,16 +71,8 @@ _HEADER_KEYS = {
     "interview date": "interviewed_on",
 }
 _HEADER_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z ]{1,30}?)\s*:\s*(.*?)\s*$")
-_COLUMNS = [
-    "interview_id",
-    "stakeholder_id",
-    "sector",
-    "role",
-    "theme",
-    "question",
-    "response",
-    "interviewed_on",
-]
+_COLUMNS = list(schema_for("interviews").to_schema().columns)
+"""The columns of the ``interviews`` kind, in schema order."""
 
 
 def theme_of(text: str) -> str | None:

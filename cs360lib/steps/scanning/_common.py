@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
+
+from cs360lib.data.schemas import schema_for
 
 RESPONSE_ID = "response_id"
 """Column that identifies one response across coding, sheets and agreement."""
 
 META_COLUMNS = (
-    "interview_id",
-    "stakeholder_id",
-    "sector",
-    "role",
-    "theme",
-    "question",
-    "interviewed_on",
+    *(c for c in schema_for("interviews").to_schema().columns if c != "response"),
     "rating",
 )
 """Columns of the ``interviews`` kind (and an optional numeric ``rating`` from a survey
@@ -87,3 +84,33 @@ def response_ids(frame: pd.DataFrame) -> pd.Series:
         n = interview.groupby(interview, sort=False).cumcount() + 1
         return interview + "/" + n.map("{:02d}".format)
     return pd.Series([f"R{i + 1:06d}" for i in range(len(frame))], index=frame.index)
+
+
+def hbar(data: pd.DataFrame, *, label: str, value: str, title: str, tooltip: list) -> alt.Chart:
+    """Horizontal bar chart, longest bar first (the scanning results' common chart).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Aggregated rows (one per bar).
+    label, value : str
+        Columns of the bar names and lengths.
+    title : str
+        Chart title.
+    tooltip : list
+        Altair tooltip fields.
+
+    Returns
+    -------
+    altair.Chart
+        The bar chart.
+    """
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{label}:N", title=None, sort="-x"),
+            x=alt.X(f"{value}:Q", title=value),
+            tooltip=tooltip,
+        )
+    )

@@ -43,7 +43,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
 
 from cs360lib.data.schemas import SCHEMAS
 from cs360lib.errors import CodebookError
@@ -190,6 +197,7 @@ class Codebook(BaseModel):
     negation: Negation = Field(default_factory=Negation)
     facets: dict[str, list[Concern]] = Field(default_factory=dict)
     source: str = "<dict>"
+    _compiled: CompiledCodebook | None = PrivateAttr(default=None)
 
     @property
     def ids(self) -> list[str]:
@@ -310,19 +318,9 @@ class Codebook(BaseModel):
             text or uses a construct that cannot be combined (back-references, named
             groups, inline flags).
         """
-        return _compiled(self)
-
-
-_CACHE: dict[int, CompiledCodebook] = {}
-
-
-def _compiled(codebook: Codebook) -> CompiledCodebook:
-    key = id(codebook)
-    hit = _CACHE.get(key)
-    if hit is None or hit.codebook is not codebook:
-        hit = CompiledCodebook(codebook)
-        _CACHE[key] = hit
-    return hit
+        if self._compiled is None or self._compiled.codebook is not self:
+            self._compiled = CompiledCodebook(self)
+        return self._compiled
 
 
 def _check_fragment(source: str, concern: str, what: str, text: str, fragment: str) -> None:

@@ -25,7 +25,13 @@ import numpy as np
 import pandas as pd
 
 from cs360lib.errors import CodebookError
-from cs360lib.steps.scanning._common import META_COLUMNS, RESPONSE_ID, response_ids, share_text
+from cs360lib.steps.scanning._common import (
+    META_COLUMNS,
+    RESPONSE_ID,
+    hbar,
+    response_ids,
+    share_text,
+)
 from cs360lib.steps.scanning.codebook import Codebook, load_codebook
 from cs360lib.steps.scanning.language import looks_english
 from cs360lib.steps.scanning.negation import is_negated
@@ -299,14 +305,12 @@ class Coding:
         """
         counts = self.counts()
         counts = counts[counts["responses"] > 0]
-        return (
-            alt.Chart(counts, title="Responses coded, by concern")
-            .mark_bar()
-            .encode(
-                y=alt.Y("label:N", title=None, sort="-x"),
-                x=alt.X("responses:Q", title="responses"),
-                tooltip=["label", "responses", "negated"],
-            )
+        return hbar(
+            counts,
+            label="label",
+            value="responses",
+            title="Responses coded, by concern",
+            tooltip=["label", "responses", "negated"],
         )
 
     def table(self) -> pd.DataFrame:

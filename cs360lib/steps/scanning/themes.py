@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from cs360lib.steps.scanning._common import RESPONSE_ID, share_text
+from cs360lib.steps.scanning._common import RESPONSE_ID, hbar, share_text
 from cs360lib.steps.scanning.coding import Coding
 
 __all__ = ["EmergentThemes", "emergent_themes"]
@@ -107,14 +107,12 @@ class EmergentThemes:
                 for t, terms in zip(self.themes["theme"], self.themes["top_terms"], strict=True)
             ]
         )
-        return (
-            alt.Chart(data, title="Candidate themes among uncovered responses")
-            .mark_bar()
-            .encode(
-                y=alt.Y("name:N", title=None, sort="-x"),
-                x=alt.X("responses:Q", title="responses"),
-                tooltip=["top_terms", "responses"],
-            )
+        return hbar(
+            data,
+            label="name",
+            value="responses",
+            title="Candidate themes among uncovered responses",
+            tooltip=["top_terms", "responses"],
         )
 
     def table(self) -> pd.DataFrame:
