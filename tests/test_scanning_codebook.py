@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -86,6 +84,10 @@ def test_duplicate_concern_id_is_an_error(tmp_path):
         ({"definition": ""}, "definition"),
         ({"colour": "red"}, "colour"),
         ({"measure": {"source": "tweets"}}, "unknown source kind"),
+        (
+            {"measure": {"source": "incidents", "filter": {"ofense": ["Robbery"]}}},
+            "not columns of 'incidents'",
+        ),
     ],
 )
 def test_bad_concerns_are_refused(concern, match):
@@ -164,4 +166,4 @@ def test_codebook_table_for_coders():
         "exclude",
         "measure",
     ]
-    assert Path  # imported for tmp paths elsewhere
+    assert t.set_index("id").loc["robbery", "measure"] == "incidents offense_group in ['Robbery']"

@@ -50,6 +50,7 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from cs360lib.data.schemas import SCHEMAS
@@ -81,7 +82,8 @@ class Measure(BaseModel):
     source : str
         A kind of source (``incidents``, ``calls``, ``arrests``, ``partner_metrics``...).
     filter : dict of str to list of str
-        Column -> accepted values (``{offense_group: [Robbery]}``); rows match all columns.
+        Canonical column of the kind -> accepted values (``{offense_group: [Robbery]}``);
+        a row must match every column given.
     note : str, optional
         What the measure leaves out, for the reader.
     """
@@ -98,6 +100,17 @@ class Measure(BaseModel):
         if value not in SCHEMAS:
             raise ValueError(f"unknown source kind {value!r}; use one of {sorted(SCHEMAS)}")
         return value
+
+    @model_validator(mode="after")
+    def _known_columns(self) -> Measure:
+        columns = list(SCHEMAS[self.source].to_schema().columns)
+        unknown = [c for c in self.filter if c not in columns]
+        if unknown:
+            raise ValueError(
+                f"filter column(s) {unknown} are not columns of {self.source!r}; "
+                f"use {', '.join(columns)}"
+            )
+        return self
 
 
 class Concern(BaseModel):
