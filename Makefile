@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_its.py
 	$(BIN)/python benchmarks/bench_run.py
+	$(BIN)/python benchmarks/bench_scanning.py
 
 docs: $(STAMP)
 	$(BIN)/python -c "from cs360lib.data.schemas import columns_markdown; print(columns_markdown())" > docs/columns.md

@@ -71,7 +71,9 @@ _SUBMODULES: dict[str, str] = {
     "reports": "cs360lib.run.reports",
     "runner": "cs360lib.run.runner",
     "samples": "cs360lib.datasets.sampleton",
+    "scanning": "cs360lib.steps.scanning",
     "schemas": "cs360lib.data.schemas",
+    "stakeholders": "cs360lib.steps.stakeholders",
     "widgets": "cs360lib.publish.widgets",
 }
 """Short names for modules that notebooks reach as attributes (``cs.evaluate``, ``cs.intake``)."""

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "CodebookError",
     "Cs360Error",
     "EngagementError",
     "EvaluationInputError",
@@ -34,6 +35,13 @@ class Cs360Error(Exception):
 
 class MappingError(Cs360Error, ValueError):
     """A mapping is malformed: the message names the mapping and the key."""
+
+
+class CodebookError(Cs360Error, ValueError):
+    """A codebook, a coding sheet or the responses coded against them are unusable.
+
+    The message names the file, the concern and the pattern, or the column at fault.
+    """
 
 
 class EngagementError(Cs360Error, ValueError):

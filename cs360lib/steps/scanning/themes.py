@@ -1,0 +1,265 @@
+"""Emergent themes: what the codebook does not cover, grouped as candidate new concerns.
+
+The responses no concern covers are clustered with non-negative matrix factorisation of
+their TF-IDF matrix (Lee and Seung, 1999, "Learning the parts of objects by
+non-negative matrix factorization", *Nature* 401; scikit-learn's ``NMF`` with the
+deterministic NNDSVD initialisation of Boutsidis and Gallopoulos, 2008, so that the same
+responses always give the same themes). Each theme is shown with its top terms and the
+responses that load most on it, as a candidate entry for the codebook: a person names
+it, writes its definition and phrases, and recodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import altair as alt
+import numpy as np
+import pandas as pd
+from sklearn.decomposition import NMF
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from cs360lib.steps.scanning._common import RESPONSE_ID, hbar, share_text
+from cs360lib.steps.scanning.coding import Coding
+
+__all__ = ["EmergentThemes", "emergent_themes"]
+
+MIN_RESPONSES = 10
+"""Fewest uncovered responses worth clustering."""
+
+FILLERS = frozenset(
+    """like know just really gonna wanna gotta yeah yes um uh okay ok kind sort thing things
+    stuff lot lots got get getting go going right mean say said says think thought want
+    don doesn didn isn aren wasn weren ll ve re actually basically maybe little pretty
+    come comes came let way""".split()
+)
+"""Conversational fillers and contraction stubs (``don`` from ``don't``) added to the
+English stop words: transcribed speech is full of them and they would otherwise top every
+theme."""
+
+
+@dataclass
+class EmergentThemes:
+    """Candidate themes among the uncovered responses.
+
+    Attributes
+    ----------
+    themes : pandas.DataFrame
+        One row per theme: ``theme`` (1-based), ``top_terms`` (``;``-separated),
+        ``responses`` (responses whose strongest theme it is), ``examples`` (up to
+        ``examples`` response texts, most typical first, ``" | "``-separated).
+    assignments : pandas.DataFrame
+        ``response_id``, ``theme``, ``weight`` for every clustered response.
+    uncovered : int
+        Responses no concern covered.
+    coded : int
+        Responses coded in all.
+    warnings : list of str
+        Why nothing was clustered, if so.
+    """
+
+    themes: pd.DataFrame
+    assignments: pd.DataFrame
+    uncovered: int
+    coded: int
+    warnings: list[str] = field(default_factory=list)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the themes table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            See ``themes``.
+        """
+        return self.themes.copy()
+
+    def summary(self) -> str:
+        """Describe the uncovered responses and their themes in plain language.
+
+        Returns
+        -------
+        str
+            The share uncovered and one line per theme.
+        """
+        lines = [
+            f"{share_text(self.uncovered, self.coded)} coded responses touch no concern of "
+            "the codebook."
+        ]
+        if len(self.themes):
+            lines.append("They group into these candidate themes (a person should name them):")
+            for r in self.themes.itertuples():
+                lines.append(f"- theme {r.theme}: {r.top_terms} ({r.responses} responses)")
+        lines.extend(self.warnings)
+        return "\n".join(lines)
+
+    def chart(self) -> alt.Chart:
+        """Bar chart of responses per candidate theme, labelled by its top terms.
+
+        Returns
+        -------
+        altair.Chart
+            One bar per theme.
+        """
+        data = self.themes.assign(
+            name=[
+                f"{t}: {terms}"
+                for t, terms in zip(self.themes["theme"], self.themes["top_terms"], strict=True)
+            ]
+        )
+        return hbar(
+            data,
+            label="name",
+            value="responses",
+            title="Candidate themes among uncovered responses",
+            tooltip=["top_terms", "responses"],
+        )
+
+    def table(self) -> pd.DataFrame:
+        """Presentation table with human column labels.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``Theme``, ``Top terms``, ``Responses``, ``Examples``; no index.
+        """
+        t = self.themes
+        return pd.DataFrame(
+            {
+                "Theme": t["theme"],
+                "Top terms": t["top_terms"],
+                "Responses": t["responses"],
+                "Examples": t["examples"],
+            }
+        ).reset_index(drop=True)
+
+
+def emergent_themes(
+    coding: Coding | pd.DataFrame,
+    *,
+    n_themes: int | None = None,
+    top_terms: int = 8,
+    examples: int = 3,
+    seed: int = 0,
+    stop_words: str | list[str] | None = "english",
+) -> EmergentThemes:
+    """Cluster the responses that no concern covers into candidate themes.
+
+    Parameters
+    ----------
+    coding : Coding or pandas.DataFrame
+        A coding (its uncovered responses are used) or a frame of responses with a
+        ``response`` column (all are used), indexed by ``response_id``.
+    n_themes : int, optional
+        Number of themes; default ``min(8, max(2, round(sqrt(n / 2))))`` for ``n``
+        uncovered responses (the square-root rule of thumb of Mardia, Kent and Bibby,
+        1979, for the number of clusters).
+    top_terms : int, default 8
+        Terms shown per theme.
+    examples : int, default 3
+        Example responses per theme.
+    seed : int, default 0
+        Random state of NMF (NNDSVD initialisation is deterministic; the seed fixes the
+        rest).
+    stop_words : str, list or None, default "english"
+        Passed to scikit-learn's ``TfidfVectorizer``; ``"english"`` is scikit-learn's
+        English list plus :data:`FILLERS`.
+
+    Returns
+    -------
+    EmergentThemes
+        Empty with a warning when fewer than 10 responses are uncovered or their words
+        are too few to cluster.
+    """
+    if isinstance(coding, Coding):
+        frame = coding.uncovered()
+        coded = len(coding.responses)
+    else:
+        frame = coding
+        coded = len(coding)
+    texts = frame["response"].astype(str)
+    empty_themes = pd.DataFrame(columns=["theme", "top_terms", "responses", "examples"])
+    empty_assign = pd.DataFrame(columns=[RESPONSE_ID, "theme", "weight"])
+    if len(texts) < MIN_RESPONSES:
+        return EmergentThemes(
+            empty_themes,
+            empty_assign,
+            len(texts),
+            coded,
+            [
+                f"Only {len(texts)} uncovered responses: too few to look for themes "
+                f"(at least {MIN_RESPONSES})."
+            ],
+        )
+    if stop_words == "english":
+        stop_words = sorted(ENGLISH_STOP_WORDS | FILLERS)
+    vectorizer = TfidfVectorizer(
+        stop_words=stop_words,
+        ngram_range=(1, 2),
+        min_df=2,
+        max_df=0.9,
+        sublinear_tf=True,
+        token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b",
+    )
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:
+        matrix = None
+    if matrix is None or matrix.shape[1] < 2:
+        return EmergentThemes(
+            empty_themes,
+            empty_assign,
+            len(texts),
+            coded,
+            ["The uncovered responses share too few words to form themes."],
+        )
+    k = n_themes or int(min(8, max(2, round(np.sqrt(len(texts) / 2)))))
+    k = max(1, min(k, matrix.shape[0] - 1, matrix.shape[1]))
+    model = NMF(n_components=k, init="nndsvd", random_state=seed, max_iter=500)
+    weights = model.fit_transform(matrix)
+    terms = np.array(vectorizer.get_feature_names_out())
+    best = weights.argmax(axis=1)
+    strength = weights.max(axis=1)
+    rows = []
+    for t in range(k):
+        members = np.flatnonzero((best == t) & (strength > 0))
+        order = members[np.argsort(-weights[members, t], kind="stable")]
+        comp = model.components_[t]
+        order_terms = np.argsort(-comp, kind="stable")[:top_terms]
+        top = terms[order_terms[comp[order_terms] > 0]]
+        rows.append(
+            {
+                "theme": t + 1,
+                "top_terms": "; ".join(top),
+                "responses": len(members),
+                "examples": " | ".join(texts.iloc[order[:examples]]),
+            }
+        )
+    themes = pd.DataFrame(rows)
+    themes = themes[themes["responses"] > 0].sort_values(
+        ["responses", "theme"], ascending=[False, True]
+    )
+    themes["theme"] = range(1, len(themes) + 1)
+    renumber = {
+        old: new
+        for new, old in enumerate(
+            [
+                r["theme"]
+                for r in sorted(rows, key=lambda r: (-r["responses"], r["theme"]))
+                if r["responses"] > 0
+            ],
+            start=1,
+        )
+    }
+    assign = pd.DataFrame(
+        {
+            RESPONSE_ID: frame.index.to_numpy(),
+            "theme": [renumber.get(b + 1, 0) for b in best],
+            "weight": strength,
+        }
+    )
+    warnings = []
+    unassigned = int((strength == 0).sum())
+    if unassigned:
+        warnings.append(f"{unassigned} uncovered responses share no term with any theme.")
+    return EmergentThemes(themes.reset_index(drop=True), assign, len(texts), coded, warnings)
