@@ -98,7 +98,11 @@ def test_strict_raises_one_error_listing_columns_rows_and_examples(tmp_path: Pat
     assert "column occurred_at" in message and "column lat" in message
     assert "rows 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 ..." in message  # at most 10 row numbers
     assert "'not a date'" in message and "'95'" in message
-    assert info.value.problems is not None and len(info.value.problems) == 13
+    # 12 bad dates, the latitude 95, and its longitude set missing with it (a point needs both).
+    problems = info.value.problems
+    assert problems is not None and len(problems) == 14
+    assert list(problems["outcome"]).count("set missing") == 2
+    assert "column lat: is above 90 (the value would be set missing)" in message
 
 
 def test_empty_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -450,8 +454,10 @@ def test_lineage_is_consistent_across_data_rejected_problems_and_duplicates(tmp_
         "column",
         "problem",
         "value",
+        "outcome",
     ]
     assert list(result.problems["source_file"]) == ["inc_02.csv"]
+    assert list(result.problems["outcome"]) == ["rejected"]
     duplicate = result.duplicates.iloc[0]
     assert duplicate["incident_id"] == "A1" and duplicate["source_rows"] == [1, 1]
     assert duplicate["source_files"] == ["inc_01.csv", "inc_02.csv"]
