@@ -93,7 +93,7 @@ def check_operation(operation: str) -> None:
     if name == "extract":
         try:
             groups = re.compile(argument).groups
-            pc.match_substring_regex(pa.array([], pa.string()), argument)
+            pc.match_substring_regex(pa.array([""], pa.string()), argument)  # RE2 compiles it
         except (re.error, pa.ArrowInvalid) as error:
             raise ValueError(f"{operation!r}: not a usable regular expression: {error}") from None
         if groups < 1:

@@ -208,9 +208,9 @@ class _Loader:
             )
         arrays = self.build_columns()
         frame = self.to_frame(arrays)
-        self.clear_missing(frame)
+        self.clear_missing(frame, pair=False)
         self.validate(frame)
-        self.clear_missing(frame)
+        self.clear_missing(frame, pair=True)
         key = tuple(self.mapping.key or [k for k in KEYS[self.kind] if k in frame.columns])
         if self.mapping.duplicates == "reject_exact":
             self.flag_exact_duplicates()
@@ -537,19 +537,21 @@ class _Loader:
             )
         return frame
 
-    def clear_missing(self, frame: pd.DataFrame) -> None:
+    def clear_missing(self, frame: pd.DataFrame, *, pair: bool) -> None:
         """Make missing the optional values whose problems said "set missing".
 
-        A coordinate needs both ``lat`` and ``lon``: when one is set missing, so is
-        the other (recorded as a problem of its own).
+        With ``pair`` (once the schema has been checked): a coordinate needs both ``lat``
+        and ``lon``, so when one is set missing on a kept row, so is the other (recorded
+        as a problem of its own).
         """
         masks = {c: self.log.missing_mask(c) for c in frame.columns if c in self.log.optional}
-        for column, partner in PAIRED.items():
+        rejected = self.log.rejected_mask()
+        for column, partner in PAIRED.items() if pair else ():
             mask = masks.get(column)
             if mask is None or partner not in frame.columns:
                 continue
             other = masks.get(partner)
-            orphan = mask & frame[partner].notna().to_numpy()
+            orphan = mask & frame[partner].notna().to_numpy() & ~rejected
             if other is not None:
                 orphan &= ~other
             if orphan.any():

@@ -200,6 +200,10 @@ class ProblemLog:
                 "_position": rows,
             }
         )
+        # The outcome says where the row ended: a value "set missing" on a row that is
+        # rejected for another reason is part of a rejected row.
+        on_rejected = self.rejected_mask()[rows] & (frame["outcome"] == SET_MISSING).to_numpy()
+        frame.loc[on_rejected, "outcome"] = REJECTED
         frame = self._with_cells(frame, rows)
         if self.raw.bad_lines:
             bad = pd.DataFrame(

@@ -36,10 +36,11 @@ class LoadResult:
         original source column as text (``raw_line`` for lines that could not be parsed).
     problems : pandas.DataFrame
         One row per problem found (``source_file``, ``source_row``, ``column``,
-        ``problem``, ``value``, ``outcome``); ``outcome`` is ``rejected`` (the row is in
-        ``.rejected``), ``set missing`` (only that value of an optional column was
-        made missing; the row is in ``.data``) or ``superseded`` (an older version of
-        a key under ``duplicates: keep_latest``). A rejected row may have several.
+        ``problem``, ``value``, ``outcome``). ``outcome`` says where the row ended:
+        ``rejected`` (the row is in ``.rejected``), ``set missing`` (the row is in
+        ``.data`` and only this value of an optional column was made missing) or
+        ``superseded`` (an older version of a key under ``duplicates: keep_latest``, in
+        ``.rejected``). A rejected row may have several.
     duplicates : pandas.DataFrame
         Keys that occur more than once in ``data``: the key columns, ``count``,
         ``source_rows`` and ``differing_columns`` (the columns whose values differ
@@ -188,7 +189,7 @@ def _by_reason(problems: pd.DataFrame, selected: pd.Series) -> pd.DataFrame:
     grouped = chosen.groupby(["column", "problem"], sort=False, observed=True)
     table = grouped.agg(
         rows=("source_row", "size"),
-        example_rows=("source_row", lambda s: ", ".join(str(v) for v in s.head(10))),
+        example_rows=("source_row", lambda s: ", ".join(str(v) for v in pd.unique(s)[:10])),
         example_values=("value", lambda s: ", ".join(repr(v) for v in pd.unique(s)[:5])),
     ).reset_index()
     return table.sort_values("rows", ascending=False, kind="stable").reset_index(drop=True)
