@@ -603,3 +603,29 @@ def test_duplicate_report_tells_revisions_from_exact_copies(tmp_path: Path) -> N
     summary = result.summary()
     assert "1 of them differ in their values (mostly offense)" in summary
     assert "1 are exact copies" in summary
+
+
+def test_keep_latest_orders_us_dates_as_dates_not_as_text(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "cad.csv",
+        [
+            "event,received,type,disposition,updated",
+            "E1,1/5/2024 09:00,ROBBERY,PENDING,1/5/2024 9:05",
+            "E1,1/5/2024 09:00,ROBBERY,CLOSED,1/10/2024 8:00",  # "1/10" < "1/5" as text
+            "E1,1/5/2024 09:00,ROBBERY,ON SCENE,1/5/2024 9:30",
+        ],
+    )
+    mapping = {
+        "columns": {
+            "call_id": "event",
+            "received_at": "received",
+            "call_type": "type",
+            "disposition": "disposition",
+        },
+        "extra": {"updated_at": "updated"},
+        "duplicates": "keep_latest",
+        "order_by": "updated_at",
+    }
+    result = load("calls", path, mapping)
+    assert list(result.data["disposition"]) == ["CLOSED"]
+    assert list(result.rejected["source_row"]) == [1, 3]

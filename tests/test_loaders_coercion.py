@@ -66,7 +66,9 @@ def test_missing_values_stay_missing_under_every_operation(values, operation) ->
 def test_an_empty_optional_value_never_rejects_its_row(tmp_path_factory, cells, operation):
     """Through the whole loader: an empty value, whatever its cleaning, is missing, not bad."""
     path = tmp_path_factory.mktemp("prop") / "calls.csv"
-    rows = [[f"C{i}", "2024-01-05 10:00", "THEFT", "" if c is None else c] for i, c in enumerate(cells)]
+    rows = [
+        [f"C{i}", "2024-01-05 10:00", "THEFT", "" if c is None else c] for i, c in enumerate(cells)
+    ]
     pd.DataFrame(rows, columns=["id", "when", "type", "dispatched"]).to_csv(path, index=False)
     mapping = {
         "columns": {

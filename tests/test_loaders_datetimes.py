@@ -155,7 +155,9 @@ def test_spring_forward_gap_and_fall_back_repeat_follow_the_documented_rule(
     assert times["G2"] == pd.Timestamp("2024-03-10 03:00")
     assert times["R1"] == pd.Timestamp("2024-11-03 01:30")  # kept as written
     assert times["N1"] == pd.Timestamp("2024-03-10 03:30")
-    adjustments = dict(zip(result.adjustments["adjustment"], result.adjustments["values"]))
+    adjustments = dict(
+        zip(result.adjustments["adjustment"], result.adjustments["values"], strict=True)
+    )
     gap = next(k for k in adjustments if "did not exist" in k)
     repeat = next(k for k in adjustments if "occurred twice" in k)
     assert adjustments[gap] == 2 and adjustments[repeat] == 1

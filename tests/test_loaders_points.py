@@ -133,6 +133,8 @@ def test_point_mapping_errors_name_the_key() -> None:
         read_mapping({"point": {"column": "c", "x": "X", "y": "Y", "layout": "wkt"}})
     with pytest.raises(MappingError, match="do not map them under columns"):
         read_mapping({"columns": {"lat": "Y"}, "point": {"x": "X", "y": "Y"}})
+    with pytest.raises(MappingError, match="point.missing"):
+        read_mapping({"missing": {"lat": ["0"]}, "point": {"x": "X", "y": "Y"}})
     mapping = read_mapping({"point": {"x": "X", "y": "Y"}})
     with pytest.raises(MappingError, match="does not have"):
         mapping.check_kind("survey")

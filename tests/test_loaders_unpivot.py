@@ -35,7 +35,12 @@ def microsoft_forms_export(path: Path) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "ID": ["1", "2", "3", "4"],
-            "Start time": ["3/5/24 10:02:11", "3/5/24 11:15:40", "3/6/24 9:00:05", "3/6/24 14:30:00"],
+            "Start time": [
+                "3/5/24 10:02:11",
+                "3/5/24 11:15:40",
+                "3/6/24 9:00:05",
+                "3/6/24 14:30:00",
+            ],
             "Completion time": [
                 "3/5/24 10:31:52",
                 "3/5/24 11:40:02",
@@ -138,7 +143,10 @@ def test_a_google_forms_csv_with_a_column_pattern(tmp_path: Path) -> None:
             "interviewed_on": "Timestamp",
         },
         "values": {
-            "theme": {"Q1. Concerns": "public_safety_concerns", "Q2. Relations": "police_community_relations"}
+            "theme": {
+                "Q1. Concerns": "public_safety_concerns",
+                "Q2. Relations": "police_community_relations",
+            }
         },
     }
     result = load("interviews", path, mapping)

@@ -517,7 +517,9 @@ def test_sentiment_unpivot_accounts_for_every_cell(loaded, sentiment_long):
     assert set(map(tuple, seen.to_numpy())) == set(long.index)
     # The rejected cells are exactly the cells that repeat an earlier row's cell.
     duplicated = long.reset_index().duplicated(subset=[*SENTIMENT_IDS, "source_column", "cell"])
-    expected = set(map(tuple, long.reset_index()[duplicated][["source_row", "source_column"]].to_numpy()))
+    expected = set(
+        map(tuple, long.reset_index()[duplicated][["source_row", "source_column"]].to_numpy())
+    )
     assert set(map(tuple, result.rejected[["source_row", "source_column"]].to_numpy())) == expected
     assert result.rejected["reason"].str.contains("exact duplicate").all()
     assert "120,560 empty cells were skipped" in result.summary()
@@ -677,7 +679,9 @@ def test_baltimore_arrests_people_fields(loaded):
     assert (got.fillna("-").to_numpy() == expected.fillna("-").to_numpy()).all()
     assert data["incident_class"].isna().sum() == (raw["IncidentOf"] == "Unknown Offense").sum()
     assert data["incident_class"].isna().sum() == 89_306
-    assert (data.loc[raw["IncidentOf"].eq("4ECOMMON ASSAULT").to_numpy(), "incident_class"] == "4").all()
+    assert (
+        data.loc[raw["IncidentOf"].eq("4ECOMMON ASSAULT").to_numpy(), "incident_class"] == "4"
+    ).all()
 
 
 @pytest.mark.real

@@ -29,7 +29,7 @@ def test_utf8_byte_order_mark_is_stripped_under_any_declared_encoding(tmp_path, 
     body = text.encode("utf-8") if encoding.startswith("utf") else text.encode(encoding)
     path = write(tmp_path / "bom.csv", b"\xef\xbb\xbf" + body)
     raw = read_file(path, ReadOptions(encoding=encoding))
-    assert raw.table.column_names == ["uid", "occurred_at", "offense"]  # not '\u00ef\u00bb\u00bfuid'
+    assert raw.table.column_names == ["uid", "occurred_at", "offense"]  # no "\u00ef\u00bb\u00bf"
     result = load("incidents", path, {**MAPPING, "read": {"encoding": encoding}})
     assert result.rejected.empty
     assert list(result.data["incident_id"]) == ["A1", "A2"]

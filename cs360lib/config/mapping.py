@@ -75,7 +75,9 @@ def check_operation(operation: str) -> None:
     """
     name, colon, argument = str(operation).partition(":")
     if name not in CLEAN_OPERATIONS:
-        raise ValueError(f"unknown operation {operation!r}; expected one of {list(CLEAN_OPERATIONS)}")
+        raise ValueError(
+            f"unknown operation {operation!r}; expected one of {list(CLEAN_OPERATIONS)}"
+        )
     if name in _ARGUMENTS and (not colon or argument == ""):
         raise ValueError(f"{operation!r} needs an argument: write {_ARGUMENTS[name]}")
     if name not in _ARGUMENTS and colon:
@@ -333,6 +335,13 @@ class Mapping(BaseModel):
             raise ValueError("order_by is only used with duplicates: keep_latest")
         if self.point is not None and ({"lat", "lon"} & set(self.columns)):
             raise ValueError("point produces lat and lon: do not map them under columns too")
+        if self.point is not None:
+            for section in ("clean", "values", "missing", "formats"):
+                if {"lat", "lon"} & set(getattr(self, section)):
+                    raise ValueError(
+                        f"{section} cannot apply to lat/lon read by point; list the texts that "
+                        "mean no point under point.missing"
+                    )
         return self
 
     @field_validator("extra")

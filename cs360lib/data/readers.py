@@ -270,7 +270,7 @@ def _header(path: Path, options: ReadOptions) -> list[str]:
             raise LoadError(
                 f"{path}: the file starts with a {family.upper()} byte-order mark but the "
                 f"mapping declares encoding {options.encoding!r}; set read.encoding: {family} "
-                "in the mapping (Excel's \"Unicode text\" export is UTF-16 and tab-separated: "
+                'in the mapping (Excel\'s "Unicode text" export is UTF-16 and tab-separated: '
                 "also set read.sep: tab)",
                 file=str(path),
             )

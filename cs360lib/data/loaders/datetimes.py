@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -257,7 +258,9 @@ def to_datetime(
     parsed = resolve_local_times(log, canonical, parsed, zone)
     leftover = np.asarray(pc.and_kleene(pc.is_valid(value), pc.is_null(parsed)).fill_null(False))
     if leftover.any():
-        converted = _with_offsets(log, canonical, original, value, leftover, local_format, zone, source)
+        converted = _with_offsets(
+            log, canonical, original, value, leftover, local_format, zone, source
+        )
         if converted is not None:
             parsed = pc.coalesce(parsed, converted)
     already = log.flagged.get(canonical, np.zeros(len(value), dtype=bool))
@@ -323,7 +326,7 @@ def _with_offsets(
 
 
 def _offset_seconds(offset: pa.Array) -> pa.Array:
-    """Seconds east of UTC of offset texts (``Z``, ``+00``, ``-0600``, ``-06:00``); null if unreadable."""
+    """Seconds east of UTC of ``Z``, ``+00``, ``-0600``, ``-06:00``; null when unreadable."""
     numeric = pc.extract_regex(offset, _NUMERIC_OFFSET)
     hours = pc.cast(pc.struct_field(numeric, "hours"), pa.int64(), safe=False)
     minutes_text = pc.struct_field(numeric, "minutes")
@@ -403,7 +406,7 @@ def resolve_local_times(
     values = index.to_numpy().copy()
     for position in positions[in_gap]:
         wall = pd.Timestamp(values[position]).to_pydatetime(warn=False).replace(tzinfo=tz)
-        moved = wall.astimezone(dt.timezone.utc).astimezone(tz).replace(tzinfo=None)
+        moved = wall.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None)
         values[position] = np.datetime64(moved, "ns")
     log.note(
         canonical,

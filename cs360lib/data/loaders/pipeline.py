@@ -624,14 +624,15 @@ class _Loader:
         Versions are ordered by the mapping's ``order_by`` column (a missing value
         sorts first, so any dated version wins over an undated one), then by their
         order in the files: of two versions with the same ``order_by`` value, the later
-        row is kept. Rows already rejected take no part.
+        row is kept. Rows already rejected take no part. An extra (text) column is
+        ordered as numbers or as dates when all its values read so (see :func:`_ordering`).
         """
         order_by = str(self.mapping.order_by)
         candidates = np.flatnonzero(~already)
-        versions = frame.iloc[candidates][[*key, order_by]].assign(_position=candidates)
-        versions = versions.sort_values(
-            [order_by, "_position"], na_position="first", kind="stable"
+        versions = frame.iloc[candidates][list(key)].assign(
+            _order=_ordering(frame[order_by]).iloc[candidates].to_numpy(), _position=candidates
         )
+        versions = versions.sort_values(["_order", "_position"], na_position="first", kind="stable")
         older = versions.duplicated(subset=list(key), keep="last").to_numpy()
         if not older.any():
             return
@@ -674,3 +675,23 @@ class _Loader:
 def _blank_to_null(array: pa.Array) -> pa.Array:
     """Make empty text missing."""
     return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+
+
+def _ordering(values: pd.Series) -> pd.Series:
+    """Values to order versions by: a text column as numbers, or as dates, when all read so.
+
+    ``1/5/2024 9:00`` sorts after ``1/10/2024 9:00`` as text; read as a date it does not.
+    Dates are read with the loader's formats (:data:`~.datetimes.ROBUST_FORMATS`). A text
+    column with any value that is neither is compared as text.
+    """
+    if not isinstance(values.dtype, pd.StringDtype):
+        return values
+    text = pa.array(values.array)
+    present = text.null_count
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.notna().sum() == len(values) - present:
+        return numbers
+    times = parse_datetimes(text, None)
+    if len(times) - times.null_count == len(values) - present:
+        return pd.Series(times.to_numpy(zero_copy_only=False), index=values.index)
+    return values

@@ -82,9 +82,7 @@ def read_point(
         first = pc.cast(pc.struct_field(parts, "first"), pa.float64(), safe=False)
         second = pc.cast(pc.struct_field(parts, "second"), pa.float64(), safe=False)
         empty = _EMPTY.get(str(spec.layout))
-        blank = (
-            pc.match_substring_regex(text, empty) if empty else pa.array([False] * len(text))
-        )
+        blank = pc.match_substring_regex(text, empty) if empty else pa.array([False] * len(text))
         bad = pc.and_kleene(pc.is_valid(text), pc.invert(pc.is_valid(parts)))
         bad = pc.and_kleene(bad, pc.invert(blank))
         log.flag(

@@ -241,7 +241,9 @@ class ProblemLog:
         if positions.size == 0 and not self.raw.bad_lines:
             head = {"source_file": [], "source_row": np.array([], dtype=np.int64), "reason": []}
             empty = {name: pd.Series([], dtype=STRING) for name in self.names}
-            frame = pd.DataFrame({**head, **empty}).astype({"source_file": object, "reason": object})
+            frame = pd.DataFrame({**head, **empty}).astype(
+                {"source_file": object, "reason": object}
+            )
             return self._with_cells(frame, np.array([], dtype=np.int64))
         originals = self.raw.table.select(self.names).take(pa.array(positions, pa.int64()))
         text = pa.table([as_text(c.combine_chunks()) for c in originals.columns], names=self.names)

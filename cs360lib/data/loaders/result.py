@@ -260,8 +260,7 @@ def duplicate_keys(data: pd.DataFrame, key: tuple[str, ...]) -> pd.DataFrame:
     if others:
         distinct = grouped[others].nunique(dropna=False).gt(1).to_numpy()
         table["differing_columns"] = [
-            [name for name, differs in zip(others, row, strict=True) if differs]
-            for row in distinct
+            [name for name, differs in zip(others, row, strict=True) if differs] for row in distinct
         ]
     else:
         table["differing_columns"] = [[] for _ in range(len(table))]
