@@ -550,11 +550,25 @@ def test_the_column_reference_says_what_required_means() -> None:
 # Revised records: keep the latest version of each key.
 
 
+CAD_HEADER = "event,received,type,disposition,updated"
+CAD_MAPPING = {
+    "columns": {
+        "call_id": "event",
+        "received_at": "received",
+        "call_type": "type",
+        "disposition": "disposition",
+    },
+    "extra": {"updated_at": "updated"},
+    "duplicates": "keep_latest",
+    "order_by": "updated_at",
+}
+
+
 def test_keep_latest_counts_each_call_once_with_its_latest_disposition(tmp_path: Path) -> None:
     path = write(
         tmp_path / "cad.csv",
         [
-            "event,received,type,disposition,updated",
+            CAD_HEADER,
             "E1,2024-01-05 10:00,ROBBERY,PENDING,2024-01-05 10:05",
             "E2,2024-01-05 10:30,THEFT,REPORT TAKEN,2024-01-05 11:00",
             "E1,2024-01-05 10:00,ROBBERY,ARREST MADE,2024-01-05 13:40",
@@ -563,17 +577,7 @@ def test_keep_latest_counts_each_call_once_with_its_latest_disposition(tmp_path:
             "E3,2024-01-05 11:00,DISTURBANCE,GONE ON ARRIVAL,2024-01-05 11:02",  # same time
         ],
     )
-    mapping = {
-        "columns": {
-            "call_id": "event",
-            "received_at": "received",
-            "call_type": "type",
-            "disposition": "disposition",
-        },
-        "extra": {"updated_at": "updated"},
-        "duplicates": "keep_latest",
-        "order_by": "updated_at",
-    }
+    mapping = CAD_MAPPING
     result = load("calls", path, mapping)
     assert_invariant(result)
     data = result.data.set_index("call_id")
@@ -609,23 +613,13 @@ def test_keep_latest_orders_us_dates_as_dates_not_as_text(tmp_path: Path) -> Non
     path = write(
         tmp_path / "cad.csv",
         [
-            "event,received,type,disposition,updated",
+            CAD_HEADER,
             "E1,1/5/2024 09:00,ROBBERY,PENDING,1/5/2024 9:05",
             "E1,1/5/2024 09:00,ROBBERY,CLOSED,1/10/2024 8:00",  # "1/10" < "1/5" as text
             "E1,1/5/2024 09:00,ROBBERY,ON SCENE,1/5/2024 9:30",
         ],
     )
-    mapping = {
-        "columns": {
-            "call_id": "event",
-            "received_at": "received",
-            "call_type": "type",
-            "disposition": "disposition",
-        },
-        "extra": {"updated_at": "updated"},
-        "duplicates": "keep_latest",
-        "order_by": "updated_at",
-    }
+    mapping = CAD_MAPPING
     result = load("calls", path, mapping)
     assert list(result.data["disposition"]) == ["CLOSED"]
     assert list(result.rejected["source_row"]) == [1, 3]

@@ -85,13 +85,7 @@ def read_point(
         blank = pc.match_substring_regex(text, empty) if empty else pa.array([False] * len(text))
         bad = pc.and_kleene(pc.is_valid(text), pc.invert(pc.is_valid(parts)))
         bad = pc.and_kleene(bad, pc.invert(blank))
-        log.flag(
-            np.asarray(bad.fill_null(False)),
-            "lat, lon",
-            f"is not a point in layout {spec.layout} (both coordinates set missing)",
-            original,
-            outcome=SET_MISSING,
-        )
+        _unreadable(log, bad, f"is not a point in layout {spec.layout}", original)
         y, x = (first, second) if spec.lat_first else (second, first)
     else:
         original = pc.binary_join_element_wise(
@@ -101,13 +95,7 @@ def read_point(
         for label, text in zip(("x", "y"), texts, strict=True):
             good = pc.match_substring_regex(text, rf"^{_NUMBER}$")
             bad = pc.and_kleene(pc.is_valid(text), pc.invert(good))
-            log.flag(
-                np.asarray(bad.fill_null(False)),
-                "lat, lon",
-                f"{label} ({getattr(spec, label)}) is not a number (both coordinates set missing)",
-                original,
-                outcome=SET_MISSING,
-            )
+            _unreadable(log, bad, f"{label} ({getattr(spec, label)}) is not a number", original)
             numbers.append(pc.cast(pc.if_else(good, text, None), pa.float64()))
         x, y = numbers
     whole = pc.and_(pc.is_valid(x), pc.is_valid(y))
@@ -116,15 +104,20 @@ def read_point(
     x = pc.if_else(keep, x, pa.scalar(None, pa.float64()))
     y = pc.if_else(keep, y, pa.scalar(None, pa.float64()))
     lon, lat = _to_wgs84(x, y, spec.crs)
-    failed = pc.and_(keep, pc.or_(pc.is_null(lon), pc.is_null(lat))).fill_null(False)
+    failed = pc.and_(keep, pc.or_(pc.is_null(lon), pc.is_null(lat)))
+    _unreadable(log, failed, f"could not be transformed from {spec.crs} to WGS84", original)
+    return lat, lon, original
+
+
+def _unreadable(log: ProblemLog, mask: pa.Array, problem: str, original: pa.Array) -> None:
+    """Record points that cannot be used: both coordinates are set missing, the row is kept."""
     log.flag(
-        np.asarray(failed),
+        np.asarray(mask.fill_null(False)),
         "lat, lon",
-        f"could not be transformed from {spec.crs} to WGS84 (both coordinates set missing)",
+        f"{problem} (both coordinates set missing)",
         original,
         outcome=SET_MISSING,
     )
-    return lat, lon, original
 
 
 def _blank_is_missing(text: pa.Array, tokens: list[str]) -> pa.Array:
