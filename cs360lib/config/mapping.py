@@ -176,6 +176,22 @@ class PointSpec(BaseModel):
     ``x`` and ``y``; ``crs`` says which coordinate reference system the numbers are in
     (WGS84 longitude/latitude by default), and they are transformed to WGS84 with pyproj.
     The result is the kind's ``lat`` and ``lon`` columns.
+
+    Attributes
+    ----------
+    column : str or None
+        Source column holding both numbers.
+    layout : {"pair", "wkt", "geojson"} or None
+        How the column writes a point: ``(41.88, -87.63)`` or ``41.88 -87.63`` (Socrata's
+        location text is a pair), ``POINT (-87.63 41.88)`` (OGC WKT), or a GeoJSON Point.
+    order : {"lat_lon", "lon_lat", "y_x", "x_y"} or None
+        Which number comes first in ``column``; GeoJSON is always ``lon_lat`` (RFC 7946).
+    x, y : str or None
+        Source columns of the easting/longitude and northing/latitude.
+    crs : str
+        Coordinate reference system of the numbers (``EPSG:4326``, ``EPSG:3435``, ...).
+    missing : list of str
+        Source texts that mean "no point".
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -239,6 +255,21 @@ class UnpivotSpec(BaseModel):
     The identifier columns (every column not unpivoted) repeat on each row; the new
     column ``name`` holds the wide column's header and ``value`` its cell, and every
     field of the column's entry in ``names`` becomes a column too.
+
+    Attributes
+    ----------
+    columns : list of str
+        Columns to unpivot, by name.
+    match : str or None
+        Regular expression selecting more columns to unpivot by name (searched).
+    names : dict of str to dict
+        Column name to the values of new columns (question text to ``theme``,
+        ``trust_age_18_24`` to ``item`` and ``respondent_group``); its keys are unpivoted
+        too, and when it is given every unpivoted column needs an entry.
+    name : str
+        New column holding the unpivoted column's header.
+    value : str
+        New column holding the cell.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -283,6 +314,16 @@ class Mapping(BaseModel):
         Where the mapping came from (shipped name, file path or ``"inline"``).
     columns : dict
         Canonical name to source column (or list of source columns: first non-empty).
+    duplicates : str
+        ``keep``, ``reject_exact``, ``reject_key`` or ``keep_latest`` (with ``order_by``).
+    timezone : str or None
+        IANA time zone of the source's times; wins over the engagement's.
+    point : PointSpec or None
+        ``lat`` and ``lon`` from one text column or projected x/y.
+    unpivot : UnpivotSpec or None
+        Wide to long before mapping.
+
+    The other sections are described in ``docs/mappings.md``.
     """
 
     model_config = ConfigDict(extra="forbid")
