@@ -98,7 +98,11 @@ def test_strict_raises_one_error_listing_columns_rows_and_examples(tmp_path: Pat
     assert "column occurred_at" in message and "column lat" in message
     assert "rows 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 ..." in message  # at most 10 row numbers
     assert "'not a date'" in message and "'95'" in message
-    assert info.value.problems is not None and len(info.value.problems) == 13
+    # 12 bad dates, the latitude 95, and its longitude set missing with it (a point needs both).
+    problems = info.value.problems
+    assert problems is not None and len(problems) == 14
+    assert list(problems["outcome"]).count("set missing") == 2
+    assert "column lat: is above 90 (the value would be set missing)" in message
 
 
 def test_empty_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -450,8 +454,10 @@ def test_lineage_is_consistent_across_data_rejected_problems_and_duplicates(tmp_
         "column",
         "problem",
         "value",
+        "outcome",
     ]
     assert list(result.problems["source_file"]) == ["inc_02.csv"]
+    assert list(result.problems["outcome"]) == ["rejected"]
     duplicate = result.duplicates.iloc[0]
     assert duplicate["incident_id"] == "A1" and duplicate["source_rows"] == [1, 1]
     assert duplicate["source_files"] == ["inc_01.csv", "inc_02.csv"]
@@ -461,3 +467,159 @@ def test_lineage_is_consistent_across_data_rejected_problems_and_duplicates(tmp_
     with pytest.raises(LoadError) as info:
         load("incidents", str(tmp_path / "inc_*.csv"), strict=True)
     assert str(tmp_path / "inc_02.csv") in str(info.value)  # the strict message gives the full path
+
+
+# --------------------------------------------------------------------------------------------
+# Optional values that cannot be read are set missing; only required columns reject the row.
+
+
+def test_optional_values_that_cannot_be_read_keep_their_row(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "calls.csv",
+        [
+            "call_id,received_at,call_type,priority,arrived_at,lat,lon",
+            "C1,2024-01-05 10:00:00,THEFT,2,2024-01-05 10:12:00,41.88,-87.63",
+            "C2,2024-01-05 11:00:00,THEFT,2,soon,95,-87.63",  # bad arrival, latitude 95
+            "C3,not a date,THEFT,2,,41.88,-87.63",  # the required received_at
+            "C4,2024-01-05 12:00:00,,1,,41.88,abc",  # no call type; bad longitude
+        ],
+    )
+    result = load("calls", path)
+    assert_invariant(result)
+    assert list(result.data["call_id"]) == ["C1", "C2"]
+    assert list(result.rejected["source_row"]) == [3, 4]
+    kept = result.data.set_index("call_id")
+    assert pd.isna(kept.loc["C2", "arrived_at"])
+    assert pd.isna(kept.loc["C2", "lat"]) and pd.isna(kept.loc["C2", "lon"])  # a point needs both
+    assert kept.loc["C1", "lat"] == 41.88
+    problems = result.problems.set_index(["source_row", "column"])
+    assert problems.loc[(2, "arrived_at"), "outcome"] == "set missing"
+    assert problems.loc[(2, "arrived_at"), "value"] == "soon"
+    assert problems.loc[(2, "lat"), "problem"] == "is above 90"
+    assert problems.loc[(2, "lon"), "outcome"] == "set missing"
+    assert problems.loc[(3, "received_at"), "outcome"] == "rejected"
+    assert problems.loc[(4, "call_type"), "outcome"] == "rejected"
+    # A bad optional value on a row rejected for another reason: listed, with the row's fate.
+    assert problems.loc[(4, "lon"), "outcome"] == "rejected"
+    assert "lon 'abc' is not a number" in result.rejected.set_index("source_row").loc[4, "reason"]
+    assert result.values_set_missing == 3
+    by_reason = result.rejected_by_reason()
+    assert set(by_reason["column"]) == {"received_at", "call_type", "lon"}  # rows 3, 4
+    assert set(result.missing_by_reason()["column"]) == {"arrived_at", "lat", "lon"}
+    summary = result.summary()
+    assert "4 rows read, 2 loaded, 2 rejected" in summary
+    assert "3 values could not be read and were set missing (their rows are kept)" in summary
+
+
+def test_schema_checks_of_optional_columns_set_missing(tmp_path: Path) -> None:
+    stakeholders = write(
+        tmp_path / "map.csv",
+        [
+            "stakeholder_id,organisation,sector,team",
+            "S1,Block club,community,PST",
+            "S2,Church,community,choir",  # team is optional: set missing
+            "S3,Council,parliament,AT",  # sector is required: rejected
+        ],
+    )
+    result = load("stakeholders", stakeholders)
+    assert_invariant(result)
+    assert list(result.data["stakeholder_id"]) == ["S1", "S2"]
+    assert pd.isna(result.data["team"].iloc[1])
+    assert list(result.rejected["source_row"]) == [3]
+    arrests = write(
+        tmp_path / "arrests.csv",
+        ["arrest_id,arrested_at,charge,age", "A1,2024-01-05,THEFT,150", "A2,2024-01-05,THEFT,31"],
+    )
+    loaded = load("arrests", arrests)
+    assert loaded.rejected.empty and loaded.data["age"].isna().tolist() == [True, False]
+    assert loaded.problems["problem"].iloc[0] == "is above 120"
+
+
+def test_the_column_reference_says_what_required_means() -> None:
+    from cs360lib.data.schemas import columns_markdown, required_columns
+
+    text = columns_markdown()
+    flat = " ".join(text.split())
+    assert "a row whose required value is missing or cannot be read is rejected" in flat
+    assert "An optional value that cannot be read" in flat and "is set missing" in flat
+    assert required_columns("calls") == ["call_id", "received_at", "call_type"]
+    assert "| `call_type` | string | yes |" in text
+
+
+# --------------------------------------------------------------------------------------------
+# Revised records: keep the latest version of each key.
+
+
+CAD_HEADER = "event,received,type,disposition,updated"
+CAD_MAPPING = {
+    "columns": {
+        "call_id": "event",
+        "received_at": "received",
+        "call_type": "type",
+        "disposition": "disposition",
+    },
+    "extra": {"updated_at": "updated"},
+    "duplicates": "keep_latest",
+    "order_by": "updated_at",
+}
+
+
+def test_keep_latest_counts_each_call_once_with_its_latest_disposition(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "cad.csv",
+        [
+            CAD_HEADER,
+            "E1,2024-01-05 10:00,ROBBERY,PENDING,2024-01-05 10:05",
+            "E2,2024-01-05 10:30,THEFT,REPORT TAKEN,2024-01-05 11:00",
+            "E1,2024-01-05 10:00,ROBBERY,ARREST MADE,2024-01-05 13:40",
+            "E3,2024-01-05 11:00,DISTURBANCE,PENDING,2024-01-05 11:02",
+            "E1,2024-01-05 10:00,ROBBERY,ON SCENE,2024-01-05 10:20",  # written after, older
+            "E3,2024-01-05 11:00,DISTURBANCE,GONE ON ARRIVAL,2024-01-05 11:02",  # same time
+        ],
+    )
+    mapping = CAD_MAPPING
+    result = load("calls", path, mapping)
+    assert_invariant(result)
+    data = result.data.set_index("call_id")
+    assert len(data) == 3 and data.index.is_unique  # each call once
+    assert data.loc["E1", "disposition"] == "ARREST MADE"
+    assert data.loc["E2", "disposition"] == "REPORT TAKEN"
+    assert data.loc["E3", "disposition"] == "GONE ON ARRIVAL"  # a tie: the later row wins
+    assert result.duplicates.empty
+    rejected = result.rejected.set_index("source_row")
+    assert list(rejected.index) == [1, 4, 5]
+    assert rejected["reason"].str.startswith("superseded by a later version of the same key").all()
+    assert rejected.loc[1, "reason"].endswith("(E1: kept row 3)")
+    assert rejected.loc[4, "reason"].endswith("(E3: kept row 6)")
+    assert (result.problems["outcome"] == "superseded").all()
+    # Superseded versions are not faults: strict loads the file.
+    assert len(load("calls", path, mapping, strict=True).data) == 3
+    with pytest.raises(cs.MappingError, match="needs order_by"):
+        load("calls", path, {**mapping, "order_by": None})
+
+
+def test_duplicate_report_tells_revisions_from_exact_copies(tmp_path: Path) -> None:
+    rows = [*GOOD_ROWS, GOOD_ROWS[0], GOOD_ROWS[1].replace("Theft from auto", "Theft - other")]
+    result = load("incidents", write(tmp_path / "dup.csv", [HEADER, *rows]))
+    table = result.duplicates.set_index("incident_id")
+    assert table.loc["A1", "differing_columns"] == []  # an exact copy
+    assert table.loc["A2", "differing_columns"] == ["offense"]
+    summary = result.summary()
+    assert "1 of them differ in their values (mostly offense)" in summary
+    assert "1 are exact copies" in summary
+
+
+def test_keep_latest_orders_us_dates_as_dates_not_as_text(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "cad.csv",
+        [
+            CAD_HEADER,
+            "E1,1/5/2024 09:00,ROBBERY,PENDING,1/5/2024 9:05",
+            "E1,1/5/2024 09:00,ROBBERY,CLOSED,1/10/2024 8:00",  # "1/10" < "1/5" as text
+            "E1,1/5/2024 09:00,ROBBERY,ON SCENE,1/5/2024 9:30",
+        ],
+    )
+    mapping = CAD_MAPPING
+    result = load("calls", path, mapping)
+    assert list(result.data["disposition"]) == ["CLOSED"]
+    assert list(result.rejected["source_row"]) == [1, 3]

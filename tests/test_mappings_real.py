@@ -51,19 +51,12 @@ EXPECTED: dict[str, Expected] = {
     # rows; the file has 21,408 (pandas and csv agree; its per-year counts sum to 21,408).
     "nypd_shootings": Expected("incidents", "nypd_shootings", 21_408, 21_408, 0, 2_763, 4_546),
     "sf_calls": Expected("calls", "sf_calls_for_service", 24_833, 24_833, 0, 0, 0),
-    # 70 exact duplicate rows rejected; 3 city-level (period, area) keys still repeat.
-    "chicago_police_sentiment_safety": Expected(
-        "survey", "chicago_police_sentiment", 6_587, 6_517, 70, 3, 3
-    ),
-    "chicago_police_sentiment_trust": Expected(
-        "survey", "chicago_police_sentiment", 6_587, 6_517, 70, 3, 3
-    ),
-    # T_LISTEN / T_RESPECT are empty on 3,386 rows (the 70 exact duplicates among them).
-    "chicago_police_sentiment_listen": Expected(
-        "survey", "chicago_police_sentiment", 6_587, 3_201, 3_386, 0, 0
-    ),
-    "chicago_police_sentiment_respect": Expected(
-        "survey", "chicago_police_sentiment", 6_587, 3_201, 3_386, 0, 0
+    # One mapping for every item and group (unpivot): 6,587 rows x 68 score columns = 447,916
+    # cells, 120,560 empty (skipped), 327,356 long rows. The 70 exact duplicate wide rows give
+    # 2,224 duplicate scores (rejected); 3 city-level (period, area) keys repeat with
+    # different scores in all 34 items x groups where both are filled: 102 keys.
+    "chicago_police_sentiment": Expected(
+        "survey", "chicago_police_sentiment", 327_356, 325_132, 2_224, 102, 102
     ),
     "allegheny_overdoses": Expected(
         "partner_metrics", "allegheny_fatal_overdoses", 7_478, 7_478, 0, 0, 0
@@ -174,7 +167,8 @@ def _check_dtypes(result) -> None:
     for column in spec.extra:
         assert data[column].dtype == STRING, (column, data[column].dtype)
     assert {"source_file", "source_row"} <= set(data.columns)
-    assert list(result.rejected.columns[:3]) == ["source_file", "source_row", "reason"]
+    head = ["source_file", "source_row"] + (["source_column"] if result.value_columns else [])
+    assert list(result.rejected.columns[: len(head) + 1]) == [*head, "reason"]
 
 
 @pytest.mark.real
@@ -197,20 +191,13 @@ def test_counts_invariant_and_dtypes(loaded, name):
     )
     assert repeats == expected.repeat_rows
     assert result.rejected["reason"].notna().all()
-    # Every source row is accounted for exactly once.
-    rows = pd.DataFrame(
-        {
-            "source_file": np.concatenate(
-                [
-                    result.data["source_file"].astype(str).to_numpy(),
-                    result.rejected["source_file"].astype(str).to_numpy(),
-                ]
-            ),
-            "source_row": np.concatenate(
-                [result.data["source_row"].to_numpy(), result.rejected["source_row"].to_numpy()]
-            ),
-        }
+    # Every source row (every cell, after an unpivot) is accounted for exactly once.
+    lineage = ["source_file", "source_row"] + (["source_column"] if result.value_columns else [])
+    rows = pd.concat(
+        [result.data[lineage].astype(str), result.rejected[lineage].astype(str)],
+        ignore_index=True,
     )
+    assert len(rows) == result.rows_read
     assert not rows.duplicated().any()
     _check_dtypes(result)
 
@@ -340,6 +327,31 @@ def test_chicago_dates_m_d_yyyy(loaded):
     }
 
 
+@pytest.mark.real
+@pytest.mark.parametrize(
+    "point",
+    [
+        {"x": "x_coordinate", "y": "y_coordinate", "crs": "EPSG:3435"},  # State Plane feet
+        {"column": "location", "layout": "pair", "order": "lat_lon"},  # "(41.768, -87.684)"
+    ],
+    ids=["state_plane", "socrata_location"],
+)
+def test_chicago_points_agree_with_the_portal_latitude_and_longitude(point):
+    """The portal's own WGS84 columns are the independent truth for its X/Y and location."""
+    from cs360lib.data.loaders import load
+
+    folder = _folder("chicago_crimes")
+    spec = yaml.safe_load((MAPPINGS / "chicago_crimes.yml").read_text(encoding="utf-8"))
+    spec["columns"] = {k: v for k, v in spec["columns"].items() if k not in ("lat", "lon")}
+    result = load("incidents", folder, {**spec, "point": point})
+    assert result.rejected.empty and result.problems.empty
+    data = result.data.sort_values("source_row")
+    raw = _raw(folder / "chicago_crimes_sample_25k.csv")
+    # The portal writes 8-9 decimals: agreement to 1e-8 degrees (about 1 mm).
+    assert np.abs(data["lat"].to_numpy() - pd.to_numeric(raw["latitude"]).to_numpy()).max() < 1e-8
+    assert np.abs(data["lon"].to_numpy() - pd.to_numeric(raw["longitude"]).to_numpy()).max() < 1e-8
+
+
 # --------------------------------------------------------------------------------------------
 # Baltimore Part 1 crime
 
@@ -467,25 +479,76 @@ def test_seattle_calls_times_and_final_type(loaded):
 # Chicago police sentiment
 
 
+SENTIMENT_IDS = ["ORG_LEVEL", "CITY", "AREA", "DISTRICT", "SECTOR", "START_DATE", "END_DATE"]
+
+
+@pytest.fixture(scope="module")
+def sentiment_long():
+    """The sentiment file made long the independent way: pandas melt, empty cells dropped."""
+    raw = _raw(_folder("chicago_police_sentiment") / "Police_Sentiment_Scores.csv")
+    scores = [c for c in raw.columns if c not in SENTIMENT_IDS]
+    raw["source_row"] = np.arange(1, len(raw) + 1)
+    long = raw.melt(
+        id_vars=[*SENTIMENT_IDS, "source_row"],
+        value_vars=scores,
+        var_name="source_column",
+        value_name="cell",
+    )
+    long = long[long["cell"].str.strip() != ""]
+    return raw, scores, long.set_index(["source_row", "source_column"]).sort_index()
+
+
+@pytest.mark.real
+def test_sentiment_unpivot_accounts_for_every_cell(loaded, sentiment_long):
+    result = loaded("chicago_police_sentiment")
+    raw, scores, long = sentiment_long
+    assert len(scores) == 68 and len(result.value_columns) == 68
+    assert result.wide_rows == len(raw) == 6_587
+    assert result.rows_read == len(long) == 327_356
+    assert result.cells_skipped == len(raw) * 68 - len(long) == 120_560
+    # Every non-empty cell is exactly one loaded or rejected row, under its wide row and column.
+    seen = pd.concat(
+        [
+            result.data[["source_row", "source_column"]].astype({"source_column": str}),
+            result.rejected[["source_row", "source_column"]],
+        ]
+    )
+    assert not seen.duplicated().any()
+    assert set(map(tuple, seen.to_numpy())) == set(long.index)
+    # The rejected cells are exactly the cells that repeat an earlier row's cell.
+    duplicated = long.reset_index().duplicated(subset=[*SENTIMENT_IDS, "source_column", "cell"])
+    expected = set(
+        map(tuple, long.reset_index()[duplicated][["source_row", "source_column"]].to_numpy())
+    )
+    assert set(map(tuple, result.rejected[["source_row", "source_column"]].to_numpy())) == expected
+    assert result.rejected["reason"].str.contains("exact duplicate").all()
+    assert "120,560 empty cells were skipped" in result.summary()
+    # Scores, items and groups.
+    data = result.data.set_index(["source_row", "source_column"]).sort_index()
+    assert np.allclose(data["score"], pd.to_numeric(long.loc[data.index, "cell"]))
+    assert set(data["item"]) == {"safety", "trust", "listen", "respect"}
+    assert data["respondent_group"].nunique() == 17  # all + 5 race, 3 age, 2 sex, 3 + 3
+    assert data.loc[(1, "T_LISTEN_SEX_FEMALE"), ["item", "respondent_group"]].tolist() == [
+        "listen",
+        "sex_female",
+    ]
+    assert data.loc[(1, "T_AGE_LOW"), ["item", "respondent_group"]].tolist() == ["trust", "age_low"]
+
+
 @pytest.mark.real
 @pytest.mark.parametrize("item", ["safety", "trust", "listen", "respect"])
-def test_sentiment_one_item_per_mapping(loaded, item):
-    result = loaded(f"chicago_police_sentiment_{item}")
-    data = result.data
-    raw = _raw(_folder(f"chicago_police_sentiment_{item}") / "Police_Sentiment_Scores.csv")
+def test_sentiment_items_for_all_respondents(loaded, item):
+    """The four former per-item mappings, as filters of the one long table."""
+    data = loaded("chicago_police_sentiment").data
+    data = data[(data["item"] == item) & (data["respondent_group"] == "all")]
+    raw = _raw(_folder("chicago_police_sentiment") / "Police_Sentiment_Scores.csv")
     column = {"safety": "SAFETY", "trust": "TRUST", "listen": "T_LISTEN", "respect": "T_RESPECT"}
     exact = raw.duplicated()
     assert exact.sum() == 70
-    empty = raw[column[item]] == ""
-    expected_rejected = set(raw.index[exact | empty] + 1)
-    assert set(result.rejected["source_row"]) == expected_rejected
-    dup_rows = set(raw.index[exact] + 1)
-    reasons = result.rejected.set_index("source_row").loc[sorted(dup_rows), "reason"]
-    assert reasons.str.contains("duplicate").all()
-    # Constants and the derived level.
-    assert (data["item"] == item).all()
+    filled = raw[column[item]] != ""
+    # One row per filled cell that is not in a duplicated row (70 citywide duplicates).
+    assert set(data["source_row"]) == set(raw.index[filled & ~exact] + 1)
     assert (data["scale"] == "0-100").all()
-    assert (data["respondent_group"] == "all").all()
     kept = raw.iloc[data["source_row"].to_numpy() - 1]
     level = np.select(
         [kept["SECTOR"] != "", kept["DISTRICT"] != "", kept["AREA"] != ""],
@@ -503,24 +566,33 @@ def test_sentiment_one_item_per_mapping(loaded, item):
     first = "2017-11-01" if item in ("safety", "trust") else "2020-06-01"
     assert data["period"].min() == pd.Timestamp(first)
     assert data["period"].max() == pd.Timestamp("2023-02-01")
+    if item in ("listen", "respect"):
+        assert len(data) == 3_201  # empty on 3,386 rows (the 70 duplicates among them)
 
 
 @pytest.mark.real
 def test_sentiment_levels_and_known_row(loaded):
-    data = loaded("chicago_police_sentiment_safety").data
-    assert data["area_level"].value_counts().to_dict() == {
+    result = loaded("chicago_police_sentiment")
+    data = result.data
+    safety = data[(data["item"] == "safety") & (data["respondent_group"] == "all")]
+    assert safety["area_level"].value_counts().to_dict() == {
         "sector": 4_416,
         "district": 1_408,
         "area": 548,
         "city": 215 - 70,  # the 70 exact duplicates are all citywide rows
     }
-    row = data.set_index("source_row").loc[1]
+    row = safety.set_index("source_row").loc[1]
     assert (row["period"], row["area"], row["area_level"]) == (
         pd.Timestamp("2021-04-01"),
         "1420",
         "sector",
     )
     assert row["score"] == pytest.approx(56.69)
+    # The 3 repeated city-level keys differ in their scores (and end dates), not exact copies.
+    repeated = result.duplicates
+    assert (repeated["area"] == "chicago").all()
+    assert repeated["differing_columns"].map(lambda c: "score" in c).all()
+    assert repeated["period"].nunique() == 3
 
 
 # --------------------------------------------------------------------------------------------
@@ -599,6 +671,17 @@ def test_baltimore_arrests_people_fields(loaded):
     assert data["arrested_at"].min() == pd.Timestamp("2014-01-01")
     assert data["arrested_at"].max() == pd.Timestamp("2021-08-07")
     assert data["arrested_at"].dt.year.value_counts()[2014] == 37_798
+    # The offense class extracted from the fused "4ECOMMON ASSAULT" (pandas str.extract agrees).
+    raw = _raw(_folder("baltimore_arrests") / "baltimore_arrests_2014_2021.csv.gz")
+    raw = raw.iloc[data["source_row"].to_numpy() - 1]
+    expected = raw["IncidentOf"].str.extract(r"^(\d+)")[0]
+    got = data["incident_class"].astype(object).where(data["incident_class"].notna(), None)
+    assert (got.fillna("-").to_numpy() == expected.fillna("-").to_numpy()).all()
+    assert data["incident_class"].isna().sum() == (raw["IncidentOf"] == "Unknown Offense").sum()
+    assert data["incident_class"].isna().sum() == 89_306
+    assert (
+        data.loc[raw["IncidentOf"].eq("4ECOMMON ASSAULT").to_numpy(), "incident_class"] == "4"
+    ).all()
 
 
 @pytest.mark.real

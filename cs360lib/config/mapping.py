@@ -8,11 +8,21 @@ dict, as a path to a YAML file, or as the name of a mapping shipped in
 from __future__ import annotations
 
 import re
+import zoneinfo
 from pathlib import Path
 from typing import Any, Literal
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cs360lib.data.schemas import SCHEMAS, column_types
 from cs360lib.errors import MappingError
@@ -29,10 +39,97 @@ CLEAN_OPERATIONS = (
     "zero_pad",
     "split",
     "prefix_strip",
+    "suffix_strip",
+    "extract",
+    "replace",
 )
 """Names of the text operations a mapping's ``clean`` section may use."""
 
+_ARGUMENTS = {
+    "zero_pad": "zero_pad:WIDTH",
+    "split": "split:SEPARATOR:INDEX",
+    "prefix_strip": "prefix_strip:TEXT",
+    "suffix_strip": "suffix_strip:TEXT",
+    "extract": "extract:REGEX",
+    "replace": "replace:OLD:NEW",
+}
+"""Operations that need an argument, with their written form."""
+
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def check_operation(operation: str) -> None:
+    """Check one ``clean`` operation and its argument.
+
+    Parameters
+    ----------
+    operation : str
+        ``name`` or ``name:argument`` (see ``docs/mappings.md``).
+
+    Raises
+    ------
+    ValueError
+        If the name is unknown, a needed argument is missing or malformed, or an
+        ``extract`` pattern is not a regular expression with a group that Arrow's RE2
+        engine accepts (RE2 has no look-around and no back-references).
+    """
+    name, colon, argument = str(operation).partition(":")
+    if name not in CLEAN_OPERATIONS:
+        raise ValueError(
+            f"unknown operation {operation!r}; expected one of {list(CLEAN_OPERATIONS)}"
+        )
+    if name in _ARGUMENTS and (not colon or argument == ""):
+        raise ValueError(f"{operation!r} needs an argument: write {_ARGUMENTS[name]}")
+    if name not in _ARGUMENTS and colon:
+        raise ValueError(f"{operation!r}: {name} takes no argument")
+    if name == "zero_pad" and not argument.isdigit():
+        raise ValueError(f"{operation!r}: the width must be a whole number (zero_pad:5)")
+    if name == "split":
+        separator, _, index = argument.rpartition(":")
+        if not separator or not index.isdigit():
+            raise ValueError(f"{operation!r}: write split:SEPARATOR:INDEX (split:T:0)")
+    if name == "replace" and ":" not in argument:
+        raise ValueError(f"{operation!r}: write replace:OLD:NEW (replace:,:.)")
+    if name == "replace" and argument.partition(":")[0] == "":
+        raise ValueError(f"{operation!r}: the text to replace is empty")
+    if name == "extract":
+        try:
+            groups = re.compile(argument).groups
+            pc.match_substring_regex(pa.array([""], pa.string()), argument)  # RE2 compiles it
+        except (re.error, pa.ArrowInvalid) as error:
+            raise ValueError(f"{operation!r}: not a usable regular expression: {error}") from None
+        if groups < 1:
+            raise ValueError(
+                f"{operation!r}: the pattern needs a (group): the text it captures is kept"
+            )
+
+
+def check_timezone(value: str) -> str:
+    """Check an IANA time zone name (``America/Chicago``) against the zoneinfo database.
+
+    Parameters
+    ----------
+    value : str
+        Time zone name.
+
+    Returns
+    -------
+    str
+        The name, unchanged.
+
+    Raises
+    ------
+    ValueError
+        If the standard library's :mod:`zoneinfo` does not know the name.
+    """
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r}; give an IANA name such as America/Chicago, "
+            "America/New_York or UTC"
+        ) from None
+    return value
 
 
 class ReadOptions(BaseModel):
@@ -72,6 +169,140 @@ class PartsSpec(BaseModel):
     missing_time: Literal["reject", "midnight"] = "reject"
 
 
+class PointSpec(BaseModel):
+    """Coordinates that are not two WGS84 columns: one text column, or projected x and y.
+
+    Either ``column`` (with its ``layout`` and the ``order`` of its two numbers) or
+    ``x`` and ``y``; ``crs`` says which coordinate reference system the numbers are in
+    (WGS84 longitude/latitude by default), and they are transformed to WGS84 with pyproj.
+    The result is the kind's ``lat`` and ``lon`` columns.
+
+    Attributes
+    ----------
+    column : str or None
+        Source column holding both numbers.
+    layout : {"pair", "wkt", "geojson"} or None
+        How the column writes a point: ``(41.88, -87.63)`` or ``41.88 -87.63`` (Socrata's
+        location text is a pair), ``POINT (-87.63 41.88)`` (OGC WKT), or a GeoJSON Point.
+    order : {"lat_lon", "lon_lat", "y_x", "x_y"} or None
+        Which number comes first in ``column``; GeoJSON is always ``lon_lat`` (RFC 7946).
+    x, y : str or None
+        Source columns of the easting/longitude and northing/latitude.
+    crs : str
+        Coordinate reference system of the numbers (``EPSG:4326``, ``EPSG:3435``, ...).
+    missing : list of str
+        Source texts that mean "no point".
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    column: str | None = None
+    layout: Literal["pair", "wkt", "geojson"] | None = None
+    order: Literal["lat_lon", "lon_lat", "y_x", "x_y"] | None = None
+    x: str | None = None
+    y: str | None = None
+    crs: str = "EPSG:4326"
+    missing: list[str] = Field(default_factory=list)
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, value: str) -> str:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            CRS.from_user_input(value)
+        except CRSError as error:
+            raise ValueError(f"unknown coordinate reference system {value!r}: {error}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_form(self) -> PointSpec:
+        if self.column is not None:
+            if self.x is not None or self.y is not None:
+                raise ValueError("give either column (one text column) or x and y, not both")
+            if self.layout is None:
+                raise ValueError("a point column needs its layout: pair, wkt or geojson")
+            if self.order is None:
+                raise ValueError(
+                    "a point column needs the order of its numbers: lat_lon (Socrata's "
+                    "'(41.88, -87.63)') or lon_lat (WKT 'POINT (-87.63 41.88)', GeoJSON)"
+                )
+            if self.layout == "geojson" and self.order in ("lat_lon", "y_x"):
+                raise ValueError(
+                    "GeoJSON coordinates are always longitude then latitude (RFC 7946): "
+                    "set order: lon_lat"
+                )
+        elif self.x is None or self.y is None:
+            raise ValueError("give column (one text column) or both x and y")
+        elif self.layout is not None or self.order is not None:
+            raise ValueError("layout and order describe a point column; x and y need neither")
+        return self
+
+    def sources(self) -> list[str]:
+        """Return the source columns the point is read from."""
+        return [self.column] if self.column is not None else [str(self.x), str(self.y)]
+
+    @property
+    def lat_first(self) -> bool:
+        """Whether the point column writes latitude (y) before longitude (x)."""
+        return self.order in ("lat_lon", "y_x")
+
+
+class UnpivotSpec(BaseModel):
+    """Wide to long: value columns become rows (one per non-empty cell).
+
+    The identifier columns (every column not unpivoted) repeat on each row; the new
+    column ``name`` holds the wide column's header and ``value`` its cell, and every
+    field of the column's entry in ``names`` becomes a column too.
+
+    Attributes
+    ----------
+    columns : list of str
+        Columns to unpivot, by name.
+    match : str or None
+        Regular expression selecting more columns to unpivot by name (searched).
+    names : dict of str to dict
+        Column name to the values of new columns (question text to ``theme``,
+        ``trust_age_18_24`` to ``item`` and ``respondent_group``); its keys are unpivoted
+        too, and when it is given every unpivoted column needs an entry.
+    name : str
+        New column holding the unpivoted column's header.
+    value : str
+        New column holding the cell.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    columns: list[str] = Field(default_factory=list)
+    match: str | None = None
+    names: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    name: str = "column"
+    value: str = "value"
+
+    @field_validator("match")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"not a regular expression: {error}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> UnpivotSpec:
+        if not self.columns and self.match is None and not self.names:
+            raise ValueError("say which columns to unpivot: columns, match or names")
+        fields = {field for entry in self.names.values() for field in entry}
+        clash = sorted(fields & {self.name, self.value})
+        if clash:
+            raise ValueError(f"names fields {clash} clash with the name/value columns")
+        if self.name == self.value:
+            raise ValueError("name and value must be different column names")
+        return self
+
+
 class Mapping(BaseModel):
     """A validated mapping from source columns to a kind's canonical columns.
 
@@ -83,6 +314,16 @@ class Mapping(BaseModel):
         Where the mapping came from (shipped name, file path or ``"inline"``).
     columns : dict
         Canonical name to source column (or list of source columns: first non-empty).
+    duplicates : str
+        ``keep``, ``reject_exact``, ``reject_key`` or ``keep_latest`` (with ``order_by``).
+    timezone : str or None
+        IANA time zone of the source's times; wins over the engagement's.
+    point : PointSpec or None
+        ``lat`` and ``lon`` from one text column or projected x/y.
+    unpivot : UnpivotSpec or None
+        Wide to long before mapping.
+
+    The other sections are described in ``docs/mappings.md``.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -101,21 +342,48 @@ class Mapping(BaseModel):
     missing: dict[str, list[Any]] = Field(default_factory=dict)
     which: dict[str, dict[str, str]] = Field(default_factory=dict)
     bounds: dict[str, list[Any]] = Field(default_factory=dict)
-    duplicates: Literal["keep", "reject_exact", "reject_key"] = "keep"
+    duplicates: Literal["keep", "reject_exact", "reject_key", "keep_latest"] = "keep"
+    order_by: str | None = None
     key: list[str] | None = None
+    timezone: str | None = None
+    point: PointSpec | None = None
+    unpivot: UnpivotSpec | None = None
 
     @field_validator("clean")
     @classmethod
     def _known_operations(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         for column, operations in value.items():
             for operation in operations:
-                name = str(operation).split(":", 1)[0]
-                if name not in CLEAN_OPERATIONS:
-                    raise ValueError(
-                        f"clean.{column}: unknown operation {operation!r}; "
-                        f"expected one of {list(CLEAN_OPERATIONS)}"
-                    )
+                try:
+                    check_operation(str(operation))
+                except ValueError as error:
+                    raise ValueError(f"clean.{column}: {error}") from None
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+    @model_validator(mode="after")
+    def _order_by_with_keep_latest(self) -> Mapping:
+        if self.duplicates == "keep_latest" and not self.order_by:
+            raise ValueError(
+                "duplicates: keep_latest needs order_by: the column that orders the versions "
+                "of a key (e.g. a last-updated time); the highest value is kept"
+            )
+        if self.order_by and self.duplicates != "keep_latest":
+            raise ValueError("order_by is only used with duplicates: keep_latest")
+        if self.point is not None and ({"lat", "lon"} & set(self.columns)):
+            raise ValueError("point produces lat and lon: do not map them under columns too")
+        if self.point is not None:
+            for section in ("clean", "values", "missing", "formats"):
+                if {"lat", "lon"} & set(getattr(self, section)):
+                    raise ValueError(
+                        f"{section} cannot apply to lat/lon read by point; list the texts that "
+                        "mean no point under point.missing"
+                    )
+        return self
 
     @field_validator("extra")
     @classmethod
@@ -140,6 +408,7 @@ class Mapping(BaseModel):
             | set(self.constants)
             | set(self.which)
             | set(self.extra)
+            | ({"lat", "lon"} if self.point is not None else set())
         )
 
     def check_kind(self, kind: str) -> None:
@@ -172,6 +441,15 @@ class Mapping(BaseModel):
         if clash:
             raise MappingError(
                 f"mapping {self.name}: extra columns {clash} clash with canonical columns"
+            )
+        if self.point is not None and not {"lat", "lon"} <= known:
+            raise MappingError(
+                f"mapping {self.name}: point gives lat and lon, which kind {kind!r} does not have"
+            )
+        if self.order_by and self.order_by not in self.canonical_sources() | known:
+            raise MappingError(
+                f"mapping {self.name}: order_by {self.order_by!r} is neither a column of kind "
+                f"{kind!r} nor an extra column"
             )
         for section in ("formats", "clean", "values", "missing", "bounds"):
             names = set(getattr(self, section)) - self.canonical_sources() - known

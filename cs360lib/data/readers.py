@@ -54,6 +54,16 @@ class RawTable:
         The files read, in order.
     bad_lines : list of BadLine
         Lines the parser could not read.
+    cell_columns : numpy.ndarray or None
+        For a table made long by an ``unpivot`` (see :mod:`cs360lib.data.loaders.unpivot`):
+        for every row, the index into ``value_columns`` of the wide column its cell came
+        from; ``None`` for a table as read.
+    value_columns : list of str
+        The wide value columns of an unpivot (empty otherwise).
+    wide_rows : int or None
+        Rows of the wide table before an unpivot (``None`` otherwise).
+    cells_skipped : int
+        Empty cells of the wide value columns that made no row.
     """
 
     table: pa.Table
@@ -61,6 +71,10 @@ class RawTable:
     rows: np.ndarray
     file_names: list[str]
     bad_lines: list[BadLine] = field(default_factory=list)
+    cell_columns: np.ndarray | None = None
+    value_columns: list[str] = field(default_factory=list)
+    wide_rows: int | None = None
+    cells_skipped: int = 0
 
     @property
     def rows_read(self) -> int:
@@ -227,12 +241,41 @@ def _whole(table: pa.Table, path: Path) -> RawTable:
     )
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+"""The UTF-8 byte-order mark (Excel's "CSV UTF-8" and many portals write it)."""
+
+OTHER_BOMS = {
+    b"\xff\xfe\x00\x00": "utf-32",
+    b"\x00\x00\xfe\xff": "utf-32",
+    b"\xff\xfe": "utf-16",
+    b"\xfe\xff": "utf-16",
+}
+"""Byte-order marks of UTF-16 and UTF-32 text (Excel's "Unicode text" is UTF-16)."""
+
+
 def _header(path: Path, options: ReadOptions) -> list[str]:
-    """Read the header row (after ``skip_rows`` lines) without parsing the rest of the file."""
+    """Read the header row (after ``skip_rows`` lines) without parsing the rest of the file.
+
+    A UTF-8 byte-order mark is dropped whatever the declared encoding (decoded as
+    cp1252 it would read ``ï»¿`` and become part of the first column's name). A UTF-16
+    or UTF-32 mark under another declared encoding is an error naming the encoding to set.
+    """
     with pa.input_stream(str(path), compression="detect") as stream:
         head = stream.read(1 << 20)
     if not head.strip():
         raise LoadError(f"{path}: the file is empty (no header row)", file=str(path))
+    declared = options.encoding.lower().replace("_", "-")
+    for mark, family in OTHER_BOMS.items():
+        if head.startswith(mark) and not declared.startswith(family):
+            raise LoadError(
+                f"{path}: the file starts with a {family.upper()} byte-order mark but the "
+                f"mapping declares encoding {options.encoding!r}; set read.encoding: {family} "
+                'in the mapping (Excel\'s "Unicode text" export is UTF-16 and tab-separated: '
+                "also set read.sep: tab)",
+                file=str(path),
+            )
+    if head.startswith(UTF8_BOM):
+        head = head[len(UTF8_BOM) :]
     encoding = "utf-8-sig" if _arrow_encoding(options.encoding) == "utf8" else options.encoding
     text = head.decode(encoding, errors="replace")
     lines = text.splitlines()

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from cs360lib.data.loaders.problems import ProblemLog, as_text
 
 __all__ = [
+    "LOSSY_OPERATIONS",
     "bounded",
     "clean",
     "codes",
@@ -66,8 +67,32 @@ def codes(array: pa.Array) -> tuple[np.ndarray, list[str]]:
     return remap[indices], categories
 
 
+LOSSY_OPERATIONS = ("split", "extract")
+"""Operations that can turn a present value into a missing one (no such part, no match)."""
+
+
 def clean(array: pa.Array, operation: str) -> pa.Array:
-    """Apply one of the mapping's ``clean`` operations (``name`` or ``name:argument``)."""
+    """Apply one of the mapping's ``clean`` operations (``name`` or ``name:argument``).
+
+    Every operation keeps a missing value missing. ``split`` gives a missing value when
+    the text has no part at the index, ``extract`` when the pattern does not match;
+    the other operations change only the values they apply to.
+
+    Parameters
+    ----------
+    array : pyarrow.Array
+        Text values (nulls allowed).
+    operation : str
+        ``strip``, ``upper``, ``lower``, ``title``, ``float_id``, ``zero_pad:WIDTH``,
+        ``split:SEPARATOR:INDEX``, ``prefix_strip:TEXT``, ``suffix_strip:TEXT``,
+        ``extract:REGEX`` (the text of the first group; RE2 syntax, searched anywhere
+        unless anchored) or ``replace:OLD:NEW`` (every literal occurrence).
+
+    Returns
+    -------
+    pyarrow.Array
+        Cleaned text, the same length as ``array``.
+    """
     name, _, argument = operation.partition(":")
     if name == "strip":
         return pc.utf8_trim_whitespace(array)
@@ -86,16 +111,26 @@ def clean(array: pa.Array, operation: str) -> pa.Array:
     if name == "split":
         separator, _, index = argument.rpartition(":")
         parts = pc.split_pattern(array, pattern=separator)
-        lengths = pc.list_value_length(parts)
         position = int(index)
-        safe = pc.if_else(pc.greater(lengths, position), parts, pa.scalar(None, parts.type))
-        return pc.utf8_trim_whitespace(
-            pc.list_element(safe.fill_null([""] * (position + 1)), position)
-        )
+        has_part = pc.greater(pc.list_value_length(parts), position)
+        safe = pc.if_else(has_part, parts, pa.scalar(None, parts.type))
+        return pc.utf8_trim_whitespace(pc.list_element(safe, position))
     if name == "prefix_strip":
-        prefix = argument
-        starts = pc.starts_with(array, pattern=prefix)
-        return pc.if_else(starts, pc.utf8_slice_codeunits(array, start=len(prefix)), array)
+        starts = pc.starts_with(array, pattern=argument)
+        return pc.if_else(starts, pc.utf8_slice_codeunits(array, start=len(argument)), array)
+    if name == "suffix_strip":
+        ends = pc.ends_with(array, pattern=argument)
+        kept = pc.utf8_slice_codeunits(array, start=0, stop=-len(argument))
+        return pc.if_else(ends, kept, array)
+    if name == "replace":
+        old, _, new = argument.partition(":")
+        return pc.replace_substring(array, pattern=old, replacement=new)
+    if name == "extract":
+        matched = pc.match_substring_regex(array, argument)
+        first = pc.replace_substring_regex(
+            array, pattern=f"(?s)^.*?(?:{argument}).*$", replacement=r"\1", max_replacements=1
+        )
+        return pc.if_else(matched, first, pa.scalar(None, pa.string()))
     raise ValueError(f"unknown clean operation {operation!r}")  # pragma: no cover - validated
 
 

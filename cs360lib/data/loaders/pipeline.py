@@ -4,9 +4,14 @@
 up either in ``LoadResult.data`` (typed, validated against the kind's schema)
 or in ``LoadResult.rejected`` (its file, its 1-based row number, every original
 value as text and a plain reason), so ``rows_read == len(data) + len(rejected)``
-always holds. The steps live in their own modules: :mod:`.datetimes` (dates and
-times), :mod:`.coercion` (cleaning, numbers, codes), :mod:`.problems` (what failed
-and the rejected table) and :mod:`.result` (the result object).
+always holds. Only a problem of a required column (see
+:func:`~cs360lib.data.schemas.required_columns`) or of the whole row rejects it; a
+value of an optional column that cannot be read is set missing and recorded in
+``.problems``. The steps live in their own modules: :mod:`cs360lib.data.readers` and
+:mod:`.unpivot` (read, and reshape a wide file), :mod:`.datetimes` (dates, times and
+time zones), :mod:`.coercion` (cleaning, numbers, codes), :mod:`.points` (point text and
+projected coordinates), :mod:`.problems` (what failed and the rejected table) and
+:mod:`.result` (the result object).
 """
 
 from __future__ import annotations
@@ -20,20 +25,40 @@ import pandera.pandas as pa_schema
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cs360lib.config.mapping import Mapping, read_mapping
-from cs360lib.data.loaders.coercion import clean, codes, few_distinct, recode, to_number
+from cs360lib.config.mapping import Mapping, check_timezone, read_mapping
+from cs360lib.data.loaders.coercion import (
+    LOSSY_OPERATIONS,
+    bounded,
+    clean,
+    codes,
+    few_distinct,
+    recode,
+    to_number,
+)
 from cs360lib.data.loaders.datetimes import (
     hour_seconds,
     parse_datetimes,
+    resolve_local_times,
     sane_times,
     time_seconds,
     to_datetime,
 )
-from cs360lib.data.loaders.problems import UNDECODABLE, ProblemLog, as_text, describe_check
+from cs360lib.data.loaders.points import read_point
+from cs360lib.data.loaders.problems import (
+    SUPERSEDED,
+    UNDECODABLE,
+    ProblemLog,
+    as_text,
+    describe_check,
+)
 from cs360lib.data.loaders.result import LoadResult, duplicate_keys, empty_duplicates
+from cs360lib.data.loaders.unpivot import unpivot
 from cs360lib.data.readers import RawTable, read_files, resolve_files
 from cs360lib.data.schemas import KEYS, column_types, required_columns, schema_for
 from cs360lib.errors import LoadError
+
+PAIRED = {"lat": "lon", "lon": "lat"}
+"""Columns that only mean something together: one set missing makes the other missing."""
 
 __all__ = [
     "load",
@@ -54,6 +79,7 @@ def load(
     mapping: Mapping | dict[str, Any] | str | Path | None = None,
     *,
     strict: bool = False,
+    timezone: str | None = None,
 ) -> LoadResult:
     """Load a source of one kind into a validated, typed canonical frame.
 
@@ -69,28 +95,42 @@ def load(
         How source columns map onto canonical ones (see ``docs/mappings.md``).
         ``None`` means the source already uses the canonical names.
     strict : bool, default False
-        Raise a :class:`LoadError` listing every problem instead of quarantining rows.
+        Raise a :class:`LoadError` listing every problem (rows that would be rejected
+        and values that would be set missing) instead of quarantining them.
+    timezone : str, optional
+        IANA time zone of the department (``America/Chicago``), usually the
+        engagement's ``info.timezone``; the mapping's own ``timezone`` wins. Times that
+        carry a UTC offset are converted to it; see :mod:`.datetimes`.
 
     Returns
     -------
     LoadResult
-        ``.data``, ``.rejected``, ``.rows_read``, ``.summary()``.
+        ``.data``, ``.rejected``, ``.problems``, ``.rows_read``, ``.summary()``.
 
     Raises
     ------
     SourceNotFoundError
         If the source matches no file.
     LoadError
-        If a file cannot be read, a required column is absent, or (with
-        ``strict=True``) any row fails. The message names the file, the columns,
+        If a file cannot be read, a required column is absent, times carry UTC offsets
+        and no time zone is known, ``timezone`` is not a known zone, or (with
+        ``strict=True``) any value fails. The message names the file, the columns,
         up to 10 row numbers and example values.
     """
     schema_for(kind)
     spec = read_mapping(mapping)
     spec.check_kind(kind)
+    if timezone is not None and spec.timezone is None:
+        try:
+            check_timezone(timezone)
+        except ValueError as error:
+            raise LoadError(f"load(timezone=...): {error}") from None
+    zone = spec.timezone or timezone
     files = resolve_files(source, spec.read.files)
     raw = read_files(files, spec.read)
-    return _Loader(kind, spec, raw).run(strict=strict)
+    if spec.unpivot is not None:
+        raw = unpivot(raw, spec.unpivot)
+    return _Loader(kind, spec, raw, zone).run(strict=strict)
 
 
 def _make_kind_loader(kind: str):  # noqa: ANN202 - returns a documented function
@@ -99,8 +139,9 @@ def _make_kind_loader(kind: str):  # noqa: ANN202 - returns a documented functio
         mapping: Mapping | dict[str, Any] | str | Path | None = None,
         *,
         strict: bool = False,
+        timezone: str | None = None,
     ) -> LoadResult:
-        return load(kind, source, mapping, strict=strict)
+        return load(kind, source, mapping, strict=strict, timezone=timezone)
 
     loader.__name__ = f"load_{kind}"
     loader.__qualname__ = loader.__name__
@@ -114,6 +155,8 @@ def _make_kind_loader(kind: str):  # noqa: ANN202 - returns a documented functio
         Column mapping.
     strict : bool, default False
         Raise instead of quarantining rows.
+    timezone : str, optional
+        Time zone of the department (the mapping's own wins).
 
     Returns
     -------
@@ -136,15 +179,18 @@ load_actions = _make_kind_loader("actions")
 class _Loader:
     """One load: the raw table, the mapping, and the problems found so far."""
 
-    def __init__(self, kind: str, mapping: Mapping, raw: RawTable):
+    def __init__(self, kind: str, mapping: Mapping, raw: RawTable, zone: str | None = None):
         self.kind = kind
         self.mapping = mapping
         self.raw = raw
+        self.zone = zone
         self.types = column_types(kind)
         self.n = raw.table.num_rows
-        self.log = ProblemLog(kind, raw)
+        optional = (set(self.types) - set(required_columns(kind))) | set(mapping.extra)
+        self.log = ProblemLog(kind, raw, optional)
         self.names = self.log.names
         self.originals: dict[str, pa.Array] = {}
+        self.point: dict[str, pa.Array] = {}
 
     # -- steps --------------------------------------------------------------------------
     def run(self, *, strict: bool) -> LoadResult:
@@ -162,16 +208,20 @@ class _Loader:
             )
         arrays = self.build_columns()
         frame = self.to_frame(arrays)
+        self.clear_missing(frame, pair=False)
         self.validate(frame)
+        self.clear_missing(frame, pair=True)
         key = tuple(self.mapping.key or [k for k in KEYS[self.kind] if k in frame.columns])
         if self.mapping.duplicates == "reject_exact":
             self.flag_exact_duplicates()
         elif self.mapping.duplicates == "reject_key" and key:
             self.flag_key_duplicates(frame, key, self.log.rejected_mask())
+        elif self.mapping.duplicates == "keep_latest" and key:
+            self.flag_superseded(frame, key, self.log.rejected_mask())
         rejected_mask = self.log.rejected_mask()
         problems = self.log.problem_frame()
-        if strict and (rejected_mask.any() or self.raw.bad_lines):
-            raise self.log.strict_error(problems)
+        if strict and (problems["outcome"] != SUPERSEDED).any():
+            raise self.log.strict_error(problems[problems["outcome"] != SUPERSEDED])
         data = frame.loc[~rejected_mask].reset_index(drop=True) if rejected_mask.any() else frame
         duplicates = duplicate_keys(data, key) if key else empty_duplicates(key)
         rejected = self.log.rejected_frame(rejected_mask, problems)
@@ -185,6 +235,11 @@ class _Loader:
             files=self.raw.file_names,
             mapping=self.mapping.name,
             key=key,
+            adjustments=self.log.adjustment_frame(),
+            timezone=self.zone,
+            wide_rows=self.raw.wide_rows,
+            value_columns=list(self.raw.value_columns),
+            cells_skipped=self.raw.cells_skipped,
         )
 
     def source_columns_for(self, canonical: str) -> list[str]:
@@ -200,6 +255,8 @@ class _Loader:
             return [c for c in self.mapping.which[canonical] if c != "default"]
         if canonical in self.mapping.extra:
             return [self.mapping.extra[canonical]]
+        if self.mapping.point is not None and canonical in PAIRED:
+            return self.mapping.point.sources()
         return [canonical] if canonical in self.names else []
 
     def check_columns(self) -> None:
@@ -240,17 +297,30 @@ class _Loader:
 
     def build_columns(self) -> dict[str, pa.Array]:
         arrays: dict[str, pa.Array] = {}
+        if self.mapping.point is not None:
+            sources = [self.source_array(name) for name in self.mapping.point.sources()]
+            lat, lon, original = read_point(self.log, self.mapping.point, sources)
+            for canonical, array in (("lat", lat), ("lon", lon)):
+                self.originals[canonical] = original
+                self.point[canonical] = bounded(
+                    self.log, canonical, array, original, self.bounds(canonical)
+                )
         for canonical, kind in self.types.items():
             array = self.build_column(canonical, kind)
             if array is not None:
                 arrays[canonical] = array
         for canonical in self.mapping.extra:
-            text = self.text(canonical, self.source_array(self.mapping.extra[canonical]))
+            original = self.source_array(self.mapping.extra[canonical])
+            lost: list[tuple[str, np.ndarray]] = []
+            text = self.text(canonical, original, lost)
+            self.flag_lost(canonical, lost, text, original)
             arrays[canonical] = text
         return arrays
 
     def build_column(self, canonical: str, kind: str) -> pa.Array | None:
         spec = self.mapping
+        if canonical in self.point:
+            return self.point[canonical]
         if canonical in spec.constants:
             array = pa.array([spec.constants[canonical]] * self.n)
             array = pc.cast(array, pa.string()) if kind != "float" else array
@@ -264,23 +334,37 @@ class _Loader:
             return None
         arrays = [self.source_array(name) for name in sources]
         original = arrays[0]
+        lost: list[tuple[str, np.ndarray]] = []
         if len(arrays) > 1:
-            cleaned = [self.text(canonical, a) for a in arrays]
+            cleaned = [self.text(canonical, a, lost) for a in arrays]
             value = pc.coalesce(*cleaned)
             original = pc.coalesce(*[as_text(a) for a in arrays])
+            self.flag_lost(canonical, lost, value, original)
             return self.convert(canonical, kind, original, value)
         if kind in ("string", "category") and few_distinct(original, always=kind == "category"):
             # Clean the distinct values once instead of every row (areas, offense names...).
             encoded = pc.dictionary_encode(original)
-            cleaned = self.text(canonical, encoded.dictionary)
+            cleaned = self.text(canonical, encoded.dictionary, lost)
             self.originals[canonical] = original
+            self.flag_lost(canonical, lost, None, original, encoded.indices)
             if kind == "category":
                 return pa.DictionaryArray.from_arrays(encoded.indices, cleaned)
             return pc.take(cleaned, encoded.indices)
-        return self.convert(canonical, kind, original, self.text(canonical, original))
+        value = self.text(canonical, original, lost)
+        self.flag_lost(canonical, lost, value, original)
+        return self.convert(canonical, kind, original, value)
 
-    def text(self, canonical: str, array: pa.Array) -> pa.Array:
-        """Apply strip, clean, missing and values to a source array (as text)."""
+    def text(
+        self, canonical: str, array: pa.Array, lost: list[tuple[str, np.ndarray]] | None = None
+    ) -> pa.Array:
+        """Apply strip, missing, clean, missing again and values to a source array (as text).
+
+        A value listed under ``missing`` is missing whether it is written so in the
+        source or becomes so after cleaning. Every step keeps a missing value missing,
+        and text left empty is missing. When ``lost`` is a list, each ``split`` or
+        ``extract`` that turns a present value into a missing one appends the
+        operation and the mask of those positions to it.
+        """
         spec = self.mapping
         if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
             if (
@@ -290,18 +374,52 @@ class _Loader:
             ):
                 return array
             array = as_text(array)
-        array = pc.utf8_trim_whitespace(array)
-        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
-        for operation in spec.clean.get(canonical, []):
-            array = clean(array, str(operation))
+        array = _blank_to_null(pc.utf8_trim_whitespace(array))
+        tokens = None
         if canonical in spec.missing:
             tokens = pa.array([str(v) for v in spec.missing[canonical]], pa.string())
-            array = pc.if_else(
-                pc.is_in(array, value_set=tokens), pa.scalar(None, pa.string()), array
-            )
+            array = pc.if_else(pc.is_in(array, value_set=tokens), None, array)
+        for operation in spec.clean.get(canonical, []):
+            before = array
+            array = _blank_to_null(clean(array, str(operation)))
+            if lost is not None and str(operation).partition(":")[0] in LOSSY_OPERATIONS:
+                gone = pc.and_(pc.is_valid(before), pc.is_null(array))
+                lost.append((str(operation), np.asarray(gone)))
+        if tokens is not None and canonical in spec.clean:
+            array = pc.if_else(pc.is_in(array, value_set=tokens), None, array)
         if canonical in spec.values:
             array = recode(array, {str(k): v for k, v in spec.values[canonical].items()})
         return array
+
+    def flag_lost(
+        self,
+        canonical: str,
+        lost: list[tuple[str, np.ndarray]],
+        value: pa.Array | None,
+        original: pa.Array,
+        indices: pa.Array | None = None,
+    ) -> None:
+        """Record values that a ``split`` or ``extract`` made missing (see :meth:`text`).
+
+        ``indices`` maps rows to the positions of a dictionary that was cleaned instead
+        of the rows; ``value`` is the final value, and a value another source column
+        filled in (a list of columns) is not a problem.
+        """
+        for operation, gone in lost:
+            if not gone.any():
+                continue
+            if indices is not None:
+                at = indices.fill_null(len(gone)).to_numpy(zero_copy_only=False)
+                gone = np.append(gone, False)[at]
+            if value is not None:
+                gone = gone & np.asarray(pc.is_null(value))
+            self.log.flag(
+                gone,
+                canonical,
+                f"gives nothing under clean {operation!r} (no such part, or no match), "
+                "so it is missing",
+                original,
+            )
 
     def convert(self, canonical: str, kind: str, original: pa.Array, value: pa.Array) -> pa.Array:
         self.originals[canonical] = original
@@ -325,6 +443,7 @@ class _Loader:
                 integer=True,
                 bounds=self.bounds(canonical),
             )
+        sources = self.source_columns_for(canonical)
         return to_datetime(
             self.log,
             canonical,
@@ -332,6 +451,8 @@ class _Loader:
             value,
             self.mapping.formats.get(canonical),
             self.bounds(canonical),
+            zone=self.zone,
+            source=sources[0] if sources else None,
         )
 
     def datetime_from_parts(self, canonical: str) -> pa.Array:
@@ -357,6 +478,7 @@ class _Loader:
                 self.log, canonical, parts.time, self.source_array(parts.time)
             )
         if not offsets:
+            date_only = resolve_local_times(self.log, canonical, date_only, self.zone)
             return sane_times(self.log, canonical, date_only, date_original, self.bounds(canonical))
         order = sorted(offsets, key=lambda name: name != parts.prefer)
         offset = pc.coalesce(*[offsets[name] for name in order])
@@ -374,6 +496,7 @@ class _Loader:
             )
         offset_ns = pc.multiply(pc.cast(offset.fill_null(0), pa.int64()), 1_000_000_000)
         combined = pc.cast(pc.add(pc.cast(date_only, pa.int64()), offset_ns), pa.timestamp("ns"))
+        combined = resolve_local_times(self.log, canonical, combined, self.zone)
         return sane_times(self.log, canonical, combined, date_original, self.bounds(canonical))
 
     def which(self, canonical: str) -> pa.Array:
@@ -408,7 +531,40 @@ class _Loader:
         frame = pd.DataFrame(columns)
         frame["source_file"] = pd.Categorical.from_codes(self.raw.files, categories=self.log.labels)
         frame["source_row"] = self.raw.rows
+        if self.raw.cell_columns is not None:
+            frame["source_column"] = pd.Categorical.from_codes(
+                self.raw.cell_columns, categories=self.raw.value_columns
+            )
         return frame
+
+    def clear_missing(self, frame: pd.DataFrame, *, pair: bool) -> None:
+        """Make missing the optional values whose problems said "set missing".
+
+        With ``pair`` (once the schema has been checked): a coordinate needs both ``lat``
+        and ``lon``, so when one is set missing on a kept row, so is the other (recorded
+        as a problem of its own).
+        """
+        masks = {c: self.log.missing_mask(c) for c in frame.columns if c in self.log.optional}
+        rejected = self.log.rejected_mask()
+        for column, partner in PAIRED.items() if pair else ():
+            mask = masks.get(column)
+            if mask is None or partner not in frame.columns:
+                continue
+            other = masks.get(partner)
+            orphan = mask & frame[partner].notna().to_numpy() & ~rejected
+            if other is not None:
+                orphan &= ~other
+            if orphan.any():
+                self.log.flag(
+                    orphan,
+                    partner,
+                    f"is set missing with {column}, which could not be used (a point needs both)",
+                    self.originals.get(partner),
+                )
+                masks[partner] = orphan if other is None else other | orphan
+        for column, mask in masks.items():
+            if mask is not None and mask.any():
+                frame[column] = frame[column].mask(mask)
 
     def validate(self, frame: pd.DataFrame) -> None:
         schema = schema_for(self.kind).to_schema()
@@ -460,6 +616,53 @@ class _Loader:
         )
         self.log.flag(repeated, "(row)", "is an exact duplicate of an earlier row", text)
 
+    def flag_superseded(
+        self, frame: pd.DataFrame, key: tuple[str, ...], already: np.ndarray
+    ) -> None:
+        """Reject all but the latest version of each key (``duplicates: keep_latest``).
+
+        Versions are ordered by the mapping's ``order_by`` column (a missing value
+        sorts first, so any dated version wins over an undated one), then by their
+        order in the files: of two versions with the same ``order_by`` value, the later
+        row is kept. Rows already rejected take no part. An extra (text) column is
+        ordered as numbers or as dates when all its values read so (see :func:`_ordering`).
+        """
+        order_by = str(self.mapping.order_by)
+        candidates = np.flatnonzero(~already)
+        versions = frame.iloc[candidates][list(key)].assign(
+            _order=_ordering(frame[order_by]).iloc[candidates].to_numpy(), _position=candidates
+        )
+        versions = versions.sort_values(["_order", "_position"], na_position="first", kind="stable")
+        older = versions.duplicated(subset=list(key), keep="last").to_numpy()
+        if not older.any():
+            return
+        latest = versions.drop_duplicates(subset=list(key), keep="last")
+        kept = versions.merge(
+            latest[[*key, "_position"]].rename(columns={"_position": "_kept"}),
+            on=list(key),
+            how="left",
+        )
+        positions = versions["_position"].to_numpy()[older]
+        kept_rows = kept["_kept"].to_numpy()[older]
+        several = len(self.log.labels) > 1
+        labels = frame.iloc[positions][list(key)].astype(str).agg("/".join, axis=1)
+        shown = np.array(
+            [
+                f"{label}: kept row {int(self.raw.rows[q])}"
+                + (f" of {self.log.labels[int(self.raw.files[q])]}" if several else "")
+                for label, q in zip(labels, kept_rows, strict=True)
+            ],
+            dtype=object,
+        )
+        order = np.argsort(positions, kind="stable")
+        self.log.flag_at(
+            positions[order],
+            "(row)",
+            "superseded by a later version of the same key",
+            shown[order],
+            outcome=SUPERSEDED,
+        )
+
     def flag_key_duplicates(
         self, frame: pd.DataFrame, key: tuple[str, ...], already: np.ndarray
     ) -> None:
@@ -467,3 +670,28 @@ class _Loader:
         repeated = keys.duplicated(keep="first").to_numpy() & ~already
         shown = pa.array(keys.astype(str).agg("/".join, axis=1).tolist(), pa.string())
         self.log.flag(repeated, "/".join(key), "repeats the key of an earlier row", shown)
+
+
+def _blank_to_null(array: pa.Array) -> pa.Array:
+    """Make empty text missing."""
+    return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+
+
+def _ordering(values: pd.Series) -> pd.Series:
+    """Values to order versions by: a text column as numbers, or as dates, when all read so.
+
+    ``1/5/2024 9:00`` sorts after ``1/10/2024 9:00`` as text; read as a date it does not.
+    Dates are read with the loader's formats (:data:`~.datetimes.ROBUST_FORMATS`). A text
+    column with any value that is neither is compared as text.
+    """
+    if not isinstance(values.dtype, pd.StringDtype):
+        return values
+    text = pa.array(values.array)
+    present = text.null_count
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.notna().sum() == len(values) - present:
+        return numbers
+    times = parse_datetimes(text, None)
+    if len(times) - times.null_count == len(values) - present:
+        return pd.Series(times.to_numpy(zero_copy_only=False), index=values.index)
+    return values

@@ -1,8 +1,18 @@
 """The problems found during a load, and the rejected-row table built from them.
 
 Every value that cannot be used is recorded once, with its column, its row (file and
-1-based data-row number), its original text and a plain reason. The rejected table and
-the strict-mode error are both built from this one log, so they always agree.
+1-based data-row number), its original text, a plain reason and its outcome:
+
+- ``rejected``: the row goes to ``.rejected`` (a required column, or a whole-row fault
+  such as an undecodable line or a repeated row);
+- ``set missing``: only that value becomes missing and the row is kept (an optional
+  column: see :func:`cs360lib.data.schemas.required_columns`);
+- ``superseded``: the row is an older version of a key kept under
+  ``duplicates: keep_latest`` (rejected, but not a fault, so ``strict`` ignores it).
+
+The rejected table and the strict-mode error are both built from this one log, so they
+always agree. The log also keeps the load's adjustments (values converted from a UTC
+offset, local times moved at a daylight-saving change), which are not problems.
 """
 
 from __future__ import annotations
@@ -17,11 +27,26 @@ import pyarrow.compute as pc
 from cs360lib.data.readers import RawTable
 from cs360lib.errors import LoadError
 
-__all__ = ["ProblemLog", "as_text", "describe_check", "quote"]
+__all__ = [
+    "REJECTED",
+    "SET_MISSING",
+    "SUPERSEDED",
+    "ProblemLog",
+    "as_text",
+    "describe_check",
+    "quote",
+]
 
 STRING = pd.StringDtype("pyarrow")
 UNDECODABLE = "__undecodable__"
 """Column the reader adds for rows whose bytes are not valid in the declared encoding."""
+
+REJECTED = "rejected"
+"""Outcome of a problem that sends its row to ``.rejected``."""
+SET_MISSING = "set missing"
+"""Outcome of a problem that only makes its value missing (optional columns)."""
+SUPERSEDED = "superseded"
+"""Outcome of an older version of a key under ``duplicates: keep_latest``."""
 
 
 class ProblemLog:
@@ -33,24 +58,58 @@ class ProblemLog:
         Kind being loaded (for messages).
     raw : RawTable
         The rows read, with their files and row numbers.
+    optional : set of str, optional
+        Columns whose unreadable values are set missing instead of rejecting the row
+        (the kind's optional columns and the mapping's extra columns). A problem of any
+        other column (required columns, ``(row)``, ``(file)``) rejects its row.
     """
 
-    def __init__(self, kind: str, raw: RawTable) -> None:
+    def __init__(self, kind: str, raw: RawTable, optional: set[str] | None = None) -> None:
         self.kind = kind
         self.raw = raw
         self.n = raw.table.num_rows
+        self.optional = set(optional or ())
         self.names = [n for n in raw.table.column_names if n != UNDECODABLE]
         self.problem_rows: list[np.ndarray] = []
         self.problem_columns: list[str] = []
         self.problem_texts: list[str] = []
         self.problem_values: list[np.ndarray] = []
+        self.problem_outcomes: list[str] = []
         self.flagged: dict[str, np.ndarray] = {}
+        self.adjustments: list[tuple[str, str, int]] = []
         short = [Path(f).name for f in raw.file_names]
         self.labels = short if len(set(short)) == len(short) else list(raw.file_names)
         self.label_of = dict(zip(raw.file_names, self.labels, strict=True))
 
-    def flag(self, mask: np.ndarray, column: str, problem: str, values: pa.Array | None) -> None:
-        """Record a problem for the rows where ``mask`` is true."""
+    def outcome_of(self, column: str) -> str:
+        """Return what a problem of ``column`` does: set the value missing or reject the row."""
+        return SET_MISSING if column in self.optional else REJECTED
+
+    def flag(
+        self,
+        mask: np.ndarray,
+        column: str,
+        problem: str,
+        values: pa.Array | None,
+        *,
+        outcome: str | None = None,
+    ) -> None:
+        """Record a problem for the rows where ``mask`` is true.
+
+        Parameters
+        ----------
+        mask : numpy.ndarray of bool, shape (n_rows,)
+            Rows with the problem.
+        column : str
+            Canonical column (or ``(row)``, ``(file)``, a key such as ``call_id``).
+        problem : str
+            Plain words, read after the column and value ("is not a number").
+        values : pyarrow.Array or None
+            Values shown in the problem (the source text), one per row.
+        outcome : str, optional
+            :data:`REJECTED`, :data:`SET_MISSING` or :data:`SUPERSEDED`; by default
+            decided by the column (:meth:`outcome_of`).
+        """
         positions = np.flatnonzero(mask)
         if positions.size == 0:
             return
@@ -61,9 +120,17 @@ class ProblemLog:
             if not pa.types.is_string(taken.type):
                 taken = pc.cast(taken, pa.string())
             shown = np.asarray(taken.to_pylist(), dtype=object)
-        self.flag_at(positions, column, problem, shown)
+        self.flag_at(positions, column, problem, shown, outcome=outcome)
 
-    def flag_at(self, positions: np.ndarray, column: str, problem: str, shown: np.ndarray) -> None:
+    def flag_at(
+        self,
+        positions: np.ndarray,
+        column: str,
+        problem: str,
+        shown: np.ndarray,
+        *,
+        outcome: str | None = None,
+    ) -> None:
         """Record a problem for the rows at ``positions`` with the values shown."""
         if positions.size == 0:
             return
@@ -71,30 +138,55 @@ class ProblemLog:
         self.problem_columns.append(column)
         self.problem_texts.append(problem)
         self.problem_values.append(shown)
+        self.problem_outcomes.append(outcome or self.outcome_of(column))
         if column not in self.flagged:
             self.flagged[column] = np.zeros(self.n, dtype=bool)
         self.flagged[column][positions] = True
 
+    def note(self, column: str, adjustment: str, count: int) -> None:
+        """Record an adjustment made to ``count`` values of a column (not a problem)."""
+        if count:
+            self.adjustments.append((column, adjustment, int(count)))
+
+    def adjustment_frame(self) -> pd.DataFrame:
+        """Return the adjustments: columns ``column``, ``adjustment``, ``values``."""
+        return pd.DataFrame(self.adjustments, columns=["column", "adjustment", "values"])
+
     def rejected_mask(self) -> np.ndarray:
-        """Rows with at least one problem so far."""
+        """Rows with at least one problem that rejects the row."""
         mask = np.zeros(self.n, dtype=bool)
-        for rows in self.problem_rows:
-            mask[rows] = True
+        for rows, outcome in zip(self.problem_rows, self.problem_outcomes, strict=True):
+            if outcome != SET_MISSING:
+                mask[rows] = True
+        return mask
+
+    def missing_mask(self, column: str) -> np.ndarray | None:
+        """Rows whose value of ``column`` was set missing by a problem (None if none)."""
+        mask = None
+        for rows, name, outcome in zip(
+            self.problem_rows, self.problem_columns, self.problem_outcomes, strict=True
+        ):
+            if name == column and outcome == SET_MISSING:
+                if mask is None:
+                    mask = np.zeros(self.n, dtype=bool)
+                mask[rows] = True
         return mask
 
     def problem_frame(self) -> pd.DataFrame:
         """One row per problem (lines the parser could not read included), by file and row."""
         if not self.problem_rows and not self.raw.bad_lines:
-            return pd.DataFrame(
+            empty = pd.DataFrame(
                 {
                     "source_file": pd.Series(dtype=object),
                     "source_row": pd.Series(dtype="int64"),
                     "column": pd.Series(dtype=object),
                     "problem": pd.Series(dtype=object),
                     "value": pd.Series(dtype=object),
+                    "outcome": pd.Series(dtype=object),
                     "_position": pd.Series(dtype="int64"),
                 }
             )
+            return self._with_cells(empty, None)
         rows = np.concatenate(self.problem_rows) if self.problem_rows else np.array([], np.int64)
         counts = [r.size for r in self.problem_rows]
         frame = pd.DataFrame(
@@ -104,9 +196,15 @@ class ProblemLog:
                 "column": np.repeat(self.problem_columns, counts) if counts else [],
                 "problem": np.repeat(self.problem_texts, counts) if counts else [],
                 "value": np.concatenate(self.problem_values) if self.problem_values else [],
+                "outcome": np.repeat(self.problem_outcomes, counts) if counts else [],
                 "_position": rows,
             }
         )
+        # The outcome says where the row ended: a value "set missing" on a row that is
+        # rejected for another reason is part of a rejected row.
+        on_rejected = self.rejected_mask()[rows] & (frame["outcome"] == SET_MISSING).to_numpy()
+        frame.loc[on_rejected, "outcome"] = REJECTED
+        frame = self._with_cells(frame, rows)
         if self.raw.bad_lines:
             bad = pd.DataFrame(
                 {
@@ -115,13 +213,27 @@ class ProblemLog:
                     "column": "(line)",
                     "problem": [b.reason for b in self.raw.bad_lines],
                     "value": [b.text for b in self.raw.bad_lines],
+                    "outcome": REJECTED,
                     "_position": -1,
                 }
             )
             frame = pd.concat([frame, bad], ignore_index=True)
-        return frame.sort_values(["source_file", "source_row"], kind="stable").reset_index(
-            drop=True
-        )
+        return frame.sort_values(
+            ["source_file", "source_row", "_position"], kind="stable"
+        ).reset_index(drop=True)
+
+    def _with_cells(self, frame: pd.DataFrame, positions: np.ndarray | None) -> pd.DataFrame:
+        """Insert ``source_column`` after ``source_row`` when the table was unpivoted."""
+        cells = self.raw.cell_columns
+        if cells is None:
+            return frame
+        names = np.asarray(self.raw.value_columns + [None], dtype=object)
+        if positions is None:
+            shown = np.array([], dtype=object)
+        else:
+            shown = names[cells[positions]]
+        frame.insert(2, "source_column", shown)
+        return frame
 
     def rejected_frame(self, mask: np.ndarray, problems: pd.DataFrame) -> pd.DataFrame:
         """Build the rejected rows: file, row, the reasons, then every original value as text."""
@@ -129,7 +241,10 @@ class ProblemLog:
         if positions.size == 0 and not self.raw.bad_lines:
             head = {"source_file": [], "source_row": np.array([], dtype=np.int64), "reason": []}
             empty = {name: pd.Series([], dtype=STRING) for name in self.names}
-            return pd.DataFrame({**head, **empty}).astype({"source_file": object, "reason": object})
+            frame = pd.DataFrame({**head, **empty}).astype(
+                {"source_file": object, "reason": object}
+            )
+            return self._with_cells(frame, np.array([], dtype=np.int64))
         originals = self.raw.table.select(self.names).take(pa.array(positions, pa.int64()))
         text = pa.table([as_text(c.combine_chunks()) for c in originals.columns], names=self.names)
         values = text.to_pandas(types_mapper={pa.string(): STRING}.get)
@@ -151,6 +266,7 @@ class ProblemLog:
                 "reason": reasons.reindex(positions).to_numpy(),
             }
         )
+        head = self._with_cells(head, positions)
         rejected = pd.concat([head, values], axis=1)
         if self.raw.bad_lines:
             bad = pd.DataFrame(
@@ -177,13 +293,14 @@ class ProblemLog:
             + int((problems["_position"] < 0).sum())
         )
         lines = [f"{', '.join(files)}: {count} rows fail to load as {self.kind}:"]
-        grouped = problems.groupby(["column", "problem"], sort=False)
-        for (column, problem), group in grouped:
+        grouped = problems.groupby(["column", "problem", "outcome"], sort=False)
+        for (column, problem, outcome), group in grouped:
             rows = ", ".join(str(r) for r in group["source_row"].head(10))
             more = " ..." if len(group) > 10 else ""
             examples = ", ".join(quote(v) for v in pd.unique(group["value"])[:5])
+            then = " (the value would be set missing)" if outcome == SET_MISSING else ""
             lines.append(
-                f"  column {column}: {problem}: {len(group)} rows (rows {rows}{more}); "
+                f"  column {column}: {problem}{then}: {len(group)} rows (rows {rows}{more}); "
                 f"examples: {examples}"
             )
         return LoadError(

@@ -39,7 +39,9 @@ def load_engagement(engagement: Engagement, *, strict: bool = False) -> dict[str
     for name, source in engagement.sources.items():
         try:
             spec = read_mapping(source.mapping, base=engagement.root)
-            results[name] = load(source.kind, source.path, spec, strict=strict)
+            results[name] = load(
+                source.kind, source.path, spec, strict=strict, timezone=engagement.info.timezone
+            )
         except LoadError as error:
             kind = type(error)
             raise kind(
