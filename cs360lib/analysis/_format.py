@@ -30,7 +30,7 @@ def count_text(n: int, noun: str, plural: str | None = None) -> str:
 
 
 def share_text(part: float, whole: float, digits: int = 1) -> str:
-    """A share as a percentage; ``"none"`` of an empty whole rather than a division by zero."""
+    """Format a share as a percentage; ``"none"`` of an empty whole (never a division by 0)."""
     if not whole:
         return "none"
     value = 100.0 * part / whole

@@ -217,7 +217,7 @@ class Located:
     n_missing: int
 
     def warning(self, what: str = "events") -> list[str]:
-        """The sentence to put in ``warnings`` when rows were left out (empty otherwise)."""
+        """Return the sentence to put in ``warnings`` when rows were left out (empty otherwise)."""
         if not self.n_missing:
             return []
         total = len(self.frame) + self.n_missing

@@ -83,7 +83,7 @@ def _counts_array(counts: Sequence[float] | np.ndarray | pd.Series) -> np.ndarra
 
 
 def _gini_sorted(x: np.ndarray) -> np.ndarray:
-    """Population Gini of each row of ``x`` (sorted ascending along the last axis)."""
+    """Compute the population Gini of each row of ``x`` (sorted ascending along the last axis)."""
     n = x.shape[-1]
     total = x.sum(axis=-1)
     rank = np.arange(1, n + 1, dtype=float)
@@ -300,7 +300,7 @@ class ConcentrationResult:
         return self.n_places > self.n_events
 
     def top(self, k: int = 10) -> pd.DataFrame:
-        """The ``k`` places with the most events (rank, place, events, share)."""
+        """Return the ``k`` places with the most events (rank, place, events, share)."""
         return self.to_frame().head(k)
 
     def places_for(self, share: float) -> int:
@@ -328,7 +328,7 @@ class ConcentrationResult:
         )
 
     def eighty_twenty(self) -> pd.DataFrame:
-        """The 80-20 table: events on the top x% of places, and places needed for x% of events.
+        """Tabulate events on the top x% of places, and the places needed for x% of events.
 
         Returns
         -------
@@ -366,11 +366,11 @@ class ConcentrationResult:
         return pd.DataFrame(rows)
 
     def lorenz(self) -> pd.DataFrame:
-        """The Lorenz curve (see :func:`lorenz_curve`)."""
+        """Return the Lorenz curve (see :func:`lorenz_curve`)."""
         return lorenz_curve(self.counts.to_numpy(dtype=float))
 
     def table(self) -> pd.DataFrame:
-        """The 80-20 table with human labels and no index."""
+        """Return the 80-20 table with human labels and no index."""
         t = self.eighty_twenty()
         noun = _plural(self.place)
         out = pd.DataFrame(

@@ -33,7 +33,7 @@ __all__ = ["Grid", "project", "utm_crs"]
 
 
 def utm_crs(lat: np.ndarray | pd.Series, lon: np.ndarray | pd.Series) -> str:
-    """The UTM zone (as ``"EPSG:326zz"`` or ``"EPSG:327zz"``) of the median point.
+    """Return the UTM zone (as ``"EPSG:326zz"`` or ``"EPSG:327zz"``) of the median point.
 
     Parameters
     ----------
@@ -131,7 +131,7 @@ class Grid:
         cell_size: float,
         crs: str | None = None,
     ) -> Grid:
-        """The smallest aligned grid that covers every point.
+        """Build the smallest aligned grid that covers every point.
 
         Parameters
         ----------
