@@ -18,7 +18,7 @@ def num(x: float | None, digits: int = 2) -> str:
     """Format a number for a sentence; missing or non-finite values read "not available"."""
     if x is None or not math.isfinite(float(x)):
         return "not available"
-    if float(x).is_integer() and abs(x) >= 1:
+    if float(x).is_integer():
         return f"{int(x):,}"
     return f"{x:,.{digits}f}"
 
@@ -45,14 +45,16 @@ def change_text(before: float, after: float) -> str:
     --------
     >>> change_text(2, 4), change_text(4, 2), change_text(0, 3), change_text(0, 0)
     ('up 100% (2 to 4)', 'down 50% (4 to 2)', 'up from none to 3', 'none in either period')
-    >>> change_text(5, 5)
-    'no change (5)'
+    >>> change_text(5, 5), change_text(3, 0)
+    ('no change (5)', 'down from 3 to none')
     """
     b, a = float(before), float(after)
     if b == 0 and a == 0:
         return "none in either period"
     if b == 0:
         return f"up from none to {num(a)}"
+    if a == 0:
+        return f"down from {num(b)} to none"
     if a == b:
         return f"no change ({num(a)})"
     pct = 100.0 * (a - b) / b
