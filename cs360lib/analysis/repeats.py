@@ -174,9 +174,9 @@ class RepeatResult:
             t = self.time_to_repeat()
             month = float(t.loc[t["band"] == "8 to 30 days", "cumulative_share"].iloc[0])
             text += (
-                f" Half of the repeats came within {self.median_days_to_repeat:,.0f} days of "
-                f"the previous event, and {month:.0%} within a month: the time to act on a "
-                f"first event is short."
+                f" Half of the repeats came {_days(self.median_days_to_repeat)} the previous "
+                f"event, and {month:.0%} within a month"
+                + (": the time to act on a first event is short." if month >= 0.4 else ".")
             )
         return text
 
@@ -198,6 +198,12 @@ class RepeatResult:
                 ],
             )
         )
+
+
+def _days(d: float | None) -> str:
+    if d is None or d < 0.5:
+        return "on the same day as"
+    return f"within {count_text(int(round(d)), 'day')} of"
 
 
 def _nouns(by: str, kind: str) -> str:
@@ -241,7 +247,9 @@ def _repeats(
     per_key = per_key.reset_index().sort_values(
         ["events", by], ascending=[False, True], kind="stable"
     )
-    window = int((days.max() - days.min()) + 1)
+    lo = pd.Timestamp(start).normalize() if start is not None else frame["when"].min().normalize()
+    hi = pd.Timestamp(end).normalize() if end is not None else frame["when"].max().normalize()
+    window = int((hi - lo).days + 1)
     if window < 365:
         notes.append(
             f"The period covers {window} days: repeats that span a longer time are not seen, "
