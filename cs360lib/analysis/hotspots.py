@@ -340,7 +340,13 @@ def _partner_counts(
     for name, frame in partners.items():
         frame = check_frame(frame, name)
         if start is not None or end is not None:
-            frame = in_window(frame, time_column(frame, None, name), start, end, name)
+            tcol = time_column(frame, None, name)
+            try:
+                frame = in_window(frame, tcol, start, end, name)
+            except AnalysisInputError:
+                notes.append(f"No {name} in the window: their count is 0 in every cell")
+                out[name] = np.zeros(len(index), dtype=int)
+                continue
         loc = located(frame, name)
         notes.extend(loc.warning(name))
         cell = grid.locate(loc.frame["lat"], loc.frame["lon"])
