@@ -157,7 +157,11 @@ class CompStatResult:
         )
         flagged = self.flagged()
         flagged = flagged.loc[flagged["area"] != TOTAL]
-        rule = "allowing for the number of areas compared" if self.fdr else "at the 5% level"
+        rule = (
+            "allowing for the number of areas compared"
+            if self.fdr
+            else f"at the {self.alpha:.0%} level"
+        )
         if flagged.empty:
             text += (
                 " No area's change is larger than ordinary chance variation in counts "
