@@ -9,7 +9,8 @@ cell looks square. Data are aggregated before plotting (never more than
 ``precision`` is the hook for the privacy rules of a published report: the number of
 decimal places kept in any coordinate drawn (3 decimals is about 100 m). Points are
 rounded and counted per rounded location; cell edges are snapped to the same precision and
-cells that fall together are merged (counts added, the strongest class kept).
+cells that fall together are merged (their ``events`` and a numeric value added, the class of
+the cell with the largest absolute ``rank`` kept).
 """
 
 from __future__ import annotations
@@ -135,8 +136,9 @@ def _snap(cells: pd.DataFrame, precision: int, value: str, rank: str | None) -> 
     if rank is not None:
         out = out.sort_values(rank, ascending=False, key=lambda s: s.abs(), kind="stable")
     agg: dict[str, str] = {c: "first" for c in out.columns if c not in keys}
-    if pd.api.types.is_numeric_dtype(out[value]):
-        agg[value] = "sum"
+    for c in {value, "events"} & set(out.columns):
+        if pd.api.types.is_numeric_dtype(out[c]):
+            agg[c] = "sum"
     return out.groupby(keys, as_index=False, sort=False).agg(agg)
 
 
