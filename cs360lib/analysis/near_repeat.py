@@ -323,8 +323,14 @@ class NearRepeatResult:
         order_s = list(self.ratio.index)
         order_t = list(self.ratio.columns)
         base = alt.Chart(f, title=title or "Near repeats: Knox ratio (observed / expected pairs)")
+        base = base.properties(width=100 * len(order_t), height=30 * len(order_s))
         heat = base.mark_rect().encode(
-            x=alt.X("time_band:N", sort=order_t, title="Time between events"),
+            x=alt.X(
+                "time_band:N",
+                sort=order_t,
+                title="Time between events",
+                axis=alt.Axis(labelAngle=0),
+            ),
             y=alt.Y("space_band:N", sort=order_s, title="Distance between events"),
             color=alt.Color(
                 "ratio:Q",
