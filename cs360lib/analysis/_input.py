@@ -21,6 +21,7 @@ from cs360lib.errors import AnalysisInputError
 __all__ = [
     "TIME_COLUMNS",
     "Located",
+    "area_names",
     "check_columns",
     "check_frame",
     "in_window",
@@ -90,6 +91,27 @@ def check_columns(events: pd.DataFrame, columns: Sequence[str], what: str = "eve
             f"present: {present}{more}); map the source column to it in the mapping, or pass "
             "the name of a column that exists"
         )
+
+
+def area_names(column: pd.Series) -> list[str]:
+    """List every area of an area column: all categories of a categorical, else the values.
+
+    A categorical column (as the loaders make ``district`` and ``beat``) lists its areas
+    with or without events, so an area with none still shows as 0; other columns give the
+    sorted distinct values present.
+
+    Parameters
+    ----------
+    column : pandas.Series
+        The area column.
+
+    Returns
+    -------
+    list of str
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return [str(c) for c in column.cat.categories]
+    return sorted(column.dropna().astype(str).unique())
 
 
 def time_column(events: pd.DataFrame, time_col: str | None, what: str = "events") -> str:

@@ -41,7 +41,7 @@ from cs360lib.errors import AnalysisInputError
 from cs360lib.evaluate import e_test, rate_ratio_test
 
 from ._format import change_text, human_table
-from ._input import check_columns, check_frame, time_column
+from ._input import area_names, check_columns, check_frame, time_column
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
@@ -281,11 +281,7 @@ def compstat(
             f" to {last_day:%Y-%m-%d}); choose as_of inside the data"
         )
     col = events[area]
-    names = (
-        [str(c) for c in col.cat.categories]
-        if isinstance(col.dtype, pd.CategoricalDtype)
-        else sorted(col.dropna().astype(str).unique())
-    )
+    names = area_names(col)
     labels = col.astype("string").fillna("(no area)")
     if (labels == "(no area)").any():
         notes.append(

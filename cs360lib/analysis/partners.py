@@ -30,7 +30,7 @@ from scipy import stats
 from cs360lib.errors import AnalysisInputError
 
 from ._format import human_table
-from ._input import check_columns, check_frame, in_window, time_column
+from ._input import area_names, check_columns, check_frame, in_window, time_column
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
@@ -164,11 +164,7 @@ def area_counts(
     events = in_window(events, time_column(events, time_col), start, end)
     notes: list[str] = []
     col = events[area]
-    names = (
-        [str(c) for c in col.cat.categories]
-        if isinstance(col.dtype, pd.CategoricalDtype)
-        else sorted(col.dropna().astype(str).unique())
-    )
+    names = area_names(col)
     n_no_area = int(col.isna().sum())
     if n_no_area:
         notes.append(f"{n_no_area:,} police events have no {area} and are not counted")
