@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "AnalysisInputError",
     "CodebookError",
     "Cs360Error",
     "EngagementError",
@@ -85,6 +86,15 @@ class SourceNotFoundError(LoadError, FileNotFoundError):
 
 class EvaluationInputError(Cs360Error, ValueError):
     """Input to an evaluation function is unusable; the message names the column and rows."""
+
+
+class AnalysisInputError(Cs360Error, ValueError):
+    """Input to a crime-analysis function is unusable.
+
+    Raised for a frame that lacks a needed column, a window with no events, events without
+    coordinates where a map needs them, or a bad setting; the message names the column, the
+    window or the setting and says what to do.
+    """
 
 
 class RunError(Cs360Error, RuntimeError):
