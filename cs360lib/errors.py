@@ -23,6 +23,7 @@ __all__ = [
     "EvaluationInputError",
     "LoadError",
     "MappingError",
+    "PrivacyError",
     "RunError",
     "SourceNotFoundError",
 ]
@@ -77,6 +78,13 @@ class SourceNotFoundError(LoadError, FileNotFoundError):
 
 class EvaluationInputError(Cs360Error, ValueError):
     """Input to an evaluation function is unusable; the message names the column and rows."""
+
+
+class PrivacyError(Cs360Error, ValueError):
+    """Input to a privacy function (suppression, generalization, scrubbing) is unusable.
+
+    The message names the table or column and the cells or rows concerned.
+    """
 
 
 class RunError(Cs360Error, RuntimeError):
