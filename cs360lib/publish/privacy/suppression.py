@@ -122,6 +122,8 @@ class _Solver:
         self.matrix = system.matrix().tocsc()
         self.primary = primary
         self.movable = system.values > 0  # zeros are published and fixed
+        self.full = np.zeros(len(primary), dtype=bool)  # protected to the marker's range
+        self.related = np.diff(self.matrix.indptr) > 0  # cells that appear in a relation
         self.set_coarse(np.zeros(len(primary), dtype=bool))
 
     def set_coarse(self, coarse: np.ndarray) -> None:
@@ -193,6 +195,13 @@ class _Solver:
         """How far ``cell`` can move in direction ``sense`` (at most ``cap``)."""
         if cap <= 0:
             return 0.0
+        if not self.related[cell]:  # in no total: only the marker bounds it
+            room = (
+                self.upper[cell] - self.values[cell]
+                if sense > 0
+                else (self.values[cell] - self.lower[cell])
+            )
+            return float(min(room, cap))
         distance, _ = self._solve(cell, free, sense=sense, cap=cap)
         return distance
 
@@ -213,18 +222,31 @@ def _protect(
     """Hide more cells until every small cell reaches its protection interval."""
     target_low = np.full(len(values), np.nan)
     target_high = np.full(len(values), np.nan)
+    solver.full = np.zeros(len(values), dtype=bool)
     order = sorted(np.flatnonzero(primary), key=lambda c: (values[c], c))
     for cell in order:
         v = float(values[cell])
         reach = {}
         for sense, need in ((+1, (n - 1) - v), (-1, v - 1)):
+            reach[sense] = need
+            if need <= 0:
+                continue
+            have = solver.reach(cell, hidden, sense, need)  # small LP: hidden cells only
+            if have >= need - _TOL:
+                continue
             best = solver.reach(cell, solver.movable, sense, need)
             reach[sense] = best
-            if best <= _TOL or solver.reach(cell, hidden, sense, best) >= best - _TOL:
-                continue
-            hidden |= solver.cheapest(cell, sense, best, hidden)
+            if best > have + _TOL:
+                hidden |= solver.cheapest(cell, sense, best, hidden)
         target_low[cell] = v - reach[-1]
         target_high[cell] = v + reach[+1]
+        # Reached the marker's whole range with hidden cells: the audit needs no LP, since
+        # hiding more cells only widens ranges and the marker bounds them.
+        solver.full[cell] = (
+            reach[-1] >= v - 1 - _TOL
+            and reach[+1] >= n - 1 - v - _TOL
+            and np.isfinite(solver.upper[cell])
+        )
     return target_low, target_high
 
 
@@ -236,6 +258,9 @@ def _audit(
     high = np.full(len(values), np.nan)
     for cell in np.flatnonzero(primary):
         v = float(values[cell])
+        if solver.full[cell]:
+            low[cell], high[cell] = solver.lower[cell], solver.upper[cell]
+            continue
         high[cell] = v + solver.reach(cell, hidden, +1, np.inf)
         low[cell] = v - solver.reach(cell, hidden, -1, np.inf)
     return low, high
@@ -424,6 +449,8 @@ class SuppressedTable:
         cells = self._cells
         if axis not in ("total", "rows", "columns"):
             raise PrivacyError(f"axis must be 'total', 'rows' or 'columns', got {axis!r}")
+        if not self._spec.margins:
+            raise PrivacyError("shares need the totals: suppress the table with margins=True")
         if axis != "total" and len(self.dims) != 2:
             raise PrivacyError(f"axis={axis!r} needs a 2-D table; this one has {self.dims}")
         keys = cells["_key"]
@@ -479,8 +506,9 @@ class SuppressedTable:
         labelled = self._labelled()
         labels = [labelled[d].tolist() for d in self.dims]
         if self.form == "wide":
-            rows = [*self._spec.categories[self.dims[0]], TOTAL_LABEL]
-            cols = [*self._spec.categories[self.dims[1]], TOTAL_LABEL]
+            extra = [TOTAL_LABEL] if self._spec.margins else []
+            rows = [*self._spec.categories[self.dims[0]], *extra]
+            cols = [*self._spec.categories[self.dims[1]], *extra]
             wide = pd.DataFrame(
                 np.asarray(values.tolist(), dtype=object).reshape(len(rows), len(cols)),
                 index=pd.Index(rows, name=self.dims[0]),
@@ -539,6 +567,7 @@ def suppress_counts(
     *,
     dims: Sequence[str] | None = None,
     count: str = "count",
+    margins: bool = True,
     marker: str | None = None,
     secondary_marker: str = SECONDARY_MARKER,
 ) -> SuppressedTable:
@@ -558,6 +587,11 @@ def suppress_counts(
         Dimension columns of a long frame (any number of dimensions).
     count : str, default "count"
         Count column of a long frame.
+    margins : bool, default True
+        Publish the table with its totals. Without totals (a chart of counts, a series
+        over time) only the small counts themselves are hidden, since nothing adds up to a
+        published number; but if the same counts are published elsewhere with totals, use
+        :func:`suppress_linked` on both.
     marker : str, optional
         Marker of a hidden small count; default ``"<{min_count}"``.
     secondary_marker : str, default "x"
@@ -596,6 +630,7 @@ def suppress_counts(
         min_count,
         dims=[dims],
         count=count,
+        margins=margins,
         marker=marker,
         secondary_marker=secondary_marker,
     )[0]
@@ -607,6 +642,7 @@ def suppress_linked(
     *,
     dims: Sequence[Sequence[str] | None] | None = None,
     count: str = "count",
+    margins: bool | Sequence[bool] = True,
     marker: str | None = None,
     secondary_marker: str = SECONDARY_MARKER,
 ) -> list[SuppressedTable]:
@@ -628,6 +664,8 @@ def suppress_linked(
         For each table, its dimension columns if it is a long frame (None otherwise).
     count : str, default "count"
         Count column of long frames.
+    margins : bool or sequence of bool, default True
+        Whether each table (or all) is published with its totals.
     marker, secondary_marker : str, optional
         As in :func:`suppress_counts`.
 
@@ -649,7 +687,14 @@ def suppress_linked(
         dims = [None] * len(tables)
     if len(dims) != len(tables):
         raise PrivacyError(f"dims has {len(dims)} entries for {len(tables)} tables")
-    specs = [table_spec(t, dims=d, count=count) for t, d in zip(tables, dims, strict=True)]
+    if isinstance(margins, bool):
+        margins = [margins] * len(tables)
+    if len(margins) != len(tables):
+        raise PrivacyError(f"margins has {len(margins)} entries for {len(tables)} tables")
+    specs = [
+        table_spec(t, dims=d, count=count, margins=m)
+        for t, d, m in zip(tables, dims, margins, strict=True)
+    ]
     system = CellSystem.build(specs)
     pattern = _suppress(system, n)
     return _results(system, pattern, n, marker, secondary_marker)

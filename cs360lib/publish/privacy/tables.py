@@ -80,10 +80,12 @@ class TableSpec:
     counts: dict[tuple[Hashable, ...], int]
     form: Form
     count_name: str = "count"
+    margins: bool = True
 
     def keys(self) -> list[tuple[Hashable, ...]]:
-        """Every cell of the table with its margins (categories plus the total), row-major."""
-        levels = [[*self.categories[d], ALL] for d in self.dims]
+        """List every cell of the table with its margins (categories, then total), row-major."""
+        extra = [ALL] if self.margins else []
+        levels = [[*self.categories[d], *extra] for d in self.dims]
         return list(itertools.product(*levels))
 
     def extended(self) -> np.ndarray:
@@ -99,6 +101,8 @@ class TableSpec:
             head[axis] = slice(0, shape[axis] - 1)
             tail[axis] = shape[axis] - 1
             array[tuple(tail)] = array[tuple(head)].sum(axis=axis)
+        if not self.margins:
+            return array[tuple(slice(0, k - 1) for k in shape)]
         return array
 
 
@@ -172,7 +176,7 @@ class CellSystem:
             system.table_cells.append(cells)
             # Relations: along each dimension, the total is the sum of the categories.
             lookup = dict(zip(local, cells, strict=True))
-            for axis, dim in enumerate(table.dims):
+            for axis, dim in enumerate(table.dims if table.margins else ()):
                 for key in local:
                     if key[axis] is not ALL:
                         continue
@@ -246,6 +250,7 @@ def table_spec(
     *,
     dims: Sequence[str] | None = None,
     count: str = "count",
+    margins: bool = True,
 ) -> TableSpec:
     """Convert a table in any accepted form into a :class:`TableSpec`.
 
@@ -258,6 +263,8 @@ def table_spec(
         Dimension columns of a long frame. Without it a frame is read as wide.
     count : str, default "count"
         Count column of a long frame.
+    margins : bool, default True
+        Whether the table is published with its totals.
 
     Returns
     -------
@@ -289,7 +296,9 @@ def table_spec(
             counts = {tuple(k): int(v) for k, v in values.items()}
         for dim, cats in categories.items():
             _check_labels(dim, cats)
-        return TableSpec(tuple(names), categories, counts, "series", str(table.name or count))
+        return TableSpec(
+            tuple(names), categories, counts, "series", str(table.name or count), margins
+        )
     if not isinstance(table, pd.DataFrame):
         raise PrivacyError(f"expected a pandas Series or DataFrame, got {type(table).__name__}")
     if dims is None:
@@ -305,7 +314,7 @@ def table_spec(
             for index, value in values.items():
                 counts[(index, column)] = int(value)
         categories = {row: list(table.index), col: list(table.columns)}
-        return TableSpec((row, col), categories, counts, "wide")
+        return TableSpec((row, col), categories, counts, "wide", count, margins)
     dims = list(dims)
     missing = [c for c in [*dims, count] if c not in table.columns]
     if missing:
@@ -330,4 +339,4 @@ def table_spec(
         tuple(row): int(v)
         for row, v in zip(table[dims].itertuples(index=False), values, strict=True)
     }
-    return TableSpec(tuple(dims), categories, counts, "long", count)
+    return TableSpec(tuple(dims), categories, counts, "long", count, margins)
