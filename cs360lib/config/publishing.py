@@ -289,9 +289,7 @@ class Publishing(BaseModel):
                 return value
             value = [value]
         if not isinstance(value, list):
-            raise ValueError(
-                f"expected 'all', 'none' or a list of notebook names, got {value!r}"
-            )
+            raise ValueError(f"expected 'all', 'none' or a list of notebook names, got {value!r}")
         for name in value:
             if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_\-]+", name):
                 raise ValueError(
