@@ -152,6 +152,11 @@ def test_name_rules_report_their_reason():
     rules = {span.text: span.rule for span in find_names("Sgt. Maria Gonzalez told Kevin Wu.")}
     assert rules == {"Maria Gonzalez": "title", "Kevin Wu": "first name"}
     assert first_names()["Maria"] > 100_000
+    # a first name that is also a word is a person before a speech verb, not otherwise
+    assert [s.text for s in find_names("As Grace said, grace matters.")] == ["Grace"]
+    assert find_names("We moved here from Austin, Texas.") == []
+    assert [s.text for s in find_names("I met Tamika at the store.")] == ["Tamika"]
+    assert find_names("We walked past Jackson Park and Grant Ave.") == []
 
 
 def test_nothing_is_downloaded_and_no_spacy_model_is_needed(monkeypatch):

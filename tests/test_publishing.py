@@ -131,6 +131,7 @@ def test_sample_engagement_still_loads(tmp_path):
         ("none", False, False),
         (["00_data_intake"], True, False),
         (["scanning"], False, True),
+        (["00"], True, False),
         (False, False, False),
     ],
 )

@@ -180,8 +180,9 @@ class Publishing(BaseModel):
         Whether interview quotes appear in stakeholder reports. They always pass the
         scrubber first (names, phones, emails, addresses and case numbers removed).
     stakeholder_reports : "all", "none" or list of str, default "all"
-        Notebooks that publish a stakeholder report, by file stem (``00_data_intake``) or
-        by the stem without its number (``data_intake``). The analyst report is always made.
+        Notebooks that publish a stakeholder report, named as for ``cs360 run --only``: the
+        file stem (``00_data_intake``), its number (``00``) or the stem without its number
+        (``data_intake``). The analyst report is always made.
 
     Notes
     -----
@@ -319,12 +320,14 @@ class Publishing(BaseModel):
         -------
         bool
             True for every notebook under ``"all"``, none under ``"none"``; otherwise True
-            when the stem, or the stem without its leading number (``data_intake``), is listed.
+            when the stem, its number (``00``) or the stem without its number
+            (``data_intake``) is listed, as for ``cs360 run --only``.
         """
         if self.stakeholder_reports == "all":
             return True
         if self.stakeholder_reports == "none":
             return False
         stem = Path(str(notebook)).name.removesuffix(".ipynb")
-        short = re.sub(r"^\d+_", "", stem)
-        return stem in self.stakeholder_reports or short in self.stakeholder_reports
+        number = re.match(r"^(\d+)_", stem)
+        names = {stem, re.sub(r"^\d+_", "", stem), number.group(1) if number else stem}
+        return bool(names & set(self.stakeholder_reports))

@@ -89,6 +89,8 @@ SPEECH_VERBS = (
 """Verbs after which a capitalised first name is a person even if it is also a word
 (``as Grace said``) or a rare name (``when Mari asked``)."""
 
+_SPEAKS = rf"(?:['’]s)?\s+(?:{'|'.join(SPEECH_VERBS)})\b"
+
 LOCATION_WORDS = (
     "in at near around on by into through across toward towards past outside inside from "
     "off behind beside along"
@@ -389,7 +391,8 @@ def find_names(text: str, known_names: Iterable[str] = ()) -> list[NameSpan]:
         for i, word in enumerate(words):
             if taken[word.start()]:
                 continue
-            if not _is_first_name(word.group(), MIN_BIRTHS_FULL):
+            said = re.match(_SPEAKS, text[word.end() :]) is not None
+            if not _is_first_name(word.group(), MIN_BIRTHS_FULL, words_too=said):
                 continue
             if _after_place_prefix(text, word.start()):
                 break
@@ -410,7 +413,7 @@ def find_names(text: str, known_names: Iterable[str] = ()) -> list[NameSpan]:
             end = surname[-1].end() if surname else word.end()
             if _ends_street_or_place(text, end):
                 break
-            speaks = re.match(rf"(?:['’]s)?\s+(?:{'|'.join(SPEECH_VERBS)})\b", text[end:])
+            speaks = re.match(_SPEAKS, text[end:]) is not None
             if surname:
                 add(word.start(), end, "first name")
             elif speaks and _is_first_name(word.group(), MIN_BIRTHS_FULL, words_too=True):
