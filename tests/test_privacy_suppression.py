@@ -405,7 +405,7 @@ def test_property_1d_no_small_cell_can_be_derived(values, n):
 
 
 @pytest.mark.slow
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     shape=st.tuples(st.integers(1, 5), st.integers(1, 5)),
     data=st.data(),

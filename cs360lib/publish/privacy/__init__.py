@@ -14,6 +14,7 @@ Presidio and the name list load on first use of the scrubber, not on import.
 See ``docs/privacy.md``.
 """
 
+from cs360lib.publish.privacy.cells import TOTAL_LABEL
 from cs360lib.publish.privacy.columns import drop_personal_columns, known_names, personal_columns
 from cs360lib.publish.privacy.locations import (
     generalize_address,
@@ -30,7 +31,6 @@ from cs360lib.publish.privacy.suppression import (
     suppress_counts,
     suppress_linked,
 )
-from cs360lib.publish.privacy.tables import TOTAL_LABEL
 
 __all__ = [
     "SECONDARY_MARKER",

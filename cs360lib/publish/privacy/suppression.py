@@ -31,9 +31,11 @@ the tau-ARGUS manual, "Secondary cell suppression"):
 
 **Protection criterion.** The protection interval of a small cell of value ``v`` is the
 marker's own range, 1 to ``min_count - 1``: the published tables should tell nothing more
-than the marker does. Where the table's own structure makes that impossible (a total of 2
-split over two small cells leaves each 1 to 1 + ... at most 3, whatever is hidden), the
-interval is the widest that hiding *every* non-zero cell would give. The guarantee: each
+than the marker does. Where the table's own structure makes that impossible (two small
+cells that add up to a total of 3 can each be only 1 or 2, whatever is hidden), the
+interval is the widest that hiding *every* non-zero cell would give. When even that would
+pin a count (four cells ``"<5"`` adding up to a total ``"<5"`` are 1 each), the small total
+is shown as ``"x"`` (no upper bound given) and the cells it needs are hidden. The guarantee: each
 hidden small cell's feasible range, given everything published, contains that interval,
 and is at least two values wide ("cannot be pinned to its value"); the property tests check
 both against an independent linear programme. For 1-D tables and 2-D tables with margins the
@@ -49,7 +51,7 @@ publish such series from one suppressed table.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -57,7 +59,7 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 from cs360lib.errors import PrivacyError
-from cs360lib.publish.privacy.tables import (
+from cs360lib.publish.privacy.cells import (
     ALL,
     TOTAL_LABEL,
     CellSystem,
@@ -337,8 +339,8 @@ class SuppressedTable:
     secondary_marker: str
     dims: tuple[str, ...]
     form: str
-    _spec: TableSpec
-    _cells: pd.DataFrame  # one row per cell with margins: dims, count, status, low, high
+    _spec: TableSpec = field(repr=False)
+    _cells: pd.DataFrame = field(repr=False)  # one row per cell with margins
 
     # -- publication -----------------------------------------------------------------------
     def table(self) -> pd.Series | pd.DataFrame:
@@ -577,7 +579,7 @@ def suppress_counts(
     ----------
     table : pandas.Series or pandas.DataFrame
         Interior counts (no totals: they are computed and added) in one of the forms of
-        :mod:`cs360lib.publish.privacy.tables`: a series (index = categories, or a
+        :mod:`cs360lib.publish.privacy.cells`: a series (index = categories, or a
         ``MultiIndex`` with named levels), a wide frame (rows by columns), or a long frame
         with ``dims`` and ``count`` columns. Counts are whole numbers >= 0.
     min_count : int, default 5
