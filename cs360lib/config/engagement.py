@@ -14,6 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cs360lib.config.publishing import Publishing
 from cs360lib.data.readers import resolve_files
 from cs360lib.data.schemas import SCHEMAS
 from cs360lib.errors import EngagementError
@@ -144,14 +145,6 @@ class Metric(_Strict):
     def dimension(self) -> int:
         """The CS360 dimension of the metric's goal."""
         return DIMENSIONS[self.goal]
-
-
-class Publishing(_Strict):
-    """Rules that protect people in published outputs."""
-
-    min_count: int = Field(default=5, ge=0)
-    hide_names: bool = True
-    coordinate_decimals: int = Field(default=3, ge=0, le=6)
 
 
 class Engagement(_Strict):
