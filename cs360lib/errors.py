@@ -95,6 +95,9 @@ class AnalysisInputError(Cs360Error, ValueError):
     Raised for a frame that lacks a needed column, a window with no events, events without
     coordinates where a map needs them, or a bad setting; the message names the column, the
     window or the setting and says what to do.
+    """
+
+
 class PrivacyError(Cs360Error, ValueError):
     """Input to a privacy function (suppression, generalization, scrubbing) is unusable.
 
