@@ -25,8 +25,8 @@ def test_wdd_paper_example() -> None:
     assert round(t["se"], 2) == 39.60
     assert round(t["z"], 2) == -2.98
     assert (round(t["ci_low"]), round(t["ci_high"])) == (-196, -40)
-    assert res.table.loc["local", "estimate"] == -107
-    assert res.table.loc["displacement", "estimate"] == -11
+    assert res.frame.loc["local", "estimate"] == -107
+    assert res.frame.loc["displacement", "estimate"] == -11
     assert t["p_value"] == pytest.approx(2 * stats.norm.sf(118 / np.sqrt(1568)))
     assert "118 fewer" in res.summary() and "statistically clear" in res.summary()
     assert isinstance(res.chart(), alt.LayerChart)
@@ -35,8 +35,8 @@ def test_wdd_paper_example() -> None:
 
 def test_wdd_without_displacement_and_weights() -> None:
     res = wdd((20, 20), (20, 10))
-    assert res.table.loc["local", "estimate"] == -10
-    assert res.table.loc["displacement", "se"] == 0
+    assert res.frame.loc["local", "estimate"] == -10
+    assert res.frame.loc["displacement", "se"] == 0
     # 9 post months scaled to 12: weights multiply counts, variance by w^2
     w = wdd((100, 80), (90, 45), time_weights=(1, 12 / 9))
     assert w.total["estimate"] == pytest.approx(45 * 12 / 9 - 90 - (80 * 12 / 9 - 100))
@@ -49,7 +49,7 @@ def test_wdd_harm() -> None:
     h = wdd_harm([a, b], weights=[1.0, 5.0], names=["theft", "assault"])
     assert h.total["estimate"] == pytest.approx(a.total["estimate"] + 5 * b.total["estimate"])
     assert h.total["se"] == pytest.approx(np.sqrt(a.total["se"] ** 2 + 25 * b.total["se"] ** 2))
-    assert list(h.table.index) == ["theft", "assault", "total"]
+    assert list(h.frame.index) == ["theft", "assault", "total"]
     h2 = wdd_harm([-107, -12], se=[30.7, 13.4], weights=[1, 5])
     assert h2.total["estimate"] == -167
     assert "harm-weighted" in h2.summary()
@@ -112,7 +112,7 @@ def test_rate_ratio_test() -> None:
 
 def test_power_rate_ratio_matches_simulation() -> None:
     res = power_rate_ratio(20, [0.5, 1.0], alpha=0.05)
-    p_half, p_null = res.table["power"]
+    p_half, p_null = res.frame["power"]
     rng = np.random.default_rng(11)
     pre = rng.poisson(20, 4000)
     post = rng.poisson(10, 4000)
@@ -124,4 +124,4 @@ def test_power_rate_ratio_matches_simulation() -> None:
     assert "0.50 times" in res.summary()
     res.chart().to_dict()
     more = power_rate_ratio(80, 0.5)
-    assert more.table["power"].iloc[0] > p_half
+    assert more.frame["power"].iloc[0] > p_half

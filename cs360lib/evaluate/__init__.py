@@ -1,7 +1,9 @@
 """Evaluate whether a response worked: interrupted time series, count tests and power.
 
-Functions return result objects in the statsmodels manner, each with ``.to_frame()``,
-``.chart()`` and a plain-language ``.summary()``; nothing is printed or displayed.
+Functions return result objects in the statsmodels manner that follow the library's result
+contract (:class:`cs360lib.publish.results.Result`): ``.to_frame()``, ``.chart()``, ``.table()``,
+a plain-language ``.summary()`` and ``.warnings`` (model-fitting warnings, recorded rather than
+printed or ignored); nothing is printed or displayed.
 
 - :func:`its`: segmented regression (single series or treated-vs-comparison panel).
 - :func:`wdd`, :func:`wdd_harm`: weighted displacement difference test (Wheeler & Ratcliffe 2018).

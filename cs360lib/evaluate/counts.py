@@ -6,6 +6,13 @@ Wheeler, A. P., & Ratcliffe, J. H. (2018). A simple weighted displacement differ
 evaluate place based crime interventions. *Crime Science*, 7(11).
 Krishnamoorthy, K., & Thomson, J. (2004). A more powerful test for comparing two Poisson means.
 *Journal of Statistical Planning and Inference*, 119, 23-35.
+Ng, H. K. T., Gu, K., & Tang, M. L. (2007). A comparative study of tests for the difference of
+two Poisson means. *Computational Statistics & Data Analysis*, 51(6), 3085-3099.
+Clopper, C. J., & Pearson, E. S. (1934). The use of confidence or fiducial limits illustrated in
+the case of the binomial. *Biometrika*, 26(4), 404-413.
+
+The E-test and the exact conditional test are statsmodels' (``statsmodels.stats.rates``), the
+exact binomial interval scipy's (``scipy.stats.binomtest(...).proportion_ci``).
 """
 
 from __future__ import annotations
@@ -17,12 +24,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.stats.rates import etest_poisson_2indep, test_poisson_2indep
+
+from cs360lib.publish.results import Result
+from cs360lib.publish.tables import presentation_table
 
 from ._design import EvaluationInputError
-from ._results import pct
+from ._results import pct, recording_warnings
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+    from pandas.io.formats.style import Styler
 
 __all__ = [
     "ETestResult",
@@ -37,6 +49,7 @@ __all__ = [
 ]
 
 _ALTERNATIVES = ("two-sided", "greater", "less")
+_STATSMODELS_ALTERNATIVE = {"two-sided": "two-sided", "greater": "larger", "less": "smaller"}
 
 
 def _pair(name: str, value: Sequence[float] | None) -> tuple[float, float]:
@@ -91,13 +104,13 @@ def _check_alternative(alternative: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class WDDResult:
+@dataclass(frozen=True)
+class WDDResult(Result):
     """Result of :func:`wdd` or :func:`wdd_harm`.
 
     Attributes
     ----------
-    table : pandas.DataFrame
+    frame : pandas.DataFrame
         Rows ``local``, ``displacement`` and ``total`` (for :func:`wdd_harm`, one row per
         component and ``total``), columns ``estimate``, ``se``, ``z``, ``p_value``, ``ci_low``,
         ``ci_high``. Estimates are in crimes (weighted crimes for harm weights): negative means
@@ -106,18 +119,45 @@ class WDDResult:
         One minus the confidence level.
     """
 
-    table: pd.DataFrame
+    frame: pd.DataFrame
     alpha: float
     harm: bool = False
+    labels = {
+        "estimate_of": "Estimate of",
+        "estimate": "Change in crimes",
+        "se": "Standard error",
+        "z": "z",
+        "p_value": "P value",
+        "ci_low": "Interval from",
+        "ci_high": "Interval to",
+    }
 
     @property
     def total(self) -> pd.Series:
         """The ``total`` row of the table."""
-        return self.table.loc["total"]
+        return self.frame.loc["total"]
 
     def to_frame(self) -> pd.DataFrame:
         """Return the estimates table (a copy)."""
-        return self.table.copy()
+        return self.frame.copy()
+
+    def table(self) -> Styler:
+        """Return the estimates as a presentation table, one row per area and the total.
+
+        Returns
+        -------
+        pandas.io.formats.style.Styler
+        """
+        names = {
+            "local": "Treated area",
+            "displacement": "Surrounding area (displacement)",
+            "total": "Total",
+        }
+        frame = self.frame.rename(index=lambda r: names.get(r, r)).rename_axis("estimate_of")
+        labels = dict(self.labels)
+        if self.harm:
+            labels["estimate"] = "Change in harm-weighted crimes"
+        return presentation_table(frame, labels=labels)
 
     def chart(self, *, title: str | None = None) -> alt.Chart:
         """Dot-and-interval chart of the estimates with a rule at zero change.
@@ -128,7 +168,7 @@ class WDDResult:
         """
         import altair as alt
 
-        df = self.table.reset_index(names="estimate_of")
+        df = self.frame.reset_index(names="estimate_of")
         base = alt.Chart(df).encode(y=alt.Y("estimate_of:N", sort=None, title=None))
         bars = base.mark_rule(strokeWidth=2).encode(
             x=alt.X("ci_low:Q", title="change in crimes (negative = fewer)"), x2="ci_high:Q"
@@ -157,15 +197,24 @@ class WDDResult:
             "Taking the change in the control area into account"
             + ("" if self.harm else " and counting any displacement nearby")
             + f", the response is associated with about {abs(t['estimate']):,.0f} {more_less} "
-            f"{unit} ({lvl}% interval {t['ci_low']:,.0f} to {t['ci_high']:,.0f}).",
-            "The interval excludes zero, so the change is statistically clear (p = "
-            f"{t['p_value']:.3f})."
-            if clear
-            else "The interval includes zero, so the change could be chance variation (p = "
-            f"{t['p_value']:.3f}).",
+            f"{unit} ({lvl}% interval {t['ci_low']:,.0f} to {t['ci_high']:,.0f})."
         ]
-        if not self.harm and "displacement" in self.table.index:
-            dsp = self.table.loc["displacement"]
+        if not t["se"] > 0:
+            lines.append(
+                "The standard errors given are zero, so there is no interval to judge chance by."
+            )
+        elif clear:
+            lines.append(
+                "The interval excludes zero, so the change is statistically clear (p = "
+                f"{t['p_value']:.3f})."
+            )
+        else:
+            lines.append(
+                "The interval includes zero, so the change could be chance variation (p = "
+                f"{t['p_value']:.3f})."
+            )
+        if not self.harm and "displacement" in self.frame.index:
+            dsp = self.frame.loc["displacement"]
             if dsp["se"] > 0:
                 d_clear = bool(dsp["ci_high"] < 0 or dsp["ci_low"] > 0)
                 word = (
@@ -177,7 +226,7 @@ class WDDResult:
                     f"In the surrounding area the estimate is {abs(dsp['estimate']):,.0f} {word}; "
                     + ("this is statistically clear." if d_clear else "its interval includes zero.")
                 )
-        return "\n".join(lines)
+        return "\n".join([*lines, *self.warning_lines()])
 
 
 def _rows_table(est: dict[str, float], var: dict[str, float], alpha: float) -> pd.DataFrame:
@@ -328,8 +377,8 @@ def wdd_harm(
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class ETestResult:
+@dataclass(frozen=True)
+class ETestResult(Result):
     """Result of :func:`e_test`.
 
     Attributes
@@ -349,6 +398,18 @@ class ETestResult:
     statistic: float
     p_value: float
     alternative: str
+    labels = {
+        "k1": "Events (1)",
+        "k2": "Events (2)",
+        "n1": "Exposure (1)",
+        "n2": "Exposure (2)",
+        "rate1": "Rate (1)",
+        "rate2": "Rate (2)",
+        "d": "Difference tested",
+        "statistic": "Statistic",
+        "p_value": "P value",
+        "alternative": "Alternative",
+    }
 
     def to_frame(self) -> pd.DataFrame:
         """One-row table of inputs, rates, statistic and p value."""
@@ -384,11 +445,12 @@ class ETestResult:
             if self.p_value < 0.05
             else "a difference this large could easily happen by chance"
         )
-        return (
+        text = (
             f"The rates were {r1:.3g} and {r2:.3g} per unit of exposure ({self.k1} and "
             f"{self.k2} events). E-test p = {self.p_value:.3f} ({self.alternative}): "
             f"{verdict}."
         )
+        return "\n".join([text, *self.warning_lines()])
 
 
 def e_test(
@@ -404,7 +466,12 @@ def e_test(
     """Krishnamoorthy & Thomson (2004) E-test for the difference of two Poisson rates.
 
     Tests ``H0: lambda1 - lambda2 = d`` (``<= d`` for ``"greater"``, ``>= d`` for ``"less"``)
-    from counts ``k1`` in exposure ``n1`` and ``k2`` in exposure ``n2``.
+    from counts ``k1`` in exposure ``n1`` and ``k2`` in exposure ``n2``, with statsmodels'
+    ``etest_poisson_2indep`` (Wald statistic, ``compare="diff"``). The null distribution is
+    evaluated at the constrained maximum likelihood rates (Ng, Gu & Tang 2007); for ``d = 0``
+    they are the pooled rate, exactly as in Krishnamoorthy & Thomson, whose published p values
+    it reproduces. For ``d != 0`` K&T use a moment estimate of the rates instead, so p values
+    differ slightly (e.g. 0.243 against K&T's 0.242 for k = (6, 2), d = 0.5).
 
     Parameters
     ----------
@@ -419,11 +486,18 @@ def e_test(
         (``|T| >= |T_obs|``); ``"greater"`` is the paper's one-sided test of
         ``lambda1 > lambda2 + d``.
     eps : float
-        Tail probability ignored when summing over the Poisson outcomes.
+        Tail probability ignored when summing over the Poisson outcomes (the outcomes summed
+        run up to the ``1 - eps`` quantile of the larger null mean, and at least to 100).
 
     Returns
     -------
     ETestResult
+
+    Raises
+    ------
+    EvaluationInputError
+        For counts that are not whole numbers >= 0, exposures that are not > 0, an unknown
+        ``alternative`` or a non-finite ``d``.
 
     Examples
     --------
@@ -433,32 +507,37 @@ def e_test(
     k1, k2 = _count("k1", k1), _count("k2", k2)
     n1, n2 = _positive("n1", n1), _positive("n2", n2)
     _check_alternative(alternative)
-    lam2 = (k1 + k2) / (n1 + n2) - d * n1 / (n1 + n2)
-    lam1 = lam2 + d
-    if lam2 < 0 or lam1 < 0:
-        raise EvaluationInputError(f"d={d} is incompatible with the observed counts")
-
-    def tstat(x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
-        v = x1 / n1**2 + x2 / n2**2
-        num = x1 / n1 - x2 / n2 - d
-        return np.where(v > 0, num / np.sqrt(np.where(v > 0, v, 1.0)), 0.0)
-
-    t_obs = float(tstat(np.array(float(k1)), np.array(float(k2))))
-    m1, m2 = n1 * lam1, n2 * lam2
-    x1 = np.arange(int(stats.poisson.isf(eps, m1)) + 2, dtype=float) if m1 > 0 else np.zeros(1)
-    x2 = np.arange(int(stats.poisson.isf(eps, m2)) + 2, dtype=float) if m2 > 0 else np.zeros(1)
-    p1 = stats.poisson.pmf(x1, m1) if m1 > 0 else np.ones(1)
-    p2 = stats.poisson.pmf(x2, m2) if m2 > 0 else np.ones(1)
-    T = tstat(x1[:, None], x2[None, :])
-    P = np.outer(p1, p2)
-    tol = 1e-12
-    if alternative == "greater":
-        p = P[T >= t_obs - tol].sum()
-    elif alternative == "less":
-        p = P[T <= t_obs + tol].sum()
-    else:
-        p = P[np.abs(T) >= abs(t_obs) - tol].sum()
-    return ETestResult(k1, k2, n1, n2, float(d), t_obs, float(min(1.0, p)), alternative)
+    d = float(d)
+    if not np.isfinite(d):
+        raise EvaluationInputError(f"d must be a finite number, got {d!r}")
+    with recording_warnings() as notes:
+        # the Poisson grid: up to the eps tail of the larger mean under the null (at the
+        # constrained maximum likelihood rates, as the E-test evaluates them)
+        null = test_poisson_2indep(k1, n1, k2, n2, value=d, method="score", compare="diff")
+        mean = max(n1 * float(null.rates_cmle[0]), n2 * float(null.rates_cmle[1]))
+        top = max(int(stats.poisson.isf(eps, mean)) if mean > 0 else 0, 100, k1, k2)
+        statistic, p_value = etest_poisson_2indep(
+            k1,
+            n1,
+            k2,
+            n2,
+            value=d,
+            method="wald",
+            compare="diff",
+            alternative=_STATSMODELS_ALTERNATIVE[alternative],
+            y_grid=np.arange(top + 2),
+        )
+    return ETestResult(
+        k1,
+        k2,
+        n1,
+        n2,
+        d,
+        float(statistic),
+        float(min(1.0, p_value)),
+        alternative,
+        warnings=notes,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,14 +545,15 @@ def e_test(
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class RateRatioResult:
+@dataclass(frozen=True)
+class RateRatioResult(Result):
     """Result of :func:`rate_ratio_test`.
 
     Attributes
     ----------
     ratio, ci_low, ci_high : float
-        Post/pre rate ratio and its exact (Clopper-Pearson based) interval.
+        Post/pre rate ratio and its exact (Clopper-Pearson based) interval; ``inf`` when there
+        were no events before (the summary says so in words).
     p_value : float
         Exact conditional binomial p value.
     """
@@ -489,6 +569,19 @@ class RateRatioResult:
     null_ratio: float
     alternative: str
     alpha: float
+    labels = {
+        "pre": "Events before",
+        "post": "Events after",
+        "pre_exposure": "Periods before",
+        "post_exposure": "Periods after",
+        "pre_rate": "Rate before",
+        "post_rate": "Rate after",
+        "ratio": "Rate ratio",
+        "ci_low": "Interval from",
+        "ci_high": "Interval to",
+        "p_value": "P value",
+        "alternative": "Alternative",
+    }
 
     def to_frame(self) -> pd.DataFrame:
         """One-row table of counts, rates, ratio, interval and p value."""
@@ -529,22 +622,31 @@ class RateRatioResult:
     def summary(self) -> str:
         """Plain-language summary."""
         lvl = round(100 * (1 - self.alpha))
-        direction = "lower" if self.ratio < 1 else "higher"
-        clear = self.ci_high < self.null_ratio or self.ci_low > self.null_ratio
-        text = (
-            f"The rate after the response was {pct(self.ratio - 1)} {direction} than before "
-            f"({self.post} events in {self.post_exposure:g} periods against {self.pre} in "
-            f"{self.pre_exposure:g}; rate ratio {self.ratio:.2f}, {lvl}% interval "
-            f"{self.ci_low:.2f} to {self.ci_high:.2f}, p = {self.p_value:.3f}). "
+        counts = (
+            f"{self.post} events in {self.post_exposure:g} periods against {self.pre} in "
+            f"{self.pre_exposure:g}"
         )
+        clear = self.ci_high < self.null_ratio or self.ci_low > self.null_ratio
+        if self.pre == 0:
+            text = (
+                f"There were no events before the response and {self.post} after ({counts}), "
+                "so the change cannot be expressed as a ratio of rates; the interval of the "
+                f"ratio runs from {self.ci_low:.2f} with no upper limit (p = {self.p_value:.3f}). "
+            )
+        else:
+            direction = "lower" if self.ratio < 1 else "higher"
+            text = (
+                f"The rate after the response was {pct(self.ratio - 1)} {direction} than before "
+                f"({counts}; rate ratio {self.ratio:.2f}, {lvl}% interval "
+                f"{self.ci_low:.2f} to {self.ci_high:.2f}, p = {self.p_value:.3f}). "
+            )
         text += (
             "The interval excludes no change, so the difference is statistically clear."
             if clear
             else "The interval includes no change, so the difference could be chance variation."
         )
-        return text + (
-            " A simple before/after comparison does not account for trends or seasonality."
-        )
+        text += " A simple before/after comparison does not account for trends or seasonality."
+        return "\n".join([text, *self.warning_lines()])
 
 
 def rate_ratio_test(
@@ -561,8 +663,10 @@ def rate_ratio_test(
 
     Given ``N = pre + post``, ``post ~ Binomial(N, p)`` with
     ``p = R e1 / (e0 + R e1)`` where ``R`` is the post/pre rate ratio and ``e0``, ``e1`` the
-    exposures; the test of ``R = null_ratio`` is the exact binomial test and the interval is the
-    Clopper-Pearson interval for ``p`` mapped to ``R``.
+    exposures; the test of ``R = null_ratio`` is the exact binomial test (statsmodels'
+    ``test_poisson_2indep(method="exact-cond")``, two-sided by minimum likelihood as scipy's
+    ``binomtest``) and the interval is the two-sided Clopper-Pearson interval for ``p``
+    (``scipy.stats.binomtest(...).proportion_ci(method="exact")``) mapped to ``R``.
 
     Parameters
     ----------
@@ -580,6 +684,12 @@ def rate_ratio_test(
     Returns
     -------
     RateRatioResult
+
+    Raises
+    ------
+    EvaluationInputError
+        For counts that are not whole numbers >= 0 (or both zero), exposures or a null ratio
+        that are not > 0, an unknown ``alternative`` or an ``alpha`` outside (0, 1).
     """
     pre, post = _count("pre", pre), _count("post", post)
     e0, e1 = _positive("pre_exposure", pre_exposure), _positive("post_exposure", post_exposure)
@@ -589,10 +699,22 @@ def rate_ratio_test(
     n = pre + post
     if n == 0:
         raise EvaluationInputError("pre and post counts are both zero; nothing to test")
-    p0 = null_ratio * e1 / (e0 + null_ratio * e1)
-    p_value = float(stats.binomtest(post, n, p0, alternative=alternative).pvalue)
-    lo = 0.0 if post == 0 else stats.beta.ppf(alpha / 2, post, pre + 1)
-    hi = 1.0 if pre == 0 else stats.beta.ppf(1 - alpha / 2, post + 1, pre)
+    with recording_warnings() as notes:
+        # statsmodels divides the two rates for its own ratio: infinite when pre is 0, which
+        # the result states in words
+        with np.errstate(divide="ignore"):
+            test = test_poisson_2indep(
+                post,
+                e1,
+                pre,
+                e0,
+                value=null_ratio,
+                method="exact-cond",
+                compare="ratio",
+                alternative=_STATSMODELS_ALTERNATIVE[alternative],
+            )
+        p0 = null_ratio * e1 / (e0 + null_ratio * e1)
+        share = stats.binomtest(post, n, p0).proportion_ci(1 - alpha, method="exact")
 
     def to_ratio(p: float) -> float:
         return float(np.inf) if p >= 1 else float(p / (1 - p) * e0 / e1)
@@ -604,39 +726,46 @@ def rate_ratio_test(
         e0,
         e1,
         ratio,
-        to_ratio(lo),
-        to_ratio(hi),
-        p_value,
+        to_ratio(share.low),
+        to_ratio(share.high),
+        float(test.pvalue),
         float(null_ratio),
         alternative,
         alpha,
+        warnings=notes,
     )
 
 
-@dataclass
-class RateRatioPowerResult:
+@dataclass(frozen=True)
+class RateRatioPowerResult(Result):
     """Result of :func:`power_rate_ratio`: exact power for each rate ratio.
 
     Attributes
     ----------
-    table : pandas.DataFrame
+    frame : pandas.DataFrame
         Columns ``ratio``, ``expected_pre``, ``expected_post`` and ``power``.
     """
 
-    table: pd.DataFrame
+    frame: pd.DataFrame
     alpha: float
     alternative: str
+    labels = {
+        "ratio": "True rate ratio",
+        "expected_pre": "Expected before",
+        "expected_post": "Expected after",
+        "power": "Power",
+    }
 
     def to_frame(self) -> pd.DataFrame:
         """Return the power table (a copy)."""
-        return self.table.copy()
+        return self.frame.copy()
 
     def chart(self) -> alt.Chart:
         """Power against the true rate ratio, with a rule at 80%."""
         import altair as alt
 
         line = (
-            alt.Chart(self.table)
+            alt.Chart(self.frame)
             .mark_line(point=True)
             .encode(
                 x=alt.X("ratio:Q", title="true rate ratio (after / before)"),
@@ -650,13 +779,14 @@ class RateRatioPowerResult:
         """Plain-language summary."""
         parts = [
             f"a change to {r.ratio:.2f} times the rate would be detected {r.power:.0%} of the time"
-            for r in self.table.itertuples()
+            for r in self.frame.itertuples()
         ]
-        return (
-            "With about {:.0f} events expected before, ".format(self.table["expected_pre"].iloc[0])
+        text = (
+            "With about {:.0f} events expected before, ".format(self.frame["expected_pre"].iloc[0])
             + "; ".join(parts)
             + f" (exact test, alpha {self.alpha:g}, {self.alternative})."
         )
+        return "\n".join([text, *self.warning_lines()])
 
 
 def _binom_reject(n: int, p0: float, alpha: float, alternative: str) -> np.ndarray:
