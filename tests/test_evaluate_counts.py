@@ -125,3 +125,21 @@ def test_power_rate_ratio_matches_simulation() -> None:
     res.chart().to_dict()
     more = power_rate_ratio(80, 0.5)
     assert more.frame["power"].iloc[0] > p_half
+
+
+def test_e_test_is_statsmodels_etest_also_for_a_nonzero_difference() -> None:
+    from statsmodels.stats.rates import etest_poisson_2indep
+
+    r = e_test(6, 2, d=0.5, alternative="greater")
+    stat, p = etest_poisson_2indep(6, 1, 2, 1, value=0.5, method="wald", compare="diff",
+                                   alternative="larger")  # fmt: skip
+    assert r.statistic == pytest.approx(stat) and r.p_value == pytest.approx(p, rel=1e-9)
+    assert r.warnings == []
+
+
+def test_rate_ratio_with_no_events_before_is_said_in_words() -> None:
+    r = rate_ratio_test(0, 7)
+    assert r.ratio == np.inf and r.ci_high == np.inf
+    text = r.summary()
+    assert "no events before" in text and "inf" not in text
+    assert r.warnings == []  # the infinite ratio is expected, not a problem of the test

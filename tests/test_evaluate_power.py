@@ -72,3 +72,15 @@ def test_simulate_counts_moments() -> None:
     assert np.corrcoef(y[:, 0], y[:, 1])[0, 1] > 0.2
     with pytest.raises(EvaluationInputError):
         simulate_counts(mu, dispersion=0.5, rng=rng)
+
+
+def test_fit_warnings_of_the_simulations_are_counted_on_the_result() -> None:
+    # about one event a period: negative binomial fits of such counts often fail
+    res = power_its(level=1.0, n_pre=12, family="negbin", post_periods=(6,), n_sims=30, seed=2)
+    assert res.warnings and all(w.startswith("In ") for w in res.warnings)
+    assert any("did not converge" in w for w in res.warnings)
+    assert all(" of 30 simulated evaluations: " in w for w in res.warnings)
+    for warning in res.warnings:
+        assert f"Warning: {warning}" in res.summary()
+    clean = power_its(level=40, n_pre=24, post_periods=(12,), n_sims=20, seed=1)
+    assert clean.warnings == []

@@ -452,7 +452,7 @@ def power_its(
             attempted += 1
             try:
                 f = fit_arrays(y, design.X, family=family, hac_lags=hac_lags)
-                problems.update(f.warnings)
+                problems.update(_gist(w) for w in f.warnings)
                 if ar1_errors:
                     f, _ = ar1_adjust(f, y, design.X, family=family, offset=None, groups=None)
             except (ValueError, np.linalg.LinAlgError):
@@ -505,6 +505,11 @@ def power_its(
         settings,
         warnings=notes,
     )
+
+
+def _gist(warning: str) -> str:
+    """A fit warning without statsmodels' own wording, so that like warnings count together."""
+    return warning.split(" (statsmodels:")[0].rstrip(".") + "."
 
 
 def _wilson(k: int, n: int, *, alpha: float) -> tuple[float, float]:
