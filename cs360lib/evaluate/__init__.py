@@ -22,15 +22,13 @@ from .counts import (
     ETestResult,
     RateRatioPowerResult,
     RateRatioResult,
-    WDDResult,
     e_test,
     power_rate_ratio,
     rate_ratio_test,
-    wdd,
-    wdd_harm,
 )
 from .its import ITSResult, its, newey_west_lags
 from .power import ITSPowerResult, power_its, simulate_counts, simulate_its
+from .wdd import WDDResult, wdd, wdd_harm
 
 __all__ = [
     "ETestResult",

@@ -508,7 +508,7 @@ def power_its(
 
 
 def _gist(warning: str) -> str:
-    """A fit warning without statsmodels' own wording, so that like warnings count together."""
+    """Drop statsmodels' own wording from a fit warning, so that like warnings count together."""
     return warning.split(" (statsmodels:")[0].rstrip(".") + "."
 
 
