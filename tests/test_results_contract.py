@@ -39,16 +39,24 @@ from cs360lib.steps import intake
 PACKAGE = Path(cs360lib.__file__).resolve().parent
 
 
-def _result_classes() -> list[type[Result]]:
+def _library_classes() -> list[type]:
     found = set()
     for module_info in pkgutil.walk_packages(cs360lib.__path__, "cs360lib."):
         if module_info.name.endswith("__main__"):
             continue
         module = importlib.import_module(module_info.name)
         for _, obj in inspect.getmembers(module, inspect.isclass):
-            if issubclass(obj, Result) and obj is not Result and not inspect.isabstract(obj):
+            if obj.__module__.startswith("cs360lib."):
                 found.add(obj)
     return sorted(found, key=lambda c: f"{c.__module__}.{c.__qualname__}")
+
+
+def _result_classes() -> list[type[Result]]:
+    return [
+        c
+        for c in _library_classes()
+        if issubclass(c, Result) and c is not Result and not inspect.isabstract(c)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +111,16 @@ UNREADABLE = re.compile(r"\b(nan|inf|NaT|None)\b|-?inf%", re.IGNORECASE)
 def test_the_walk_finds_the_known_result_classes() -> None:
     names = {c.__name__ for c in RESULT_CLASSES}
     assert {"IntakeOverview", "ITSResult", "WDDResult", "ETestResult"} <= names
+
+
+def test_every_class_that_looks_like_a_result_is_one() -> None:
+    looks_like = [
+        f"{c.__module__}.{c.__name__}"
+        for c in _library_classes()
+        if all(callable(getattr(c, m, None)) for m in ("to_frame", "summary", "chart"))
+        and not issubclass(c, Result)
+    ]
+    assert not looks_like, f"make these subclass cs360lib.publish.results.Result: {looks_like}"
 
 
 def test_every_result_class_has_a_factory() -> None:

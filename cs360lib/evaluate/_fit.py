@@ -229,11 +229,13 @@ def _unannounced_problems(fit: Fit, y: np.ndarray, mu: np.ndarray, family: str) 
     found = []
     res = fit.results
     if family != "gaussian":
-        retvals = getattr(res, "mle_retvals", None) or {}
-        converged = retvals.get("converged", getattr(res, "converged", True))
+        if family == "negbin":
+            converged = (getattr(res, "mle_retvals", None) or {}).get("converged", True)
+        else:
+            converged = getattr(res, "converged", True)
         if not converged and not any(m.startswith(NOT_CONVERGED) for m in fit.warnings):
             found.append(NOT_CONVERGED + ".")
-        if np.any((y == 0) & (mu < SEPARATION_MEAN)):
+        if mu.min() < SEPARATION_MEAN and np.any((y == 0) & (mu < SEPARATION_MEAN)):
             found.append(
                 "Some periods with no events are fitted as practically zero (for example no "
                 "events at all after the response): an estimate sits at the edge of what the "
