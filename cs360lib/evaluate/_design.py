@@ -473,12 +473,10 @@ def fourier_terms(t: np.ndarray, pairs: int, period: float) -> np.ndarray:
     """
     if pairs <= 0:
         return np.empty((len(t), 0))
-    positions = np.asarray(t, dtype=float)
-    if positions.min() < 0 or np.any(positions != np.round(positions)):
+    index = np.asarray(t).astype(np.intp)
+    if index.min() < 0 or not np.array_equal(index, t):
         raise EvaluationInputError("Fourier terms need whole period numbers from 0")
-    return _fourier_table(int(positions.max()) + 1, int(pairs), float(period))[
-        positions.astype(np.intp)
-    ]
+    return _fourier_table(int(index.max()) + 1, int(pairs), float(period))[index]
 
 
 @functools.lru_cache(maxsize=32)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -74,8 +73,7 @@ def _meaning(category: type[Warning]) -> str:
     return "The model reported a problem"
 
 
-@contextlib.contextmanager
-def recording_warnings() -> Iterator[list[str]]:
+class recording_warnings:  # noqa: N801 - used like a function: `with recording_warnings() as notes`
     """Record the model and numerical warnings raised in a block, as plain sentences.
 
     statsmodels' model warnings (``ConvergenceWarning``, ``PerfectSeparationWarning``,
@@ -83,32 +81,45 @@ def recording_warnings() -> Iterator[list[str]]:
     degenerate fit) are turned into sentences (:func:`plain_warning`), one per meaning with the
     distinct original messages joined, for the result's ``.warnings``; nothing is ignored. Any
     other warning (deprecations...) is issued again after the block, so it reaches the usual
-    filters.
+    filters. (A class rather than a generator: it wraps every fit of a power simulation.)
 
-    Yields
-    ------
-    list of str
-        Filled with the sentences when the block ends.
+    Examples
+    --------
+    >>> with recording_warnings() as notes:  # doctest: +SKIP
+    ...     results = model.fit()
+    >>> notes  # filled when the block ends  # doctest: +SKIP
     """
-    messages: list[str] = []
-    caught: list[warnings.WarningMessage] = []
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            yield messages
-    finally:
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self._catcher = warnings.catch_warnings(record=True)
+        self._caught: list[warnings.WarningMessage] = []
+
+    def __enter__(self) -> list[str]:
+        self._caught = self._catcher.__enter__()
+        warnings.simplefilter("always")
+        return self.messages
+
+    def __exit__(self, *exc: object) -> None:
+        self._catcher.__exit__(*exc)
+        if not self._caught:
+            return
         grouped: dict[str, tuple[type[Warning], list[str]]] = {}
-        for item in caught:
+        for item in self._caught:
             if issubclass(item.category, sm_exceptions.ModelWarning | RuntimeWarning):
                 category, texts = grouped.setdefault(_meaning(item.category), (item.category, []))
                 if str(item.message) not in texts:
                     texts.append(str(item.message))
             else:
                 warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
-        messages.extend(
+        self.messages.extend(
             plain_warning(category, "; ".join(t.strip().rstrip(".") for t in texts))
             for category, texts in grouped.values()
         )
+
+
+_EXP_MAX = 709.0
+"""Largest argument of ``exp`` that stays a finite float."""
 
 
 def critical_value(alpha: float, df: float | None) -> float:
@@ -163,10 +174,11 @@ def effect_table(
     vals = [est, se, est - crit * se, est + crit * se, _pvalue(z, df)]
     if log_link:
         cols += ["ratio", "ratio_low", "ratio_high"]
-        # an interval bound too large for a float is infinite: summaries say so in words, and
-        # the fit's warnings name the cause (e.g. quasi-separation)
-        with np.errstate(over="ignore"):
+        if np.max(vals[3]) < _EXP_MAX:
             vals += [np.exp(est), np.exp(vals[2]), np.exp(vals[3])]
+        else:  # a bound too large for a float is infinite: summaries say so in words, and the
+            with np.errstate(over="ignore"):  # fit's warnings name the cause (quasi-separation)
+                vals += [np.exp(est), np.exp(vals[2]), np.exp(vals[3])]
     out = pd.DataFrame(
         np.column_stack(vals), index=_index(tuple(names)), columns=_index(tuple(cols), None)
     )
