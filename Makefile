@@ -39,7 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scanning.py
 
 docs: $(STAMP)
-	$(BIN)/python -c "from cs360lib.data.schemas import columns_markdown; print(columns_markdown())" > docs/columns.md
+	$(BIN)/python -c "from cs360lib.data.schema_docs import columns_markdown; print(columns_markdown())" > docs/columns.md
 
 kernel: $(STAMP)
 	$(BIN)/python -m ipykernel install --user --name cs360 --display-name "Python 3 (cs360)"

@@ -412,3 +412,65 @@ def test_time_as_periods_strings_and_mid_month_dates(monthly: pd.DataFrame) -> N
         res = its(df, time="month", outcome="count", intervention=when)
         pd.testing.assert_frame_equal(res.effects, base.effects)
         assert res.intervention == base.intervention == f"{start:%Y-%m}"
+
+
+# ------------------------------------------------------------------------------------------------
+# warnings from model fitting are recorded on the result and said in the summary
+# ------------------------------------------------------------------------------------------------
+
+# Two years of a rare offence in one beat (about 2 a month, less variable than Poisson): the
+# negative binomial dispersion runs to its boundary at 0, Newton's method gives no standard
+# errors and statsmodels' BFGS stops at maxiter without converging. (The outcome is stable
+# under small perturbations of the starting values.)
+RARE = [2, 1, 2, 2, 2, 1, 0, 3, 2, 2, 2, 1, 3, 2, 1, 1, 0, 1, 1, 2, 1, 2, 5, 1]
+
+
+def _monthly(counts: list[int]) -> pd.DataFrame:
+    months = pd.date_range("2020-01-01", periods=len(counts), freq="MS")
+    return pd.DataFrame({"month": months, "n": counts})
+
+
+def test_a_fit_that_does_not_converge_says_so() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing escapes to the user's terminal...
+        res = its(
+            _monthly(RARE),
+            time="month",
+            outcome="n",
+            intervention="2021-01-01",
+            family="negbin",
+        )
+    assert res.fit.mle_retvals["converged"] is False  # statsmodels' own verdict
+    assert any("did not converge" in w for w in res.warnings)  # ...and nothing is lost
+    assert any("lower boundary" in w for w in res.warnings)
+    text = res.summary()
+    for warning in res.warnings:
+        assert f"Warning: {warning}" in text
+    assert "did not converge" in text
+
+
+def test_a_clean_fit_has_no_warnings() -> None:
+    df = simulate_its(n_pre=36, n_post=24, level=50, effect=-0.2, dispersion=1.5, seed=1)
+    res = its(df, time="month", outcome="count", intervention=df.attrs["intervention"])
+    assert res.warnings == []
+    assert "Warning:" not in res.summary()
+
+
+def test_quasi_separation_is_recorded_and_no_inf_is_said() -> None:
+    counts = [3, 5, 4, 6, 2, 5, 4, 3, 5, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]  # none after
+    res = its(
+        _monthly(counts), time="month", outcome="n", intervention="2020-11-01", family="poisson"
+    )
+    assert any("quasi-separation" in w for w in res.warnings)
+    text = res.summary()
+    assert "quasi-separation" in text
+    assert "inf" not in text.replace("information", "") and "nan" not in text
+    assert "no upper limit" in text
+
+
+def test_a_fit_without_standard_errors_is_an_input_error_that_says_why() -> None:
+    counts = [2, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0]
+    with pytest.raises(EvaluationInputError, match="could not be estimated.*quasipoisson"):
+        its(_monthly(counts), time="month", outcome="n", intervention="2021-01-01", family="negbin")

@@ -13,11 +13,11 @@ def test_power_increases_with_effect_and_is_seeded() -> None:
     kw = dict(level=40, n_pre=36, post_periods=(6, 24), dispersion=1.5, n_sims=120, seed=5)
     small = power_its(effect=-0.1, **kw)
     large = power_its(effect=-0.4, **kw)
-    assert (large.table["power"] > small.table["power"]).all()
+    assert (large.frame["power"] > small.frame["power"]).all()
     again = power_its(effect=-0.1, **kw)
-    pd.testing.assert_frame_equal(small.table, again.table)
+    pd.testing.assert_frame_equal(small.frame, again.frame)
     assert large.required_post_periods == 6
-    assert large.table["power"].iloc[0] >= 0.8
+    assert large.frame["power"].iloc[0] >= 0.8
     assert "periods after the start are needed" in large.summary()
     assert "below the 80% target" in small.summary() or small.required_post_periods
 
@@ -40,7 +40,7 @@ def test_power_from_pre_series() -> None:
     assert s["n_pre"] == 36
     assert 1.3 < s["dispersion"] < 3.5
     assert 20 < s["level"] < 45
-    row = res.table.iloc[0]
+    row = res.frame.iloc[0]
     assert 0.6 < row["mean_ratio"] < 0.8 and row["n_fitted"] == 60
     res.chart().to_dict()
     # an array of counts works too
@@ -72,3 +72,15 @@ def test_simulate_counts_moments() -> None:
     assert np.corrcoef(y[:, 0], y[:, 1])[0, 1] > 0.2
     with pytest.raises(EvaluationInputError):
         simulate_counts(mu, dispersion=0.5, rng=rng)
+
+
+def test_fit_warnings_of_the_simulations_are_counted_on_the_result() -> None:
+    # about one event a period: negative binomial fits of such counts often fail
+    res = power_its(level=1.0, n_pre=12, family="negbin", post_periods=(6,), n_sims=30, seed=2)
+    assert res.warnings and all(w.startswith("In ") for w in res.warnings)
+    assert any("did not converge" in w for w in res.warnings)
+    assert all(" of 30 simulated evaluations: " in w for w in res.warnings)
+    for warning in res.warnings:
+        assert f"Warning: {warning}" in res.summary()
+    clean = power_its(level=40, n_pre=24, post_periods=(12,), n_sims=20, seed=1)
+    assert clean.warnings == []

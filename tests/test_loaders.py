@@ -536,7 +536,8 @@ def test_schema_checks_of_optional_columns_set_missing(tmp_path: Path) -> None:
 
 
 def test_the_column_reference_says_what_required_means() -> None:
-    from cs360lib.data.schemas import columns_markdown, required_columns
+    from cs360lib.data.schema_docs import columns_markdown
+    from cs360lib.data.schemas import required_columns
 
     text = columns_markdown()
     flat = " ".join(text.split())

@@ -1,7 +1,9 @@
 """Evaluate whether a response worked: interrupted time series, count tests and power.
 
-Functions return result objects in the statsmodels manner, each with ``.to_frame()``,
-``.chart()`` and a plain-language ``.summary()``; nothing is printed or displayed.
+Functions return result objects in the statsmodels manner that follow the library's result
+contract (:class:`cs360lib.publish.results.Result`): ``.to_frame()``, ``.chart()``, ``.table()``,
+a plain-language ``.summary()`` and ``.warnings`` (model-fitting warnings, recorded rather than
+printed or ignored); nothing is printed or displayed.
 
 - :func:`its`: segmented regression (single series or treated-vs-comparison panel).
 - :func:`wdd`, :func:`wdd_harm`: weighted displacement difference test (Wheeler & Ratcliffe 2018).
@@ -20,15 +22,13 @@ from .counts import (
     ETestResult,
     RateRatioPowerResult,
     RateRatioResult,
-    WDDResult,
     e_test,
     power_rate_ratio,
     rate_ratio_test,
-    wdd,
-    wdd_harm,
 )
 from .its import ITSResult, its, newey_west_lags
 from .power import ITSPowerResult, power_its, simulate_counts, simulate_its
+from .wdd import WDDResult, wdd, wdd_harm
 
 __all__ = [
     "ETestResult",

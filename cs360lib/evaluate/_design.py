@@ -7,12 +7,14 @@ in pandas bookkeeping.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from statsmodels.tsa.deterministic import Fourier
 
 from cs360lib.errors import EvaluationInputError
 
@@ -443,15 +445,51 @@ def prepare_its_data(
 
 
 def fourier_terms(t: np.ndarray, pairs: int, period: float) -> np.ndarray:
-    """Fourier sine/cosine columns ``sin(2 pi k t / period), cos(...)`` for ``k = 1..pairs``."""
+    """Fourier sine/cosine columns ``sin(2 pi k t / period), cos(...)`` for ``k = 1..pairs``.
+
+    The terms are statsmodels' :class:`~statsmodels.tsa.deterministic.Fourier` deterministic
+    terms (the harmonic seasonal regressors of Bhaskaran et al. 2013, Int J Epidemiol 42(4)),
+    evaluated at the period numbers ``t`` (whole numbers from 0; a panel repeats them).
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Period numbers, shape ``(n,)``, whole numbers >= 0.
+    pairs : int
+        Number of sine/cosine pairs (0 for none).
+    period : float
+        Seasonal period in periods (12 for months, 52 for weeks).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(n, 2 * pairs)``, columns ``sin1, cos1, sin2, cos2, ...``.
+
+    Raises
+    ------
+    EvaluationInputError
+        If ``2 * pairs`` exceeds ``period`` (the harmonics would repeat) or ``t`` holds other
+        than whole numbers from 0.
+    """
     if pairs <= 0:
         return np.empty((len(t), 0))
-    k = np.arange(1, pairs + 1)
-    ang = 2.0 * np.pi * np.outer(t, k) / period
-    out = np.empty((len(t), 2 * pairs))
-    out[:, 0::2] = np.sin(ang)
-    out[:, 1::2] = np.cos(ang)
-    return out
+    index = np.asarray(t).astype(np.intp)
+    if index.min() < 0 or not np.array_equal(index, t):
+        raise EvaluationInputError("Fourier terms need whole period numbers from 0")
+    return _fourier_table(int(index.max()) + 1, int(pairs), float(period))[index]
+
+
+@functools.lru_cache(maxsize=32)
+def _fourier_table(n: int, pairs: int, period: float) -> np.ndarray:
+    """Fourier terms of periods ``0..n-1`` (cached: power simulations reuse a few designs)."""
+    try:
+        terms = Fourier(period, order=pairs).in_sample(pd.RangeIndex(n)).to_numpy()
+    except ValueError as exc:
+        raise EvaluationInputError(
+            f"{pairs} seasonal pairs are too many for period={period:g}: {exc}"
+        ) from exc
+    terms.flags.writeable = False
+    return terms
 
 
 @dataclass(frozen=True)

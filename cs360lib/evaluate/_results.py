@@ -1,15 +1,125 @@
-"""Shared helpers for evaluation result objects: effect tables and plain-language wording."""
+"""Shared helpers for evaluation result objects: effect tables, recorded warnings, wording."""
 
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from scipy import special
+from statsmodels.tools import sm_exceptions
 
-__all__ = ["effect_table", "critical_value", "describe_ratio", "describe_difference", "pct"]
+__all__ = [
+    "NOT_CONVERGED",
+    "amount",
+    "critical_value",
+    "describe_difference",
+    "describe_ratio",
+    "effect_table",
+    "interval_words",
+    "pct",
+    "plain_warning",
+    "recording_warnings",
+]
+
+
+NOT_CONVERGED = (
+    "The model fit did not converge: the estimation stopped before it settled, so the "
+    "estimates and their intervals may be unreliable"
+)
+"""Start of the sentence recorded when a fit did not converge."""
+
+
+def plain_warning(category: type[Warning], message: str) -> str:
+    """Say in plain words what a warning raised during a model fit means.
+
+    Parameters
+    ----------
+    category : type of Warning
+        The warning class (statsmodels' ``ConvergenceWarning``, ``RuntimeWarning``...).
+    message : str
+        The warning's own text (one or more, ``"; "``-separated), kept at the end for analysts.
+
+    Returns
+    -------
+    str
+        One sentence.
+    """
+    return f"{_meaning(category)} (statsmodels: {message.strip().rstrip('.')})."
+
+
+def _meaning(category: type[Warning]) -> str:
+    if issubclass(category, sm_exceptions.ConvergenceWarning | sm_exceptions.IterationLimitWarning):
+        return NOT_CONVERGED
+    if issubclass(category, sm_exceptions.PerfectSeparationWarning):
+        return (
+            "Some periods are fitted exactly (for example no events at all in one segment): an "
+            "estimate sits at the edge of what the data allow and its interval is not reliable"
+        )
+    if issubclass(
+        category, sm_exceptions.HessianInversionWarning | sm_exceptions.SingularMatrixWarning
+    ):
+        return (
+            "The model's information matrix could not be inverted, so its standard errors and "
+            "intervals may be unreliable"
+        )
+    if issubclass(category, RuntimeWarning):
+        return (
+            "A numerical problem occurred while fitting the model; the data may be too sparse "
+            "or too extreme for it"
+        )
+    return "The model reported a problem"
+
+
+class recording_warnings:  # noqa: N801 - used like a function: `with recording_warnings() as notes`
+    """Record the model and numerical warnings raised in a block, as plain sentences.
+
+    statsmodels' model warnings (``ConvergenceWarning``, ``PerfectSeparationWarning``,
+    ``HessianInversionWarning``...) and ``RuntimeWarning`` (overflow, division by zero in a
+    degenerate fit) are turned into sentences (:func:`plain_warning`), one per meaning with the
+    distinct original messages joined, for the result's ``.warnings``; nothing is ignored. Any
+    other warning (deprecations...) is issued again after the block, so it reaches the usual
+    filters. (A class rather than a generator: it wraps every fit of a power simulation.)
+
+    Examples
+    --------
+    >>> with recording_warnings() as notes:  # doctest: +SKIP
+    ...     results = model.fit()
+    >>> notes  # filled when the block ends  # doctest: +SKIP
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self._catcher = warnings.catch_warnings(record=True)
+        self._caught: list[warnings.WarningMessage] = []
+
+    def __enter__(self) -> list[str]:
+        self._caught = self._catcher.__enter__()
+        warnings.simplefilter("always")
+        return self.messages
+
+    def __exit__(self, *exc: object) -> None:
+        self._catcher.__exit__(*exc)
+        if not self._caught:
+            return
+        grouped: dict[str, tuple[type[Warning], list[str]]] = {}
+        for item in self._caught:
+            if issubclass(item.category, sm_exceptions.ModelWarning | RuntimeWarning):
+                category, texts = grouped.setdefault(_meaning(item.category), (item.category, []))
+                if str(item.message) not in texts:
+                    texts.append(str(item.message))
+            else:
+                warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+        self.messages.extend(
+            plain_warning(category, "; ".join(t.strip().rstrip(".") for t in texts))
+            for category, texts in grouped.values()
+        )
+
+
+_EXP_MAX = 709.0
+"""Largest argument of ``exp`` that stays a finite float."""
 
 
 def critical_value(alpha: float, df: float | None) -> float:
@@ -64,7 +174,11 @@ def effect_table(
     vals = [est, se, est - crit * se, est + crit * se, _pvalue(z, df)]
     if log_link:
         cols += ["ratio", "ratio_low", "ratio_high"]
-        vals += [np.exp(est), np.exp(vals[2]), np.exp(vals[3])]
+        if np.max(vals[3]) < _EXP_MAX:
+            vals += [np.exp(est), np.exp(vals[2]), np.exp(vals[3])]
+        else:  # a bound too large for a float is infinite: summaries say so in words, and the
+            with np.errstate(over="ignore"):  # fit's warnings name the cause (quasi-separation)
+                vals += [np.exp(est), np.exp(vals[2]), np.exp(vals[3])]
     out = pd.DataFrame(
         np.column_stack(vals), index=_index(tuple(names)), columns=_index(tuple(cols), None)
     )
@@ -94,20 +208,55 @@ def _num(x: float) -> str:
 def describe_ratio(ratio: float, low: float, high: float, level: int) -> tuple[str, bool]:
     """Describe a rate ratio and its interval in words.
 
-    Returns the sentence fragment and whether the interval excludes no change (ratio 1).
+    Returns the sentence fragment and whether the interval excludes no change (ratio 1). An
+    upper bound the data cannot set (infinite, e.g. after quasi-separation) is said in words.
     """
     clear = bool(high < 1 or low > 1)
     direction = "lower" if ratio < 1 else "higher"
     size = pct(ratio - 1)
 
     def _bound(r: float) -> str:
+        if r >= 10:  # "31667% higher" is unreadable
+            return f"{r:,.0f} times as high"
         return f"{pct(r - 1)} {'lower' if r < 1 else 'higher'}"
 
-    text = (
-        f"{size} {direction} than expected ({level}% interval: from {_bound(low)} "
-        f"to {_bound(high)})"
-    )
+    upper = f" to {_bound(high)}" if np.isfinite(high) else f", {NO_UPPER_LIMIT}"
+    text = f"{size} {direction} than expected ({level}% interval: from {_bound(low)}{upper})"
     return text, clear
+
+
+NO_UPPER_LIMIT = "with no upper limit that the data can set"
+"""Said instead of an infinite upper bound (never "inf")."""
+
+
+def amount(x: float, spec: str = ",.0f") -> str:
+    """Format a number for a sentence; an undefined value is said in words, never "nan"."""
+    if np.isnan(x):
+        return "an amount that cannot be estimated"
+    if not np.isfinite(x):
+        return "an unlimited amount" if x > 0 else "an unlimited negative amount"
+    return format(x, spec)
+
+
+def interval_words(low: float, high: float, spec: str = ",.0f", unit: str = "") -> str:
+    """Say an interval: ``"14 to 126"``, or ``"from 14, with no upper limit ..."`` when unbounded.
+
+    Parameters
+    ----------
+    low, high : float
+        Bounds (``high`` may be infinite, ``low`` finite).
+    spec : str
+        Format of the numbers.
+    unit : str
+        Text right after each number (e.g. ``"%"``).
+
+    Returns
+    -------
+    str
+    """
+    if np.isfinite(high):
+        return f"{amount(low, spec)}{unit} to {amount(high, spec)}{unit}"
+    return f"from {amount(low, spec)}{unit}, {NO_UPPER_LIMIT}"
 
 
 def describe_difference(

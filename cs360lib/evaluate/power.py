@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -9,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from cs360lib.publish.results import Result
 
 from ._design import (
     COUNT_FAMILIES,
@@ -17,7 +21,7 @@ from ._design import (
     fourier_terms,
     prepare_its_data,
 )
-from .its import _ar1_adjust, _fit_arrays
+from ._fit import ar1_adjust, fit_arrays
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
@@ -136,13 +140,13 @@ def simulate_its(
     return out
 
 
-@dataclass
-class ITSPowerResult:
+@dataclass(frozen=True)
+class ITSPowerResult(Result):
     """Result of :func:`power_its`.
 
     Attributes
     ----------
-    table : pandas.DataFrame
+    frame : pandas.DataFrame
         One row per number of post periods: ``post_periods``, ``power`` (share of simulated
         evaluations whose interval excludes no change, in the planted direction),
         ``power_low``/``power_high`` (95% Wilson interval of the simulation estimate),
@@ -152,23 +156,34 @@ class ITSPowerResult:
         The fewest post periods in the table reaching the target power, None if none does.
     settings : dict
         The level, trend, seasonality, dispersion and autocorrelation used in the simulation.
+    warnings : list of str
+        Warnings of the fits (of the pre series, and how many simulated fits had each one).
     """
 
-    table: pd.DataFrame
+    frame: pd.DataFrame
     required_post_periods: int | None
     target_power: float
     effect: float
     settings: dict[str, Any] = field(default_factory=dict)
+    labels = {
+        "post_periods": "Periods after the start",
+        "power": "Power",
+        "power_low": "Power from",
+        "power_high": "Power to",
+        "mean_ratio": "Mean rate ratio",
+        "coverage": "Interval coverage",
+        "n_fitted": "Simulated fits",
+    }
 
     def to_frame(self) -> pd.DataFrame:
         """Return the power table (a copy)."""
-        return self.table.copy()
+        return self.frame.copy()
 
     def chart(self) -> alt.Chart:
         """Power against the number of post periods, with the target as a dashed rule."""
         import altair as alt
 
-        base = alt.Chart(self.table).encode(
+        base = alt.Chart(self.frame).encode(
             x=alt.X("post_periods:Q", title="periods after the response starts")
         )
         band = base.mark_area(opacity=0.2).encode(
@@ -193,21 +208,29 @@ class ITSPowerResult:
             f"{s['level']:.0f} per period before it (with {s['n_pre']} periods of history), "
         )
         if self.required_post_periods is None:
-            best = self.table.iloc[-1]
-            return (
-                first + f"even {int(best['post_periods'])} periods after the start would "
-                f"detect it only {best['power']:.0%} of the time, below the "
-                f"{self.target_power:.0%} target. Consider a longer follow-up, a larger area "
-                "or a larger expected effect."
+            best = self.frame.iloc[-1]
+            if not np.isfinite(best["power"]):
+                text = (
+                    first + "no simulated evaluation could be fitted, so the chance of detecting "
+                    "it cannot be estimated; check the level and the number of periods."
+                )
+            else:
+                text = (
+                    first + f"even {int(best['post_periods'])} periods after the start would "
+                    f"detect it only {best['power']:.0%} of the time, below the "
+                    f"{self.target_power:.0%} target. Consider a longer follow-up, a larger area "
+                    "or a larger expected effect."
+                )
+        else:
+            row = self.frame.loc[self.frame["post_periods"] == self.required_post_periods].iloc[0]
+            text = (
+                first + f"about {self.required_post_periods} periods after the start are needed "
+                f"to detect it {row['power']:.0%} of the time (target "
+                f"{self.target_power:.0%}). Shorter follow-ups are more likely to miss a real "
+                "effect. These figures come from simulation "
+                f"({s['n_sims']} runs per row, seed {s['seed']})."
             )
-        row = self.table.loc[self.table["post_periods"] == self.required_post_periods].iloc[0]
-        return (
-            first + f"about {self.required_post_periods} periods after the start are needed "
-            f"to detect it {row['power']:.0%} of the time (target "
-            f"{self.target_power:.0%}). Shorter follow-ups are more likely to miss a real "
-            "effect. These figures come from simulation "
-            f"({s['n_sims']} runs per row, seed {s['seed']})."
-        )
+        return "\n".join([text, *self.warning_lines()])
 
 
 def _estimate_pre(
@@ -255,7 +278,7 @@ def _estimate_pre(
         raise EvaluationInputError(
             f"too few pre periods ({len(y)}) to estimate level, trend and seasonality"
         )
-    f = _fit_arrays(y, X, family="quasipoisson")
+    f = fit_arrays(y, X, family="quasipoisson")
     mu = np.exp(X @ f.params)
     r = (y - mu) / np.sqrt(mu)
     rho = float(np.sum(r[1:] * r[:-1]) / np.sum(r**2))
@@ -268,6 +291,7 @@ def _estimate_pre(
         "dispersion": float(max(1.0, f.pearson_chi2 / f.df_resid)),
         "autocorrelation": float(min(max(rho, 0.0), 0.9)),
         "level": float(mu[-1]),
+        "warnings": [f"Fitting the series before the response: {w}" for w in f.warnings],
     }
 
 
@@ -390,6 +414,7 @@ def power_its(
             "dispersion": float(dispersion),
             "autocorrelation": float(autocorrelation),
             "level": float(level),
+            "warnings": [],
         }
     if est["dispersion"] < 1 or not 0 <= est["autocorrelation"] < 1:
         raise EvaluationInputError("dispersion must be >= 1 and autocorrelation in [0, 1)")
@@ -397,6 +422,8 @@ def power_its(
     npre = est["n_pre"]
     crit = stats.norm.ppf(1 - alpha / 2)
     rows = []
+    problems: Counter[str] = Counter()
+    attempted = 0
     for npost in posts:
         n = npre + npost
         t = np.arange(n, dtype=float)
@@ -422,10 +449,12 @@ def power_its(
         for y in ys:
             if np.ptp(y) == 0:
                 continue
+            attempted += 1
             try:
-                f = _fit_arrays(y, design.X, family=family, hac_lags=hac_lags)
+                f = fit_arrays(y, design.X, family=family, hac_lags=hac_lags)
+                problems.update(_gist(w) for w in f.warnings)
                 if ar1_errors:
-                    f, _ = _ar1_adjust(f, y, design.X, family=family, offset=None, groups=None)
+                    f, _ = ar1_adjust(f, y, design.X, family=family, offset=None, groups=None)
             except (ValueError, np.linalg.LinAlgError):
                 continue
             b, se = f.params[j], float(np.sqrt(f.cov[j, j]))
@@ -439,7 +468,7 @@ def power_its(
             covered += int(lo <= truth <= hi)
             hits += int(hi < 0) if effect < 0 else int(lo > 0)
         p = hits / ok if ok else np.nan
-        wl, wh = _wilson(hits, ok)
+        wl, wh = _wilson(hits, ok, alpha=0.05)
         rows.append(
             {
                 "post_periods": npost,
@@ -453,7 +482,7 @@ def power_its(
         )
     table = pd.DataFrame(rows)
     reach = table.loc[table["power"] >= power, "post_periods"]
-    settings = {k: v for k, v in est.items() if k not in ("fourier",)}
+    settings = {k: v for k, v in est.items() if k not in ("fourier", "warnings")}
     settings.update(
         n_sims=n_sims,
         seed=seed,
@@ -463,16 +492,29 @@ def power_its(
         alpha=alpha,
         seasonality=seasonality,
     )
+    notes = list(est["warnings"])
+    notes += [
+        f"In {count:,} of {attempted:,} simulated evaluations: {message}"
+        for message, count in problems.most_common()
+    ]
     return ITSPowerResult(
-        table, int(reach.iloc[0]) if len(reach) else None, power, effect, settings
+        table,
+        int(reach.iloc[0]) if len(reach) else None,
+        power,
+        effect,
+        settings,
+        warnings=notes,
     )
 
 
-def _wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+def _gist(warning: str) -> str:
+    """Drop statsmodels' own wording from a fit warning, so that like warnings count together."""
+    return warning.split(" (statsmodels:")[0].rstrip(".") + "."
+
+
+def _wilson(k: int, n: int, *, alpha: float) -> tuple[float, float]:
+    """Wilson score interval of a simulated proportion (Wilson 1927), via statsmodels."""
     if n == 0:
         return np.nan, np.nan
-    p = k / n
-    den = 1 + z**2 / n
-    mid = (p + z**2 / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / den
-    return float(mid - half), float(mid + half)
+    low, high = proportion_confint(k, n, alpha=alpha, method="wilson")
+    return float(low), float(high)

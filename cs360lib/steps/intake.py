@@ -2,8 +2,11 @@
 
 The first notebook of the workbook (``00_data_intake``) is a thin narrative over
 these functions. Each takes the :class:`~cs360lib.data.loaders.LoadResult` objects of
-an engagement (``cs360lib.load_engagement``) and returns a small result object
-with ``.to_frame()``, ``.chart()`` and a plain-language ``.summary()``.
+an engagement (``cs360lib.load_engagement``) and returns a result object that follows the
+library's result contract (:class:`cs360lib.publish.results.Result`): ``.to_frame()``,
+``.chart()``, ``.table()``, ``.warnings`` and a plain-language ``.summary()``. Which column
+places a kind's rows in time or space, and whether its rows are events, is read from the
+schemas (:func:`cs360lib.data.schemas.kind_info`).
 """
 
 from __future__ import annotations
@@ -16,30 +19,8 @@ import numpy as np
 import pandas as pd
 
 from cs360lib.data.loaders import LoadResult
-
-TIME_COLUMNS: dict[str, str] = {
-    "incidents": "occurred_at",
-    "calls": "received_at",
-    "arrests": "arrested_at",
-    "survey": "period",
-    "interviews": "interviewed_on",
-    "partner_metrics": "period",
-    "actions": "start",
-}
-"""The datetime column that places each kind's rows in time."""
-
-AREA_COLUMNS: dict[str, tuple[str, ...]] = {
-    "incidents": ("district", "beat"),
-    "calls": ("area",),
-    "arrests": ("district", "beat"),
-    "survey": ("area",),
-    "partner_metrics": ("area",),
-    "actions": ("area",),
-}
-"""The columns that place each kind's rows in space."""
-
-EVENT_KINDS = ("incidents", "calls", "arrests")
-"""Kinds whose time column stamps events (so a first or last period can be partly covered)."""
+from cs360lib.data.schemas import kind_info
+from cs360lib.publish.results import Result
 
 SPIKE_RATIO = 2.0
 """A spike or drop must also be at least this factor away from the rolling median (double or
@@ -62,11 +43,24 @@ def _pct(part: float, whole: float) -> float:
 # -- overview -------------------------------------------------------------------------------------
 
 
-@dataclass
-class IntakeOverview:
+@dataclass(frozen=True)
+class IntakeOverview(Result):
     """One row per source: rows read, loaded and rejected, date range, areas and duplicates."""
 
-    table: pd.DataFrame
+    frame: pd.DataFrame
+    labels = {
+        "source": "Source",
+        "kind": "Kind",
+        "files": "Files",
+        "rows_read": "Rows read",
+        "loaded": "Loaded",
+        "rejected": "Rejected",
+        "rejected_pct": "Rejected (%)",
+        "first": "First date",
+        "last": "Last date",
+        "areas": "Areas",
+        "duplicate_keys": "Repeated ids",
+    }
 
     def to_frame(self) -> pd.DataFrame:
         """Return the overview table.
@@ -78,7 +72,7 @@ class IntakeOverview:
             ``rejected``, ``rejected_pct``, ``first``, ``last`` (dates of the first and
             last row), ``areas``, ``duplicate_keys``.
         """
-        return self.table.copy()
+        return self.frame.copy()
 
     def chart(self) -> alt.Chart:
         """Bar chart of loaded and rejected rows per source.
@@ -88,7 +82,7 @@ class IntakeOverview:
         altair.Chart
             Horizontal stacked bars.
         """
-        long = self.table.melt(
+        long = self.frame.melt(
             id_vars="source",
             value_vars=["loaded", "rejected"],
             var_name="status",
@@ -98,7 +92,7 @@ class IntakeOverview:
             alt.Chart(long, title="Rows loaded and rejected, by source")
             .mark_bar()
             .encode(
-                y=alt.Y("source:N", title=None, sort=list(self.table["source"])),
+                y=alt.Y("source:N", title=None, sort=list(self.frame["source"])),
                 x=alt.X("rows:Q", title="rows", stack="zero"),
                 color=alt.Color(
                     "status:N",
@@ -116,7 +110,7 @@ class IntakeOverview:
         str
             Totals, and the sources that need attention.
         """
-        t = self.table
+        t = self.frame
         read, rejected = int(t["rows_read"].sum()), int(t["rejected"].sum())
         lines = [
             f"{len(t)} sources were read: {read:,} rows in all, of which {rejected:,} "
@@ -133,7 +127,7 @@ class IntakeOverview:
                 lines.append(f"- {row.source}: {row.duplicate_keys:,} ids occur more than once.")
         if len(lines) == 1:
             lines.append("No source lost more than 1% of its rows, and no id repeats.")
-        return "\n".join(lines)
+        return "\n".join([*lines, *self.warning_lines()])
 
 
 def overview(sources: Mapping[str, LoadResult]) -> IntakeOverview:
@@ -151,14 +145,15 @@ def overview(sources: Mapping[str, LoadResult]) -> IntakeOverview:
     """
     rows = []
     for name, result in sources.items():
-        column = TIME_COLUMNS.get(result.kind)
+        info = kind_info(result.kind)
+        column = info.time
         times = (
             result.data[column].dropna()
-            if column in result.data
+            if column is not None and column in result.data
             else pd.Series(dtype="datetime64[ns]")
         )
         areas = []
-        for area in AREA_COLUMNS.get(result.kind, ()):
+        for area in info.areas:
             if area in result.data:
                 areas.append(f"{area}: {result.data[area].nunique()}")
         rows.append(
@@ -182,12 +177,20 @@ def overview(sources: Mapping[str, LoadResult]) -> IntakeOverview:
 # -- rejections -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Rejections:
+@dataclass(frozen=True)
+class Rejections(Result):
     """Rejected rows of every source, counted by column and reason."""
 
-    table: pd.DataFrame
+    frame: pd.DataFrame
     examples: pd.DataFrame
+    labels = {
+        "source": "Source",
+        "column": "Column",
+        "problem": "Problem",
+        "rows": "Rows",
+        "example_rows": "Example rows",
+        "example_values": "Example values",
+    }
 
     def to_frame(self) -> pd.DataFrame:
         """Return the counts.
@@ -198,7 +201,7 @@ class Rejections:
             Columns ``source``, ``column``, ``problem``, ``rows``, ``example_rows``,
             ``example_values``.
         """
-        return self.table.copy()
+        return self.frame.copy()
 
     def chart(self) -> alt.Chart:
         """Bar chart of rejected rows by source and problem.
@@ -208,7 +211,7 @@ class Rejections:
         altair.Chart
             One bar per (source, column, problem).
         """
-        data = self.table.assign(what=lambda f: f["column"] + ": " + f["problem"].str.slice(0, 60))
+        data = self.frame.assign(what=lambda f: f["column"] + ": " + f["problem"].str.slice(0, 60))
         return (
             alt.Chart(data, title="Why rows were rejected")
             .mark_bar(color="#e45756")
@@ -229,15 +232,20 @@ class Rejections:
         str
             The main reasons, or a statement that nothing was rejected.
         """
-        if self.table.empty:
-            return "Every row of every source was loaded; nothing was rejected."
+        if self.frame.empty:
+            return "\n".join(
+                [
+                    "Every row of every source was loaded; nothing was rejected.",
+                    *self.warning_lines(),
+                ]
+            )
         lines = ["Rows were set aside for these reasons (the original values are kept for review):"]
-        for row in self.table.head(10).itertuples():
+        for row in self.frame.head(10).itertuples():
             lines.append(
                 f"- {row.source}, {row.column}: {row.problem} "
                 f"({row.rows:,} rows, e.g. rows {row.example_rows})"
             )
-        return "\n".join(lines)
+        return "\n".join([*lines, *self.warning_lines()])
 
 
 def rejections(sources: Mapping[str, LoadResult], *, examples: int = 5) -> Rejections:
@@ -270,18 +278,19 @@ def rejections(sources: Mapping[str, LoadResult], *, examples: int = 5) -> Rejec
         example_frame = example_frame[
             ["source", *[c for c in example_frame.columns if c != "source"]]
         ]
-    return Rejections(table=table, examples=example_frame)
+    return Rejections(frame=table, examples=example_frame)
 
 
 # -- coverage over time ---------------------------------------------------------------------------
 
 
-@dataclass
-class Coverage:
+@dataclass(frozen=True)
+class Coverage(Result):
     """Rows per period for each source, with gaps, spikes, drops and partial periods flagged."""
 
-    table: pd.DataFrame
+    frame: pd.DataFrame
     period: str
+    labels = {"source": "Source", "period": "Period", "rows": "Rows", "flag": "Flag"}
 
     def to_frame(self) -> pd.DataFrame:
         """Return the per-period counts.
@@ -292,7 +301,7 @@ class Coverage:
             Columns ``source``, ``period``, ``rows``, ``flag`` (``""``, ``gap``,
             ``spike``, ``drop``, ``partial``).
         """
-        return self.table.copy()
+        return self.frame.copy()
 
     def flags(self) -> pd.DataFrame:
         """Return only the flagged periods.
@@ -302,7 +311,7 @@ class Coverage:
         pandas.DataFrame
             Flagged rows of :meth:`to_frame`.
         """
-        return self.table[self.table["flag"] != ""].reset_index(drop=True)
+        return self.frame[self.frame["flag"] != ""].reset_index(drop=True)
 
     def chart(self) -> alt.FacetChart:
         """Line chart of rows per period, one panel per source, flagged periods marked.
@@ -312,7 +321,7 @@ class Coverage:
         altair.FacetChart
             Independent y scales so small sources stay readable.
         """
-        base = alt.Chart(self.table).encode(x=alt.X("period:T", title=None))
+        base = alt.Chart(self.frame).encode(x=alt.X("period:T", title=None))
         line = base.mark_line(color="#4c78a8").encode(
             y=alt.Y("rows:Q", title=f"rows per {self.period}")
         )
@@ -332,7 +341,7 @@ class Coverage:
             )
         )
         return (
-            alt.layer(line, points, data=self.table)
+            alt.layer(line, points, data=self.frame)
             .properties(width=620, height=110)
             .facet(row=alt.Row("source:N", title=None), title=f"Rows per {self.period}, by source")
             .resolve_scale(y="independent")
@@ -347,11 +356,15 @@ class Coverage:
             One line per source with flagged periods.
         """
         flagged = self.flags()
+        if self.frame.empty:
+            lines = ["No source has dates that place its rows in time; coverage was not checked."]
+            return "\n".join([*lines, *self.warning_lines()])
         if flagged.empty:
-            return (
+            lines = [
                 f"Every source has rows in every {self.period} of its range, "
                 "with no unusual spikes or drops."
-            )
+            ]
+            return "\n".join([*lines, *self.warning_lines()])
         lines = []
         for source, rows in flagged.groupby("source", sort=False):
             parts = []
@@ -360,7 +373,9 @@ class Coverage:
                 more = " ..." if len(group) > 6 else ""
                 parts.append(f"{len(group)} {flag} {self.period}(s) ({when}{more})")
             lines.append(f"- {source}: " + "; ".join(parts))
-        return "Periods to check before trusting trends:\n" + "\n".join(lines)
+        return "\n".join(
+            ["Periods to check before trusting trends:", *lines, *self.warning_lines()]
+        )
 
 
 def coverage(sources: Mapping[str, LoadResult], *, period: str = "month") -> Coverage:
@@ -396,17 +411,18 @@ def coverage(sources: Mapping[str, LoadResult], *, period: str = "month") -> Cov
         raise ValueError(f"period must be one of {list(PERIODS)}, got {period!r}")
     frames = []
     for name, result in sources.items():
-        column = TIME_COLUMNS.get(result.kind)
+        info = kind_info(result.kind)
+        column = info.time
         if column is None or column not in result.data or result.data[column].notna().sum() == 0:
             continue
-        events = result.kind in EVENT_KINDS
+        events = info.event
         gaps = events or (result.kind in MONTHLY_KINDS and period == "month")
         frames.append(
             _coverage_one(name, result.data[column].dropna(), period, events=events, gaps=gaps)
         )
     columns = ["source", "period", "rows", "flag"]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    return Coverage(table=table[columns], period=period)
+    return Coverage(frame=table[columns], period=period)
 
 
 def _coverage_one(
@@ -449,11 +465,18 @@ def _coverage_one(
 # -- missing values -------------------------------------------------------------------------------
 
 
-@dataclass
-class MissingValues:
+@dataclass(frozen=True)
+class MissingValues(Result):
     """Share of empty values per source and column."""
 
-    table: pd.DataFrame
+    frame: pd.DataFrame
+    labels = {
+        "source": "Source",
+        "column": "Column",
+        "missing": "Empty values",
+        "rows": "Rows",
+        "missing_pct": "Empty (%)",
+    }
 
     def to_frame(self) -> pd.DataFrame:
         """Return the missing-value table.
@@ -463,7 +486,7 @@ class MissingValues:
         pandas.DataFrame
             Columns ``source``, ``column``, ``missing``, ``rows``, ``missing_pct``.
         """
-        return self.table.copy()
+        return self.frame.copy()
 
     def chart(self) -> alt.Chart:
         """Heat map of the share missing, source by column.
@@ -473,7 +496,7 @@ class MissingValues:
         altair.Chart
             Rectangles coloured by ``missing_pct`` with the value written in.
         """
-        base = alt.Chart(self.table, title="Share of empty values (%)").encode(
+        base = alt.Chart(self.frame, title="Share of empty values (%)").encode(
             x=alt.X("column:N", title=None, sort=None),
             y=alt.Y("source:N", title=None),
         )
@@ -500,13 +523,13 @@ class MissingValues:
         str
             Columns more than 5% empty, or a statement that there are none.
         """
-        high = self.table[self.table["missing_pct"] > 5].sort_values("missing_pct", ascending=False)
+        high = self.frame[self.frame["missing_pct"] > 5].sort_values("missing_pct", ascending=False)
         if high.empty:
-            return "No column is more than 5% empty."
+            return "\n".join(["No column is more than 5% empty.", *self.warning_lines()])
         lines = ["Columns more than 5% empty (analyses that need them will use fewer rows):"]
         for row in high.head(12).itertuples():
             lines.append(f"- {row.source}.{row.column}: {row.missing_pct:.1f}% empty")
-        return "\n".join(lines)
+        return "\n".join([*lines, *self.warning_lines()])
 
 
 def missing_values(sources: Mapping[str, LoadResult]) -> MissingValues:
@@ -546,11 +569,18 @@ def missing_values(sources: Mapping[str, LoadResult]) -> MissingValues:
 # -- duplicate keys -------------------------------------------------------------------------------
 
 
-@dataclass
-class DuplicateKeys:
+@dataclass(frozen=True)
+class DuplicateKeys(Result):
     """Ids that occur more than once, per source."""
 
-    table: pd.DataFrame
+    frame: pd.DataFrame
+    labels = {
+        "source": "Source",
+        "key": "Key",
+        "repeated_values": "Repeated ids",
+        "extra_rows": "Extra rows",
+        "examples": "Examples",
+    }
 
     def to_frame(self) -> pd.DataFrame:
         """Return the duplicate-key counts.
@@ -560,7 +590,7 @@ class DuplicateKeys:
         pandas.DataFrame
             Columns ``source``, ``key``, ``repeated_values``, ``extra_rows``, ``examples``.
         """
-        return self.table.copy()
+        return self.frame.copy()
 
     def chart(self) -> alt.Chart:
         """Bar chart of the extra rows that repeat a key, per source.
@@ -571,7 +601,7 @@ class DuplicateKeys:
             One bar per source.
         """
         return (
-            alt.Chart(self.table, title="Rows that repeat an id")
+            alt.Chart(self.frame, title="Rows that repeat an id")
             .mark_bar(color="#f58518")
             .encode(y=alt.Y("source:N", title=None), x=alt.X("extra_rows:Q", title="extra rows"))
         )
@@ -584,9 +614,9 @@ class DuplicateKeys:
         str
             One line per source with repeated ids.
         """
-        repeated = self.table[self.table["repeated_values"] > 0]
+        repeated = self.frame[self.frame["repeated_values"] > 0]
         if repeated.empty:
-            return "No id repeats in any source."
+            return "\n".join(["No id repeats in any source.", *self.warning_lines()])
         lines = [
             "Some ids occur more than once (kept; decide whether they are one event or several):"
         ]
@@ -595,7 +625,7 @@ class DuplicateKeys:
                 f"- {row.source}: {row.repeated_values:,} values of {row.key} repeat "
                 f"({row.extra_rows:,} extra rows), e.g. {row.examples}"
             )
-        return "\n".join(lines)
+        return "\n".join([*lines, *self.warning_lines()])
 
 
 def duplicate_keys(sources: Mapping[str, LoadResult]) -> DuplicateKeys:

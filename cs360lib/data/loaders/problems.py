@@ -338,16 +338,29 @@ def quote(value: object) -> str:
     )
 
 
+BUILTIN_CHECKS: dict[str, str] = {
+    "not_nullable": "is missing (required)",
+    "field_uniqueness": "repeats a value that must be unique",
+}
+"""Plain words for the checks pandera runs itself (the schema's own checks carry a message)."""
+
+
 def describe_check(check: str) -> str:
-    """Plain words for a pandera check name."""
-    if check == "not_nullable":
-        return "is missing (required)"
-    if check.startswith("isin("):
-        return f"is not one of {check[5:-1]}"
-    if check.startswith("greater_than_or_equal_to("):
-        return f"is below {check[25:-1]}"
-    if check.startswith("less_than_or_equal_to("):
-        return f"is above {check[22:-1]}"
-    if check == "field_uniqueness" or check.startswith("unique"):
-        return "repeats a value that must be unique"
-    return f"fails check {check}"
+    """Plain words for a failed schema check, as it appears in pandera's failure cases.
+
+    Every check of :mod:`cs360lib.data.schemas` is written with ``error=`` (e.g.
+    ``"is not one of department, ..."``) and pandera reports that message as the check, so it
+    is used as it is; only the checks pandera adds itself (nullability, uniqueness) are named
+    here.
+
+    Parameters
+    ----------
+    check : str
+        The ``check`` of a pandera failure case.
+
+    Returns
+    -------
+    str
+        A phrase that follows a column and a value: ``lat '95.0' is not a latitude ...``.
+    """
+    return BUILTIN_CHECKS.get(check, check)
