@@ -102,7 +102,10 @@ def test_strict_raises_one_error_listing_columns_rows_and_examples(tmp_path: Pat
     problems = info.value.problems
     assert problems is not None and len(problems) == 14
     assert list(problems["outcome"]).count("set missing") == 2
-    assert "column lat: is above 90 (the value would be set missing)" in message
+    assert (
+        "column lat: is not a latitude (it must be between -90 and 90) (the value would be set missing)"
+        in message
+    )
 
 
 def test_empty_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -495,7 +498,9 @@ def test_optional_values_that_cannot_be_read_keep_their_row(tmp_path: Path) -> N
     problems = result.problems.set_index(["source_row", "column"])
     assert problems.loc[(2, "arrived_at"), "outcome"] == "set missing"
     assert problems.loc[(2, "arrived_at"), "value"] == "soon"
-    assert problems.loc[(2, "lat"), "problem"] == "is above 90"
+    assert (
+        problems.loc[(2, "lat"), "problem"] == "is not a latitude (it must be between -90 and 90)"
+    )
     assert problems.loc[(2, "lon"), "outcome"] == "set missing"
     assert problems.loc[(3, "received_at"), "outcome"] == "rejected"
     assert problems.loc[(4, "call_type"), "outcome"] == "rejected"
@@ -532,7 +537,10 @@ def test_schema_checks_of_optional_columns_set_missing(tmp_path: Path) -> None:
     )
     loaded = load("arrests", arrests)
     assert loaded.rejected.empty and loaded.data["age"].isna().tolist() == [True, False]
-    assert loaded.problems["problem"].iloc[0] == "is above 120"
+    assert (
+        loaded.problems["problem"].iloc[0]
+        == "is not an age in years (it must be between 0 and 120)"
+    )
 
 
 def test_the_column_reference_says_what_required_means() -> None:
@@ -544,7 +552,7 @@ def test_the_column_reference_says_what_required_means() -> None:
     assert "a row whose required value is missing or cannot be read is rejected" in flat
     assert "An optional value that cannot be read" in flat and "is set missing" in flat
     assert required_columns("calls") == ["call_id", "received_at", "call_type"]
-    assert "| `call_type` | string | yes |" in text
+    assert "| `call_type` | Call type | string | yes |" in text
 
 
 # --------------------------------------------------------------------------------------------

@@ -151,7 +151,7 @@ def test_generated_docs_show_labels_and_publishing() -> None:
     assert table.loc[table["column"] == "incident_id", "privacy"].eq("personal").all()
 
 
-def test_a_failed_check_reads_as_its_message_in_the_rejected_rows(tmp_path) -> None:
+def test_a_failed_check_reads_as_its_message_in_the_problems(tmp_path) -> None:
     from cs360lib import load
 
     path = tmp_path / "incidents.csv"
@@ -161,6 +161,12 @@ def test_a_failed_check_reads_as_its_message_in_the_rejected_rows(tmp_path) -> N
         "2,2024-01-02 10:00,Theft,40,-75\n"
     )
     result = load("incidents", path)
-    assert list(result.rejected["reason"]) == [
-        "lat '95' is not a latitude (it must be between -90 and 90)"
-    ]
+    # lat is optional: the row is kept, the value set missing, the check's own words reported.
+    assert result.rejected.empty
+    problem = result.problems.set_index("column").loc["lat"]
+    assert problem["problem"] == "is not a latitude (it must be between -90 and 90)"
+    assert problem["outcome"] == "set missing"
+    required = tmp_path / "stakeholders.csv"
+    required.write_text("stakeholder_id,organisation,sector\nS1,Church,parliament\n")
+    reason = load("stakeholders", required).rejected["reason"].iloc[0]
+    assert reason.startswith("sector 'parliament' is not one of")
