@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from cs360lib import __version__
-
-SCAFFOLD_DIR = Path(__file__).resolve().parent / "config" / "scaffold"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,51 +182,39 @@ def cmd_batch(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """``cs360 validate``: load every source and print its summary; exit 1 on failure."""
     from cs360lib.config.engagement import Engagement
-    from cs360lib.data.loaders import load_engagement
+    from cs360lib.data.loaders.sources import load_engagement
 
     try:
         engagement = Engagement.load(Path(args.engagement))
     except (OSError, ValueError) as exc:
         print(f"cs360 validate: {exc}", file=sys.stderr)
         return 1
-    print(f"engagement {engagement.id}: {engagement.name} ({engagement.path})")
-    failed = []
-    for name, source in engagement.sources.items():
-        # one source at a time, so a bad source does not hide the others
-        single = engagement.model_copy(update={"sources": {name: source}})
-        print(f"\n[{name}] {source.kind}")
-        try:
-            result = load_engagement(single)[name]
-            print(result.summary())
-        except Exception as exc:  # noqa: BLE001 - report and go on with the other sources
-            failed.append(name)
-            print(f"FAILED: {exc}")
-    if failed:
+    print(f"engagement {engagement.id}: {engagement.name} ({engagement.path})\n")
+    sources = load_engagement(engagement, errors="collect")
+    print(sources.summary())
+    if sources.failures:
         print(
-            f"\ncs360 validate: {len(failed)} source(s) failed: {', '.join(failed)}",
+            f"\ncs360 validate: {len(sources.failures)} source(s) failed: "
+            f"{', '.join(sources.failures)}",
             file=sys.stderr,
         )
         return 1
-    print(f"\nall {len(engagement.sources)} sources loaded")
     return 0
 
 
 def cmd_new(args: argparse.Namespace) -> int:
     """``cs360 new``: scaffold ``DIR/engagement.yml`` and ``DIR/data/``."""
-    folder = Path(args.directory)
-    target = folder / "engagement.yml"
-    if target.exists():
-        print(f"cs360 new: {target} already exists; not overwriting", file=sys.stderr)
+    from cs360lib.config.scaffold import write_engagement_scaffold
+    from cs360lib.errors import EngagementError
+
+    try:
+        target = write_engagement_scaffold(args.directory, args.name)
+    except EngagementError as exc:
+        print(f"cs360 new: {exc}", file=sys.stderr)
         return 1
-    name = args.name or folder.resolve().name.replace("_", " ").replace("-", " ").title()
-    slug = re.sub(r"[^a-z0-9]+", "-", folder.resolve().name.lower()).strip("-") or "engagement"
-    text = (SCAFFOLD_DIR / "engagement.yml").read_text(encoding="utf-8")
-    text = text.replace("{id}", slug).replace("{name}", name.replace('"', "'"))
-    (folder / "data").mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
     print(target)
     print(
-        f"next: put the department's exports in {folder / 'data'}, edit {target}, "
+        f"next: put the department's exports in {target.parent / 'data'}, edit {target}, "
         f"then run `cs360 validate {target}`",
         file=sys.stderr,
     )
