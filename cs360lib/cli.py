@@ -144,7 +144,7 @@ def _timeout(args: argparse.Namespace) -> float | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``cs360 run``: execute one engagement; prints the report folder on stdout."""
-    from cs360lib.run.runner import run_engagement
+    from cs360lib.run.engagement_run import run_engagement
 
     result = run_engagement(
         args.engagement,
@@ -164,7 +164,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """``cs360 batch``: run many engagements; exit 1 when any failed."""
-    from cs360lib.run.runner import format_summary, run_batch
+    from cs360lib.run.batch import format_summary, run_batch
 
     results = run_batch(
         args.engagements,

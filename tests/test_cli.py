@@ -111,12 +111,12 @@ def test_batch_good_and_broken(tmp_path, capsys):
 
 def test_batch_records_a_crashed_run(tmp_path, monkeypatch, capsys):
     """A run process that dies without a report gets a failure record from the batch."""
-    from cs360lib.run import runner
+    from cs360lib.run import batch
 
     def crash(cmd):
         return -9, "Killed\n"
 
-    monkeypatch.setattr(runner, "_spawn", crash)
+    monkeypatch.setattr(batch, "_spawn", crash)
     code = cli.main(["batch", str(FIXTURE_ENGAGEMENT), "--out", str(tmp_path)])
     assert code == 1
     (folder,) = (tmp_path / "fixture-town").iterdir()

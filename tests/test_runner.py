@@ -6,18 +6,12 @@ import nbformat
 import pytest
 from conftest import BROKEN_ENGAGEMENT, FIXTURE_ENGAGEMENT, FIXTURE_NOTEBOOKS
 
-from cs360lib.run import runner
-from cs360lib.run.runner import (
-    NotebookResult,
-    RunError,
-    RunResult,
-    discover_notebooks,
-    file_digest,
-    format_summary,
-    package_versions,
-    run_engagement,
-    write_failure_record,
-)
+from cs360lib.errors import RunError
+from cs360lib.run import batch, engagement_run, execute
+from cs360lib.run.batch import format_summary
+from cs360lib.run.engagement_run import RunResult, run_engagement, write_failure_record
+from cs360lib.run.execute import NotebookResult, discover_notebooks
+from cs360lib.run.manifest import file_digest, package_versions
 
 
 def _manifest(result: RunResult) -> dict:
@@ -57,7 +51,7 @@ def test_discover_notebooks_missing_folder(tmp_path):
 
 
 def test_default_notebooks_dir_is_repo_notebooks():
-    assert runner.default_notebooks_dir() == Path(__file__).resolve().parents[1] / "notebooks"
+    assert execute.default_notebooks_dir() == Path(__file__).resolve().parents[1] / "notebooks"
 
 
 # ----------------------------------------------------------------- helpers
@@ -81,7 +75,7 @@ def test_publish_adds_suffix_when_taken(tmp_path):
     (tmp_path / "20260101T000000Z" / "manifest.json").write_text("{}")
     tmp = tmp_path / ".partial"
     tmp.mkdir()
-    final = runner._publish(tmp, tmp_path, "20260101T000000Z")
+    final = engagement_run._publish(tmp, tmp_path, "20260101T000000Z")
     assert final.name == "20260101T000000Z-2"
     assert not tmp.exists()
 
@@ -150,7 +144,7 @@ def test_interrupted_run_leaves_only_hidden_partial(tmp_path, monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "_execute_one", interrupt)
+    monkeypatch.setattr(execute, "execute_notebook", interrupt)
     with pytest.raises(KeyboardInterrupt):
         run_engagement(
             FIXTURE_ENGAGEMENT,
@@ -269,7 +263,7 @@ def test_index_links_reports(fixture_run):
 def test_spawn_streams_stderr_and_returns_code(capfd):
     import sys
 
-    code, tail = runner._spawn(
+    code, tail = batch._spawn(
         [
             sys.executable,
             "-c",

@@ -399,8 +399,13 @@ class Engagement(_Strict):
         """The folder of the engagement file; relative paths start here."""
         return self.path.parent
 
-    def input_files(self) -> list[Path]:
+    def input_files(self, *, missing_ok: bool = False) -> list[Path]:
         """List every data file the engagement reads.
+
+        Parameters
+        ----------
+        missing_ok : bool, default False
+            Leave out the sources that match no file instead of raising.
 
         Returns
         -------
@@ -410,7 +415,8 @@ class Engagement(_Strict):
         Raises
         ------
         EngagementError
-            If a source matches no file.
+            If a source matches no file (unless ``missing_ok``); the message names the
+            engagement file and the source.
         """
         files: list[Path] = []
         for name, source in self.sources.items():
@@ -418,6 +424,8 @@ class Engagement(_Strict):
             try:
                 files += resolve_files(source.path, spec.read.files)
             except FileNotFoundError as error:
+                if missing_ok:
+                    continue
                 raise EngagementError(f"{self.path}: sources.{name}.path: {error}") from None
             if spec.file is not None:
                 files.append(spec.file)

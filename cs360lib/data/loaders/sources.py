@@ -69,8 +69,7 @@ class EngagementSources(Mapping[str, LoadResult]):
 
     def __repr__(self) -> str:
         return (
-            f"EngagementSources({self.path.name}: {len(self)} loaded, "
-            f"{len(self.failures)} failed)"
+            f"EngagementSources({self.path.name}: {len(self)} loaded, {len(self.failures)} failed)"
         )
 
     @property
