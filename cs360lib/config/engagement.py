@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -91,9 +92,11 @@ def slugify(text: str) -> str:
     Returns
     -------
     str
-        ``"river-city-pd"``; empty when ``text`` holds no letter or digit.
+        ``"river-city-pd"``; accents are dropped (``"Montréal"`` gives ``"montreal"``);
+        empty when ``text`` holds no letter or digit.
     """
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
 class _Strict(BaseModel):
@@ -227,6 +230,11 @@ class Problem(_Strict):
     source: str = "incidents"
     filter: dict[str, list[str]] = Field(default_factory=dict)
 
+    @field_validator("filter", mode="before")
+    @classmethod
+    def _filter_as_text(cls, value: Any) -> Any:
+        return _filter_text(value)
+
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Problem:
         known = _Known.of(info)
@@ -270,6 +278,11 @@ class Metric(_Strict):
     source: str
     filter: dict[str, list[str]] = Field(default_factory=dict)
     area: str | None = None
+
+    @field_validator("filter", mode="before")
+    @classmethod
+    def _filter_as_text(cls, value: Any) -> Any:
+        return _filter_text(value)
 
     @field_validator("goal")
     @classmethod
@@ -496,6 +509,16 @@ def format_problems(path: Path, error: ValidationError) -> str:
 
 
 # ------------------------------------------------------------------------------ internals
+
+
+def _filter_text(value: Any) -> Any:
+    """Accept numbers and single values in a filter: ``{beat: 12}`` means ``{beat: ["12"]}``."""
+    if not isinstance(value, dict):
+        return value
+    return {
+        column: [str(v) for v in values] if isinstance(values, list) else [str(values)]
+        for column, values in value.items()
+    }
 
 
 def _root(info: ValidationInfo) -> Path | None:
