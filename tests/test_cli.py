@@ -236,3 +236,21 @@ def test_validate_lists_every_failing_source_and_engagement_error(tmp_path, caps
     err = capsys.readouterr().err
     assert "2 problems" in err and "metrics.0.filter: 'beats' is not a column of incidents" in err
     assert "metrics.1.goal: unknown goal 'nice'" in err
+
+
+def test_validate_loads_the_engagement_once(monkeypatch, capsys):
+    if not SAMPLE.exists():
+        pytest.skip("data/samples/engagement.yml not committed yet")
+    from cs360lib.data.loaders import sources
+
+    calls = []
+    real = sources.load_engagement
+
+    def counting(engagement, **kwargs):
+        calls.append((len(engagement.sources), kwargs))
+        return real(engagement, **kwargs)
+
+    monkeypatch.setattr(sources, "load_engagement", counting)
+    assert cli.main(["validate", str(SAMPLE)]) == 0
+    assert calls == [(8, {"errors": "collect"})]  # one call for every source, not one per source
+    assert capsys.readouterr().out.rstrip().endswith("all 8 sources loaded")
