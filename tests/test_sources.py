@@ -100,10 +100,10 @@ def test_collect_records_an_unexpected_error(
 
     real = module.load
 
-    def flaky(kind, source, mapping, *, strict=False):
+    def flaky(kind, source, mapping, **options):
         if kind == "partner_metrics":
             raise KeyError("boom")
-        return real(kind, source, mapping, strict=strict)
+        return real(kind, source, mapping, **options)
 
     monkeypatch.setattr(module, "load", flaky)
     sources = load_engagement(engagement, errors="collect")
