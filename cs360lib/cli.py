@@ -4,7 +4,7 @@ Subcommands
 -----------
 run       Execute the notebook sequence for one engagement and write offline reports.
 batch     Run many engagements, each in its own process; summary table at the end.
-validate  Load every data source of an engagement and print what was read and rejected.
+validate  Check an engagement file, load every source, print what was read and rejected.
 new       Scaffold a new engagement folder.
 sample    Write the synthetic sample department.
 export    Export an executed notebook to offline HTML.
@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--notebooks",
             metavar="DIR",
-            help="folder of NN_*.ipynb notebooks (default: the repository's notebooks/)",
+            help="folder of NN_*.ipynb notebooks (default: the notebooks installed with "
+            "cs360lib, or the repository's notebooks/ in an editable install)",
         )
         p.add_argument(
             "--fail-fast",
@@ -83,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(batch)
     batch.set_defaults(func=cmd_batch)
 
-    validate = sub.add_parser("validate", help="load every source and print a summary")
+    validate = sub.add_parser(
+        "validate", help="check the engagement file, load every source and print a summary"
+    )
     validate.add_argument("engagement", metavar="ENGAGEMENT.yml")
     validate.set_defaults(func=cmd_validate)
 
