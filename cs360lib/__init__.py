@@ -69,7 +69,6 @@ _SUBMODULES: dict[str, str] = {
     "evaluate": "cs360lib.evaluate",
     "intake": "cs360lib.steps.intake",
     "reports": "cs360lib.run.reports",
-    "runner": "cs360lib.run.runner",
     "samples": "cs360lib.datasets.sampleton",
     "scanning": "cs360lib.steps.scanning",
     "schemas": "cs360lib.data.schemas",

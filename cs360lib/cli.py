@@ -4,7 +4,7 @@ Subcommands
 -----------
 run       Execute the notebook sequence for one engagement and write offline reports.
 batch     Run many engagements, each in its own process; summary table at the end.
-validate  Load every data source of an engagement and print what was read and rejected.
+validate  Check an engagement file, load every source, print what was read and rejected.
 new       Scaffold a new engagement folder.
 sample    Write the synthetic sample department.
 export    Export an executed notebook to offline HTML.
@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from cs360lib import __version__
-
-SCAFFOLD_DIR = Path(__file__).resolve().parent / "config" / "scaffold"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--notebooks",
             metavar="DIR",
-            help="folder of NN_*.ipynb notebooks (default: the repository's notebooks/)",
+            help="folder of NN_*.ipynb notebooks (default: the notebooks installed with "
+            "cs360lib, or the repository's notebooks/ in an editable install)",
         )
         p.add_argument(
             "--fail-fast",
@@ -86,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(batch)
     batch.set_defaults(func=cmd_batch)
 
-    validate = sub.add_parser("validate", help="load every source and print a summary")
+    validate = sub.add_parser(
+        "validate", help="check the engagement file, load every source and print a summary"
+    )
     validate.add_argument("engagement", metavar="ENGAGEMENT.yml")
     validate.set_defaults(func=cmd_validate)
 
@@ -147,7 +147,7 @@ def _timeout(args: argparse.Namespace) -> float | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``cs360 run``: execute one engagement; prints the report folder on stdout."""
-    from cs360lib.run.runner import run_engagement
+    from cs360lib.run.engagement_run import run_engagement
 
     result = run_engagement(
         args.engagement,
@@ -167,7 +167,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """``cs360 batch``: run many engagements; exit 1 when any failed."""
-    from cs360lib.run.runner import format_summary, run_batch
+    from cs360lib.run.batch import format_summary, run_batch
 
     results = run_batch(
         args.engagements,
@@ -185,51 +185,39 @@ def cmd_batch(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """``cs360 validate``: load every source and print its summary; exit 1 on failure."""
     from cs360lib.config.engagement import Engagement
-    from cs360lib.data.loaders import load_engagement
+    from cs360lib.data.loaders.sources import load_engagement
 
     try:
         engagement = Engagement.load(Path(args.engagement))
     except (OSError, ValueError) as exc:
         print(f"cs360 validate: {exc}", file=sys.stderr)
         return 1
-    print(f"engagement {engagement.id}: {engagement.name} ({engagement.path})")
-    failed = []
-    for name, source in engagement.sources.items():
-        # one source at a time, so a bad source does not hide the others
-        single = engagement.model_copy(update={"sources": {name: source}})
-        print(f"\n[{name}] {source.kind}")
-        try:
-            result = load_engagement(single)[name]
-            print(result.summary())
-        except Exception as exc:  # noqa: BLE001 - report and go on with the other sources
-            failed.append(name)
-            print(f"FAILED: {exc}")
-    if failed:
+    print(f"engagement {engagement.id}: {engagement.name} ({engagement.path})\n")
+    sources = load_engagement(engagement, errors="collect")
+    print(sources.summary())
+    if sources.failures:
         print(
-            f"\ncs360 validate: {len(failed)} source(s) failed: {', '.join(failed)}",
+            f"\ncs360 validate: {len(sources.failures)} source(s) failed: "
+            f"{', '.join(sources.failures)}",
             file=sys.stderr,
         )
         return 1
-    print(f"\nall {len(engagement.sources)} sources loaded")
     return 0
 
 
 def cmd_new(args: argparse.Namespace) -> int:
     """``cs360 new``: scaffold ``DIR/engagement.yml`` and ``DIR/data/``."""
-    folder = Path(args.directory)
-    target = folder / "engagement.yml"
-    if target.exists():
-        print(f"cs360 new: {target} already exists; not overwriting", file=sys.stderr)
+    from cs360lib.config.scaffold import write_engagement_scaffold
+    from cs360lib.errors import EngagementError
+
+    try:
+        target = write_engagement_scaffold(args.directory, args.name)
+    except EngagementError as exc:
+        print(f"cs360 new: {exc}", file=sys.stderr)
         return 1
-    name = args.name or folder.resolve().name.replace("_", " ").replace("-", " ").title()
-    slug = re.sub(r"[^a-z0-9]+", "-", folder.resolve().name.lower()).strip("-") or "engagement"
-    text = (SCAFFOLD_DIR / "engagement.yml").read_text(encoding="utf-8")
-    text = text.replace("{id}", slug).replace("{name}", name.replace('"', "'"))
-    (folder / "data").mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
     print(target)
     print(
-        f"next: put the department's exports in {folder / 'data'}, edit {target}, "
+        f"next: put the department's exports in {target.parent / 'data'}, edit {target}, "
         f"then run `cs360 validate {target}`",
         file=sys.stderr,
     )

@@ -20,7 +20,7 @@ def fixture_run(tmp_path_factory: pytest.TempPathFactory):
     Shared by test_runner, test_reports and the browser test so the suite pays
     for the papermill executions once (about 10 s).
     """
-    from cs360lib.run.runner import run_engagement
+    from cs360lib.run.engagement_run import run_engagement
 
     out = tmp_path_factory.mktemp("reports")
     lines: list[str] = []

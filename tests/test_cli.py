@@ -111,12 +111,12 @@ def test_batch_good_and_broken(tmp_path, capsys):
 
 def test_batch_records_a_crashed_run(tmp_path, monkeypatch, capsys):
     """A run process that dies without a report gets a failure record from the batch."""
-    from cs360lib.run import runner
+    from cs360lib.run import batch
 
     def crash(cmd):
         return -9, "Killed\n"
 
-    monkeypatch.setattr(runner, "_spawn", crash)
+    monkeypatch.setattr(batch, "_spawn", crash)
     code = cli.main(["batch", str(FIXTURE_ENGAGEMENT), "--out", str(tmp_path)])
     assert code == 1
     (folder,) = (tmp_path / "fixture-town").iterdir()
@@ -193,3 +193,64 @@ def test_export_writes_both_variants(tmp_path, capsys):
         cli.main(["export", str(nb), "--out", str(tmp_path / "s"), "--variant", "stakeholder"]) == 0
     )
     assert [p.name for p in (tmp_path / "s").iterdir()] == ["00_ok.html"]
+
+
+def test_run_lists_every_source_that_fails(tmp_path, capsys):
+    folder = tmp_path / "eng"
+    shutil.copytree(FIXTURE_ENGAGEMENT.parent, folder)
+    text = (folder / "engagement.yml").read_text()
+    text += "  calls:\n    path: data/calls.csv\n  survey:\n    path: data/survey.csv\n"
+    (folder / "engagement.yml").write_text(text)
+    code = cli.main(
+        [
+            "run",
+            str(folder / "engagement.yml"),
+            "--out",
+            str(tmp_path / "out"),
+            "--notebooks",
+            str(FIXTURE_NOTEBOOKS),
+        ]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "2 of 3 sources could not be loaded" in err
+    assert "calls.csv: no such file" in err and "survey.csv: no such file" in err
+
+
+def test_validate_lists_every_failing_source_and_engagement_error(tmp_path, capsys):
+    folder = tmp_path / "eng"
+    shutil.copytree(FIXTURE_ENGAGEMENT.parent, folder)
+    text = (folder / "engagement.yml").read_text()
+    (folder / "engagement.yml").write_text(
+        text + "  calls:\n    path: data/calls.csv\n  survey:\n    path: data/survey.csv\n"
+    )
+    assert cli.main(["validate", str(folder / "engagement.yml")]) == 1
+    captured = capsys.readouterr()
+    assert "[calls] calls\nFAILED: " in captured.out and "[survey] survey\nFAILED: " in captured.out
+    assert "2 source(s) failed: calls, survey" in captured.err
+    (folder / "engagement.yml").write_text(
+        text + "metrics:\n  - {name: M, goal: trust, source: incidents, filter: {beats: [1]}}\n"
+        "  - {name: N, goal: nice, source: incidents}\n"
+    )
+    assert cli.main(["validate", str(folder / "engagement.yml")]) == 1
+    err = capsys.readouterr().err
+    assert "2 problems" in err and "metrics.0.filter: 'beats' is not a column of incidents" in err
+    assert "metrics.1.goal: unknown goal 'nice'" in err
+
+
+def test_validate_loads_the_engagement_once(monkeypatch, capsys):
+    if not SAMPLE.exists():
+        pytest.skip("data/samples/engagement.yml not committed yet")
+    from cs360lib.data.loaders import sources
+
+    calls = []
+    real = sources.load_engagement
+
+    def counting(engagement, **kwargs):
+        calls.append((len(engagement.sources), kwargs))
+        return real(engagement, **kwargs)
+
+    monkeypatch.setattr(sources, "load_engagement", counting)
+    assert cli.main(["validate", str(SAMPLE)]) == 0
+    assert calls == [(8, {"errors": "collect"})]  # one call for every source, not one per source
+    assert capsys.readouterr().out.rstrip().endswith("all 8 sources loaded")

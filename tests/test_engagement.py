@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
+from pydantic import ValidationError
 
 from cs360lib import Engagement, EngagementError, load_engagement
+from cs360lib.config.engagement import slugify
 
 MINIMAL = """
 engagement: {id: test-pd, name: Test PD engagement}
@@ -90,3 +93,155 @@ def test_missing_data_file_names_the_source(tmp_path: Path) -> None:
         engagement.input_files()
     with pytest.raises(FileNotFoundError, match="source 'ems'"):
         load_engagement(engagement)
+
+
+# ------------------------------------------------------------------ validated whole at load
+
+
+def _errors_of(path: Path) -> str:
+    with pytest.raises(EngagementError) as info:
+        Engagement.load(path)
+    return str(info.value)
+
+
+def test_mapping_typo_names_the_file_the_source_and_the_key(tmp_path: Path) -> None:
+    text = MINIMAL.replace(
+        "incidents: {path: data/incidents.csv}",
+        "incidents: {path: data/incidents.csv, mapping: {colums: {incident_id: ID}}}",
+    )
+    message = _errors_of(make(tmp_path, text))
+    assert str(tmp_path / "engagement.yml") in message
+    assert "sources.incidents.mapping.colums: Extra inputs are not permitted" in message
+
+
+def test_mapping_file_checked_against_the_kind(tmp_path: Path) -> None:
+    (tmp_path / "ems.yml").write_text("columns: {partner: Agency, metrik: Measure}\n")
+    text = MINIMAL.replace("path: data/ems.csv}", "path: data/ems.csv, mapping: ems.yml}")
+    message = _errors_of(make(tmp_path, text))
+    assert "sources.ems.mapping: in " in message and str(tmp_path / "ems.yml") in message
+    assert "['metrik'] are not columns of kind 'partner_metrics'" in message
+    # a mapping written for another kind
+    (tmp_path / "ems.yml").write_text("kind: calls\n")
+    assert "written for kind 'calls', used to load 'partner_metrics'" in _errors_of(
+        tmp_path / "engagement.yml"
+    )
+
+
+def test_resolved_mapping_kept_on_the_source(tmp_path: Path) -> None:
+    (tmp_path / "ems.yml").write_text(
+        "columns: {partner: Agency}\nextra: {station: Station}\nread: {sep: ';'}\n"
+    )
+    text = MINIMAL.replace("path: data/ems.csv}", "path: data/ems.csv, mapping: ems.yml}")
+    engagement = Engagement.load(make(tmp_path, text))
+    spec = engagement.sources["ems"].resolved_mapping
+    assert spec.read.sep == ";" and spec.extra == {"station": "Station"}
+    assert spec.file == (tmp_path / "ems.yml").resolve()
+    assert engagement.sources["incidents"].resolved_mapping.name == "identity"
+    assert (tmp_path / "ems.yml").resolve() in engagement.input_files()
+    assert engagement.sources["ems"].columns()[-1] == "station"
+
+
+def test_missing_mapping_file_fails_at_load(tmp_path: Path) -> None:
+    text = MINIMAL.replace("path: data/ems.csv}", "path: data/ems.csv, mapping: nope.yml}")
+    message = _errors_of(make(tmp_path, text))
+    assert "sources.ems.mapping: mapping file" in message and "nope.yml does not exist" in message
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("metrics:\n", "problem: {title: Robbery, filter: {offence: [Robbery]}}\nmetrics:\n"),
+            "problem.filter: 'offence' is not a column of incidents; columns are ['incident_id'",
+        ),
+        (
+            ("source: ems}", "source: ems, filter: {metrik: [overdose calls]}}"),
+            "metrics.1.filter: 'metrik' is not a column of ems; columns are ['partner'",
+        ),
+        (
+            ("source: ems}", "source: ems, area: target}"),
+            "metrics.1.area: area 'target' uses column 'beat', which is not a column of ems",
+        ),
+        (
+            ("metrics:\n", "problem: {title: Robbery, source: robberies}\nmetrics:\n"),
+            "problem.source 'robberies' is not a source name",
+        ),
+    ],
+)
+def test_filters_and_areas_name_columns_of_their_source(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    assert message in _errors_of(make(tmp_path, MINIMAL.replace(*change)))
+
+
+def test_filter_on_an_extra_column_is_accepted(tmp_path: Path) -> None:
+    text = MINIMAL.replace(
+        "path: data/ems.csv}", "path: data/ems.csv, mapping: {extra: {station: Station}}}"
+    ).replace("source: ems}", "source: ems, filter: {station: [A], metric: [overdose calls]}}")
+    engagement = Engagement.load(make(tmp_path, text))
+    assert engagement.metrics[1].filter == {"station": ["A"], "metric": ["overdose calls"]}
+
+
+def test_all_problems_of_a_file_at_once(tmp_path: Path) -> None:
+    text = (
+        MINIMAL.replace("goal: prevent_crime", "goal: be_nice")  # a type error in metric 0
+        .replace("incidents: {path: data/incidents.csv}", "incidents: {path: x, mapping: {a: 1}}")
+        .replace("source: ems}", "source: ems, filter: {beats: [E2]}}")  # metric 1
+        .replace("area: target}\nmetrics", "area: elsewhere}\nmetrics")
+        .replace("areas:", "aeras:")
+    )
+    message = _errors_of(make(tmp_path, text))
+    lines = message.splitlines()
+    assert lines[0] == f"{tmp_path / 'engagement.yml'}: 5 problems"
+    assert sorted(line.strip().split(":")[0].split(" ")[0] for line in lines[1:]) == [
+        "aeras",
+        "metrics.0.goal",
+        "metrics.1.filter",
+        "responses.0.area",
+        "sources.incidents.mapping.a",
+    ]
+    # no second error for a metric that names the source whose own mapping is wrong
+    assert "metrics.0.source" not in message
+
+
+def test_a_reference_to_an_invalid_entry_is_not_reported_twice(tmp_path: Path) -> None:
+    text = MINIMAL.replace("kind: partner_metrics", "kind: ems_runs")
+    message = _errors_of(make(tmp_path, text))
+    assert "sources.ems.kind" in message
+    assert "metrics.1.source" not in message and "problems" not in message.splitlines()[0]
+
+
+def test_paths_resolved_by_the_validation_context(tmp_path: Path) -> None:
+    data = yaml.safe_load(MINIMAL)
+    engagement = Engagement.model_validate(
+        {**data, "path": tmp_path / "engagement.yml"}, context={"root": tmp_path}
+    )
+    assert engagement.sources["incidents"].path == tmp_path / "data" / "incidents.csv"
+    built = Engagement(**data)  # in code, without a folder: paths stay as written
+    assert built.sources["incidents"].path == Path("data/incidents.csv")
+
+
+def test_references_checked_for_an_engagement_built_in_code() -> None:
+    data = yaml.safe_load(MINIMAL)
+    data["metrics"][0]["source"] = "nowhere"
+    with pytest.raises(ValidationError, match="'nowhere' is not a source name"):
+        Engagement(**data)
+    with pytest.raises(ValidationError, match="'nowhere' is not a source name"):
+        Engagement.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [("River_City PD", "river-city-pd"), ("  Montréal--Nord!  ", "montreal-nord"), ("***", "")],
+)
+def test_slugify(text: str, slug: str) -> None:
+    assert slugify(text) == slug
+
+
+def test_filter_values_are_text(tmp_path: Path) -> None:
+    text = MINIMAL.replace(
+        "area: target}\nmetrics", "area: target}\nproblem: {title: T, filter: {beat: 12}}\nmetrics"
+    ).replace("source: ems}", "source: ems, filter: {area: [3, E2]}}")
+    engagement = Engagement.load(make(tmp_path, text))
+    assert engagement.problem.filter == {"beat": ["12"]}
+    assert engagement.metrics[1].filter == {"area": ["3", "E2"]}

@@ -47,3 +47,35 @@ def test_shipped_mappings_are_listed_and_load_by_name() -> None:
         mapping = read_mapping(name)
         assert isinstance(mapping, Mapping) and mapping.kind is not None
         mapping.check_kind(mapping.kind)
+
+
+def test_read_dtypes_is_not_a_key() -> None:
+    """Every source column is read as text and coerced by the schema: there are no read dtypes."""
+    with pytest.raises(MappingError, match=r"read\.dtypes: Extra inputs are not permitted"):
+        read_mapping({"read": {"dtypes": {"beat": "str"}}})
+
+
+def test_every_problem_of_a_mapping_at_once() -> None:
+    with pytest.raises(MappingError) as info:
+        read_mapping({"colums": {}, "read": {"sep": ";;"}, "duplicates": "drop"})
+    message = str(info.value)
+    assert message.startswith("mapping inline: ")
+    for key in ("colums", "read.sep", "duplicates"):
+        assert f"{key}: " in message, key
+
+
+def test_kind_problems_name_the_section() -> None:
+    mapping = read_mapping(
+        {"kind": "calls", "columns": {"offence": "X"}, "formats": {"nowhere": "%Y"}}
+    )
+    problems = dict(mapping.kind_problems("incidents"))
+    assert set(problems) == {("kind",), ("columns",), ("formats",)}
+    assert "written for kind 'calls'" in problems[("kind",)]
+    assert "['offence'] are not columns of kind 'incidents'" in problems[("columns",)]
+    for_calls = dict(mapping.kind_problems("calls"))  # the kind it was written for
+    assert set(for_calls) == {("columns",), ("formats",)}
+    assert "['offence'] are not columns of kind 'calls'" in for_calls[("columns",)]
+    assert "names ['nowhere'], which are neither columns" in for_calls[("formats",)]
+    assert (
+        read_mapping({"kind": "calls", "columns": {"call_id": "ID"}}).kind_problems("calls") == []
+    )

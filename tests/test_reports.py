@@ -271,7 +271,8 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 def test_sample_engagement_reports_render_offline(tmp_path):
     """Acceptance: `cs360 run` on the sample engagement, reports open offline with charts."""
-    from cs360lib.run.runner import discover_notebooks, run_engagement
+    from cs360lib.run.engagement_run import run_engagement
+    from cs360lib.run.execute import discover_notebooks
 
     sample = REPO / "data" / "samples" / "engagement.yml"
     notebooks = REPO / "notebooks"

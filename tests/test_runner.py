@@ -6,18 +6,12 @@ import nbformat
 import pytest
 from conftest import BROKEN_ENGAGEMENT, FIXTURE_ENGAGEMENT, FIXTURE_NOTEBOOKS
 
-from cs360lib.run import runner
-from cs360lib.run.runner import (
-    NotebookResult,
-    RunError,
-    RunResult,
-    discover_notebooks,
-    file_digest,
-    format_summary,
-    package_versions,
-    run_engagement,
-    write_failure_record,
-)
+from cs360lib.errors import RunError
+from cs360lib.run import batch, engagement_run, execute
+from cs360lib.run.batch import format_summary
+from cs360lib.run.engagement_run import RunResult, run_engagement, write_failure_record
+from cs360lib.run.execute import NotebookResult, discover_notebooks
+from cs360lib.run.manifest import file_digest, package_versions
 
 
 def _manifest(result: RunResult) -> dict:
@@ -57,7 +51,7 @@ def test_discover_notebooks_missing_folder(tmp_path):
 
 
 def test_default_notebooks_dir_is_repo_notebooks():
-    assert runner.default_notebooks_dir() == Path(__file__).resolve().parents[1] / "notebooks"
+    assert execute.default_notebooks_dir() == Path(__file__).resolve().parents[1] / "notebooks"
 
 
 # ----------------------------------------------------------------- helpers
@@ -81,7 +75,7 @@ def test_publish_adds_suffix_when_taken(tmp_path):
     (tmp_path / "20260101T000000Z" / "manifest.json").write_text("{}")
     tmp = tmp_path / ".partial"
     tmp.mkdir()
-    final = runner._publish(tmp, tmp_path, "20260101T000000Z")
+    final = engagement_run._publish(tmp, tmp_path, "20260101T000000Z")
     assert final.name == "20260101T000000Z-2"
     assert not tmp.exists()
 
@@ -150,7 +144,7 @@ def test_interrupted_run_leaves_only_hidden_partial(tmp_path, monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "_execute_one", interrupt)
+    monkeypatch.setattr(execute, "execute_notebook", interrupt)
     with pytest.raises(KeyboardInterrupt):
         run_engagement(
             FIXTURE_ENGAGEMENT,
@@ -269,7 +263,7 @@ def test_index_links_reports(fixture_run):
 def test_spawn_streams_stderr_and_returns_code(capfd):
     import sys
 
-    code, tail = runner._spawn(
+    code, tail = batch._spawn(
         [
             sys.executable,
             "-c",
@@ -279,3 +273,84 @@ def test_spawn_streams_stderr_and_returns_code(capfd):
     assert code == 3
     assert tail == "a\nb\n"
     assert "a\nb\n" in capfd.readouterr().err
+
+
+# ----------------------------------------------------------------- pre-flight: every source loads
+
+
+def _engagement_with_bad_sources(tmp_path: Path) -> Path:
+    import shutil
+
+    folder = tmp_path / "eng"
+    shutil.copytree(FIXTURE_ENGAGEMENT.parent, folder)
+    (folder / "data" / "calls.csv").write_text("nothing,useful\n1,2\n")
+    text = (folder / "engagement.yml").read_text()
+    text += "  calls:\n    path: data/calls.csv\n  survey:\n    path: data/survey.csv\n"
+    (folder / "engagement.yml").write_text(text)
+    return folder / "engagement.yml"
+
+
+def test_sources_that_fail_to_load_fail_the_run_early(tmp_path):
+    engagement = _engagement_with_bad_sources(tmp_path)
+    result = run_engagement(
+        engagement, out_dir=tmp_path / "out", notebooks_dir=FIXTURE_NOTEBOOKS, progress=None
+    )
+    assert result.status == "failed"
+    assert result.error.startswith("2 of 3 sources could not be loaded: calls: ")
+    assert "call_id" in result.error and "survey.csv: no such file" in result.error
+    assert all(nb.status == "skipped" for nb in result.notebooks)
+    assert not list(result.report_dir.glob("*.ipynb"))  # no kernel was started
+    manifest = _manifest(result)
+    sources = {s["name"]: s for s in manifest["sources"]}
+    assert list(sources) == ["incidents", "calls", "survey"]
+    assert sources["incidents"]["status"] == "ok" and sources["incidents"]["rows_read"] > 0
+    assert sources["calls"]["status"] == sources["survey"]["status"] == "failed"
+    assert "survey.csv" in sources["survey"]["error"]
+    assert [i["relative_path"] for i in manifest["inputs"]] == [
+        "data/incidents.csv",
+        "data/calls.csv",
+    ]
+    text = (result.report_dir / "ERROR.txt").read_text()
+    assert "== sources that could not be loaded" in text
+    assert "calls (calls): " in text and "survey (survey): " in text
+
+
+def test_every_engagement_error_reported_by_the_run(tmp_path):
+    folder = tmp_path / "eng"
+    folder.mkdir()
+    (folder / "engagement.yml").write_text(
+        "engagement: {id: two-errors, name: Two}\n"
+        "sources:\n  incidents: {path: data/incidents.csv, mapping: {colums: {}}}\n"
+        "metrics:\n  - {name: M, goal: be_nice, source: incidents}\n"
+    )
+    result = run_engagement(
+        folder / "engagement.yml",
+        out_dir=tmp_path / "out",
+        notebooks_dir=FIXTURE_NOTEBOOKS,
+        progress=lambda line: None,
+    )
+    assert result.status == "failed" and result.engagement_id == "two-errors"
+    assert "2 problems" in result.error
+    assert "sources.incidents.mapping.colums" in result.error and "metrics.0.goal" in result.error
+    text = (result.report_dir / "ERROR.txt").read_text()
+    assert "sources.incidents.mapping.colums" in text and "metrics.0.goal" in text
+
+
+def test_fixture_run_records_its_sources(fixture_run):
+    (source,) = _manifest(fixture_run)["sources"]
+    assert source["name"] == "incidents" and source["status"] == "ok"
+    assert source["rows_read"] == source["rows_loaded"] + source["rows_rejected"] > 0
+    assert "incidents" in (fixture_run.report_dir / "index.html").read_text()
+    assert any("loading 1 source ..." in line for line in fixture_run.progress_lines)
+
+
+def test_report_folder_id(tmp_path):
+    from cs360lib.run.engagement_run import report_folder_id
+
+    assert report_folder_id(BROKEN_ENGAGEMENT) == "broken-town"  # the id in the file
+    assert report_folder_id(tmp_path / "River City" / "engagement.yml") == "river-city"
+    assert report_folder_id(tmp_path / "Eastgate_2025.yml") == "eastgate-2025"
+    (tmp_path / "bad.yml").write_text("engagement: [\n")
+    assert report_folder_id(tmp_path / "bad.yml") == "bad"
+    (tmp_path / "odd.yml").write_text("engagement: {id: 'Odd Town PD'}\n")
+    assert report_folder_id(tmp_path / "odd.yml") == "odd-town-pd"

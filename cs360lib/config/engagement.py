@@ -1,22 +1,43 @@
 """The engagement file: one department's CS360 engagement, typed and validated.
 
-See ``docs/engagement.md`` for the format. Paths inside the file are resolved
-relative to the file, never to the current directory.
+See ``docs/engagement.md`` for the format. The file is validated whole when it
+loads: every key, every source's mapping (resolved and checked against the
+source's kind), the names that sections refer to, and the columns that filters
+and areas name. All problems of one file are reported at once, in one
+:class:`~cs360lib.errors.EngagementError` that lists each ``key.path: message``.
+
+Paths inside the file are resolved relative to the file, never to the current
+directory: :meth:`Engagement.load` passes the file's folder to the validators in
+pydantic's validation context.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import re
+import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from cs360lib.config.mapping import Mapping, MappingError, mapping_data, validate_mapping
 from cs360lib.config.publishing import Publishing
 from cs360lib.data.readers import resolve_files
-from cs360lib.data.schemas import SCHEMAS
+from cs360lib.data.schemas import SCHEMAS, column_types
 from cs360lib.errors import EngagementError
 
 GOALS: dict[str, str] = {
@@ -45,7 +66,38 @@ DIMENSIONS: dict[str, int] = {
 }
 """The CS360 dimension of each goal."""
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+"""An engagement id: lower-case letters, digits and dashes, starting with a letter or digit."""
+
+_ISSUE = "cs360"
+_VALUE_ISSUE = "cs360_value"
+_STATE = "_cs360_state"
+_PENDING_CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "cs360_engagement_context", default=None
+)
+"""Context of the :meth:`Engagement.model_validate` call under way (pydantic calls a custom
+``__init__`` without it)."""
+
+
+def slugify(text: str) -> str:
+    """Turn any text into a slug: lower-case letters, digits and single dashes.
+
+    The one slug rule of the package: engagement ids in a new engagement's scaffold,
+    and report folder names when an engagement file cannot be read.
+
+    Parameters
+    ----------
+    text : str
+        Any text, e.g. a folder name ``"River_City PD"``.
+
+    Returns
+    -------
+    str
+        ``"river-city-pd"``; accents are dropped (``"Montréal"`` gives ``"montreal"``);
+        empty when ``text`` holds no letter or digit.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
 class _Strict(BaseModel):
@@ -64,17 +116,32 @@ class Info(_Strict):
     @field_validator("id")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not _SLUG.match(value):
+        if not SLUG_PATTERN.match(value):
             raise ValueError(f"{value!r} is not a slug (lower-case letters, digits and dashes)")
         return value
 
 
 class Source(_Strict):
-    """One data source of the engagement."""
+    """One data source of the engagement.
+
+    Its mapping is resolved (inline dict, YAML file relative to the engagement file,
+    or shipped name) and checked against its kind when the engagement loads; the
+    result is kept in :attr:`resolved_mapping`, so loaders do not resolve it again.
+
+    Attributes
+    ----------
+    kind : str
+        One of the kinds of :data:`cs360lib.data.schemas.SCHEMAS`.
+    path : Path or list of Path
+        The source's files, folders or globs, absolute once loaded from a file.
+    mapping : dict, str or None
+        The mapping as written in the engagement file.
+    """
 
     kind: str
     path: Path | list[Path]
     mapping: dict[str, Any] | str | None = None
+    _mapping: Mapping = PrivateAttr(default_factory=lambda: Mapping(name="identity"))
 
     @field_validator("kind")
     @classmethod
@@ -83,6 +150,52 @@ class Source(_Strict):
             raise ValueError(f"unknown kind {value!r}; expected one of {sorted(SCHEMAS)}")
         return value
 
+    @field_validator("path")
+    @classmethod
+    def _resolve_path(cls, value: Path | list[Path], info: ValidationInfo) -> Path | list[Path]:
+        root = _root(info)
+        if root is None:
+            return value
+        if isinstance(value, list):
+            return [p if p.is_absolute() else root / p for p in value]
+        return value if value.is_absolute() else root / value
+
+    @model_validator(mode="after")
+    def _resolve_mapping(self, info: ValidationInfo) -> Source:
+        try:
+            name, data, file = mapping_data(self.mapping, base=_root(info))
+        except MappingError as error:
+            raise _issues([_Issue(("mapping",), str(error), self.mapping)]) from None
+        spec, problems = validate_mapping(name, data, kind=self.kind, file=file)
+        if problems or spec is None:
+            if isinstance(self.mapping, dict):  # the keys are in the engagement file itself
+                found = [
+                    _Issue(("mapping", *key), message, self.mapping) for key, message in problems
+                ]
+            else:
+                found = [
+                    _Issue(("mapping",), f"in {name}: {'.'.join(map(str, key))}: {message}", name)
+                    for key, message in problems
+                ]
+            raise _issues(found)
+        self._mapping = spec
+        return self
+
+    @property
+    def resolved_mapping(self) -> Mapping:
+        """The validated mapping of the source (the identity mapping when none is given)."""
+        return self._mapping
+
+    def columns(self) -> list[str]:
+        """List the columns a loaded source of this kind has.
+
+        Returns
+        -------
+        list of str
+            The kind's canonical columns (schema order), then the mapping's ``extra`` columns.
+        """
+        return list(column_types(self.kind)) + list(self._mapping.extra)
+
 
 class Analysis(_Strict):
     """The time frame and unit of the analysis."""
@@ -90,6 +203,12 @@ class Analysis(_Strict):
     period: Literal["month", "week"] = "month"
     start: dt.date | None = None
     end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Analysis:
+        if self.start and self.end and self.end < self.start:
+            raise _issues([_Issue(("end",), f"{self.end} is before analysis.start {self.start}")])
+        return self
 
 
 class Area(_Strict):
@@ -112,6 +231,21 @@ class Problem(_Strict):
     source: str = "incidents"
     filter: dict[str, list[str]] = Field(default_factory=dict)
 
+    @field_validator("filter", mode="before")
+    @classmethod
+    def _filter_as_text(cls, value: Any) -> Any:
+        return _filter_text(value)
+
+    @model_validator(mode="after")
+    def _references(self, info: ValidationInfo) -> Problem:
+        known = _Known.of(info)
+        if known is not None:
+            found = known.source_issues(("source",), self.source)
+            found += known.filter_issues(("filter",), self.filter, self.source)
+            if found:
+                raise _issues(found)
+        return self
+
 
 class Response(_Strict):
     """A response of the Problem-Solving Team."""
@@ -122,6 +256,18 @@ class Response(_Strict):
     end: dt.date | None = None
     area: str = "target"
     description: str = ""
+
+    @model_validator(mode="after")
+    def _checked(self, info: ValidationInfo) -> Response:
+        found = []
+        if self.end and self.end < self.start:
+            found.append(_Issue(("end",), f"{self.end} is before start {self.start}"))
+        known = _Known.of(info)
+        if known is not None:
+            found += known.area_issues(("area",), self.area)
+        if found:
+            raise _issues(found)
+        return self
 
 
 class Metric(_Strict):
@@ -134,12 +280,30 @@ class Metric(_Strict):
     filter: dict[str, list[str]] = Field(default_factory=dict)
     area: str | None = None
 
+    @field_validator("filter", mode="before")
+    @classmethod
+    def _filter_as_text(cls, value: Any) -> Any:
+        return _filter_text(value)
+
     @field_validator("goal")
     @classmethod
     def _known_goal(cls, value: str) -> str:
         if value not in GOALS:
             raise ValueError(f"unknown goal {value!r}; expected one of {list(GOALS)}")
         return value
+
+    @model_validator(mode="after")
+    def _references(self, info: ValidationInfo) -> Metric:
+        known = _Known.of(info)
+        if known is None:
+            return self
+        found = known.source_issues(("source",), self.source)
+        found += known.filter_issues(("filter",), self.filter, self.source)
+        if self.area is not None:
+            found += known.area_issues(("area",), self.area, self.source)
+        if found:
+            raise _issues(found)
+        return self
 
     @property
     def dimension(self) -> int:
@@ -149,6 +313,13 @@ class Metric(_Strict):
 
 class Engagement(_Strict):
     """One department's engagement, loaded from its YAML file.
+
+    Validation checks the whole file: besides the type of every key, each source's
+    mapping fits its kind, ``problem.source`` and ``metrics[i].source`` name sources,
+    responses and metrics name areas, ``problem.filter`` and ``metrics[i].filter``
+    name columns of their source's kind (canonical or the mapping's ``extra``), and a
+    metric's area column is a column of the metric's source. A check that depends on a
+    section with its own errors is made on the part of that section that is valid.
 
     Attributes
     ----------
@@ -172,9 +343,25 @@ class Engagement(_Strict):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
+    def __init__(self, /, **data: Any) -> None:
+        # always a validation context, so that references between sections are checked
+        # for an engagement built in code too (its relative paths then stay relative)
+        context = _context(_PENDING_CONTEXT.get())
+        self.__pydantic_validator__.validate_python(data, self_instance=self, context=context)
+
+    @classmethod
+    def model_validate(  # noqa: D102 - pydantic's; the context reaches __init__
+        cls, obj: Any, *, context: dict[str, Any] | None = None, **kwargs: Any
+    ) -> Engagement:
+        token = _PENDING_CONTEXT.set(context)
+        try:
+            return super().model_validate(obj, context=context, **kwargs)
+        finally:
+            _PENDING_CONTEXT.reset(token)
+
     @model_validator(mode="before")
     @classmethod
-    def _default_kinds(cls, data: Any) -> Any:
+    def _default_kinds(cls, data: Any, info: ValidationInfo) -> Any:
         if isinstance(data, dict) and isinstance(data.get("sources"), dict):
             sources = {}
             for name, source in data["sources"].items():
@@ -182,27 +369,25 @@ class Engagement(_Strict):
                     source = {"kind": name, **source}
                 sources[name] = source
             data = {**data, "sources": sources}
+        known = _Known.of(info)
+        if known is not None and isinstance(data, dict):
+            known.written(data)
         return data
 
-    @model_validator(mode="after")
-    def _references(self) -> Engagement:
-        if self.problem and self.problem.source not in self.sources:
-            raise ValueError(f"problem.source {self.problem.source!r} is not a source name")
-        for i, response in enumerate(self.responses):
-            if response.area not in self.areas:
-                raise ValueError(f"responses.{i}.area {response.area!r} is not a name in areas")
-            if response.end and response.end < response.start:
-                raise ValueError(
-                    f"responses.{i}: end {response.end} is before start {response.start}"
-                )
-        for i, metric in enumerate(self.metrics):
-            if metric.source not in self.sources:
-                raise ValueError(f"metrics.{i}.source {metric.source!r} is not a source name")
-            if metric.area and metric.area not in self.areas:
-                raise ValueError(f"metrics.{i}.area {metric.area!r} is not a name in areas")
-        if self.analysis.start and self.analysis.end and self.analysis.end < self.analysis.start:
-            raise ValueError("analysis.end is before analysis.start")
-        return self
+    @field_validator("sources", "areas", mode="wrap")
+    @classmethod
+    def _remember(cls, value: Any, handler: Any, info: ValidationInfo) -> Any:
+        """Keep the valid entries of a section for the checks of the sections after it."""
+        known = _Known.of(info)
+        try:
+            valid = handler(value)
+        except ValidationError:
+            if known is not None and isinstance(value, dict):
+                known.valid[info.field_name] = _valid_entries(info.field_name, value, info.context)
+            raise
+        if known is not None:
+            known.valid[info.field_name] = valid
+        return valid
 
     # -- convenience ------------------------------------------------------------------------
     @property
@@ -220,8 +405,13 @@ class Engagement(_Strict):
         """The folder of the engagement file; relative paths start here."""
         return self.path.parent
 
-    def input_files(self) -> list[Path]:
+    def input_files(self, *, missing_ok: bool = False) -> list[Path]:
         """List every data file the engagement reads.
+
+        Parameters
+        ----------
+        missing_ok : bool, default False
+            Leave out the sources that match no file instead of raising.
 
         Returns
         -------
@@ -231,16 +421,20 @@ class Engagement(_Strict):
         Raises
         ------
         EngagementError
-            If a source matches no file.
+            If a source matches no file (unless ``missing_ok``); the message names the
+            engagement file and the source.
         """
         files: list[Path] = []
         for name, source in self.sources.items():
+            spec = source.resolved_mapping
             try:
-                files += resolve_files(source.path, _glob_of(source.mapping, self.root))
+                files += resolve_files(source.path, spec.read.files)
             except FileNotFoundError as error:
+                if missing_ok:
+                    continue
                 raise EngagementError(f"{self.path}: sources.{name}.path: {error}") from None
-            if isinstance(source.mapping, str) and source.mapping.endswith((".yml", ".yaml")):
-                files.append((self.root / source.mapping).resolve())
+            if spec.file is not None:
+                files.append(spec.file)
         return files
 
     @classmethod
@@ -255,13 +449,14 @@ class Engagement(_Strict):
         Returns
         -------
         Engagement
-            The validated engagement, with source paths resolved against the file's folder.
+            The validated engagement, with source paths resolved against the file's
+            folder and each source's mapping resolved.
 
         Raises
         ------
         EngagementError
-            If the file is missing, is not YAML, or a key is missing or invalid; the
-            message names the file and the key.
+            If the file is missing or is not YAML, or if any key is missing or invalid;
+            the message names the file and lists every problem as ``key.path: message``.
         """
         path = Path(path).expanduser().resolve()
         if not path.is_file():
@@ -275,27 +470,146 @@ class Engagement(_Strict):
         if "path" in data:
             raise EngagementError(f"{path}: 'path' is not a key of an engagement file")
         try:
-            engagement = cls.model_validate({**data, "path": path})
+            return cls.model_validate({**data, "path": path}, context={"root": path.parent})
         except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in issue['loc']) or '(top level)'}: {issue['msg']}"
-                for issue in error.errors()
-            )
-            raise EngagementError(f"{path}: {problems}") from None
-        for source in engagement.sources.values():
-            source.path = _resolve(source.path, path.parent)
-        return engagement
+            raise EngagementError(format_problems(path, error)) from None
 
 
-def _resolve(value: Path | list[Path], base: Path) -> Path | list[Path]:
-    if isinstance(value, list):
-        return [p if p.is_absolute() else (base / p) for p in value]
-    return value if value.is_absolute() else base / value
+def format_problems(path: Path, error: ValidationError) -> str:
+    """Write every problem of an engagement file as one message.
+
+    Parameters
+    ----------
+    path : Path
+        The engagement file.
+    error : pydantic.ValidationError
+        The validation errors.
+
+    Returns
+    -------
+    str
+        ``"FILE: key.path: message"`` for one problem; for several, ``"FILE: N problems"``
+        followed by one indented ``key.path: message`` line each.
+    """
+    lines = []
+    for issue in error.errors():
+        key = ".".join(str(part) for part in issue["loc"]) or "(top level)"
+        message = issue["msg"].removeprefix("Value error, ")
+        lines.append(f"{key} {message}" if issue["type"] == _VALUE_ISSUE else f"{key}: {message}")
+    if len(lines) == 1:
+        return f"{path}: {lines[0]}"
+    return f"{path}: {len(lines)} problems\n" + "\n".join(f"  {line}" for line in lines)
 
 
-def _glob_of(mapping: dict[str, Any] | str | None, base: Path) -> str | None:
-    from cs360lib.config.mapping import read_mapping
+# ------------------------------------------------------------------------------ internals
 
-    if mapping is None:
-        return None
-    return read_mapping(mapping, base=base).read.files
+
+def _filter_text(value: Any) -> Any:
+    """Accept numbers and single values in a filter: ``{beat: 12}`` means ``{beat: ["12"]}``."""
+    if not isinstance(value, dict):
+        return value
+    return {
+        column: [str(v) for v in values] if isinstance(values, list) else [str(values)]
+        for column, values in value.items()
+    }
+
+
+def _root(info: ValidationInfo) -> Path | None:
+    context = info.context
+    return context.get("root") if isinstance(context, dict) else None
+
+
+def _context(context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return a validation context with a fresh record of what the sections hold."""
+    return {**(context or {}), _STATE: _Known()}
+
+
+def _valid_entries(section: str, raw: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Return the entries of a section that are valid on their own."""
+    model = Source if section == "sources" else Area
+    valid = {}
+    for name, entry in raw.items():
+        try:
+            valid[name] = model.model_validate(entry, context=context)
+        except ValidationError:
+            continue
+    return valid
+
+
+class _Issue(NamedTuple):
+    """One problem at a key path; ``value_first`` writes it as ``key 'value' message``."""
+
+    loc: tuple[str | int, ...]
+    message: str
+    value: Any = None
+    value_first: bool = False
+
+
+class _Known:
+    """What the sections validated so far hold, for the checks of later sections.
+
+    Lives in the validation context of one engagement. ``names`` are the entries
+    written in the file, ``valid`` those that passed validation: a reference to a
+    written but invalid entry is not reported again (its own error is).
+    """
+
+    def __init__(self) -> None:
+        self.names: dict[str, set[str]] = {"sources": set(), "areas": set()}
+        self.valid: dict[str, dict[str, Any]] = {"sources": {}, "areas": {}}
+
+    @staticmethod
+    def of(info: ValidationInfo) -> _Known | None:
+        context = info.context
+        known = context.get(_STATE) if isinstance(context, dict) else None
+        return known if isinstance(known, _Known) else None
+
+    def written(self, data: dict[str, Any]) -> None:
+        for section in self.names:
+            value = data.get(section)
+            self.names[section] = set(value) if isinstance(value, dict) else set()
+
+    def source_issues(self, key: tuple[str | int, ...], name: str) -> list[_Issue]:
+        if name in self.names["sources"] or name in self.valid["sources"]:
+            return []
+        return [_Issue(key, "is not a source name", name, value_first=True)]
+
+    def filter_issues(
+        self, key: tuple[str | int, ...], filters: dict[str, list[str]], name: str
+    ) -> list[_Issue]:
+        source = self.valid["sources"].get(name)
+        if source is None:  # unknown or invalid source: reported where it is named
+            return []
+        columns = source.columns()
+        return [
+            _Issue(key, f"{column!r} is not a column of {name}; columns are {columns}", column)
+            for column in filters
+            if column not in columns
+        ]
+
+    def area_issues(
+        self, key: tuple[str | int, ...], area: str, source_name: str | None = None
+    ) -> list[_Issue]:
+        if area not in self.names["areas"] and area not in self.valid["areas"]:
+            return [_Issue(key, "is not a name in areas", area, value_first=True)]
+        source = self.valid["sources"].get(source_name) if source_name else None
+        spec = self.valid["areas"].get(area)
+        if source is None or spec is None or spec.column in source.columns():
+            return []
+        message = (
+            f"area {area!r} uses column {spec.column!r}, which is not a column of "
+            f"{source_name}; columns are {source.columns()}"
+        )
+        return [_Issue(key, message, area)]
+
+
+def _issues(found: Iterable[_Issue]) -> ValidationError:
+    """One pydantic error with a line per problem, each at its own key path."""
+    details = []
+    for issue in found:
+        if issue.value_first:
+            kind, message = _VALUE_ISSUE, f"{issue.value!r} {issue.message}"
+        else:
+            kind, message = _ISSUE, issue.message
+        error = PydanticCustomError(kind, "{message}", {"message": message})
+        details.append(InitErrorDetails(type=error, loc=issue.loc, input=issue.value))
+    return ValidationError.from_exception_data("Engagement", details)

@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -56,6 +57,12 @@ _ARGUMENTS = {
 """Operations that need an argument, with their written form."""
 
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+Key = tuple[str | int, ...]
+"""A key path inside a mapping, e.g. ``("read", "sep")``; ``()`` is the whole mapping."""
+
+Problem = tuple[Key, str]
+"""One problem of a mapping: its key path and what is wrong there."""
 
 
 def check_operation(operation: str) -> None:
@@ -142,7 +149,6 @@ class ReadOptions(BaseModel):
     sep: str = ","
     skip_rows: int = Field(default=0, ge=0)
     sheet: str | int = 0
-    dtypes: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("sep")
     @classmethod
@@ -348,6 +354,7 @@ class Mapping(BaseModel):
     timezone: str | None = None
     point: PointSpec | None = None
     unpivot: UnpivotSpec | None = None
+    _file: Path | None = PrivateAttr(default=None)
 
     @field_validator("clean")
     @classmethod
@@ -411,6 +418,65 @@ class Mapping(BaseModel):
             | ({"lat", "lon"} if self.point is not None else set())
         )
 
+    @property
+    def file(self) -> Path | None:
+        """The YAML file the mapping was read from (``None`` for inline and shipped mappings)."""
+        return self._file
+
+    def kind_problems(self, kind: str) -> list[Problem]:
+        """List every way the mapping does not fit a kind.
+
+        Parameters
+        ----------
+        kind : str
+            Kind being loaded.
+
+        Returns
+        -------
+        list of (key path, message)
+            Empty when the mapping fits: it was written for this kind (or for none), maps
+            only onto columns of the kind, its extra columns do not clash with canonical
+            ones, and its ``formats``, ``clean``, ``values``, ``missing`` and ``bounds``
+            sections name only columns it produces or the kind has.
+        """
+        problems: list[Problem] = []
+        if self.kind is not None and self.kind != kind:
+            problems.append((("kind",), f"written for kind {self.kind!r}, used to load {kind!r}"))
+        known = set(column_types(kind))
+        for section in ("columns", "datetimes", "constants", "which"):
+            unknown = sorted(set(getattr(self, section)) - known)
+            if unknown:
+                problems.append(
+                    (
+                        (section,),
+                        f"{unknown} are not columns of kind {kind!r} (known: {sorted(known)}); "
+                        "put other columns under 'extra'",
+                    )
+                )
+        clash = sorted(set(self.extra) & known)
+        if clash:
+            problems.append((("extra",), f"extra columns {clash} clash with canonical columns"))
+        if self.point is not None and not {"lat", "lon"} <= known:
+            problems.append((("point",), f"gives lat and lon, which kind {kind!r} does not have"))
+        if self.order_by and self.order_by not in self.canonical_sources() | known:
+            problems.append(
+                (
+                    ("order_by",),
+                    f"{self.order_by!r} is neither a column of kind {kind!r} nor an extra column",
+                )
+            )
+        for section in ("formats", "clean", "values", "missing", "bounds"):
+            names = set(getattr(self, section)) - self.canonical_sources() - known
+            if names:
+                problems.append(
+                    (
+                        (section,),
+                        f"names {sorted(names)}, which are neither columns of kind {kind!r} "
+                        "nor extra columns",
+                    )
+                )
+        return problems
+
     def check_kind(self, kind: str) -> None:
         """Check that the mapping fits a kind.
 
@@ -423,41 +489,12 @@ class Mapping(BaseModel):
         ------
         MappingError
             If the mapping was written for another kind, or maps onto a column
-            the kind does not have (an unknown column should go in ``extra``).
+            the kind does not have (an unknown column should go in ``extra``); the
+            message names the mapping and lists every problem (see :meth:`kind_problems`).
         """
-        if self.kind is not None and self.kind != kind:
-            raise MappingError(
-                f"mapping {self.name}: written for kind {self.kind!r}, used to load {kind!r}"
-            )
-        known = set(column_types(kind))
-        produced = set(self.columns) | set(self.datetimes) | set(self.constants) | set(self.which)
-        unknown = sorted(produced - known)
-        if unknown:
-            raise MappingError(
-                f"mapping {self.name}: {unknown} are not columns of kind {kind!r} "
-                f"(known: {sorted(known)}); put other columns under 'extra'"
-            )
-        clash = sorted(set(self.extra) & known)
-        if clash:
-            raise MappingError(
-                f"mapping {self.name}: extra columns {clash} clash with canonical columns"
-            )
-        if self.point is not None and not {"lat", "lon"} <= known:
-            raise MappingError(
-                f"mapping {self.name}: point gives lat and lon, which kind {kind!r} does not have"
-            )
-        if self.order_by and self.order_by not in self.canonical_sources() | known:
-            raise MappingError(
-                f"mapping {self.name}: order_by {self.order_by!r} is neither a column of kind "
-                f"{kind!r} nor an extra column"
-            )
-        for section in ("formats", "clean", "values", "missing", "bounds"):
-            names = set(getattr(self, section)) - self.canonical_sources() - known
-            if names:
-                raise MappingError(
-                    f"mapping {self.name}: {section} names {sorted(names)}, "
-                    f"which are neither columns of kind {kind!r} nor extra columns"
-                )
+        problems = self.kind_problems(kind)
+        if problems:
+            raise MappingError(problem_message(self.name, problems))
 
 
 def shipped_mappings() -> list[str]:
@@ -469,6 +506,124 @@ def shipped_mappings() -> list[str]:
         File stems in ``cs360lib/mappings/``.
     """
     return sorted(path.stem for path in SHIPPED_DIR.glob("*.yml"))
+
+
+def problem_message(name: str, problems: list[Problem]) -> str:
+    """Write the problems of one mapping as one message.
+
+    Parameters
+    ----------
+    name : str
+        The mapping's name (shipped name, file path or ``"inline"``).
+    problems : list of (key path, message)
+        As returned by :func:`validate_mapping` or :meth:`Mapping.kind_problems`.
+
+    Returns
+    -------
+    str
+        ``"mapping NAME: key.path: message; ..."``.
+    """
+    parts = [f"{_dotted(key)}: {message}" if key else message for key, message in problems]
+    return f"mapping {name}: " + "; ".join(parts)
+
+
+def mapping_data(
+    mapping: dict[str, Any] | str | Path | None, *, base: Path | None = None
+) -> tuple[str, dict[str, Any], Path | None]:
+    """Find and read a mapping without validating it.
+
+    Parameters
+    ----------
+    mapping : dict, str, Path or None
+        A dict, a path to a YAML file, or the name of a shipped mapping. ``None``
+        gives the identity mapping (no keys).
+    base : Path, optional
+        Folder that relative YAML paths are resolved against (the engagement
+        file's folder); the current directory when not given.
+
+    Returns
+    -------
+    name : str
+        ``"identity"``, ``"inline"``, the shipped name, or the YAML file's path.
+    data : dict
+        The mapping's keys, not yet validated.
+    file : Path or None
+        The user's YAML file, when the mapping came from one (not a shipped mapping).
+
+    Raises
+    ------
+    MappingError
+        If the file does not exist, is not YAML or does not hold a YAML mapping, or
+        if a name is neither a file nor a shipped mapping.
+    """
+    if mapping is None:
+        return "identity", {}, None
+    if isinstance(mapping, dict):
+        return "inline", mapping, None
+    if not isinstance(mapping, (str, Path)):
+        raise MappingError(f"a mapping must be a dict, a YAML path or a name, got {type(mapping)}")
+    text = str(mapping)
+    path = Path(text)
+    if base is not None and not path.is_absolute():
+        path = base / path
+    file: Path | None
+    if path.suffix in (".yml", ".yaml") or path.exists():
+        if not path.exists():
+            raise MappingError(f"mapping file {path} does not exist")
+        name, file = str(path), path.resolve()
+    elif (SHIPPED_DIR / f"{text}.yml").exists():
+        path, name, file = SHIPPED_DIR / f"{text}.yml", text, None
+    else:
+        raise MappingError(
+            f"mapping {text!r} is neither a YAML file nor a shipped mapping "
+            f"(shipped: {shipped_mappings()})"
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise MappingError(f"mapping {name}: not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise MappingError(f"mapping {name}: expected a YAML mapping at the top level")
+    return name, data, file
+
+
+def validate_mapping(
+    name: str, data: dict[str, Any], *, kind: str | None = None, file: Path | None = None
+) -> tuple[Mapping | None, list[Problem]]:
+    """Validate a mapping's keys and list every problem instead of stopping at the first.
+
+    Parameters
+    ----------
+    name : str
+        The mapping's name, kept on the result (unless the data name themselves).
+    data : dict
+        The mapping's keys (see :func:`mapping_data`).
+    kind : str, optional
+        Also check that the mapping fits this kind (:meth:`Mapping.kind_problems`).
+    file : Path, optional
+        The YAML file it was read from, kept as :attr:`Mapping.file`.
+
+    Returns
+    -------
+    mapping : Mapping or None
+        The validated mapping; ``None`` when its keys do not follow the format.
+    problems : list of (key path, message)
+        Every problem found; empty when the mapping is valid (and fits ``kind``).
+    """
+    data = {"name": name, **data} if "name" not in data else dict(data)
+    if data.get("kind") is not None and data["kind"] not in SCHEMAS:
+        return None, [
+            (("kind",), f"unknown kind {data['kind']!r}; expected one of {sorted(SCHEMAS)}")
+        ]
+    try:
+        spec = Mapping.model_validate(data)
+    except ValidationError as error:
+        return None, [
+            (tuple(issue["loc"]), issue["msg"].removeprefix("Value error, "))
+            for issue in error.errors()
+        ]
+    spec._file = file
+    return spec, spec.kind_problems(kind) if kind is not None else []
 
 
 def read_mapping(
@@ -495,45 +650,16 @@ def read_mapping(
     ------
     MappingError
         If the file is missing, is not YAML, or does not follow the format; the
-        message names the mapping and the offending key.
+        message names the mapping and every offending key.
     """
-    if mapping is None:
-        return Mapping(name="identity")
     if isinstance(mapping, Mapping):
         return mapping
-    name = "inline"
-    if isinstance(mapping, (str, Path)):
-        text = str(mapping)
-        path = Path(text)
-        if base is not None and not path.is_absolute():
-            path = base / path
-        if path.suffix in (".yml", ".yaml") or path.exists():
-            if not path.exists():
-                raise MappingError(f"mapping file {path} does not exist")
-            name = str(path)
-        elif (SHIPPED_DIR / f"{text}.yml").exists():
-            path = SHIPPED_DIR / f"{text}.yml"
-            name = text
-        else:
-            raise MappingError(
-                f"mapping {text!r} is neither a YAML file nor a shipped mapping "
-                f"(shipped: {shipped_mappings()})"
-            )
-        try:
-            mapping = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as error:
-            raise MappingError(f"mapping {name}: not valid YAML: {error}") from None
-        if not isinstance(mapping, dict):
-            raise MappingError(f"mapping {name}: expected a YAML mapping at the top level")
-    if not isinstance(mapping, dict):
-        raise MappingError(f"a mapping must be a dict, a YAML path or a name, got {type(mapping)}")
-    data = {"name": name, **mapping} if "name" not in mapping else dict(mapping)
-    if data.get("kind") is not None and data["kind"] not in SCHEMAS:
-        raise MappingError(f"mapping {name}: unknown kind {data['kind']!r}")
-    try:
-        return Mapping.model_validate(data)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in issue['loc'])}: {issue['msg']}" for issue in error.errors()
-        )
-        raise MappingError(f"mapping {name}: {problems}") from None
+    name, data, file = mapping_data(mapping, base=base)
+    spec, problems = validate_mapping(name, data, file=file)
+    if spec is None or problems:
+        raise MappingError(problem_message(name, problems))
+    return spec
+
+
+def _dotted(key: Key) -> str:
+    return ".".join(str(part) for part in key)

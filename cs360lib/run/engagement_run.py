@@ -1,0 +1,522 @@
+"""Run the CS360 notebook sequence for one engagement into one report folder.
+
+``run_engagement`` loads the engagement, loads every source as a pre-flight
+(:func:`~cs360lib.data.loaders.sources.load_engagement` with ``errors="collect"``),
+executes every ``NN_*.ipynb`` notebook with papermill and writes, into
+``<out>/<engagement id>/<timestamp>/``:
+
+``NN_name.ipynb``
+    The executed notebook (partial when it failed; the error is in it).
+``NN_name.html`` / ``NN_name.analyst.html``
+    Offline stakeholder and analyst reports (see :mod:`cs360lib.run.reports`).
+``index.html``
+    Offline list of the notebooks with their status, and of the sources.
+``manifest.json``
+    Engagement, parameters, every input file with size and sha256, every source
+    with its row counts, package versions, per-notebook status, duration and error
+    (:class:`cs360lib.run.manifest.Manifest`).
+``ERROR.txt``
+    Only when something failed: what failed and why, in plain text.
+``run.log``
+    The progress lines shown on stderr.
+
+Outputs appear atomically. Everything is written into a hidden folder
+``<out>/<id>/.<timestamp>.partial-<pid>`` and renamed to ``<timestamp>`` only at
+the end, after ``manifest.json`` is written. So a report folder that exists
+under its final name is finished, and its manifest says whether it succeeded
+(``"status": "ok"``) or failed (``"status": "failed"`` plus ``ERROR.txt``). A run
+that is killed or interrupted leaves only the hidden ``.partial`` folder (with a
+manifest saying ``"interrupted"`` when Python could still write it).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import os
+import tempfile
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cs360lib.config.engagement import Engagement, slugify
+from cs360lib.data.loaders.sources import load_engagement
+from cs360lib.errors import Cs360Error, RunError
+from cs360lib.run import execute
+from cs360lib.run.execute import DEFAULT_TIMEOUT, NotebookResult, discover_notebooks
+from cs360lib.run.index import render_index
+from cs360lib.run.manifest import (
+    EngagementRecord,
+    Manifest,
+    Parameters,
+    RunOptions,
+    SourceRecord,
+    describe_inputs,
+)
+from cs360lib.run.progress import Progress, one_line, progress_sink, utc_now
+
+__all__ = [
+    "DEFAULT_OUT",
+    "RunResult",
+    "error_text",
+    "report_folder_id",
+    "run_engagement",
+    "write_failure_record",
+]
+
+DEFAULT_OUT = Path("reports")
+"""Default reports folder (relative to the current directory)."""
+
+
+@dataclass
+class RunResult:
+    """Outcome of running one engagement.
+
+    Attributes
+    ----------
+    engagement : str
+        The engagement file as given.
+    engagement_id : str
+        Engagement id (or a name derived from the file when it could not be read).
+    status : str
+        ``"ok"`` when every source loaded and every notebook succeeded, else ``"failed"``.
+    report_dir : Path or None
+        Final report folder.
+    duration_s : float
+        Wall-clock time of the whole run.
+    error : str or None
+        Summary of what failed.
+    notebooks : list of NotebookResult
+        Per-notebook outcomes.
+    """
+
+    engagement: str
+    engagement_id: str
+    status: str
+    report_dir: Path | None
+    duration_s: float
+    error: str | None = None
+    notebooks: list[NotebookResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the run succeeded."""
+        return self.status == "ok"
+
+    @property
+    def manifest_path(self) -> Path | None:
+        """Path of ``manifest.json`` in the report folder."""
+        return None if self.report_dir is None else self.report_dir / "manifest.json"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict."""
+        data = asdict(self)
+        data["report_dir"] = None if self.report_dir is None else str(self.report_dir)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        """Rebuild a result from :meth:`to_dict` output."""
+        data = dict(data)
+        data["notebooks"] = [NotebookResult(**nb) for nb in data.get("notebooks", [])]
+        data["report_dir"] = Path(data["report_dir"]) if data.get("report_dir") else None
+        return cls(**data)
+
+
+def run_engagement(
+    engagement: str | os.PathLike[str],
+    *,
+    out_dir: str | os.PathLike[str] = DEFAULT_OUT,
+    notebooks_dir: str | os.PathLike[str] | None = None,
+    only: Iterable[str] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    fail_fast: bool = False,
+    chart_renderer: str = "svg",
+    progress: Progress | None = None,
+    timestamp: str | None = None,
+) -> RunResult:
+    """Execute the notebook sequence for one engagement and write its reports.
+
+    Before any notebook runs, the engagement file is validated, every source is
+    loaded (all failures are collected) and every input file is hashed; a bad
+    engagement, a missing file or a source that cannot be loaded fails the run at
+    once, without starting a kernel, with every problem in ``ERROR.txt`` and the
+    manifest.
+
+    Never raises for a failing notebook or a bad engagement: the failure is
+    recorded in the manifest, ``ERROR.txt`` and the returned result. Only
+    ``KeyboardInterrupt`` propagates (after marking the partial folder).
+
+    Parameters
+    ----------
+    engagement : path
+        The engagement YAML file.
+    out_dir : path, default "reports"
+        Reports root; the run is written to ``<out_dir>/<id>/<timestamp>/``.
+    notebooks_dir : path, optional
+        Folder of ``NN_*.ipynb`` notebooks; defaults to
+        :func:`~cs360lib.run.execute.default_notebooks_dir` (the notebooks shipped with
+        the package, or the repository's in an editable install).
+    only : iterable of str, optional
+        Run only these notebooks (see :func:`~cs360lib.run.execute.discover_notebooks`).
+    timeout : float or None, default 1800
+        Per-cell execution timeout in seconds; ``None`` for no limit.
+    fail_fast : bool, default False
+        Skip the remaining notebooks after the first failure.
+    chart_renderer : {"svg", "png"}, default "svg"
+        Passed to the notebooks.
+    progress : callable, optional
+        Receives one line per event; defaults to printing on stderr.
+    timestamp : str, optional
+        Report folder name; defaults to the UTC start time ``YYYYmmddTHHMMSSZ``.
+
+    Returns
+    -------
+    RunResult
+        Outcome, with ``report_dir`` the final folder.
+    """
+    started = time.perf_counter()
+    started_at = utc_now()
+    ts = timestamp or started_at.strftime("%Y%m%dT%H%M%SZ")
+    eng_path = Path(engagement).expanduser().resolve()
+    log_lines: list[str] = []
+    say = progress_sink(progress, log_lines)
+
+    eng: Engagement | None = None
+    eng_id = report_folder_id(eng_path)
+    error: str | None = None
+    notebooks: list[Path] = []
+    try:
+        notebooks = discover_notebooks(notebooks_dir, only)
+    except RunError as exc:
+        error = str(exc)
+    try:
+        eng = Engagement.load(eng_path)
+        eng_id = eng.id
+    except Cs360Error as exc:  # the whole message: it lists every problem of the file
+        error = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - recorded, never raised
+        error = one_line(exc)
+    say(f"[{eng_id}] engagement {eng_path}")
+
+    base = Path(out_dir).expanduser().resolve() / eng_id
+    tmp = _partial_dir(base, ts)
+    results = [NotebookResult(name=p.stem, status="pending") for p in notebooks]
+    manifest = Manifest(
+        engagement=EngagementRecord(id=eng_id, name=eng.name if eng else None, path=str(eng_path)),
+        parameters=Parameters(
+            engagement=str(eng_path), interactive=False, chart_renderer=chart_renderer
+        ),
+        options=RunOptions(
+            notebooks_dir=str(
+                Path(notebooks_dir).resolve()
+                if notebooks_dir is not None
+                else execute.default_notebooks_dir()
+            ),
+            only=list(only) if only is not None else None,
+            timeout_s=timeout,
+            fail_fast=fail_fast,
+        ),
+        started_at=started_at,
+        error=error,
+        notebooks=results,
+    )
+    try:
+        if eng is not None:
+            error = _preflight(eng, manifest, error, say)
+        if error is not None:
+            say(f"[{eng_id}] cannot run: {error}")
+            for res in results:
+                res.status = "skipped"
+        else:
+            parameters = manifest.parameters.model_dump()
+            _execute_all(notebooks, results, tmp, parameters, eng, timeout, fail_fast, say, eng_id)
+            failed = [r for r in results if r.status not in ("ok", "skipped")]
+            if failed:
+                error = "; ".join(
+                    f"{r.name}: {r.status}" + (f" ({r.error})" if r.error else "") for r in failed
+                )
+    except KeyboardInterrupt:
+        manifest.notebooks = results
+        manifest.status = "interrupted"
+        manifest.error = "interrupted before the run finished"
+        manifest.finished_at = utc_now()
+        with contextlib.suppress(OSError):
+            manifest.write(tmp)
+        say(f"[{eng_id}] interrupted; partial output left in {tmp}")
+        raise
+    duration = time.perf_counter() - started
+    manifest.notebooks = results
+    manifest.status = "ok" if error is None else "failed"
+    manifest.complete = True
+    manifest.error = error
+    manifest.finished_at = utc_now()
+    manifest.duration_s = round(duration, 3)
+    manifest.report_dir = str(_free_dir(base, ts))
+    say(f"[{eng_id}] {manifest.status} in {duration:.1f} s -> {manifest.report_dir}")
+    final = _finish(tmp, base, ts, manifest, log_lines)
+    return RunResult(
+        engagement=str(engagement),
+        engagement_id=eng_id,
+        status=manifest.status,
+        report_dir=final,
+        duration_s=duration,
+        error=error,
+        notebooks=results,
+    )
+
+
+def write_failure_record(
+    engagement: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    error: str,
+    *,
+    log: str = "",
+    options: RunOptions | None = None,
+    command: list[str] | None = None,
+) -> Path:
+    """Write ``manifest.json`` and ``ERROR.txt`` for a run that produced nothing.
+
+    Used by :func:`cs360lib.run.batch.run_batch` when a ``cs360 run`` process died
+    before writing its own report folder. The manifest has the same layout as a
+    run's, with ``status`` ``"failed"``.
+
+    Parameters
+    ----------
+    engagement : path
+        The engagement file.
+    out_dir : path
+        Reports root.
+    error : str
+        What happened.
+    log : str, optional
+        Captured process output, appended to ``ERROR.txt``.
+    options : RunOptions, optional
+        The options the run was started with, when known.
+    command : list of str, optional
+        The command of the run process; defaults to this process's.
+
+    Returns
+    -------
+    Path
+        The report folder.
+    """
+    eng_path = Path(engagement).expanduser().resolve()
+    eng_id = report_folder_id(eng_path)
+    ts = utc_now().strftime("%Y%m%dT%H%M%SZ")
+    base = Path(out_dir) / eng_id
+    tmp = _partial_dir(base, ts)
+    now = utc_now()
+    manifest = Manifest(
+        status="failed",
+        complete=True,
+        engagement=EngagementRecord(id=eng_id, path=str(eng_path)),
+        parameters=Parameters(engagement=str(eng_path)),
+        options=options,
+        started_at=now,
+        finished_at=now,
+        error=error,
+        report_dir=str(_free_dir(base, ts)),
+        **({"command": command} if command is not None else {}),
+    )
+    return _finish(tmp, base, ts, manifest, None, log=log, index=False)
+
+
+def error_text(manifest: Manifest, *, log: str = "") -> str:
+    """Write ``ERROR.txt``: what failed in a run and why, in plain text.
+
+    Parameters
+    ----------
+    manifest : Manifest
+        The run's manifest: its error, the sources that failed to load, and every
+        notebook that did not succeed, with its traceback.
+    log : str, optional
+        Output of the run process (for a run process that died), appended at the end.
+
+    Returns
+    -------
+    str
+        The text of ``ERROR.txt``.
+    """
+    eng = manifest.engagement
+    finished = manifest.finished_at.isoformat() if manifest.finished_at else "-"
+    lines = [
+        f"cs360 run FAILED for engagement {eng.id} ({eng.path})",
+        f"finished {finished}",
+        "",
+        f"error: {manifest.error}",
+    ]
+    failed_sources = [s for s in manifest.sources if s.status != "ok"]
+    if failed_sources:
+        lines += ["", "== sources that could not be loaded"]
+        lines += [f"{s.name} ({s.kind}): {s.error}" for s in failed_sources]
+    for r in manifest.notebooks:
+        if r.status in ("ok", "skipped", "pending"):
+            continue
+        lines += ["", f"== {r.name}: {r.status} after {r.duration_s:.1f} s", r.error or ""]
+        if r.traceback:
+            lines += ["", r.traceback.rstrip()]
+    skipped = [r.name for r in manifest.notebooks if r.status == "skipped"]
+    if skipped:
+        lines += ["", "skipped: " + ", ".join(skipped)]
+    if log:
+        lines += ["", "--- output of the run process ---", log.rstrip()]
+    return "\n".join(lines) + "\n"
+
+
+def report_folder_id(path: str | os.PathLike[str]) -> str:
+    """Name the report folder of an engagement file that cannot be loaded.
+
+    Parameters
+    ----------
+    path : path
+        The engagement file (it may be missing or invalid).
+
+    Returns
+    -------
+    str
+        The file's ``engagement.id`` when the YAML can be read, else the file's stem,
+        or its folder's name when the file is called ``engagement.yml``; always as a
+        slug (:func:`cs360lib.config.engagement.slugify`), ``"engagement"`` when empty.
+    """
+    path = Path(path)
+    with contextlib.suppress(OSError, ValueError, yaml.YAMLError):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        info = data.get("engagement") if isinstance(data, dict) else None
+        if isinstance(info, dict) and info.get("id") and slugify(str(info["id"])):
+            return slugify(str(info["id"]))
+    stem = path.parent.name if path.stem in ("engagement", "") else path.stem
+    return slugify(stem) or "engagement"
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _preflight(eng: Engagement, manifest: Manifest, error: str | None, say: Progress) -> str | None:
+    """Load every source and hash every input; record both; return the run's error."""
+    if error is None:
+        count = len(eng.sources)
+        say(f"[{eng.id}] loading {count} source{'' if count == 1 else 's'} ...")
+        sources = load_engagement(eng, errors="collect")
+        manifest.sources = SourceRecord.from_sources(sources)
+        error = sources.failure_text() or None
+    try:
+        manifest.inputs = describe_inputs(eng, missing_ok=error is not None)
+    except (RunError, ValueError) as exc:
+        error = error or str(exc)
+    return error
+
+
+def _execute_all(
+    notebooks: list[Path],
+    results: list[NotebookResult],
+    tmp: Path,
+    parameters: dict[str, Any],
+    eng: Engagement | None,
+    timeout: float | None,
+    fail_fast: bool,
+    say: Progress,
+    eng_id: str,
+) -> None:
+    """Execute notebooks in order; export each one's HTML in a background thread."""
+    meta_base = {"engagement": eng.name if eng else eng_id}
+    with cf.ThreadPoolExecutor(max_workers=1) as exporter:
+        exports: list[tuple[NotebookResult, cf.Future[Any]]] = []
+        stop = False
+        for i, (nb_path, res) in enumerate(zip(notebooks, results, strict=True)):
+            if stop:
+                res.status = "skipped"
+                say(f"[{eng_id}] {nb_path.stem}: skipped")
+                continue
+            say(f"[{eng_id}] {nb_path.stem} ({i + 1}/{len(notebooks)}) running ...")
+            execute.execute_notebook(nb_path, res, tmp, parameters, timeout)
+            detail = f": {res.error}" if res.error else ""
+            say(f"[{eng_id}] {nb_path.stem}: {res.status} in {res.duration_s:.1f} s{detail}")
+            if res.executed:
+                meta = {
+                    **meta_base,
+                    "generated": utc_now().strftime("%Y-%m-%d %H:%M UTC"),
+                    "status": res.status,
+                    "error": res.error,
+                }
+                fut = exporter.submit(
+                    execute.export_notebook, tmp / res.executed, tmp, nb_path.stem, meta
+                )
+                exports.append((res, fut))
+            if res.status != "ok" and fail_fast:
+                stop = True
+        for res, fut in exports:
+            try:
+                export = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a report that fails to render is a failure
+                res.status = "failed" if res.status == "ok" else res.status
+                res.error = res.error or f"HTML export failed: {one_line(exc)}"
+                res.traceback = res.traceback or traceback.format_exc()
+                say(f"[{eng_id}] {res.name}: HTML export failed: {one_line(exc)}")
+                continue
+            res.reports = {k: p.name for k, p in export.paths.items()}
+            res.network_refs_removed = export.removed
+            if export.removed:
+                say(f"[{eng_id}] {res.name}: removed {len(export.removed)} network references")
+
+
+def _finish(
+    tmp: Path,
+    base: Path,
+    ts: str,
+    manifest: Manifest,
+    log_lines: list[str] | None,
+    *,
+    log: str = "",
+    index: bool = True,
+) -> Path:
+    """Write ERROR.txt, index.html, run.log and the manifest, then publish the folder."""
+    if manifest.status != "ok":
+        (tmp / "ERROR.txt").write_text(error_text(manifest, log=log), encoding="utf-8")
+    if index:
+        (tmp / "index.html").write_text(render_index(manifest), encoding="utf-8")
+    if log_lines is not None:
+        (tmp / "run.log").write_text("\n".join(log_lines) + "\n", encoding="utf-8")
+    manifest.write(tmp)
+    final = _publish(tmp, base, ts)
+    if str(final) != manifest.report_dir:  # name taken meanwhile: keep the manifest truthful
+        manifest.report_dir = str(final)
+        manifest.write(final)
+    return final
+
+
+def _partial_dir(base: Path, ts: str) -> Path:
+    """Create the hidden folder a run writes into before it is published."""
+    base.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{ts}.partial-{os.getpid()}-", dir=base))
+
+
+def _publish(tmp: Path, base: Path, ts: str) -> Path:
+    """Rename the temporary folder to its final name, adding a suffix if taken."""
+    for n in range(1, 1000):
+        final = base / (ts if n == 1 else f"{ts}-{n}")
+        if final.exists():
+            continue
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            if final.exists():
+                continue
+            raise
+        return final
+    raise RunError(f"could not find a free report folder name under {base}")
+
+
+def _free_dir(base: Path, ts: str) -> Path:
+    """Return the folder name :func:`_publish` will most likely use (for the manifest)."""
+    final = base / ts
+    n = 1
+    while final.exists():
+        n += 1
+        final = base / f"{ts}-{n}"
+    return final

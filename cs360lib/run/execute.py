@@ -1,0 +1,267 @@
+"""The notebooks of the CS360 sequence, and the papermill execution of one of them.
+
+:func:`discover_notebooks` finds the ``NN_name.ipynb`` notebooks (shipped with the
+package, or the repository's ``notebooks/`` in an editable install);
+:func:`execute_notebook` runs one with papermill and records its status, error and
+traceback in a :class:`NotebookResult`, adding a banner to the saved notebook when
+papermill could not; :func:`export_notebook` writes its offline HTML reports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import cs360lib
+from cs360lib.errors import RunError
+from cs360lib.run.progress import one_line, shorten
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "KERNEL_NAME",
+    "NotebookResult",
+    "default_notebooks_dir",
+    "discover_notebooks",
+    "execute_notebook",
+    "export_notebook",
+]
+
+DEFAULT_TIMEOUT = 1800.0
+"""Default per-cell execution timeout in seconds."""
+
+KERNEL_NAME = "python3"
+"""Kernel every notebook is executed with."""
+
+NOTEBOOK_PATTERN = re.compile(r"^\d\d_.+\.ipynb$")
+"""File names of the notebooks of the sequence: two digits, an underscore, a name."""
+
+PACKAGED_NOTEBOOKS = Path(cs360lib.__file__).resolve().parent / "notebooks"
+"""Where a built wheel carries the notebooks (copied from ``notebooks/`` by ``setup.py``)."""
+
+REPOSITORY_NOTEBOOKS = Path(cs360lib.__file__).resolve().parents[1] / "notebooks"
+"""The repository's ``notebooks/`` folder, the source of truth (editable installs)."""
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+if TYPE_CHECKING:
+    from cs360lib.run.reports import ExportResult
+
+
+@dataclass
+class NotebookResult:
+    """Outcome of executing one notebook.
+
+    Attributes
+    ----------
+    name : str
+        Notebook stem, e.g. ``"00_data_intake"``.
+    status : str
+        ``"ok"``, ``"failed"`` (a cell raised or the kernel could not start),
+        ``"timeout"`` (a cell exceeded the timeout), ``"dead_kernel"``,
+        ``"skipped"``, or ``"pending"`` while the run has not reached it.
+    duration_s : float
+        Wall-clock execution time.
+    error : str or None
+        One-line description of the failure.
+    error_type : str or None
+        Exception class name.
+    traceback : str or None
+        Traceback text of the failure, when any.
+    executed : str or None
+        File name of the executed notebook in the report folder.
+    reports : dict
+        Variant (``"stakeholder"``, ``"analyst"``) to HTML file name.
+    network_refs_removed : list of str
+        References to the network removed from the HTML (should be empty).
+    """
+
+    name: str
+    status: str = "skipped"
+    duration_s: float = 0.0
+    error: str | None = None
+    error_type: str | None = None
+    traceback: str | None = None
+    executed: str | None = None
+    reports: dict[str, str] = field(default_factory=dict)
+    network_refs_removed: list[str] = field(default_factory=list)
+
+
+def default_notebooks_dir() -> Path:
+    """Return the folder of the notebooks that ``cs360 run`` executes by default.
+
+    Returns
+    -------
+    Path
+        ``cs360lib/notebooks/`` when the package carries its notebooks (an installed
+        wheel), else the repository's ``notebooks/`` next to the package (an editable
+        install, where the repository's folder is the only copy).
+    """
+    if PACKAGED_NOTEBOOKS.is_dir() and any(
+        NOTEBOOK_PATTERN.match(p.name) for p in PACKAGED_NOTEBOOKS.iterdir()
+    ):
+        return PACKAGED_NOTEBOOKS
+    return REPOSITORY_NOTEBOOKS
+
+
+def discover_notebooks(
+    notebooks_dir: str | os.PathLike[str] | None = None, only: Iterable[str] | None = None
+) -> list[Path]:
+    """List the notebooks of the sequence, in order.
+
+    Parameters
+    ----------
+    notebooks_dir : path, optional
+        Folder holding ``NN_name.ipynb`` files; defaults to
+        :func:`default_notebooks_dir`.
+    only : iterable of str, optional
+        Keep only these notebooks. Each name matches a notebook's stem
+        (``00_data_intake``), its number (``00``), or its name without the
+        number (``data_intake``).
+
+    Returns
+    -------
+    list of Path
+        Notebook paths sorted by name.
+
+    Raises
+    ------
+    RunError
+        If the folder does not exist, holds no notebooks, or a name in ``only``
+        matches none.
+    """
+    folder = Path(notebooks_dir) if notebooks_dir is not None else default_notebooks_dir()
+    if not folder.is_dir():
+        raise RunError(f"notebooks folder not found: {folder}")
+    found = sorted(p for p in folder.iterdir() if NOTEBOOK_PATTERN.match(p.name))
+    if not found:
+        raise RunError(f"no NN_*.ipynb notebooks in {folder}")
+    if only is None:
+        return found
+    wanted = [n.strip().removesuffix(".ipynb") for n in only if n.strip()]
+    selected: list[Path] = []
+    for name in wanted:
+        matches = [p for p in found if name in (p.stem, p.stem[:2], p.stem[3:])]
+        if not matches:
+            available = ", ".join(p.stem for p in found)
+            raise RunError(f"--only {name!r} matches no notebook in {folder} ({available})")
+        selected.extend(m for m in matches if m not in selected)
+    return sorted(selected)
+
+
+def execute_notebook(
+    nb_path: Path,
+    res: NotebookResult,
+    out_dir: Path,
+    parameters: dict[str, Any],
+    timeout: float | None,
+) -> None:
+    """Execute one notebook with papermill, recording status and error in ``res``.
+
+    Never raises for a failing notebook: a cell that raises, a timeout, a dead kernel
+    or a kernel that cannot start is recorded in ``res``. When papermill leaves no
+    error banner in the saved notebook (timeout, dead kernel, start failure), a
+    markdown cell tagged ``cs360-error`` is inserted at its top.
+
+    Parameters
+    ----------
+    nb_path : Path
+        The notebook; it runs with its own folder as working directory.
+    res : NotebookResult
+        Filled in: ``status``, ``error``, ``error_type``, ``traceback``,
+        ``duration_s`` and ``executed``.
+    out_dir : Path
+        Folder that receives the executed notebook under the same file name.
+    parameters : dict
+        Papermill parameters.
+    timeout : float or None
+        Per-cell timeout in seconds; ``None`` for none.
+    """
+    import nbformat
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    out_nb = out_dir / nb_path.name
+    t0 = time.perf_counter()
+    banner: str | None = None
+    try:
+        pm.execute_notebook(
+            str(nb_path),
+            str(out_nb),
+            parameters=parameters,
+            kernel_name=KERNEL_NAME,
+            cwd=str(nb_path.parent),
+            execution_timeout=timeout,
+            progress_bar=False,
+            log_output=False,
+            report_mode=False,
+            # keep the kernel's "running over TCP without encryption" warning off stderr
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        )
+        res.status = "ok"
+    except pm.PapermillExecutionError as exc:
+        res.status = "failed"
+        res.error_type = exc.ename
+        res.error = f"{exc.ename}: {shorten(str(exc.evalue), 300)} (cell {exc.exec_count})"
+        res.traceback = _ANSI.sub("", "\n".join(exc.traceback))
+    except CellTimeoutError as exc:
+        res.status = "timeout"
+        res.error_type = type(exc).__name__
+        res.error = f"a cell ran longer than the {timeout:g} s timeout"
+        res.traceback = one_line(exc)
+        banner = res.error
+    except DeadKernelError as exc:
+        res.status = "dead_kernel"
+        res.error_type = type(exc).__name__
+        res.error = f"the kernel died while running a cell ({one_line(exc)})"
+        res.traceback = traceback.format_exc()
+        banner = res.error
+    except Exception as exc:  # noqa: BLE001 - kernel start failures, bad notebooks ...
+        res.status = "failed"
+        res.error_type = type(exc).__name__
+        res.error = one_line(exc)
+        res.traceback = traceback.format_exc()
+        banner = res.error
+    res.duration_s = round(time.perf_counter() - t0, 3)
+    if out_nb.exists():
+        res.executed = out_nb.name
+        if banner is not None:
+            with contextlib.suppress(Exception):
+                nb = nbformat.read(str(out_nb), as_version=4)
+                cell = nbformat.v4.new_markdown_cell(
+                    f"**cs360: this notebook did not finish ({res.status}): {banner}.** "
+                    "The outputs below are partial."
+                )
+                cell.metadata["tags"] = ["cs360-error"]
+                nb.cells.insert(0, cell)
+                nbformat.write(nb, str(out_nb))
+
+
+def export_notebook(nb_file: Path, out_dir: Path, stem: str, meta: dict[str, Any]) -> ExportResult:
+    """Write the offline stakeholder and analyst HTML reports of an executed notebook.
+
+    Parameters
+    ----------
+    nb_file : Path
+        The executed notebook.
+    out_dir : Path
+        Folder of the reports.
+    stem : str
+        File stem of the reports (``NN_name``).
+    meta : dict
+        Engagement name, generation time, status and error shown in the reports.
+
+    Returns
+    -------
+    ExportResult
+        Paths of the reports and the network references removed.
+    """
+    from cs360lib.run.reports import export_reports
+
+    return export_reports(nb_file, out_dir, stem, meta=meta)
