@@ -65,7 +65,7 @@ def test_counts_periods_and_flags():
 
 def test_every_category_is_listed_and_the_table_has_no_inf_or_nan():
     res = compstat(_base(), as_of=AS_OF)
-    table = res.table()
+    table = res.table().data
     assert list(table["Area"]) == ["North", "South", "East", TOTAL]
     text = table.to_string().lower() + res.summary().lower()
     assert "inf" not in text and "nan" not in text
@@ -97,7 +97,7 @@ def test_no_data_a_year_before_is_said_in_words():
     assert f["prior"].isna().all() and (f["flag"] == "").all()
     assert (f["description"] == "no data a year before").all()
     assert any("data begin on 2024-03-01" in w for w in res.warnings)
-    assert "no data" in res.table().iloc[0, 2]
+    assert "no data" in res.table().data.iloc[0, 2]
 
 
 def test_fdr_holds_back_marginal_flags():

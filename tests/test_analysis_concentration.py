@@ -125,7 +125,7 @@ def test_eighty_twenty_table_by_hand():
     assert t.loc["places holding 50% of events", "places"] == 1
     assert t.loc["places holding 80% of events", "places"] == 3  # 50 + 20 + 10
     assert res.places_for(0.8) == 3
-    table = res.table()
+    table = res.table().data
     assert list(table.columns) == ["Places", "Number of blocks", "Events", "Share of events"]
     assert table.index.tolist() == list(range(len(table)))
     assert table.iloc[0, 0] == "Top 10% of blocks"

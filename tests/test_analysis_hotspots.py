@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from esda import G_Local
-from libpysal.weights import lat2W
+from libpysal.graph import Graph
+from libpysal.weights import DistanceBand, lat2W
 from scipy import stats
 
 from cs360lib.analysis import Grid, count_p_values, gi_star, hotspots
@@ -81,6 +84,39 @@ def test_gi_star_equals_esda_and_the_formula_on_the_same_weights():
     np.testing.assert_allclose(wide["z"].to_numpy(), _gi_star_by_hand(counts * 1.0, nb2))
 
 
+def test_gi_star_takes_a_graph_as_well_as_weights():
+    w = lat2W(4, 5, rook=False)
+    y = np.arange(20.0) ** 1.3
+    ref = G_Local(y, w, transform="B", star=True, permutations=0).Zs
+    np.testing.assert_allclose(gi_star(y, w), ref, rtol=1e-12)
+    np.testing.assert_allclose(gi_star(y, Graph.from_W(w)), ref, rtol=1e-12)
+
+
+def test_scattered_study_area_warns_nothing_and_reports_islands_in_words():
+    """Two groups of cells and a lone cell: esda would warn about them; the result says it."""
+    rng = np.random.default_rng(12)
+    west = _uniform(rng, 400, cols=6, rows=6)
+    x, y = X0 + 20 * 250 + rng.uniform(1, 6 * 250 - 1, 400), Y0 + rng.uniform(1, 6 * 250 - 1, 400)
+    east = _points(x, y)
+    lone = _points(np.array([X0 + 12 * 250 + 125.0] * 3), np.array([Y0 + 12 * 250 + 125.0] * 3))
+    events = pd.concat([west, east, lone], ignore_index=True)
+    area = pd.concat([west, east, lone], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = hotspots(events, study_area=area)
+    assert len(res.cells) == 6 * 6 * 2 + 1
+    assert any("1 cells have no neighbour" in w for w in res.warnings)
+    assert "have no neighbour" in res.summary()
+    # the same z-scores as esda's own Gi*, which warns about the disconnected groups
+    cells = res.cells
+    w = DistanceBand(
+        cells[["x", "y"]].to_numpy(), threshold=250 * np.sqrt(2) * (1 + 1e-6), silence_warnings=True
+    )
+    with pytest.warns(UserWarning, match="not fully connected"):
+        ref = G_Local(cells["events"].to_numpy(float), w, transform="B", star=True, permutations=0)
+    np.testing.assert_allclose(cells["z"].to_numpy(), ref.Zs, rtol=1e-10)
+
+
 def test_gi_star_refuses_a_constant_surface():
     w = lat2W(3, 3)
     with pytest.raises(AnalysisInputError, match="same count"):
@@ -114,7 +150,7 @@ def test_planted_hot_cells_are_found():
     assert all(min(max(abs(r - pr), abs(c - pc)) for pr, pc in hot_cells) <= 1 for r, c in rc)
     text = res.summary()
     assert "hot spot" in text and "nan" not in text.lower()
-    table = res.table()
+    table = res.table().data
     assert table.columns[0] == "Cell" and len(table) == len(hot)
     assert table.index.tolist() == list(range(len(table)))
 
@@ -164,7 +200,7 @@ def test_study_area_and_partner_counts_share_the_cells():
     by_cell = pd.Series(cell).value_counts()
     got = res.cells.set_index("cell")["EMS runs"]
     assert (got.loc[by_cell.index] == by_cell).all()
-    assert "EMS runs" in res.table().columns
+    assert "EMS runs" in res.table().data.columns
     # the partner window follows the events' window
     later = hotspots(ev, partners={"EMS runs": ems}, start="2024-03-01", end="2024-03-01")
     assert later.cells["EMS runs"].sum() == 0

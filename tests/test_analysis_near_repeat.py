@@ -128,7 +128,7 @@ def test_near_repeat_on_events_finds_the_planted_pattern():
     )
     text = res.summary()
     assert "near-repeat pattern" in text and "nan" not in text.lower()
-    table = res.table()
+    table = res.table().data
     assert table.columns[0] == "Distance" and table.iloc[1, 1].endswith("*")
     assert "<svg" in chart_to_svg(res.chart())
 

@@ -56,7 +56,7 @@ def test_counts_and_metrics_per_area():
     assert any("X9" not in w and "not counted" in w for w in res.warnings)
     assert any("North" in w for w in res.warnings)
     assert "EMS runs" in set(res.correlations["measure"])
-    table = res.table()
+    table = res.table().data
     assert table.iloc[0]["Area"] == "B4" and "no data" in table.to_string()
     text = res.summary()
     assert "B4" in text and "nan" not in text.lower()

@@ -48,7 +48,7 @@ def test_the_whole_place_analysis_on_the_sample(sample_incidents):
     assert hub_cells & set(hot["cell"])
     f = res.to_frame()
     assert {"concentration", "repeats", "hot spots", "near repeats"} <= set(f["part"])
-    table = res.table()
+    table = res.table().data
     assert list(table.columns) == ["Analysis", "Measure", "Value"]
     text = res.summary()
     assert "nan" not in text.lower() and "inf" not in text.lower().replace("info", "")

@@ -52,7 +52,7 @@ def test_summary_table_and_chart():
     assert "2 of them (66.7%)" in text and "within 2 days of" in text
     assert "nan" not in text.lower() and "inf" not in text.lower()
     assert any("40 days" in w for w in res.warnings)  # short window understates repeats
-    table = res.table()
+    table = res.table().data
     assert list(table.columns) == [
         "Time since the previous event there",
         "Repeats",

@@ -19,7 +19,7 @@ def test_hour_weekday_counts_by_hand():
     assert res.n_events == 3
     f = res.to_frame()
     assert len(f) == 168 and f["share"].sum() == pytest.approx(1)
-    assert list(res.table().columns[:3]) == ["Day", "00", "01"]
+    assert list(res.table().data.columns[:3]) == ["Day", "00", "01"]
     assert "Mondays 10:00-11:00" in res.summary()
 
 
@@ -56,7 +56,7 @@ def test_partial_months_are_left_out_and_short_data_warned():
     assert list(res.monthly["month"].dt.month) == [2, 3]
     assert res.index.set_index("month").loc["January", "days"] == 0
     assert any("two years" in w for w in res.warnings)
-    assert res.table()["Seasonal index"].iloc[0] == "not available"
+    assert res.table().data["Seasonal index"].iloc[0] == "not available"
     with pytest.raises(AnalysisInputError, match="no complete month"):
         seasonality(pd.DataFrame({"occurred_at": pd.date_range("2024-01-03", periods=5)}))
 
@@ -124,7 +124,7 @@ def test_aoristic_reports_odd_windows_and_compares_in_words():
     text = r.summary()
     assert "08:00-09:00" in text and "aoristic" in text
     assert "nan" not in text.lower()
-    assert list(r.table().columns) == [
+    assert list(r.table().data.columns) == [
         "Hour",
         "At the start time",
         "Spread over the window (aoristic)",

@@ -23,6 +23,18 @@ from pandas.io.formats.style import Styler
 
 import cs360lib
 from cs360lib import load
+from cs360lib.analysis import (
+    aoristic,
+    area_counts,
+    compstat,
+    concentration,
+    hotspots,
+    hour_weekday,
+    near_repeat,
+    place_analysis,
+    repeats,
+    seasonality,
+)
 from cs360lib.evaluate import (
     e_test,
     its,
@@ -35,6 +47,14 @@ from cs360lib.evaluate import (
 from cs360lib.publish.charts import chart_to_svg
 from cs360lib.publish.results import Result
 from cs360lib.steps import intake
+from cs360lib.steps.scanning import (
+    agreement,
+    code_responses,
+    data_inventory,
+    emergent_themes,
+    synthesize,
+)
+from cs360lib.steps.stakeholders import community_map, composition_check
 
 PACKAGE = Path(cs360lib.__file__).resolve().parent
 
@@ -59,18 +79,83 @@ def _result_classes() -> list[type[Result]]:
     ]
 
 
+BEATS = ["A1", "A2", "B1", "B2", "C1", "C2"]
+
+ROSTER = [
+    # stakeholder_id, organisation, role, sector, team, levers, data_held, sharing_terms
+    ("S01", "Police Department", "Chief of police", "department", "AT", "manager", "", ""),
+    ("S02", "Police - East", "Patrol sergeant", "department", "AT+PST", "guardian", "", ""),
+    ("S03", "Police - Analysis", "Crime analyst", "department", "PST", "", "", ""),
+    (
+        "S04",
+        "County EMS",
+        "EMS chief",
+        "other_law_enforcement",
+        "PST",
+        "guardian",
+        "EMS overdose calls by district, monthly",
+        "Aggregate only",
+    ),
+    (
+        "S05",
+        "City 311",
+        "Data manager",
+        "government",
+        "AT",
+        "manager",
+        "311 service requests",
+        "Open data",
+    ),
+    ("S06", "Tenants Union", "Organizer", "community", "PST", "handler", "", ""),
+    ("S07", "Church", "Pastor", "community", "none", "handler", "None recorded", ""),
+]
+
+ANSWERS = [
+    # stakeholder_id, theme, response
+    ("S01", "public_safety_concerns", "Robbery at the bus bays after dark."),
+    ("S02", "public_safety_concerns", "Car break-ins near the transit center."),
+    ("S03", "public_safety_concerns", "Speeding on Grand Ave and robberies downtown."),
+    ("S04", "public_safety_concerns", "Overdoses are rising in the east district."),
+    ("S06", "public_safety_concerns", "People get robbed walking home from the bus."),
+    ("S07", "public_safety_concerns", "Drug dealing at the corner store."),
+    ("S06", "areas_for_improvement", "Meet with residents and report back to us."),
+    ("S07", "police_community_relations", "I would say 3 out of 5."),
+    ("S05", "data_available", "We hold streetlight outage reports by address, updated daily."),
+    ("S01", "areas_for_improvement", "The bus schedule changed and the late buses are gone."),
+    ("S02", "areas_for_improvement", "Late buses never come, the bus schedule is unreliable."),
+    ("S03", "areas_for_improvement", "Bus schedule cuts mean riders walk home late."),
+    ("S04", "areas_for_improvement", "Rent keeps rising and families are pushed out by rent."),
+    ("S05", "areas_for_improvement", "Rising rent forces families to move, rent is too high."),
+    ("S06", "police_community_relations", "Families leave because rent is rising every year."),
+    ("S07", "areas_for_improvement", "High rent and rent hikes push out long time families."),
+    ("S01", "police_community_relations", "The library closed early and programs ended."),
+    ("S02", "police_community_relations", "We lost library hours and library programs."),
+    ("S03", "police_community_relations", "Library hours were cut and the library is shut."),
+    ("S05", "police_community_relations", "Late buses and library hours matter to families."),
+]
+
+
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory: pytest.TempPathFactory) -> dict:
     folder = tmp_path_factory.mktemp("contract")
     rng = np.random.default_rng(4)
-    days = pd.date_range("2023-01-01", "2023-12-31", freq="D")
-    times = rng.choice(days, 600) + pd.to_timedelta(rng.integers(0, 24, 600), unit="h")
+    n = 1200
+    days = pd.date_range("2022-01-01", "2023-12-31", freq="D")
+    times = rng.choice(days, n) + pd.to_timedelta(rng.integers(0, 24, n), unit="h")
+    lat, lon = rng.uniform(38.600, 38.625, n), rng.uniform(-90.27, -90.24, n)
+    hot = rng.random(n) < 0.25  # a cluster about 500 m across: a hot spot, and repeats
+    lat[hot] = rng.uniform(38.6100, 38.6145, hot.sum())
+    lon[hot] = rng.uniform(-90.2560, -90.2502, hot.sum())
+    blocks = [f"{100 * k} block of Main St" for k in range(1, 61)]
     incidents = pd.DataFrame(
         {
-            "incident_id": [f"R{i:04d}" for i in range(600)],
+            "incident_id": [f"R{i:04d}" for i in range(n)],
             "occurred_at": pd.Series(times).dt.strftime("%Y-%m-%d %H:%M"),
-            "offense": rng.choice(["Theft", "Burglary"], 600),
-            "beat": rng.choice(["A1", "A2", None], 600),
+            "offense": rng.choice(["Theft", "Burglary"], n),
+            "beat": rng.choice([*BEATS, None], n),
+            "address": np.where(hot, "700 block of Main St", rng.choice(blocks, n)),
+            "lat": lat.round(6),
+            "lon": lon.round(6),
         }
     )
     incidents.loc[3, "occurred_at"] = "2023-02-30 10:00"  # rejected: not a date
@@ -79,10 +164,63 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict:
     months = pd.date_range("2023-01-01", periods=12, freq="MS")
     survey = pd.DataFrame({"period": months, "area": "city", "item": "trust", "score": 60.0})
     survey.to_csv(folder / "survey.csv", index=False)
-    return {
-        "incidents": load("incidents", folder / "incidents.csv"),
-        "survey": load("survey", folder / "survey.csv"),
+    metrics = pd.DataFrame(
+        [
+            ("County EMS", "EMS overdose runs", month, beat, float(rng.poisson(4 + k)), "runs")
+            for month in pd.date_range("2022-01-01", periods=24, freq="MS")
+            for k, beat in enumerate(BEATS)
+        ],
+        columns=["partner", "metric", "period", "area", "value", "unit"],
+    )
+    metrics.to_csv(folder / "partner_metrics.csv", index=False)
+    roster = pd.DataFrame(
+        ROSTER,
+        columns=[
+            "stakeholder_id",
+            "organisation",
+            "role",
+            "sector",
+            "team",
+            "levers",
+            "data_held",
+            "sharing_terms",
+        ],
+    )
+    roster.to_csv(folder / "stakeholders.csv", index=False)
+    answers = pd.DataFrame(ANSWERS, columns=["stakeholder_id", "theme", "response"])
+    answers = answers.merge(roster[["stakeholder_id", "role", "sector"]], on="stakeholder_id")
+    answers.insert(0, "interview_id", "I-" + answers["stakeholder_id"])
+    answers.to_csv(folder / "interviews.csv", index=False)
+    loaded = {
+        kind: load(kind, folder / f"{kind}.csv")
+        for kind in ("incidents", "survey", "partner_metrics", "stakeholders", "interviews")
     }
+    return {
+        "incidents": loaded["incidents"],
+        "survey": loaded["survey"],
+        "partner_metrics": loaded["partner_metrics"].data,
+        "stakeholders": loaded["stakeholders"].data,
+        "interviews": loaded["interviews"].data,
+        "coding": code_responses(loaded["interviews"].data),
+    }
+
+
+def _loaded(s: dict) -> dict:
+    """The loaded sources alone, as the intake step takes them."""
+    return {k: s[k] for k in ("incidents", "survey")}
+
+
+def _aoristic(s: dict) -> Result:
+    events = s["incidents"].data
+    hours = np.random.default_rng(5).integers(0, 12, len(events))
+    to = events["occurred_at"] + pd.to_timedelta(hours, unit="h")
+    return aoristic(events.assign(occurred_to=to), end_col="occurred_to")
+
+
+def _agreement(s: dict) -> Result:
+    second = s["coding"].codes
+    second.iloc[::3, :3] = ~second.iloc[::3, :3]  # a second coder who differs now and then
+    return agreement(s["coding"], second, names=("codebook", "analyst"))
 
 
 def _its() -> Result:
@@ -91,17 +229,36 @@ def _its() -> Result:
 
 
 FACTORIES: dict[str, Callable[[dict], Result]] = {
-    "IntakeOverview": lambda s: intake.overview(s),
-    "Rejections": lambda s: intake.rejections(s),
-    "Coverage": lambda s: intake.coverage(s),
-    "MissingValues": lambda s: intake.missing_values(s),
-    "DuplicateKeys": lambda s: intake.duplicate_keys(s),
+    "IntakeOverview": lambda s: intake.overview(_loaded(s)),
+    "Rejections": lambda s: intake.rejections(_loaded(s)),
+    "Coverage": lambda s: intake.coverage(_loaded(s)),
+    "MissingValues": lambda s: intake.missing_values(_loaded(s)),
+    "DuplicateKeys": lambda s: intake.duplicate_keys(_loaded(s)),
     "ITSResult": lambda s: _its(),
     "ITSPowerResult": lambda s: power_its(level=30, n_pre=24, post_periods=(6, 12), n_sims=20),
     "WDDResult": lambda s: wdd((308, 318), (207, 110), (150, 140), (178, 157)),
     "ETestResult": lambda s: e_test(6, 2),
     "RateRatioResult": lambda s: rate_ratio_test(40, 25, pre_exposure=12, post_exposure=12),
     "RateRatioPowerResult": lambda s: power_rate_ratio(20, [0.5, 1.0]),
+    "CompStatResult": lambda s: compstat(s["incidents"].data, area="beat"),
+    "ConcentrationResult": lambda s: concentration(s["incidents"].data, n_boot=50),
+    "HotspotResult": lambda s: hotspots(s["incidents"].data),
+    "NearRepeatResult": lambda s: near_repeat(s["incidents"].data, permutations=19),
+    "AreaCountsResult": lambda s: area_counts(
+        s["incidents"].data, area="beat", partner_metrics=s["partner_metrics"]
+    ),
+    "PlaceAnalysis": lambda s: place_analysis(s["incidents"].data, permutations=19, n_boot=50),
+    "RepeatResult": lambda s: repeats(s["incidents"].data, by="address"),
+    "HourWeekdayResult": lambda s: hour_weekday(s["incidents"].data),
+    "SeasonalityResult": lambda s: seasonality(s["incidents"].data),
+    "AoristicResult": _aoristic,
+    "Agreement": _agreement,
+    "Coding": lambda s: s["coding"],
+    "DataInventory": lambda s: data_inventory(s["stakeholders"], s["interviews"]),
+    "Synthesis": lambda s: synthesize(s["coding"]),
+    "EmergentThemes": lambda s: emergent_themes(s["coding"]),
+    "CommunityMap": lambda s: community_map(s["stakeholders"]),
+    "Composition": lambda s: composition_check(s["stakeholders"]),
 }
 
 RESULT_CLASSES = _result_classes()

@@ -1,3 +1,5 @@
+import warnings
+
 import krippendorff
 import numpy as np
 import pandas as pd
@@ -30,7 +32,7 @@ def test_kappa_equals_scikit_learn_per_concern_and_pooled():
     assert result.overall == pytest.approx(pooled)
     assert t.loc[OVERALL, "responses"] == 320
     assert "codebook and analyst" in result.summary()
-    assert list(result.table().columns) == [
+    assert list(result.table().data.columns) == [
         "Concern",
         "Responses",
         "Cohen's kappa",
@@ -57,6 +59,17 @@ def test_constant_codes_cannot_be_computed_and_say_so():
     assert np.isnan(result.to_frame()["statistic"].iloc[0])
     assert "cannot be computed" in result.summary()
     assert "nan" not in result.summary().lower()
+
+
+def test_undefined_kappa_is_caught_before_scikit_learn_warns():
+    a = pd.DataFrame({"x": [True] * 6, "y": [False, True] * 3}, index=list("abcdef"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = agreement(a, a.copy())
+    t = result.to_frame().set_index("concern")
+    assert np.isnan(t.loc["x", "statistic"]) and t.loc["y", "statistic"] == pytest.approx(1.0)
+    assert any(w.startswith("x: kappa cannot be computed") for w in result.warnings)
+    assert "Warning: x: kappa cannot be computed" in result.summary()
 
 
 def test_alpha_equals_krippendorff_package():

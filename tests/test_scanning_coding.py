@@ -69,7 +69,7 @@ def test_uncovered_counts_and_tables(coding):
     counts = coding.counts().set_index("concern")
     assert counts.loc["robbery", "responses"] == 2
     assert counts.loc["traffic_safety", "negated"] == 1
-    table = coding.table()
+    table = coding.table().data
     assert list(table.columns) == ["Concern", "Responses", "Negated mentions"]
     assert coding.chart().to_dict()["mark"]["type"] == "bar"
 

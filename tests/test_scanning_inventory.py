@@ -50,7 +50,7 @@ def test_inventory_from_roster_and_answers():
     assert kinds.loc["school_attendance", "holders"] == 0
     assert "School attendance" in " ".join(inv.gaps())
     assert "Nobody said they hold" in inv.summary()
-    assert list(inv.table().columns)[:3] == ["Organisation", "Sector", "Data"]
+    assert list(inv.table().data.columns)[:3] == ["Organisation", "Sector", "Data"]
     inv.chart().to_dict()
 
 

@@ -87,7 +87,7 @@ def test_tnt_every_excerpt_is_coded_and_agreement_is_reported(tnt):
     assert table.loc["media", "statistic"] > 0.5
     assert table.loc["violence", "statistic"] > 0.3
     assert 0.25 < result.overall < 0.5
-    print("\n" + result.table().to_string(index=False))
+    print("\n" + result.table().data.to_string(index=False))
     print(coding.summary())
 
 

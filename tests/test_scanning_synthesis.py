@@ -68,7 +68,7 @@ def test_quotes_are_withheld_without_a_scrubber(coding):
     s = synthesize(coding)
     assert len(s.quotes) and (s.quotes["quote"] == WITHHELD).all()
     assert not s.quotes["published"].any()
-    assert s.quotes_table().empty
+    assert s.quotes_table().data.empty
     assert any("withheld" in w for w in s.warnings)
     for text in coding.responses["response"]:
         assert text not in s.summary()
@@ -98,7 +98,7 @@ def test_failing_scrubber_withholds(coding):
 
 def test_presentation_and_charts(coding):
     s = synthesize(coding)
-    t = s.table()
+    t = s.table().data
     assert list(t.columns) == [
         "Concern",
         "Stakeholders",

@@ -34,7 +34,7 @@ def test_themes_are_deterministic_and_group_uncovered_responses():
     assert "rent" in terms and "bus" in terms
     assert first.assignments["theme"].between(1, 3).all()
     assert "candidate themes" in first.summary()
-    assert list(first.table().columns) == ["Theme", "Top terms", "Responses", "Examples"]
+    assert list(first.table().data.columns) == ["Theme", "Top terms", "Responses", "Examples"]
     first.chart().to_dict()
 
 

@@ -1,5 +1,6 @@
 import pandas as pd
 
+from cs360lib import load
 from cs360lib.steps.stakeholders import community_map, composition_check
 
 ROSTER = pd.DataFrame(
@@ -49,7 +50,7 @@ def test_composition_check_lists_exactly_the_missing_roles():
     assert "no external member" in teams.loc["PST2", "flag"]
     assert teams.loc["AT", "flag"] == "" and teams.loc["PST", "flag"] == ""
     assert "Traffic PST" in comp.summary() and "US Attorney" in comp.summary()
-    assert list(comp.table().columns) == [
+    assert list(comp.table().data.columns) == [
         "Team",
         "Members",
         "External members",
@@ -83,4 +84,15 @@ def test_community_map_by_sector_lever_and_team():
     assert "handlers" in m.summary()
     spec = m.chart().to_dict()
     assert spec["encoding"]["x"]["field"] == "sector_label"
-    assert len(m.table()) == len(ROSTER)
+    assert len(m.table().data) == len(ROSTER)
+
+
+def test_a_loaded_roster_with_empty_cells_has_no_unknown_lever(tmp_path):
+    path = tmp_path / "stakeholders.csv"
+    ROSTER.iloc[:4].assign(sector="department").to_csv(path, index=False)
+    roster = load("stakeholders", path).data
+    assert roster["levers"].isna().any()  # pandas' NA, not None or NaN
+    m = community_map(roster)
+    assert not any("Unknown lever" in w for w in m.warnings), m.warnings
+    assert any("1 partners have no lever recorded" in w for w in m.warnings)
+    assert m.partners["levers"].tolist() == ["manager", "guardian;manager", "", "guardian"]

@@ -1,4 +1,4 @@
-"""Plain-language wording and presentation tables shared by the analysis results.
+"""Plain-language wording shared by the analysis results.
 
 A council-facing sentence never says "inf" or "nan": every number goes through these
 helpers, which describe a rise from zero, a share of nothing or a missing value in words.
@@ -7,11 +7,8 @@ helpers, which describe a rise from zero, a share of nothing or a missing value 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
-import pandas as pd
-
-__all__ = ["change_text", "count_text", "human_table", "num", "share_text"]
+__all__ = ["change_text", "count_text", "num", "share_text"]
 
 
 def num(x: float | None, digits: int = 2) -> str:
@@ -60,22 +57,3 @@ def change_text(before: float, after: float) -> str:
     pct = 100.0 * (a - b) / b
     word = "up" if pct > 0 else "down"
     return f"{word} {abs(pct):.0f}% ({num(b)} to {num(a)})"
-
-
-def human_table(frame: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
-    """Select ``labels``' columns in order, rename them to their labels, drop the index.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        Numbers as ``to_frame()`` returns them.
-    labels : mapping of str to str
-        Column name -> human label, in display order.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A presentation table with a plain 0..n-1 index.
-    """
-    out = frame.loc[:, list(labels)].rename(columns=dict(labels))
-    return out.reset_index(drop=True)

@@ -30,7 +30,7 @@ Royal Statistical Society B*, 57(1), 289-300.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,12 +39,15 @@ from scipy import stats
 
 from cs360lib.errors import AnalysisInputError
 from cs360lib.evaluate import e_test, rate_ratio_test
+from cs360lib.publish.results import Result
+from cs360lib.publish.tables import presentation_table
 
-from ._format import change_text, human_table
+from ._format import change_text
 from ._input import area_names, check_columns, check_frame, time_column
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+    from pandas.io.formats.style import Styler
 
 __all__ = ["PERIODS", "TOTAL", "CompStatResult", "compstat"]
 
@@ -80,8 +83,11 @@ def _count(day: pd.Series, area: pd.Series, lo: pd.Timestamp, hi: pd.Timestamp) 
     return area[inside].value_counts(dropna=False)
 
 
-@dataclass
-class CompStatResult:
+_COLUMNS = {"current": "this year", "prior": "a year before", "change": "change"}
+
+
+@dataclass(frozen=True)
+class CompStatResult(Result):
     """Result of :func:`compstat`.
 
     Attributes
@@ -102,8 +108,6 @@ class CompStatResult:
         Level of the flags.
     fdr : bool
         Whether the flags are held to a false discovery rate.
-    warnings : list of str
-        What is missing or doubtful.
     """
 
     frame: pd.DataFrame
@@ -112,7 +116,14 @@ class CompStatResult:
     test: str
     alpha: float
     fdr: bool
-    warnings: list[str] = field(default_factory=list)
+    labels = {
+        "area": "Area",
+        **{
+            f"{period}_{key}": f"{period.capitalize()}: {words}"
+            for period in PERIODS
+            for key, words in _COLUMNS.items()
+        },
+    }
 
     def to_frame(self) -> pd.DataFrame:
         """Return the long table (see the ``frame`` attribute)."""
@@ -122,22 +133,24 @@ class CompStatResult:
         """Rows whose change is unlikely under Poisson variation."""
         return self.frame.loc[self.frame["flag"] != ""]
 
-    def table(self) -> pd.DataFrame:
-        """Lay out one row per area and three columns per period (CompStat), no index."""
+    def table(self) -> Styler:
+        """Return one row per area with, per period, the counts and the change in words.
+
+        "no data" a year before the data begin; "beyond chance" marks a flagged change.
+        """
         f = self.frame
-        out = pd.DataFrame({"Area": f.loc[f["period"] == PERIODS[0], "area"].to_numpy()})
+        out = pd.DataFrame({"area": f.loc[f["period"] == PERIODS[0], "area"].to_numpy()})
         for period in PERIODS:
             rows = f.loc[f["period"] == period]
-            label = period.capitalize()
-            out[f"{label}: this year"] = rows["current"].map("{:,}".format).to_numpy()
-            out[f"{label}: a year before"] = [
+            out[f"{period}_current"] = rows["current"].to_numpy()
+            out[f"{period}_prior"] = [
                 "no data" if pd.isna(v) else f"{int(v):,}" for v in rows["prior"]
             ]
-            out[f"{label}: change"] = [
+            out[f"{period}_change"] = [
                 d + (", beyond chance" if flag else "")
                 for d, flag in zip(rows["description"], rows["flag"], strict=True)
             ]
-        return human_table(out, {c: c for c in out.columns})
+        return presentation_table(out, labels=self.labels)
 
     def summary(self) -> str:
         """Plain-language summary: the totals and the areas whose change is beyond chance."""
@@ -176,7 +189,7 @@ class CompStatResult:
                 f"({rule}): " + "; ".join(items) + ". The other changes are within what chance "
                 "alone produces."
             )
-        return text
+        return "\n".join([text, *self.warning_lines()])
 
     def chart(self, *, period: str = "28 days", title: str | None = None) -> alt.Chart:
         """Change from a year before per area for one period, coloured by the flag."""

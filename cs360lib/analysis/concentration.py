@@ -39,19 +39,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from cs360lib.errors import AnalysisInputError
+from cs360lib.publish.results import Result
+from cs360lib.publish.tables import presentation_table
 
-from ._format import count_text, human_table, share_text
+from ._format import count_text, share_text
 from ._input import check_columns, check_frame, in_window, time_column
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+    from pandas.io.formats.style import Styler
 
 __all__ = [
     "DEFAULT_SHARES",
@@ -243,8 +246,8 @@ def _interval(
     return float(lo), float(hi)
 
 
-@dataclass
-class ConcentrationResult:
+@dataclass(frozen=True)
+class ConcentrationResult(Result):
     """Result of :func:`concentration`.
 
     Attributes
@@ -265,8 +268,6 @@ class ConcentrationResult:
         Whether the small-sample correction was applied.
     n_boot, seed : int
         Bootstrap resamples and seed.
-    warnings : list of str
-        What was left out or is doubtful, in plain language.
     """
 
     place: str
@@ -280,7 +281,12 @@ class ConcentrationResult:
     unbiased: bool
     n_boot: int
     seed: int
-    warnings: list[str] = field(default_factory=list)
+    labels = {
+        "measure": "Places",
+        "places": "Number of places",
+        "events": "Events",
+        "events_share": "Share of events",
+    }
 
     @property
     def n_places(self) -> int:
@@ -372,24 +378,24 @@ class ConcentrationResult:
         """Return the Lorenz curve (see :func:`lorenz_curve`)."""
         return lorenz_curve(self.counts.to_numpy(dtype=float))
 
-    def table(self) -> pd.DataFrame:
-        """Return the 80-20 table with human labels and no index."""
+    def table(self) -> Styler:
+        """Return the 80-20 table (:meth:`eighty_twenty`) in words."""
         t = self.eighty_twenty()
         noun = _plural(self.place)
         out = pd.DataFrame(
             {
-                "Places": [
-                    r.measure.replace("top", "Top").replace("places", noun)
-                    if r.measure.startswith("top")
-                    else r.measure.replace("places", noun.capitalize())
-                    for r in t.itertuples()
+                "measure": [
+                    m.replace("top", "Top").replace("places", noun)
+                    if m.startswith("top")
+                    else m.replace("places", noun.capitalize())
+                    for m in t["measure"]
                 ],
-                f"Number of {noun}": t["places"].map("{:,}".format),
-                "Events": t["events"].map("{:,}".format),
-                "Share of events": [share_text(e, self.n_events) for e in t["events"]],
+                "places": t["places"],
+                "events": t["events"],
+                "events_share": [share_text(e, self.n_events) for e in t["events"]],
             }
         )
-        return human_table(out, {c: c for c in out.columns})
+        return presentation_table(out, labels={**self.labels, "places": f"Number of {noun}"})
 
     def summary(self) -> str:
         """Plain-language summary for a community audience."""
@@ -416,7 +422,7 @@ class ConcentrationResult:
                 f"{self.generalized_gini:.2f}"
                 f"{_ci(self.generalized_gini_interval, self.confidence)}."
             )
-        return text
+        return "\n".join([text, *self.warning_lines()])
 
     def chart(self, *, title: str | None = None) -> alt.Chart:
         """Lorenz curve with the line of equality (and of maximal equality when sparse)."""

@@ -49,9 +49,8 @@ predictions of crime. PhD thesis, University College London (grid cells and Gi* 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -60,14 +59,17 @@ from scipy import stats
 
 from cs360lib.errors import AnalysisInputError
 from cs360lib.publish.charts import MAX_ROWS
+from cs360lib.publish.results import Result
+from cs360lib.publish.tables import presentation_table
 
-from ._format import count_text, human_table
+from ._format import count_text
 from ._input import check_frame, in_window, located, time_column
 from .grid import Grid
 from .maps import cell_map
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+    from pandas.io.formats.style import Styler
 
 __all__ = ["CATEGORIES", "HotspotResult", "count_p_values", "gi_star", "hotspots"]
 
@@ -90,11 +92,28 @@ _MAX_CELLS = 250_000
 def _weights(x: np.ndarray, y: np.ndarray, threshold: float) -> object:
     from libpysal.weights import DistanceBand
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return DistanceBand(
-            np.column_stack([x, y]), threshold=threshold, binary=True, silence_warnings=True
-        )
+    # silence_warnings: islands are reported in the result's own words (see `hotspots`)
+    return DistanceBand(
+        np.column_stack([x, y]), threshold=threshold, binary=True, silence_warnings=True
+    )
+
+
+def _with_self(w: object) -> object:
+    """Binary weights ``w`` with each unit its own neighbour (weight 1): the Gi* weights.
+
+    esda adds the diagonal itself for ``star=True``, but through a weights constructor that
+    warns about islands and about cells that form several disconnected groups (a study area
+    of scattered cells often does). Neither matters to a local statistic, and islands are
+    reported in the result's own words; building the weights here with
+    ``silence_warnings`` means no warning needs to be filtered.
+    """
+    from libpysal.weights import WSP, WSP2W, W
+
+    if isinstance(w, W):
+        full = w.sparse.tolil()
+        full.setdiag(1.0)
+        return WSP2W(WSP(full.tocsr(), id_order=w.id_order), silence_warnings=True)
+    return w.assign_self_weight(1)
 
 
 def gi_star(y: np.ndarray, w: object) -> np.ndarray:
@@ -105,8 +124,8 @@ def gi_star(y: np.ndarray, w: object) -> np.ndarray:
     y : numpy.ndarray, shape (n,)
         Values per unit (counts per cell).
     w : libpysal.weights.W or libpysal.graph.Graph
-        Binary neighbour weights without self-neighbours; ``star=True`` adds the unit itself
-        with weight 1.
+        Binary neighbour weights without self-neighbours; each unit is added as its own
+        neighbour with weight 1 (the "star" of Gi*).
 
     Returns
     -------
@@ -125,9 +144,8 @@ def gi_star(y: np.ndarray, w: object) -> np.ndarray:
         raise AnalysisInputError(
             "every cell has the same count, so no cell can stand out: Gi* is undefined"
         )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        g = G_Local(y, w, transform="B", star=True, permutations=0)
+    # star=None: esda takes the self-weights of `_with_self` as they are (Gi*)
+    g = G_Local(y, _with_self(w), transform="B", star=None, permutations=0)
     return np.asarray(g.Zs, dtype=float)
 
 
@@ -179,8 +197,8 @@ def _categories(direction: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.asarray(CATEGORIES, dtype=object)[3 - level]
 
 
-@dataclass
-class HotspotResult:
+@dataclass(frozen=True)
+class HotspotResult(Result):
     """Result of :func:`hotspots`.
 
     Attributes
@@ -205,8 +223,6 @@ class HotspotResult:
         Neighbour distance between cell centres, metres.
     partners : tuple of str
         Names of the partner count columns.
-    warnings : list of str
-        What was left out or is doubtful.
     """
 
     grid: Grid
@@ -217,7 +233,14 @@ class HotspotResult:
     inference: str
     threshold: float
     partners: tuple[str, ...] = ()
-    warnings: list[str] = field(default_factory=list)
+    labels = {
+        "cell": "Cell",
+        "centre": "Centre (lat, lon)",
+        "events": "Events",
+        "z": "Gi* z-score",
+        "q_value": "Adjusted p-value",
+        "category": "Class",
+    }
 
     @property
     def n_events(self) -> int:
@@ -240,8 +263,8 @@ class HotspotResult:
         """Return the cells table (see the ``cells`` attribute)."""
         return self.cells.copy()
 
-    def table(self, *, precision: int = 3) -> pd.DataFrame:
-        """Significant hot cells with human labels, strongest first.
+    def table(self, *, precision: int = 3) -> Styler:
+        """Return the significant hot cells, strongest first, with centre, counts and class.
 
         Parameters
         ----------
@@ -251,19 +274,19 @@ class HotspotResult:
         hot = self.hot_cells()
         out = pd.DataFrame(
             {
-                "Cell": hot["cell"].to_numpy(),
-                "Centre (lat, lon)": [
+                "cell": hot["cell"].to_numpy(),
+                "centre": [
                     f"{la:.{precision}f}, {lo:.{precision}f}"
                     for la, lo in zip(hot["lat"], hot["lon"], strict=True)
                 ],
-                "Events": hot["events"].to_numpy(),
+                "events": hot["events"].to_numpy(),
                 **{p: hot[p].to_numpy() for p in self.partners},
-                "Gi* z-score": hot["z"].round(2).to_numpy(),
-                "Adjusted p-value": [_p(q) for q in hot["q_value"]],
-                "Class": hot["category"].to_numpy(),
+                "z": hot["z"].round(2).to_numpy(),
+                "q_value": [_p(q) for q in hot["q_value"]],
+                "category": hot["category"].to_numpy(),
             }
         )
-        return human_table(out, {c: c for c in out.columns})
+        return presentation_table(out, labels=self.labels)
 
     def summary(self) -> str:
         """Plain-language summary."""
@@ -290,7 +313,7 @@ class HotspotResult:
             )
         if not cold.empty:
             text += f" {count_text(len(cold), 'cell')} are clearly quieter than average."
-        return text
+        return "\n".join([text, *self.warning_lines()])
 
     def chart(self, *, precision: int | None = None, title: str | None = None) -> alt.Chart:
         """Map of the cells with events or a significant class, coloured by class.

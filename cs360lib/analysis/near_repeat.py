@@ -36,7 +36,7 @@ repeat hypothesis. *British Journal of Criminology*, 43(3), 615-633.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -44,13 +44,16 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from cs360lib.errors import AnalysisInputError
+from cs360lib.publish.results import Result
+from cs360lib.publish.tables import presentation_table
 
-from ._format import count_text, human_table
+from ._format import count_text
 from ._input import check_frame, in_window, located, time_column
 from .grid import project, utm_crs
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+    from pandas.io.formats.style import Styler
 
 __all__ = ["NearRepeatResult", "knox_table", "near_repeat"]
 
@@ -206,8 +209,8 @@ def _time_labels(edges: np.ndarray) -> list[str]:
     return labels
 
 
-@dataclass
-class NearRepeatResult:
+@dataclass(frozen=True)
+class NearRepeatResult(Result):
     """Result of :func:`near_repeat`.
 
     Attributes
@@ -225,8 +228,6 @@ class NearRepeatResult:
         Level at which a cell is called significant.
     crs : str
         Projected CRS of the distances.
-    warnings : list of str
-        What was left out or is doubtful.
     """
 
     observed: pd.DataFrame
@@ -240,7 +241,7 @@ class NearRepeatResult:
     seed: int
     alpha: float
     crs: str
-    warnings: list[str] = field(default_factory=list)
+    labels = {"distance": "Distance"}
 
     def to_frame(self) -> pd.DataFrame:
         """One row per space band and time band.
@@ -268,11 +269,10 @@ class NearRepeatResult:
         inside = ~f["space_band"].str.startswith("More") & ~f["time_band"].str.startswith("More")
         return f.loc[f["significant"] & inside]
 
-    def table(self) -> pd.DataFrame:
-        """Knox ratios as the NRC shows them, with human labels and no index.
+    def table(self) -> Styler:
+        """Return the Knox ratios as the NRC shows them, ``*`` for a significant excess.
 
-        A ratio is followed by ``*`` where more pairs than expected are significant at
-        ``alpha``; "none expected" where no pair could fall in a cell.
+        "none expected" where no pair could fall in a cell.
         """
         ratio, p = self.ratio, self.p_value
         text = pd.DataFrame(index=ratio.index, columns=ratio.columns, dtype=object)
@@ -284,8 +284,7 @@ class NearRepeatResult:
                 else:
                     star = "*" if (p.loc[r, c] <= self.alpha and v > 1) else ""
                     text.loc[r, c] = f"{v:.2f}{star}"
-        out = text.reset_index(names="Distance")
-        return human_table(out, {c: c for c in out.columns})
+        return presentation_table(text.reset_index(names="distance"), labels=self.labels)
 
     def summary(self) -> str:
         """Plain-language summary."""
@@ -296,14 +295,19 @@ class NearRepeatResult:
             f"{self.permutations} random shuffles of the dates. "
         )
         if not self.permutations:
-            return base + "No shuffles were run, so no band can be called significant."
-        if near.empty:
-            return base + (
+            text = base + "No shuffles were run, so no band can be called significant."
+        elif near.empty:
+            text = base + (
                 "No distance and time band holds clearly more pairs than chance would give: "
                 "there is no sign of a near-repeat pattern."
             )
+        else:
+            text = base + self._pattern(near)
+        return "\n".join([text, *self.warning_lines()])
+
+    def _pattern(self, near: pd.DataFrame) -> str:
         best = near.sort_values("ratio", ascending=False).iloc[0]
-        return base + (
+        return (
             f"{count_text(len(near), 'band')} hold clearly more pairs than chance would give "
             f"(p at most {self.alpha:g}). The strongest: {best['space_band'].lower()} and "
             f"{best['time_band']} apart, {best['ratio']:.1f} times as many pairs as "

@@ -20,7 +20,7 @@ Journal of Psychology*, 15(1), 72-101.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,20 +28,22 @@ import pandas as pd
 from scipy import stats
 
 from cs360lib.errors import AnalysisInputError
+from cs360lib.publish.results import Result
+from cs360lib.publish.tables import presentation_table
 
-from ._format import human_table
 from ._input import area_names, check_columns, check_frame, in_window, time_column
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+    from pandas.io.formats.style import Styler
 
 __all__ = ["AreaCountsResult", "area_counts"]
 
 _COUNT_UNITS = {"", "count", "counts", "number", "calls", "events", "requests", "runs"}
 
 
-@dataclass
-class AreaCountsResult:
+@dataclass(frozen=True)
+class AreaCountsResult(Result):
     """Result of :func:`area_counts`.
 
     Attributes
@@ -53,29 +55,27 @@ class AreaCountsResult:
     correlations : pandas.DataFrame
         Spearman rank correlation of ``events`` with each partner measure across areas
         (``measure, rho, p_value, areas``); empty with fewer than 5 areas.
-    warnings : list of str
-        What was left out or is doubtful.
     """
 
     frame: pd.DataFrame
     measures: tuple[str, ...]
     correlations: pd.DataFrame
-    warnings: list[str] = field(default_factory=list)
+    labels = {"area": "Area", "events": "Police events"}
 
     def to_frame(self) -> pd.DataFrame:
         """Return the per-area table (see the ``frame`` attribute)."""
         return self.frame.copy()
 
-    def table(self) -> pd.DataFrame:
-        """Per-area table with human labels and no index, most police events first."""
+    def table(self) -> Styler:
+        """Return one row per area, most police events first ("no data": the partner has none)."""
         f = self.frame.sort_values("events", ascending=False, kind="stable")
-        out = pd.DataFrame({"Area": f["area"], "Police events": f["events"]})
+        out = pd.DataFrame({"area": f["area"], "events": f["events"]}).reset_index(drop=True)
         for m in self.measures:
             out[m] = [
                 "no data" if pd.isna(v) else f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
                 for v in f[m]
             ]
-        return human_table(out, {c: c for c in out.columns})
+        return presentation_table(out, labels=self.labels)
 
     def summary(self) -> str:
         """Plain-language summary of how the partner measures line up with police events."""
@@ -92,7 +92,7 @@ class AreaCountsResult:
             )
         if self.correlations.empty and self.measures:
             text += " Too few areas to say whether the partner data follow the same pattern."
-        return text
+        return "\n".join([text, *self.warning_lines()])
 
     def chart(self, *, title: str | None = None) -> alt.Chart:
         """Bars per area for police events and each partner measure, side by side."""
@@ -189,7 +189,7 @@ def area_counts(
     if partner_metrics is not None:
         measures += _metrics(partner_metrics, frame, names, area, start, end, notes)
     correlations = _correlations(frame, measures)
-    return AreaCountsResult(frame, tuple(measures), correlations, notes)
+    return AreaCountsResult(frame, tuple(measures), correlations, warnings=notes)
 
 
 def _metrics(

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cs360lib.errors import AnalysisInputError
+from cs360lib.publish.results import Result
+from cs360lib.publish.tables import presentation_table
 
-from ._format import human_table
 from ._input import check_frame, in_window, located, time_column
 from .concentration import ConcentrationResult, concentration
 from .hotspots import HotspotResult, hotspots
@@ -26,6 +27,7 @@ from .repeats import RepeatResult, repeats
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+    from pandas.io.formats.style import Styler
 
 __all__ = ["PLACE_COLUMNS", "PlaceAnalysis", "place_analysis"]
 
@@ -33,8 +35,8 @@ PLACE_COLUMNS: tuple[str, ...] = ("address", "beat", "district")
 """Place columns tried in order when none is named: the finest the data have."""
 
 
-@dataclass
-class PlaceAnalysis:
+@dataclass(frozen=True)
+class PlaceAnalysis(Result):
     """Result of :func:`place_analysis`.
 
     Attributes
@@ -51,7 +53,7 @@ class PlaceAnalysis:
     missing : list of str
         What the data lack and which analyses it stops, in plain language.
     warnings : list of str
-        The warnings of every part, and ``missing``.
+        The warnings of every part, and ``missing`` (keyword-only).
     """
 
     place: str
@@ -60,7 +62,7 @@ class PlaceAnalysis:
     hotspots: HotspotResult | None = None
     near_repeats: NearRepeatResult | None = None
     missing: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    labels = {"part": "Analysis", "measure": "Measure", "value": "Value"}
 
     def to_frame(self) -> pd.DataFrame:
         """Key figures: one row per measure (``part, measure, value``)."""
@@ -89,27 +91,32 @@ class PlaceAnalysis:
             rows.append(("near repeats", "significant bands", len(self.near_repeats.near_cells())))
         return pd.DataFrame(rows, columns=["part", "measure", "value"])
 
-    def table(self) -> pd.DataFrame:
-        """Key figures with human labels and no index."""
+    def table(self) -> Styler:
+        """Return the key figures (shares and Gini to 2 decimals, counts whole)."""
         f = self.to_frame()
         f["value"] = [
             f"{v:.2f}" if isinstance(v, float) and not float(v).is_integer() else f"{int(v):,}"
             for v in f["value"]
         ]
         f["part"] = f["part"].str.capitalize()
-        return human_table(f, {"part": "Analysis", "measure": "Measure", "value": "Value"})
+        return presentation_table(f, labels=self.labels)
 
     def summary(self) -> str:
-        """Join the summaries of every part, then say what is missing."""
-        parts = [self.concentration.summary()]
-        if self.repeats is not None:
-            parts.append(self.repeats.summary())
-        if self.hotspots is not None:
-            parts.append(self.hotspots.summary())
-        if self.near_repeats is not None:
-            parts.append(self.near_repeats.summary())
-        parts += self.missing
-        return "\n\n".join(parts)
+        """Join the summaries of every part (each with its warnings), then say what is missing.
+
+        Returns
+        -------
+        str
+            Paragraphs; a warning of this result that no part reported comes last.
+        """
+        parts = [p for p in self._parts() if p is not None]
+        told = {w for p in parts for w in p.warnings} | set(self.missing)
+        lines = zip(self.warnings, self.warning_lines(), strict=True)
+        rest = [line for w, line in lines if w not in told]
+        return "\n\n".join([*(p.summary() for p in parts), *self.missing, *rest])
+
+    def _parts(self) -> tuple[Result | None, ...]:
+        return (self.concentration, self.repeats, self.hotspots, self.near_repeats)
 
     def chart(self, *, precision: int | None = None) -> alt.VConcatChart:
         """Stack the charts of every part (maps follow ``precision``)."""

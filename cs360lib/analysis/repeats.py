@@ -25,19 +25,22 @@ Problem-Solving Tools Series No. 4. COPS Office.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from cs360lib.errors import AnalysisInputError
+from cs360lib.publish.results import Result
+from cs360lib.publish.tables import presentation_table
 
-from ._format import count_text, human_table, share_text
+from ._format import count_text, share_text
 from ._input import check_columns, check_frame, in_window, time_column
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+    from pandas.io.formats.style import Styler
 
 __all__ = ["GAP_BANDS", "RepeatResult", "repeat_victims", "repeats"]
 
@@ -52,8 +55,8 @@ GAP_BANDS: tuple[tuple[str, float], ...] = (
 """Bands of the time to repeat (label, upper limit in whole days)."""
 
 
-@dataclass
-class RepeatResult:
+@dataclass(frozen=True)
+class RepeatResult(Result):
     """Result of :func:`repeats` and :func:`repeat_victims`.
 
     Attributes
@@ -68,8 +71,6 @@ class RepeatResult:
         Days from each event to the next at the same key (one value per repeat).
     window_days : int
         Length of the period covered, in days.
-    warnings : list of str
-        What was left out or is doubtful.
     """
 
     by: str
@@ -77,7 +78,11 @@ class RepeatResult:
     per_key: pd.DataFrame
     gaps: pd.Series
     window_days: int
-    warnings: list[str] = field(default_factory=list)
+    labels = {
+        "band": "Time since the previous event there",
+        "repeats": "Repeats",
+        "share": "Share of repeats",
+    }
 
     @property
     def n_events(self) -> int:
@@ -148,17 +153,11 @@ class RepeatResult:
         """One row per key (place or victim), most events first."""
         return self.per_key.copy()
 
-    def table(self) -> pd.DataFrame:
-        """Time to repeat with human labels and no index."""
+    def table(self) -> Styler:
+        """Return the repeats by time since the previous event there (:meth:`time_to_repeat`)."""
         t = self.time_to_repeat()
-        out = pd.DataFrame(
-            {
-                "Time since the previous event there": t["band"],
-                "Repeats": t["repeats"].map("{:,}".format),
-                "Share of repeats": [share_text(r, len(self.gaps)) for r in t["repeats"]],
-            }
-        )
-        return human_table(out, {c: c for c in out.columns})
+        t["share"] = [share_text(r, len(self.gaps)) for r in t["repeats"]]
+        return presentation_table(t[list(self.labels)], labels=self.labels)
 
     def summary(self) -> str:
         """Plain-language summary."""
@@ -178,7 +177,7 @@ class RepeatResult:
                 f"event, and {month:.0%} within a month"
                 + (": the time to act on a first event is short." if month >= 0.4 else ".")
             )
-        return text
+        return "\n".join([text, *self.warning_lines()])
 
     def chart(self, *, title: str | None = None) -> alt.Chart:
         """Bar chart of repeats by time since the previous event."""

@@ -22,19 +22,22 @@ aoristic crime. *Crime Science*, 2(1), 1 (weights proportional to the time in ea
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from cs360lib.errors import AnalysisInputError
+from cs360lib.publish.results import Result
+from cs360lib.publish.tables import presentation_table
 
-from ._format import count_text, human_table, num, share_text
+from ._format import count_text, num, share_text
 from ._input import check_columns, check_frame, in_window, time_column
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+    from pandas.io.formats.style import Styler
 
 __all__ = [
     "WEEKDAYS",
@@ -102,20 +105,20 @@ def _busiest_hours(week: np.ndarray) -> str:
     return f"{k:02d}:00-{(k + 1) % 24:02d}:00"
 
 
-@dataclass
-class HourWeekdayResult:
+@dataclass(frozen=True)
+class HourWeekdayResult(Result):
     """Result of :func:`hour_weekday`.
 
     Attributes
     ----------
     counts : pandas.DataFrame
         7 rows (Monday first) by 24 columns (hours 0-23) of event counts.
-    warnings : list of str
-        What was left out or is doubtful (for example many events at exactly midnight).
+
+    Its warnings include many events at exactly midnight (a time entered as unknown).
     """
 
     counts: pd.DataFrame
-    warnings: list[str] = field(default_factory=list)
+    labels = {"day": "Day"}
 
     @property
     def n_events(self) -> int:
@@ -127,25 +130,25 @@ class HourWeekdayResult:
         week = self.counts.to_numpy().ravel()
         return _long(week, "events").assign(share=week / max(week.sum(), 1))
 
-    def table(self) -> pd.DataFrame:
-        """Return counts by weekday (rows) and hour (columns), human labels, no index."""
+    def table(self) -> Styler:
+        """Return the counts by weekday (rows) and hour (columns ``00`` to ``23``)."""
         out = self.counts.copy()
         out.columns = [f"{h:02d}" for h in out.columns]
-        out = out.reset_index(names="Day")
-        return human_table(out, {c: c for c in out.columns})
+        return presentation_table(out.reset_index(names="day"), labels=self.labels)
 
     def summary(self) -> str:
         """Plain-language summary."""
         week = self.counts.to_numpy().ravel().astype(float)
         by_day = self.counts.sum(axis=1)
         evening = week.reshape(7, 24)[:, 18:24].sum()
-        return (
+        text = (
             f"Of {count_text(self.n_events, 'event')}, the busiest hour of the week was "
             f"{_peak(week)} and the busiest hour of the day overall {_busiest_hours(week)}. "
             f"The busiest day was {by_day.idxmax()} ({share_text(by_day.max(), week.sum())} of "
             f"events) and the quietest {by_day.idxmin()}. "
             f"{share_text(evening, week.sum())} happened between 18:00 and midnight."
         )
+        return "\n".join([text, *self.warning_lines()])
 
     def chart(self, *, title: str | None = None) -> alt.Chart:
         """Heat map of events by hour and weekday."""
@@ -196,8 +199,8 @@ def hour_weekday(
     return HourWeekdayResult(counts=counts, warnings=notes)
 
 
-@dataclass
-class SeasonalityResult:
+@dataclass(frozen=True)
+class SeasonalityResult(Result):
     """Result of :func:`seasonality`.
 
     Attributes
@@ -208,42 +211,46 @@ class SeasonalityResult:
     index : pandas.DataFrame
         One row per calendar month: ``month`` (name), ``events``, ``days``, ``daily_rate``
         and ``index`` (daily rate over the overall daily rate).
-    warnings : list of str
-        What was left out or is doubtful.
     """
 
     monthly: pd.DataFrame
     index: pd.DataFrame
-    warnings: list[str] = field(default_factory=list)
+    labels = {
+        "month": "Month",
+        "events": "Events",
+        "daily_rate": "Events per day",
+        "index": "Seasonal index",
+    }
 
     def to_frame(self) -> pd.DataFrame:
         """Return the seasonal index per calendar month."""
         return self.index.copy()
 
-    def table(self) -> pd.DataFrame:
-        """Seasonal index per calendar month with human labels and no index."""
+    def table(self) -> Styler:
+        """Return the seasonal index per calendar month ("not available" without data)."""
         t = self.index
         out = pd.DataFrame(
             {
-                "Month": t["month"],
-                "Events": t["events"].map("{:,}".format),
-                "Events per day": [num(v) for v in t["daily_rate"]],
-                "Seasonal index": [num(v) for v in t["index"]],
+                "month": t["month"],
+                "events": t["events"],
+                "daily_rate": [num(v) for v in t["daily_rate"]],
+                "index": [num(v) for v in t["index"]],
             }
         )
-        return human_table(out, {c: c for c in out.columns})
+        return presentation_table(out, labels=self.labels)
 
     def summary(self) -> str:
         """Plain-language summary."""
         t = self.index.dropna(subset=["index"])
         hi, lo = t.loc[t["index"].idxmax()], t.loc[t["index"].idxmin()]
         years = len(self.monthly) / 12
-        return (
+        text = (
             f"Over {len(self.monthly)} complete months ({years:.1f} years), the busiest month "
             f"was {hi['month']}, {abs(hi['index'] - 1):.0%} above an average month, and the "
             f"quietest {lo['month']}, {abs(1 - lo['index']):.0%} below (counts per day, so "
             "short months compare fairly)."
         )
+        return "\n".join([text, *self.warning_lines()])
 
     def chart(self, *, title: str | None = None) -> alt.Chart:
         """Seasonal index per calendar month, with the average (1) as a rule."""
@@ -349,8 +356,8 @@ def seasonality(
     return SeasonalityResult(monthly=monthly, index=index, warnings=notes)
 
 
-@dataclass
-class AoristicResult:
+@dataclass(frozen=True)
+class AoristicResult(Result):
     """Result of :func:`aoristic`.
 
     Attributes
@@ -364,15 +371,17 @@ class AoristicResult:
         time spent in each hour).
     n_windows : int
         Events with a window longer than an hour.
-    warnings : list of str
-        What was left out or is doubtful.
     """
 
     naive: pd.DataFrame
     weighted: pd.DataFrame
     method: str
     n_windows: int
-    warnings: list[str] = field(default_factory=list)
+    labels = {
+        "hour": "Hour",
+        "naive": "At the start time",
+        "aoristic": "Spread over the window (aoristic)",
+    }
 
     @property
     def n_events(self) -> int:
@@ -395,17 +404,12 @@ class AoristicResult:
             }
         )
 
-    def table(self) -> pd.DataFrame:
-        """Naive and aoristic counts per hour of the day, human labels, no index."""
+    def table(self) -> Styler:
+        """Return the naive and aoristic counts per hour of the day (:meth:`by_hour`)."""
         h = self.by_hour()
-        out = pd.DataFrame(
-            {
-                "Hour": [f"{k:02d}:00-{(k + 1) % 24:02d}:00" for k in h["hour"]],
-                "At the start time": h["naive"].map("{:,.0f}".format),
-                "Spread over the window (aoristic)": h["aoristic"].map("{:,.1f}".format),
-            }
-        )
-        return human_table(out, {c: c for c in out.columns})
+        h["hour"] = [f"{k:02d}:00-{(k + 1) % 24:02d}:00" for k in h["hour"]]
+        h["naive"] = h["naive"].round().astype(int)
+        return presentation_table(h, labels=self.labels, precision=1)
 
     def summary(self) -> str:
         """Plain-language summary comparing the naive and the aoristic peak."""
@@ -423,7 +427,7 @@ class AoristicResult:
                 "merely the earliest possible time, so the aoristic profile is the better guide "
                 "for patrols and prevention."
             )
-        return text
+        return "\n".join([text, *self.warning_lines()])
 
     def chart(self, *, title: str | None = None) -> alt.Chart:
         """Two heat maps, naive above aoristic, on one colour scale."""

@@ -28,12 +28,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
 
 from cs360lib.data.schemas import LEVERS, SECTORS
+from cs360lib.publish.results import Result
+from cs360lib.publish.tables import presentation_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pandas.io.formats.style import Styler
 
 __all__ = [
     "DEFAULT_TEAMS",
@@ -102,8 +108,13 @@ RECOMMENDED: dict[str, list[tuple[str, str, str]]] = {
 sector, the role and the pattern that recognises it in a roster's role and organisation."""
 
 
+def _missing(value: object) -> bool:
+    """Tell None, NaN and pandas' NA (a loaded roster's empty cell) from a value."""
+    return not isinstance(value, str) and bool(pd.isna(value))
+
+
 def _team_codes(value: object) -> list[str]:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if _missing(value):
         return []
     text = str(value).strip()
     if text.lower() in _NONE:
@@ -112,7 +123,7 @@ def _team_codes(value: object) -> list[str]:
 
 
 def _levers(value: object) -> list[str]:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if _missing(value):
         return []
     return [t.strip().lower() for t in re.split(r"[;,+/]", str(value)) if t.strip()]
 
@@ -121,8 +132,8 @@ def _team_kind(code: str) -> str:
     return "advisory" if code.upper().startswith("AT") else "problem_solving"
 
 
-@dataclass
-class CommunityMap:
+@dataclass(frozen=True)
+class CommunityMap(Result):
     """Partners by sector, lever, data held and team.
 
     Attributes
@@ -137,23 +148,25 @@ class CommunityMap:
         team``), ``partners`` (count), ``organisations`` (``;``-separated).
     teams : dict of str to str
         Team code -> display name.
-    warnings : list of str
-        Unknown sectors or levers, stakeholders without lever.
+
+    Its warnings name unknown sectors or levers and stakeholders without a lever.
     """
 
     partners: pd.DataFrame
     grid: pd.DataFrame
     teams: dict[str, str]
-    warnings: list[str] = field(default_factory=list)
+    labels = {
+        "organisation": "Organisation",
+        "role": "Role",
+        "sector": "Sector",
+        "levers": "Levers",
+        "teams": "Teams",
+        "data_held": "Data held",
+        "sharing_terms": "Sharing",
+    }
 
     def to_frame(self) -> pd.DataFrame:
-        """Return the partners table.
-
-        Returns
-        -------
-        pandas.DataFrame
-            See ``partners``.
-        """
+        """Return the partners table (``partners``)."""
         return self.partners.copy()
 
     def summary(self) -> str:
@@ -176,8 +189,7 @@ class CommunityMap:
             lines.append(f"- {n} can act as {lever}s" + (" (none yet)" if n == 0 else "") + ".")
         on_team = int((p["teams"] != "").sum())
         lines.append(f"{on_team} of {len(p)} partners sit on a team.")
-        lines.extend(self.warnings)
-        return "\n".join(lines)
+        return "\n".join([*lines, *self.warning_lines()])
 
     def chart(self) -> alt.Chart:
         """Sector-by-lever chart of partners, with team membership marked.
@@ -209,27 +221,14 @@ class CommunityMap:
             )
         )
 
-    def table(self) -> pd.DataFrame:
-        """Presentation table of the partners.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``Organisation``, ``Role``, ``Sector``, ``Levers``, ``Teams``, ``Data held``,
-            ``Sharing``; no index.
-        """
-        p = self.partners
-        return pd.DataFrame(
-            {
-                "Organisation": p["organisation"],
-                "Role": p["role"],
-                "Sector": p["sector"].map(lambda s: _SECTOR_NAMES.get(s, s)),
-                "Levers": p["levers"].str.replace(";", ", "),
-                "Teams": p["teams"].str.replace(";", ", "),
-                "Data held": p["data_held"],
-                "Sharing": p["sharing_terms"],
-            }
-        ).reset_index(drop=True)
+    def table(self) -> Styler:
+        """Return the partners with their sector, levers, teams and data, in words."""
+        p = self.partners.assign(
+            sector=self.partners["sector"].map(lambda s: _SECTOR_NAMES.get(s, s)),
+            levers=self.partners["levers"].str.replace(";", ", "),
+            teams=self.partners["teams"].str.replace(";", ", "),
+        )
+        return presentation_table(p[list(self.labels)].reset_index(drop=True), labels=self.labels)
 
 
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -317,8 +316,8 @@ def community_map(roster: pd.DataFrame, *, teams: Mapping[str, str] | None = Non
     return CommunityMap(partners=partners, grid=grid, teams=names, warnings=warnings)
 
 
-@dataclass
-class Composition:
+@dataclass(frozen=True)
+class Composition(Result):
     """The composition check of every team against the recommended composition.
 
     Attributes
@@ -331,13 +330,19 @@ class Composition:
         One row per team: ``team``, ``team_name``, ``members``, ``external`` (members
         outside the department), one count column per sector, ``missing`` (recommended
         roles absent), ``flag`` (plain-language problem, empty when none).
-    warnings : list of str
-        Teams with no member, no external member.
+
+    Its warnings name teams with no member or no external member.
     """
 
     checks: pd.DataFrame
     teams: pd.DataFrame
-    warnings: list[str] = field(default_factory=list)
+    labels = {
+        "team_name": "Team",
+        "members": "Members",
+        "external": "External members",
+        "missing": "Missing roles",
+        "flag": "Flag",
+    }
 
     def missing(self) -> pd.DataFrame:
         """Return the recommended roles that no member fills.
@@ -350,13 +355,7 @@ class Composition:
         return self.checks[~self.checks["present"]].reset_index(drop=True)
 
     def to_frame(self) -> pd.DataFrame:
-        """Return the per-role checks.
-
-        Returns
-        -------
-        pandas.DataFrame
-            See ``checks``.
-        """
+        """Return the per-role checks (``checks``)."""
         return self.checks.copy()
 
     def summary(self) -> str:
@@ -379,8 +378,9 @@ class Composition:
             else:
                 text += "; every recommended role is filled"
             lines.append(text + ".")
-        lines.extend(self.warnings)
-        return "\n".join(lines) if lines else "No team is recorded in the roster."
+        if not lines:
+            lines.append("No team is recorded in the roster.")
+        return "\n".join([*lines, *self.warning_lines()])
 
     def chart(self) -> alt.Chart:
         """Chart of recommended roles filled or missing, per team.
@@ -407,25 +407,10 @@ class Composition:
             )
         )
 
-    def table(self) -> pd.DataFrame:
-        """Presentation table, one row per team.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``Team``, ``Members``, ``External members``, ``Missing roles``, ``Flag``;
-            no index.
-        """
-        t = self.teams
-        return pd.DataFrame(
-            {
-                "Team": t["team_name"],
-                "Members": t["members"],
-                "External members": t["external"],
-                "Missing roles": t["missing"],
-                "Flag": t["flag"],
-            }
-        ).reset_index(drop=True)
+    def table(self) -> Styler:
+        """Return one row per team: members, external members, missing roles and flag."""
+        teams = self.teams[list(self.labels)].reset_index(drop=True)
+        return presentation_table(teams, labels=self.labels)
 
 
 def composition_check(

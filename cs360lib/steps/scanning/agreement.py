@@ -16,9 +16,9 @@ agreement for categorical data", *Biometrics* 33(1)) for kappa, and Krippendorff
 
 from __future__ import annotations
 
-import warnings as _warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import altair as alt
 import krippendorff
@@ -27,7 +27,12 @@ import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
 from cs360lib.errors import CodebookError
+from cs360lib.publish.results import Result
+from cs360lib.publish.tables import presentation_table
 from cs360lib.steps.scanning.coding import Coding
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pandas.io.formats.style import Styler
 
 __all__ = ["Agreement", "agreement", "kappa_band", "krippendorff_alpha"]
 
@@ -82,8 +87,8 @@ def _as_codes(codes: Coding | pd.DataFrame, name: str) -> pd.DataFrame:
     return frame.astype("boolean")
 
 
-@dataclass
-class Agreement:
+@dataclass(frozen=True)
+class Agreement(Result):
     """Agreement between coders, per concern and overall.
 
     Attributes
@@ -97,14 +102,19 @@ class Agreement:
         ``"Cohen's kappa"`` or ``"Krippendorff's alpha"``.
     coders : list of str
         Coder names.
-    warnings : list of str
-        Concerns whose statistic could not be computed, and why.
+
+    Its warnings name the concerns whose statistic could not be computed, and why.
     """
 
     results: pd.DataFrame
     method: str
     coders: list[str]
-    warnings: list[str] = field(default_factory=list)
+    labels = {
+        "label": "Concern",
+        "responses": "Responses",
+        "agreement": "Same decision",
+        "band": "Reading",
+    }
 
     @property
     def overall(self) -> float:
@@ -112,13 +122,7 @@ class Agreement:
         return float(self.results.loc[self.results["concern"] == OVERALL, "statistic"].iloc[0])
 
     def to_frame(self) -> pd.DataFrame:
-        """Return the agreement table (see the class attributes).
-
-        Returns
-        -------
-        pandas.DataFrame
-            A copy of ``results``.
-        """
+        """Return the agreement table (``results``)."""
         return self.results.copy()
 
     def summary(self) -> str:
@@ -152,8 +156,7 @@ class Agreement:
                 )
                 + ". Read these definitions together and recode."
             )
-        lines.extend(self.warnings)
-        return "\n".join(lines)
+        return "\n".join([*lines, *self.warning_lines()])
 
     def chart(self) -> alt.Chart:
         """Bar chart of the statistic per concern, with the count of responses.
@@ -181,25 +184,19 @@ class Agreement:
         )
         return bars + rule
 
-    def table(self) -> pd.DataFrame:
-        """Presentation table with human column labels.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``Concern``, ``Responses``, the statistic (2 decimals, "n/a" when it cannot
-            be computed), ``Same decision``, ``Reading``; no index.
-        """
+    def table(self) -> Styler:
+        """Return the statistic per concern and pooled ("n/a" where it is undefined)."""
         t = self.results
-        return pd.DataFrame(
+        out = pd.DataFrame(
             {
-                "Concern": t["label"],
-                "Responses": t["responses"].astype(int),
-                self.method: [f"{v:.2f}" if np.isfinite(v) else "n/a" for v in t["statistic"]],
-                "Same decision": [f"{v:.0%}" if np.isfinite(v) else "n/a" for v in t["agreement"]],
-                "Reading": t["band"],
+                "label": t["label"],
+                "responses": t["responses"].astype(int),
+                "statistic": [f"{v:.2f}" if np.isfinite(v) else "n/a" for v in t["statistic"]],
+                "agreement": [f"{v:.0%}" if np.isfinite(v) else "n/a" for v in t["agreement"]],
+                "band": t["band"],
             }
         ).reset_index(drop=True)
+        return presentation_table(out, labels={**self.labels, "statistic": self.method})
 
 
 def _labels(columns: Sequence[str], labels: Mapping[str, str] | None) -> list[str]:
@@ -271,11 +268,12 @@ def agreement(
 
 
 def _kappa(x: np.ndarray, y: np.ndarray) -> float:
+    # Kappa is undefined (0 / 0) exactly when both coders gave one and the same answer
+    # throughout, or there is nothing to compare: answered here, so scikit-learn never
+    # reaches its undefined-metric warning.
     if len(x) == 0 or (len(np.unique(x)) == 1 and len(np.unique(y)) == 1 and x[0] == y[0]):
         return float("nan")
-    with _warnings.catch_warnings():
-        _warnings.simplefilter("ignore", RuntimeWarning)
-        return float(cohen_kappa_score(x, y, labels=[False, True]))
+    return float(cohen_kappa_score(x, y, labels=[False, True]))
 
 
 def _row(

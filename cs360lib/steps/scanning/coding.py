@@ -16,15 +16,17 @@ evidence (every mention found, with its status ``coded``, ``negated`` or
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
 from cs360lib.errors import CodebookError
+from cs360lib.publish.results import Result
+from cs360lib.publish.tables import presentation_table
 from cs360lib.steps.scanning._common import (
     META_COLUMNS,
     RESPONSE_ID,
@@ -36,6 +38,9 @@ from cs360lib.steps.scanning.codebook import Codebook, load_codebook
 from cs360lib.steps.scanning.language import looks_english
 from cs360lib.steps.scanning.negation import is_negated
 
+if TYPE_CHECKING:  # pragma: no cover
+    from pandas.io.formats.style import Styler
+
 __all__ = ["Coding", "code_responses"]
 
 _SEPARATOR = "\n\n"
@@ -43,8 +48,8 @@ _CONTEXT = 200
 """Characters of context read on each side of a mention for the negation rule."""
 
 
-@dataclass
-class Coding:
+@dataclass(frozen=True)
+class Coding(Result):
     """Responses coded against a codebook.
 
     Attributes
@@ -67,8 +72,8 @@ class Coding:
     manual : pandas.DataFrame or None
         Manual codes from a coding sheet: like ``automatic`` but with missing values
         where the coder left a cell blank.
-    warnings : list of str
-        Plain-language notes (skips, manual codes for unknown responses...).
+
+    Its warnings note skips, manual codes for unknown responses and the like.
     """
 
     codebook: Codebook
@@ -77,7 +82,7 @@ class Coding:
     evidence: pd.DataFrame
     skipped: pd.DataFrame
     manual: pd.DataFrame | None = None
-    warnings: list[str] = field(default_factory=list)
+    labels = {"label": "Concern", "responses": "Responses", "negated": "Negated mentions"}
 
     @property
     def codes(self) -> pd.DataFrame:
@@ -270,13 +275,6 @@ class Coding:
             f"{n:,} responses were coded against the codebook '{self.codebook.name}'; "
             f"{share_text(covered, n)} touch at least one concern."
         ]
-        if len(self.skipped):
-            reasons = self.skipped["reason"].value_counts()
-            lines.append(
-                "Set aside and not coded: "
-                + ", ".join(f"{k} {v:,}" for k, v in reasons.items())
-                + " (listed in the skipped table)."
-            )
         top = self.counts()
         top = top[top["responses"] > 0].head(5)
         if len(top):
@@ -293,7 +291,7 @@ class Coding:
                 f"A person checked the coding: {len(self.disagreements()):,} codes were changed "
                 "by hand, and the manual codes are the ones used."
             )
-        return "\n".join(lines)
+        return "\n".join([*lines, *self.warning_lines()])
 
     def chart(self) -> alt.Chart:
         """Bar chart of responses per concern (aggregated).
@@ -313,22 +311,9 @@ class Coding:
             tooltip=["label", "responses", "negated"],
         )
 
-    def table(self) -> pd.DataFrame:
-        """Presentation table of the counts, with human column labels.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``Concern``, ``Responses``, ``Negated mentions``; no index.
-        """
-        c = self.counts()
-        return pd.DataFrame(
-            {
-                "Concern": c["label"],
-                "Responses": c["responses"],
-                "Negated mentions": c["negated"],
-            }
-        ).reset_index(drop=True)
+    def table(self) -> Styler:
+        """Return the responses and negated mentions per concern (:meth:`counts`)."""
+        return presentation_table(self.counts()[list(self.labels)], labels=self.labels)
 
 
 def _prepare(responses: pd.DataFrame | pd.Series | Sequence[str], text_column: str) -> pd.DataFrame:
@@ -467,9 +452,9 @@ def code_responses(
     if len(skipped):
         counts = skipped["reason"].value_counts()
         warnings.append(
-            "Not coded: "
+            "Set aside and not coded: "
             + ", ".join(f"{v:,} {k} response(s)" for k, v in counts.items())
-            + "; see `.skipped`."
+            + " (listed in the skipped table, `.skipped`)."
         )
     if not len(kept):
         warnings.append("No response could be coded.")

@@ -17,16 +17,21 @@ Nothing is lost: a description that no data kind covers stays in the inventory a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import pandas as pd
 
+from cs360lib.publish.results import Result
+from cs360lib.publish.tables import presentation_table
 from cs360lib.steps.scanning._common import SECTOR_LABELS, share_text
 from cs360lib.steps.scanning.codebook import Codebook, load_codebook
 from cs360lib.steps.scanning.coding import Coding, code_responses
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pandas.io.formats.style import Styler
 
 __all__ = ["DataInventory", "data_inventory"]
 
@@ -39,8 +44,8 @@ _NOTHING = (
 )
 
 
-@dataclass
-class DataInventory:
+@dataclass(frozen=True)
+class DataInventory(Result):
     """One row per holder and kind of data.
 
     Attributes
@@ -54,22 +59,24 @@ class DataInventory:
     kinds : pandas.DataFrame
         One row per data kind of the codebook: ``data_kind``, ``label``, ``holders``
         (distinct stakeholders), ``organisations`` (``;``-separated).
-    warnings : list of str
-        Stakeholders who hold nothing recorded, descriptions not coded.
+
+    Its warnings name stakeholders who hold nothing recorded and descriptions not coded.
     """
 
     items: pd.DataFrame
     kinds: pd.DataFrame
-    warnings: list[str] = field(default_factory=list)
+    labels = {
+        "organisation": "Organisation",
+        "sector": "Sector",
+        "label": "Data",
+        "description": "Described as",
+        "geography": "Geography",
+        "frequency": "Frequency",
+        "sharing": "Sharing",
+    }
 
     def to_frame(self) -> pd.DataFrame:
-        """Return the inventory (see ``items``).
-
-        Returns
-        -------
-        pandas.DataFrame
-            A copy of ``items``.
-        """
+        """Return the inventory (``items``)."""
         return self.items.copy()
 
     def gaps(self) -> list[str]:
@@ -113,8 +120,7 @@ class DataInventory:
                 f"{len(other)} data descriptions fit no kind of the data codebook; read them "
                 "in the inventory (kind 'other')."
             )
-        lines.extend(self.warnings)
-        return "\n".join(lines)
+        return "\n".join([*lines, *self.warning_lines()])
 
     def chart(self) -> alt.Chart:
         """Heat map of holders by sector and data kind (aggregated).
@@ -144,27 +150,15 @@ class DataInventory:
             )
         )
 
-    def table(self) -> pd.DataFrame:
-        """Presentation table of the inventory.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``Organisation``, ``Sector``, ``Data``, ``Described as``, ``Geography``,
-            ``Frequency``, ``Sharing``; no index.
-        """
-        i = self.items
-        return pd.DataFrame(
-            {
-                "Organisation": i["organisation"],
-                "Sector": i["sector"].map(lambda s: SECTOR_LABELS.get(s, s)),
-                "Data": i["label"],
-                "Described as": i["description"],
-                "Geography": i["geography"],
-                "Frequency": i["frequency"],
-                "Sharing": i["sharing"].where(i["sharing"] != "", i["sharing_terms"]),
-            }
-        ).reset_index(drop=True)
+    def table(self) -> Styler:
+        """Return the inventory in words (sharing as the roster wrote it if not recognised)."""
+        i = self.items.assign(
+            sector=self.items["sector"].map(lambda s: SECTOR_LABELS.get(s, s)),
+            sharing=self.items["sharing"].where(
+                self.items["sharing"] != "", self.items["sharing_terms"]
+            ),
+        )
+        return presentation_table(i[list(self.labels)].reset_index(drop=True), labels=self.labels)
 
 
 def _facet_labels(book: Codebook, name: str, texts: pd.Series) -> pd.Series:
@@ -281,7 +275,7 @@ def data_inventory(
         return DataInventory(
             pd.DataFrame(columns=cols),
             _kinds(book, pd.DataFrame(columns=cols)),
-            ["No roster and no 'data available' answers: the inventory is empty."],
+            warnings=["No roster and no 'data available' answers: the inventory is empty."],
         )
     texts = pd.concat(pieces, ignore_index=True)
     nothing = texts["text"].str.match(_NOTHING, case=False)
@@ -334,7 +328,7 @@ def data_inventory(
     other = int((items["data_kind"] == OTHER).sum())
     if other:
         warnings.append(f"{other} data descriptions fit no kind of the data codebook.")
-    return DataInventory(items, _kinds(book, items), warnings)
+    return DataInventory(items, _kinds(book, items), warnings=warnings)
 
 
 def _join_descriptions(texts: pd.Series) -> str:

@@ -19,15 +19,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
 from cs360lib.data.schemas import SECTORS
+from cs360lib.publish.results import Result
+from cs360lib.publish.tables import presentation_table
 from cs360lib.steps.scanning._common import RESPONSE_ID, SECTOR_LABELS, share_text
 from cs360lib.steps.scanning.coding import Coding
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pandas.io.formats.style import Styler
 
 __all__ = ["WITHHELD", "Synthesis", "parse_rating", "synthesize"]
 
@@ -67,8 +73,8 @@ def parse_rating(text: str) -> tuple[float, float] | None:
     return value, top
 
 
-@dataclass
-class Synthesis:
+@dataclass(frozen=True)
+class Synthesis(Result):
     """What the scanning interviews say, counted by stakeholder.
 
     Attributes
@@ -97,8 +103,8 @@ class Synthesis:
         ``attribution`` (role and sector), ``published`` (bool).
     interviewed : pandas.DataFrame
         ``sector``, ``stakeholders`` interviewed.
-    warnings : list of str
-        Unknown sectors, missing stakeholder ids, withheld quotes.
+
+    Its warnings name unknown sectors, missing stakeholder ids and withheld quotes.
     """
 
     concerns: pd.DataFrame
@@ -109,7 +115,15 @@ class Synthesis:
     ratings: pd.DataFrame
     quotes: pd.DataFrame
     interviewed: pd.DataFrame
-    warnings: list[str] = field(default_factory=list)
+    labels = {
+        "label": "Concern",
+        "stakeholders": "Stakeholders",
+        "share": "Share of those interviewed",
+        "internal": "Department",
+        "external": "External partners",
+        "quote": "Quote",
+        "attribution": "Who",
+    }
 
     @property
     def total_interviewed(self) -> int:
@@ -117,13 +131,7 @@ class Synthesis:
         return int(self.interviewed["stakeholders"].sum())
 
     def to_frame(self) -> pd.DataFrame:
-        """Return the concern counts (see ``concerns``).
-
-        Returns
-        -------
-        pandas.DataFrame
-            A copy of ``concerns``.
-        """
+        """Return the concern counts (``concerns``)."""
         return self.concerns.copy()
 
     def top(self, n: int = 3) -> pd.DataFrame:
@@ -193,8 +201,7 @@ class Synthesis:
                 f"Relationship rating: {r['mean']:.1f} on a scale to {r['scale']:.0f}, from "
                 f"{int(r['ratings'])} ratings."
             )
-        lines.extend(self.warnings)
-        return "\n".join(lines)
+        return "\n".join([*lines, *self.warning_lines()])
 
     def chart(self) -> alt.Chart:
         """Bar chart of the share of stakeholders raising each concern, internal vs external.
@@ -243,41 +250,27 @@ class Synthesis:
             )
         )
 
-    def table(self) -> pd.DataFrame:
-        """Presentation table of the concerns raised.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``Concern``, ``Stakeholders``, ``Share of those interviewed``, ``Department``,
-            ``External partners``; only concerns raised; no index.
-        """
+    def table(self) -> Styler:
+        """Return the concerns raised: stakeholders, share of those interviewed, by group."""
         c = self.concerns[self.concerns["stakeholders"] > 0]
         n = self.total_interviewed
-        return pd.DataFrame(
+        out = pd.DataFrame(
             {
-                "Concern": c["label"],
-                "Stakeholders": c["stakeholders"].astype(int),
-                "Share of those interviewed": [
+                "label": c["label"],
+                "stakeholders": c["stakeholders"].astype(int),
+                "share": [
                     share_text(int(v), n).split(" (")[-1].rstrip(")") for v in c["stakeholders"]
                 ],
-                "Department": c["internal"].astype(int),
-                "External partners": c["external"].astype(int),
+                "internal": c["internal"].astype(int),
+                "external": c["external"].astype(int),
             }
         ).reset_index(drop=True)
+        return presentation_table(out, labels=self.labels)
 
-    def quotes_table(self) -> pd.DataFrame:
-        """Presentation table of the published quotes.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``Concern``, ``Quote``, ``Who`` (role and sector); withheld quotes are left out.
-        """
-        q = self.quotes[self.quotes["published"]]
-        return pd.DataFrame(
-            {"Concern": q["label"], "Quote": q["quote"], "Who": q["attribution"]}
-        ).reset_index(drop=True)
+    def quotes_table(self) -> Styler:
+        """Return the published quotes with their concern and role (withheld ones left out)."""
+        q = self.quotes.loc[self.quotes["published"], ["label", "quote", "attribution"]]
+        return presentation_table(q.reset_index(drop=True), labels=self.labels)
 
 
 def _stakeholder_key(frame: pd.DataFrame, warnings: list[str]) -> pd.Series:

@@ -11,16 +11,24 @@ it, writes its definition and phrases, and recodes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import altair as alt
 import numpy as np
 import pandas as pd
 from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
+from cs360lib.publish.results import Result
+from cs360lib.publish.tables import presentation_table
 from cs360lib.steps.scanning._common import RESPONSE_ID, hbar, share_text
 from cs360lib.steps.scanning.coding import Coding
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pandas.io.formats.style import Styler
 
 __all__ = ["EmergentThemes", "emergent_themes"]
 
@@ -38,8 +46,8 @@ English stop words: transcribed speech is full of them and they would otherwise 
 theme."""
 
 
-@dataclass
-class EmergentThemes:
+@dataclass(frozen=True)
+class EmergentThemes(Result):
     """Candidate themes among the uncovered responses.
 
     Attributes
@@ -54,24 +62,23 @@ class EmergentThemes:
         Responses no concern covered.
     coded : int
         Responses coded in all.
-    warnings : list of str
-        Why nothing was clustered, if so.
+
+    Its warnings say why nothing was clustered, if so.
     """
 
     themes: pd.DataFrame
     assignments: pd.DataFrame
     uncovered: int
     coded: int
-    warnings: list[str] = field(default_factory=list)
+    labels = {
+        "theme": "Theme",
+        "top_terms": "Top terms",
+        "responses": "Responses",
+        "examples": "Examples",
+    }
 
     def to_frame(self) -> pd.DataFrame:
-        """Return the themes table.
-
-        Returns
-        -------
-        pandas.DataFrame
-            See ``themes``.
-        """
+        """Return the themes table (``themes``)."""
         return self.themes.copy()
 
     def summary(self) -> str:
@@ -90,8 +97,7 @@ class EmergentThemes:
             lines.append("They group into these candidate themes (a person should name them):")
             for r in self.themes.itertuples():
                 lines.append(f"- theme {r.theme}: {r.top_terms} ({r.responses} responses)")
-        lines.extend(self.warnings)
-        return "\n".join(lines)
+        return "\n".join([*lines, *self.warning_lines()])
 
     def chart(self) -> alt.Chart:
         """Bar chart of responses per candidate theme, labelled by its top terms.
@@ -115,23 +121,10 @@ class EmergentThemes:
             tooltip=["top_terms", "responses"],
         )
 
-    def table(self) -> pd.DataFrame:
-        """Presentation table with human column labels.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ``Theme``, ``Top terms``, ``Responses``, ``Examples``; no index.
-        """
-        t = self.themes
-        return pd.DataFrame(
-            {
-                "Theme": t["theme"],
-                "Top terms": t["top_terms"],
-                "Responses": t["responses"],
-                "Examples": t["examples"],
-            }
-        ).reset_index(drop=True)
+    def table(self) -> Styler:
+        """Return the candidate themes with their top terms, responses and examples."""
+        themes = self.themes[list(self.labels)].reset_index(drop=True)
+        return presentation_table(themes, labels=self.labels)
 
 
 def emergent_themes(
@@ -186,7 +179,7 @@ def emergent_themes(
             empty_assign,
             len(texts),
             coded,
-            [
+            warnings=[
                 f"Only {len(texts)} uncovered responses: too few to look for themes "
                 f"(at least {MIN_RESPONSES})."
             ],
@@ -211,12 +204,23 @@ def emergent_themes(
             empty_assign,
             len(texts),
             coded,
-            ["The uncovered responses share too few words to form themes."],
+            warnings=["The uncovered responses share too few words to form themes."],
         )
     k = n_themes or int(min(8, max(2, round(np.sqrt(len(texts) / 2)))))
     k = max(1, min(k, matrix.shape[0] - 1, matrix.shape[1]))
     model = NMF(n_components=k, init="nndsvd", random_state=seed, max_iter=500)
-    weights = model.fit_transform(matrix)
+    notes = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        weights = model.fit_transform(matrix)
+    for item in caught:
+        if issubclass(item.category, ConvergenceWarning):
+            notes.append(
+                f"The theme model did not settle within {model.max_iter} iterations: the "
+                "themes are a rough grouping; read their examples before naming them."
+            )
+        else:  # not ours to judge: passed on to the usual filters
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
     terms = np.array(vectorizer.get_feature_names_out())
     best = weights.argmax(axis=1)
     strength = weights.max(axis=1)
@@ -258,8 +262,7 @@ def emergent_themes(
             "weight": strength,
         }
     )
-    warnings = []
     unassigned = int((strength == 0).sum())
     if unassigned:
-        warnings.append(f"{unassigned} uncovered responses share no term with any theme.")
-    return EmergentThemes(themes.reset_index(drop=True), assign, len(texts), coded, warnings)
+        notes.append(f"{unassigned} uncovered responses share no term with any theme.")
+    return EmergentThemes(themes.reset_index(drop=True), assign, len(texts), coded, warnings=notes)
