@@ -245,3 +245,23 @@ def test_filter_values_are_text(tmp_path: Path) -> None:
     engagement = Engagement.load(make(tmp_path, text))
     assert engagement.problem.filter == {"beat": ["12"]}
     assert engagement.metrics[1].filter == {"area": ["3", "E2"]}
+
+
+# ------------------------------------------------------------------ analysis.max_rejected_share
+
+
+def test_max_rejected_share_defaults_to_half(tmp_path: Path) -> None:
+    assert Engagement.load(make(tmp_path)).analysis.max_rejected_share == 0.5
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "half"])
+def test_max_rejected_share_is_a_share_from_0_to_1(tmp_path: Path, value: str) -> None:
+    text = MINIMAL + f"analysis: {{max_rejected_share: {value}}}\n"
+    message = _errors_of(make(tmp_path, text))
+    assert "analysis.max_rejected_share" in message
+
+
+@pytest.mark.parametrize("value", [0, 0.2, 1])
+def test_max_rejected_share_accepts_the_bounds(tmp_path: Path, value: float) -> None:
+    text = MINIMAL + f"analysis: {{max_rejected_share: {value}}}\n"
+    assert Engagement.load(make(tmp_path, text)).analysis.max_rejected_share == value

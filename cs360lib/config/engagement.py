@@ -197,12 +197,32 @@ class Source(_Strict):
         return list(column_types(self.kind)) + list(self._mapping.extra)
 
 
+DEFAULT_MAX_REJECTED_SHARE = 0.5
+"""Largest share of a source's rows that may be rejected before the source counts as unusable.
+
+A project rule, not a published standard: when more than half of an export cannot be read, what
+is left describes the export's faults more than the department's work (issue 8)."""
+
+
 class Analysis(_Strict):
-    """The time frame and unit of the analysis."""
+    """The time frame and unit of the analysis, and how much rejection a source may have.
+
+    Attributes
+    ----------
+    period : {"month", "week"}
+        Time unit of trend and evaluation series.
+    start, end : datetime.date or None
+        First and last date analysed.
+    max_rejected_share : float
+        Share of a source's rows, from 0 to 1, that may be rejected; a source that rejects
+        more, or that loads no row at all, stops ``cs360 validate`` and ``cs360 run``
+        (default :data:`DEFAULT_MAX_REJECTED_SHARE`).
+    """
 
     period: Literal["month", "week"] = "month"
     start: dt.date | None = None
     end: dt.date | None = None
+    max_rejected_share: float = Field(default=DEFAULT_MAX_REJECTED_SHARE, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _ordered(self) -> Analysis:

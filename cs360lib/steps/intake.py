@@ -6,7 +6,8 @@ an engagement (``cs360lib.load_engagement``) and returns a result object that fo
 library's result contract (:class:`cs360lib.publish.results.Result`): ``.to_frame()``,
 ``.chart()``, ``.table()``, ``.warnings`` and a plain-language ``.summary()``. Which column
 places a kind's rows in time or space, and whether its rows are events, is read from the
-schemas (:func:`cs360lib.data.schemas.kind_info`).
+schemas (:func:`cs360lib.data.schemas.kind_info`). :func:`source_health` (from
+:mod:`cs360lib.steps.source_health`) says first which sources are empty or mostly rejected.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import pandas as pd
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.schemas import kind_info
 from cs360lib.publish.results import Result
+from cs360lib.steps.source_health import SourceHealth as SourceHealth
+from cs360lib.steps.source_health import source_health as source_health
 
 SPIKE_RATIO = 2.0
 """A spike or drop must also be at least this factor away from the rolling median (double or
