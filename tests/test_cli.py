@@ -1,6 +1,9 @@
+import io
 import json
+import re
 import shutil
 import sys
+import tokenize
 import types
 from pathlib import Path
 
@@ -303,3 +306,33 @@ def test_run_fails_on_a_source_that_yields_nothing(tmp_path, capsys):
     assert statuses == {"incidents": "ok", "blank": "empty", "unreadable": "empty"}
     text = (folder / "ERROR.txt").read_text()
     assert "blank (incidents): " in text and "unreadable (incidents): all 2 rows" in text
+
+
+# ----------------------------------------------------------------- messages a person can act on
+
+ATTRIBUTE_HINT = re.compile(r"\b(see|in|check|use|inspect)\s+`?\.[a-z_]+\b", re.IGNORECASE)
+
+
+def test_no_message_points_at_a_python_attribute():
+    """Summaries and the command line name a cs360 option or a report section, not `.attr`."""
+    package = Path(cli.__file__).resolve().parent
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+        for token in tokens:
+            if token.type == tokenize.STRING and ATTRIBUTE_HINT.search(token.string):
+                found.append(f"{path.relative_to(package)}:{token.start[0]}: {token.string}")
+    assert not found, found
+
+
+def test_validate_says_where_repeated_ids_are_listed(tmp_path, capsys):
+    folder = tmp_path / "eng"
+    shutil.copytree(FIXTURE_ENGAGEMENT.parent, folder)
+    data = folder / "data" / "incidents.csv"
+    lines = data.read_text().splitlines()
+    data.write_text("\n".join([*lines, lines[1]]) + "\n")  # the first row once more
+    assert cli.main(["validate", str(folder / "engagement.yml")]) == 0
+    out = capsys.readouterr().out
+    assert "occur more than once" in out and "exact copies" in out
+    assert ".duplicates" not in out
+    assert "data intake report (notebook 00_data_intake, `cs360 run --only 00`)" in out

@@ -111,7 +111,10 @@ def test_mapping_typo_names_the_file_the_source_and_the_key(tmp_path: Path) -> N
     )
     message = _errors_of(make(tmp_path, text))
     assert str(tmp_path / "engagement.yml") in message
-    assert "sources.incidents.mapping.colums: Extra inputs are not permitted" in message
+    assert (
+        "sources.incidents.mapping.colums: unknown key 'colums'; did you mean `columns`? "
+        "Known keys here: kind, name, description, read, columns, extra, " in message
+    )
 
 
 def test_mapping_file_checked_against_the_kind(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from cs360lib.config.keys import EXTRA_FORBIDDEN, keys_at, unknown_key_message
 from cs360lib.config.mapping import Mapping, MappingError, mapping_data, validate_mapping
 from cs360lib.config.publishing import Publishing
 from cs360lib.data.readers import resolve_files
@@ -509,12 +510,17 @@ def format_problems(path: Path, error: ValidationError) -> str:
     -------
     str
         ``"FILE: key.path: message"`` for one problem; for several, ``"FILE: N problems"``
-        followed by one indented ``key.path: message`` line each.
+        followed by one indented ``key.path: message`` line each. An unknown key says
+        which known key was probably meant (:func:`cs360lib.config.keys.unknown_key_message`).
     """
     lines = []
     for issue in error.errors():
         key = ".".join(str(part) for part in issue["loc"]) or "(top level)"
         message = issue["msg"].removeprefix("Value error, ")
+        if issue["type"] == EXTRA_FORBIDDEN:
+            known = keys_at(Engagement, issue["loc"][:-1], hidden=("path",))
+            if known is not None:
+                message = unknown_key_message(issue["loc"][-1], known)
         lines.append(f"{key} {message}" if issue["type"] == _VALUE_ISSUE else f"{key}: {message}")
     if len(lines) == 1:
         return f"{path}: {lines[0]}"

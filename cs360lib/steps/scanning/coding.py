@@ -469,7 +469,7 @@ def code_responses(
         warnings.append(
             "Not coded: "
             + ", ".join(f"{v:,} {k} response(s)" for k, v in counts.items())
-            + "; see `.skipped`."
+            + "; they are listed, with the reason, in the skipped table."
         )
     if not len(kept):
         warnings.append("No response could be coded.")
