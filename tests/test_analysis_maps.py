@@ -69,8 +69,42 @@ def test_precision_snaps_and_merges_cells():
 def test_cell_map_errors():
     with pytest.raises(AnalysisInputError, match="precision"):
         cell_map(_cells(), "events", title="t", value_title="v", precision=9)
-    many = pd.concat([_cells()] * (MAX_ROWS // 2 + 1), ignore_index=True)
-    with pytest.raises(AnalysisInputError, match="too many"):
-        cell_map(many, "events", title="t", value_title="v")
     with pytest.raises(AnalysisInputError, match="no cells"):
         cell_map(_cells().iloc[:0], "events", title="t", value_title="v")
+
+
+def test_more_cells_than_altair_takes_are_merged_into_blocks():
+    side, step = 80, 0.0025  # 6,400 cells of 0.0025 degrees
+    i = np.arange(side * side)
+    cells = pd.DataFrame(
+        {
+            "lat_min": 41.80 + (i // side) * step,
+            "lat_max": 41.80 + (i // side + 1) * step,
+            "lon_min": -87.70 + (i % side) * step,
+            "lon_max": -87.70 + (i % side + 1) * step,
+            "events": 1,
+            "z": 0.0,
+            "category": "Not significant",
+        }
+    )
+    cells.loc[side + 1, ["z", "category"]] = [4.0, "Hot spot, 99% confidence"]
+    chart = cell_map(
+        cells,
+        "category",
+        title="Hot spots",
+        value_title="Cell",
+        categories=["Hot spot, 99% confidence", "Not significant"],
+        colors=["#b2182b", "#f0f0f0"],
+        rank="z",
+        tooltip=[("events", "Events")],
+    )
+    spec = chart.to_dict()
+    (rows,) = spec["datasets"].values()
+    blocks = pd.DataFrame(rows)
+    assert len(blocks) == 1_600 <= MAX_ROWS  # 2 x 2 cells per block
+    assert blocks["events"].sum() == 6_400 and set(blocks["events"]) == {4}
+    assert np.allclose(blocks["lat_max"] - blocks["lat_min"], 2 * step)
+    hot = blocks[blocks["category"] == "Hot spot, 99% confidence"]
+    assert len(hot) == 1 and np.isclose(hot["lat_min"].iloc[0], 41.80)  # the block of cell 81
+    assert spec["title"]["subtitle"] == "6,400 cells drawn as 1,600 blocks of 2 x 2 cells"
+    assert "<svg" in chart_to_svg(chart)

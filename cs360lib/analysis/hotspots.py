@@ -59,7 +59,6 @@ import pandas as pd
 from scipy import stats
 
 from cs360lib.errors import AnalysisInputError
-from cs360lib.publish.charts import MAX_ROWS
 
 from ._format import count_text, human_table
 from ._input import check_frame, in_window, located, time_column
@@ -295,6 +294,10 @@ class HotspotResult:
     def chart(self, *, precision: int | None = None, title: str | None = None) -> alt.Chart:
         """Map of the cells with events or a significant class, coloured by class.
 
+        More cells than :data:`~cs360lib.publish.charts.MAX_ROWS` are merged into blocks by
+        :func:`~cs360lib.analysis.maps.cell_map`, each block taking the class of its cell with
+        the largest absolute z-score.
+
         Parameters
         ----------
         precision : int, optional
@@ -305,10 +308,6 @@ class HotspotResult:
         """
         c = self.cells
         show = c.loc[(c["events"] > 0) | c["significant"]]
-        if len(show) > MAX_ROWS:
-            show = show.loc[show["significant"] | (show["events"] >= show["events"].median())]
-        if len(show) > MAX_ROWS:
-            show = show.loc[show["significant"]]
         used = [k for k in CATEGORIES if k in set(show["category"])]
         colors = [_COLORS[CATEGORIES.index(k)] for k in used]
         return cell_map(
