@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["AreaCountsResult", "area_counts"]
 
+
 def _sum_or_missing(values: pd.Series) -> float:
     """Add up the values of the areas drawn as one "other" bar; missing when none has data."""
     return float(values.sum(min_count=1))
