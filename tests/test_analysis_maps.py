@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
@@ -47,18 +48,23 @@ def _cells() -> pd.DataFrame:
     )
 
 
-def test_precision_snaps_and_merges_cells():
-    chart = cell_map(
-        _cells(),
+def _class_map(cells: pd.DataFrame, precision: int | None = None) -> alt.Chart:
+    """A hot-spot map: cells coloured by class, merged cells taking the class of the largest z."""
+    return cell_map(
+        cells,
         "category",
-        title="t",
-        value_title="v",
+        title="Hot spots",
+        value_title="Cell",
         categories=["Hot spot, 99% confidence", "Not significant"],
         colors=["#b2182b", "#f0f0f0"],
         rank="z",
         tooltip=[("events", "Events")],
-        precision=2,
+        precision=precision,
     )
+
+
+def test_precision_snaps_and_merges_cells():
+    chart = _class_map(_cells(), precision=2)
     rows = [r for v in chart.to_dict()["datasets"].values() for r in v]
     assert len(rows) == 1  # both cells fall in one 0.01-degree rectangle
     assert rows[0]["category"] == "Hot spot, 99% confidence" and rows[0]["events"] == 7
@@ -88,16 +94,7 @@ def test_more_cells_than_altair_takes_are_merged_into_blocks():
         }
     )
     cells.loc[side + 1, ["z", "category"]] = [4.0, "Hot spot, 99% confidence"]
-    chart = cell_map(
-        cells,
-        "category",
-        title="Hot spots",
-        value_title="Cell",
-        categories=["Hot spot, 99% confidence", "Not significant"],
-        colors=["#b2182b", "#f0f0f0"],
-        rank="z",
-        tooltip=[("events", "Events")],
-    )
+    chart = _class_map(cells)
     spec = chart.to_dict()
     (rows,) = spec["datasets"].values()
     blocks = pd.DataFrame(rows)
