@@ -185,6 +185,12 @@ def execute_notebook(
     error banner in the saved notebook (timeout, dead kernel, start failure), a
     markdown cell tagged ``cs360-error`` is inserted at its top.
 
+    The notebook runs as Python whatever its metadata says (a notebook saved without
+    kernelspec or language runs too), and the saved notebook gets the kernelspec
+    :data:`KERNELSPEC`, so that it reruns elsewhere. What the kernel process and the
+    notebook client print goes to :class:`CapturedOutput`, never to the terminal, and is
+    appended to ``res.traceback`` when the notebook did not succeed.
+
     Parameters
     ----------
     nb_path : Path
