@@ -183,7 +183,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """``cs360 validate``: load every source and print its summary; exit 1 on failure."""
+    """``cs360 validate``: load every source and print its summary.
+
+    Exits 1 when the engagement file is invalid, a source cannot be loaded, or a source
+    yields no usable rows (empty, or more rejected than ``analysis.max_rejected_share``).
+    """
     from cs360lib.config.engagement import Engagement
     from cs360lib.data.loaders.sources import load_engagement
 
@@ -195,14 +199,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"engagement {engagement.id}: {engagement.name} ({engagement.path})\n")
     sources = load_engagement(engagement, errors="collect")
     print(sources.summary())
+    if sources.ok:
+        return 0
+    parts = []
     if sources.failures:
-        print(
-            f"\ncs360 validate: {len(sources.failures)} source(s) failed: "
-            f"{', '.join(sources.failures)}",
-            file=sys.stderr,
+        parts.append(f"{len(sources.failures)} source(s) failed: {', '.join(sources.failures)}")
+    if sources.unusable:
+        parts.append(
+            f"{len(sources.unusable)} source(s) yield no usable data (empty or mostly "
+            f"rejected): {', '.join(sources.unusable)}; export them again or correct their "
+            "files or mappings (each NOT USABLE line above says why)"
         )
-        return 1
-    return 0
+    print(f"\ncs360 validate: {'; '.join(parts)}", file=sys.stderr)
+    return 1
 
 
 def cmd_new(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
@@ -47,18 +48,23 @@ def _cells() -> pd.DataFrame:
     )
 
 
-def test_precision_snaps_and_merges_cells():
-    chart = cell_map(
-        _cells(),
+def _class_map(cells: pd.DataFrame, precision: int | None = None) -> alt.Chart:
+    """A hot-spot map: cells coloured by class, merged cells taking the class of the largest z."""
+    return cell_map(
+        cells,
         "category",
-        title="t",
-        value_title="v",
+        title="Hot spots",
+        value_title="Cell",
         categories=["Hot spot, 99% confidence", "Not significant"],
         colors=["#b2182b", "#f0f0f0"],
         rank="z",
         tooltip=[("events", "Events")],
-        precision=2,
+        precision=precision,
     )
+
+
+def test_precision_snaps_and_merges_cells():
+    chart = _class_map(_cells(), precision=2)
     rows = [r for v in chart.to_dict()["datasets"].values() for r in v]
     assert len(rows) == 1  # both cells fall in one 0.01-degree rectangle
     assert rows[0]["category"] == "Hot spot, 99% confidence" and rows[0]["events"] == 7
@@ -69,8 +75,33 @@ def test_precision_snaps_and_merges_cells():
 def test_cell_map_errors():
     with pytest.raises(AnalysisInputError, match="precision"):
         cell_map(_cells(), "events", title="t", value_title="v", precision=9)
-    many = pd.concat([_cells()] * (MAX_ROWS // 2 + 1), ignore_index=True)
-    with pytest.raises(AnalysisInputError, match="too many"):
-        cell_map(many, "events", title="t", value_title="v")
     with pytest.raises(AnalysisInputError, match="no cells"):
         cell_map(_cells().iloc[:0], "events", title="t", value_title="v")
+
+
+def test_more_cells_than_altair_takes_are_merged_into_blocks():
+    side, step = 80, 0.0025  # 6,400 cells of 0.0025 degrees
+    i = np.arange(side * side)
+    cells = pd.DataFrame(
+        {
+            "lat_min": 41.80 + (i // side) * step,
+            "lat_max": 41.80 + (i // side + 1) * step,
+            "lon_min": -87.70 + (i % side) * step,
+            "lon_max": -87.70 + (i % side + 1) * step,
+            "events": 1,
+            "z": 0.0,
+            "category": "Not significant",
+        }
+    )
+    cells.loc[side + 1, ["z", "category"]] = [4.0, "Hot spot, 99% confidence"]
+    chart = _class_map(cells)
+    spec = chart.to_dict()
+    (rows,) = spec["datasets"].values()
+    blocks = pd.DataFrame(rows)
+    assert len(blocks) == 1_600 <= MAX_ROWS  # 2 x 2 cells per block
+    assert blocks["events"].sum() == 6_400 and set(blocks["events"]) == {4}
+    assert np.allclose(blocks["lat_max"] - blocks["lat_min"], 2 * step)
+    hot = blocks[blocks["category"] == "Hot spot, 99% confidence"]
+    assert len(hot) == 1 and np.isclose(hot["lat_min"].iloc[0], 41.80)  # the block of cell 81
+    assert spec["title"]["subtitle"] == "6,400 cells drawn as 1,600 blocks of 2 x 2 cells"
+    assert "<svg" in chart_to_svg(chart)

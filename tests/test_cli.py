@@ -1,6 +1,9 @@
+import io
 import json
+import re
 import shutil
 import sys
+import tokenize
 import types
 from pathlib import Path
 
@@ -254,3 +257,82 @@ def test_validate_loads_the_engagement_once(monkeypatch, capsys):
     assert cli.main(["validate", str(SAMPLE)]) == 0
     assert calls == [(8, {"errors": "collect"})]  # one call for every source, not one per source
     assert capsys.readouterr().out.rstrip().endswith("all 8 sources loaded")
+
+
+# ----------------------------------------------------------------- sources that yield nothing
+
+
+def _engagement_with_empty_sources(tmp_path: Path) -> Path:
+    folder = tmp_path / "eng"
+    shutil.copytree(FIXTURE_ENGAGEMENT.parent, folder)
+    header = "incident_id,occurred_at,offense\n"
+    (folder / "data" / "header_only.csv").write_text(header)
+    (folder / "data" / "all_rejected.csv").write_text(header + "1,never,Theft\n2,nope,Theft\n")
+    text = (folder / "engagement.yml").read_text()
+    text += (
+        "  blank:\n    kind: incidents\n    path: data/header_only.csv\n"
+        "  unreadable:\n    kind: incidents\n    path: data/all_rejected.csv\n"
+    )
+    (folder / "engagement.yml").write_text(text)
+    return folder / "engagement.yml"
+
+
+def test_validate_fails_on_a_source_that_yields_nothing(tmp_path, capsys):
+    engagement = _engagement_with_empty_sources(tmp_path)
+    assert cli.main(["validate", str(engagement)]) == 1
+    captured = capsys.readouterr()
+    assert "[blank] incidents\nNOT USABLE: " in captured.out
+    assert "header_only.csv has a header but no data rows" in captured.out
+    assert "[unreadable] incidents\nNOT USABLE: all 2 rows of " in captured.out
+    assert "2 source(s) yield no usable data (empty or mostly rejected): blank, unreadable" in (
+        captured.err
+    )
+
+
+def test_run_fails_on_a_source_that_yields_nothing(tmp_path, capsys):
+    engagement = _engagement_with_empty_sources(tmp_path)
+    out = tmp_path / "out"
+    code = cli.main(
+        ["run", str(engagement), "--out", str(out), "--notebooks", str(FIXTURE_NOTEBOOKS)]
+    )
+    assert code == 1
+    captured = capsys.readouterr()
+    assert "2 of 3 sources yield no usable data: blank: " in captured.err
+    assert "; unreadable: all 2 rows of " in captured.err
+    folder = Path(captured.out.strip())
+    assert not list(folder.glob("*.ipynb"))  # stopped in the pre-flight: no kernel started
+    manifest = json.loads((folder / "manifest.json").read_text())
+    statuses = {s["name"]: s["status"] for s in manifest["sources"]}
+    assert statuses == {"incidents": "ok", "blank": "empty", "unreadable": "empty"}
+    text = (folder / "ERROR.txt").read_text()
+    assert "blank (incidents): " in text and "unreadable (incidents): all 2 rows" in text
+
+
+# ----------------------------------------------------------------- messages a person can act on
+
+ATTRIBUTE_HINT = re.compile(r"\b(see|in|check|use|inspect)\s+`?\.[a-z_]+\b", re.IGNORECASE)
+
+
+def test_no_message_points_at_a_python_attribute():
+    """Summaries and the command line name a cs360 option or a report section, not `.attr`."""
+    package = Path(cli.__file__).resolve().parent
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+        for token in tokens:
+            if token.type == tokenize.STRING and ATTRIBUTE_HINT.search(token.string):
+                found.append(f"{path.relative_to(package)}:{token.start[0]}: {token.string}")
+    assert not found, found
+
+
+def test_validate_says_where_repeated_ids_are_listed(tmp_path, capsys):
+    folder = tmp_path / "eng"
+    shutil.copytree(FIXTURE_ENGAGEMENT.parent, folder)
+    data = folder / "data" / "incidents.csv"
+    lines = data.read_text().splitlines()
+    data.write_text("\n".join([*lines, lines[1]]) + "\n")  # the first row once more
+    assert cli.main(["validate", str(folder / "engagement.yml")]) == 0
+    out = capsys.readouterr().out
+    assert "occur more than once" in out and "exact copies" in out
+    assert ".duplicates" not in out
+    assert "data intake report (notebook 00_data_intake, `cs360 run --only 00`)" in out

@@ -111,7 +111,10 @@ def test_mapping_typo_names_the_file_the_source_and_the_key(tmp_path: Path) -> N
     )
     message = _errors_of(make(tmp_path, text))
     assert str(tmp_path / "engagement.yml") in message
-    assert "sources.incidents.mapping.colums: Extra inputs are not permitted" in message
+    assert (
+        "sources.incidents.mapping.colums: unknown key 'colums'; did you mean `columns`? "
+        "Known keys here: kind, name, description, read, columns, extra, " in message
+    )
 
 
 def test_mapping_file_checked_against_the_kind(tmp_path: Path) -> None:
@@ -245,3 +248,23 @@ def test_filter_values_are_text(tmp_path: Path) -> None:
     engagement = Engagement.load(make(tmp_path, text))
     assert engagement.problem.filter == {"beat": ["12"]}
     assert engagement.metrics[1].filter == {"area": ["3", "E2"]}
+
+
+# ------------------------------------------------------------------ analysis.max_rejected_share
+
+
+def test_max_rejected_share_defaults_to_half(tmp_path: Path) -> None:
+    assert Engagement.load(make(tmp_path)).analysis.max_rejected_share == 0.5
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "half"])
+def test_max_rejected_share_is_a_share_from_0_to_1(tmp_path: Path, value: str) -> None:
+    text = MINIMAL + f"analysis: {{max_rejected_share: {value}}}\n"
+    message = _errors_of(make(tmp_path, text))
+    assert "analysis.max_rejected_share" in message
+
+
+@pytest.mark.parametrize("value", [0, 0.2, 1])
+def test_max_rejected_share_accepts_the_bounds(tmp_path: Path, value: float) -> None:
+    text = MINIMAL + f"analysis: {{max_rejected_share: {value}}}\n"
+    assert Engagement.load(make(tmp_path, text)).analysis.max_rejected_share == value

@@ -51,7 +51,7 @@ def test_shipped_mappings_are_listed_and_load_by_name() -> None:
 
 def test_read_dtypes_is_not_a_key() -> None:
     """Every source column is read as text and coerced by the schema: there are no read dtypes."""
-    with pytest.raises(MappingError, match=r"read\.dtypes: Extra inputs are not permitted"):
+    with pytest.raises(MappingError, match=r"read\.dtypes: unknown key 'dtypes'\. Known keys "):
         read_mapping({"read": {"dtypes": {"beat": "str"}}})
 
 

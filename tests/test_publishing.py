@@ -82,9 +82,9 @@ def test_thresholds_accepted(value):
 
 
 def test_unknown_key_suggests_the_closest(tmp_path):
-    with pytest.raises(EngagementError, match="unknown key 'min_cout'; did you mean 'min_count'"):
+    with pytest.raises(EngagementError, match="unknown key 'min_cout'; did you mean `min_count`"):
         load(tmp_path, "publishing: {min_cout: 5}\n")
-    with pytest.raises(EngagementError, match="did you mean 'location_precision'"):
+    with pytest.raises(EngagementError, match="did you mean `location_precision`"):
         load(tmp_path, "publishing: {location_precison: beat}\n")
 
 

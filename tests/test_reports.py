@@ -10,7 +10,14 @@ from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from cs360lib.run import reports
-from cs360lib.run.reports import export_html, export_reports, find_network_refs, make_offline
+from cs360lib.run.reports import (
+    STEP_ERROR_NOTE,
+    export_html,
+    export_reports,
+    find_network_refs,
+    make_offline,
+    stakeholder_meta,
+)
 
 REMOTE_HTML = """<!DOCTYPE html><html><head>
 <script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.1.10/require.min.js"></script>
@@ -164,11 +171,44 @@ def test_stakeholder_hides_code_analyst_shows_it():
 
 
 def test_export_banner_marks_failures():
-    html, _ = export_html(
-        _notebook(), meta={"engagement": "Fixture PD", "status": "failed", "error": "ValueError: x"}
-    )
+    meta = {"engagement": "Fixture PD", "status": "failed", "error": "ValueError: x"}
+    html, _ = export_html(_notebook(), meta=meta)
     assert "cs360-status-failed" in html and "did not finish (failed)" in html
-    assert "Fixture PD" in html and "ValueError: x" in html
+    assert "Fixture PD" in html and "a step stopped with an error" in html
+    assert "ValueError" not in html  # the stakeholder banner says it plainly
+    analyst, _ = export_html(_notebook(), variant="analyst", meta=meta)
+    assert "did not finish (failed)" in analyst and "ValueError: x" in analyst
+
+
+def test_stakeholder_meta_is_plain():
+    assert stakeholder_meta({"status": "ok", "engagement": "E"}) == {
+        "status": "ok",
+        "engagement": "E",
+    }
+    dead = stakeholder_meta({"status": "dead_kernel", "error": "DeadKernelError: Kernel died"})
+    assert dead["status_text"] == "dead kernel" and "Error" not in dead["error"]
+    assert dead["error"].endswith("the analyst report says why")
+
+
+def test_failed_notebook_stakeholder_report_has_no_traceback(fixture_run):
+    folder = fixture_run.report_dir
+    stakeholder = (folder / "02_raises.html").read_text()
+    assert "about to fail" in stakeholder  # the outputs before the failure stay
+    assert STEP_ERROR_NOTE in stakeholder
+    for python in ("Traceback", "ValueError", "fixture failure", "Exception was encountered"):
+        assert python not in stakeholder, python
+    analyst = (folder / "02_raises.analyst.html").read_text()
+    assert "Traceback" in analyst and "ValueError" in analyst and "fixture failure" in analyst
+    assert "Traceback" in (folder / "ERROR.txt").read_text()
+    for stem in ("03_sleeps", "04_dies"):
+        html = (folder / f"{stem}.html").read_text()
+        for python in ("Traceback", "CellTimeoutError", "DeadKernelError", "cs360: this notebook"):
+            assert python not in html, (stem, python)
+    assert "did not finish (timeout): a step ran longer than the time allowed" in (
+        (folder / "03_sleeps.html").read_text()
+    )
+    assert "did not finish (dead kernel)" in (folder / "04_dies.html").read_text()
+    assert "DeadKernelError" in (folder / "04_dies.analyst.html").read_text()
 
 
 def test_export_reports_writes_both(tmp_path):

@@ -234,6 +234,7 @@ FACTORIES: dict[str, Callable[[dict], Result]] = {
     "Coverage": lambda s: intake.coverage(_loaded(s)),
     "MissingValues": lambda s: intake.missing_values(_loaded(s)),
     "DuplicateKeys": lambda s: intake.duplicate_keys(_loaded(s)),
+    "SourceHealth": lambda s: intake.source_health(_loaded(s)),
     "ITSResult": lambda s: _its(),
     "ITSPowerResult": lambda s: power_its(level=30, n_pre=24, post_periods=(6, 12), n_sims=20),
     "WDDResult": lambda s: wdd((308, 318), (207, 110), (150, 140), (178, 157)),

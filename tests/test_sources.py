@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from cs360lib import Engagement, LoadError, SourceNotFoundError, load_engagement
-from cs360lib.data.loaders.sources import EngagementSources
+from cs360lib.data.loaders.sources import (
+    EngagementSources,
+    percent_text,
+    rejected_share,
+    source_problem,
+    source_status,
+)
 
 ENGAGEMENT = """
 engagement: {id: test-pd, name: Test PD engagement}
@@ -117,3 +123,97 @@ def test_collect_records_an_unexpected_error(
 def test_errors_must_be_raise_or_collect(engagement: Engagement) -> None:
     with pytest.raises(ValueError, match="errors must be 'raise' or 'collect'"):
         load_engagement(engagement, errors="ignore")  # type: ignore[arg-type]
+
+
+# -- sources that yield nothing (issue 8, item 8) --------------------------------------------
+
+EMPTY_ENGAGEMENT = """
+engagement: {id: empty-pd, name: Empty PD}
+sources:
+  incidents: {path: data/header_only.csv}
+  arrests_bad: {kind: incidents, path: data/all_rejected.csv}
+  mostly: {kind: incidents, path: data/mostly_rejected.csv}
+  good: {kind: incidents, path: data/good.csv}
+"""
+
+
+def _empty_sources(tmp_path: Path, analysis: str = "") -> Engagement:
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    header = "incident_id,occurred_at,offense\n"
+    (data / "header_only.csv").write_text(header)
+    (data / "all_rejected.csv").write_text(header + "1,never,Theft\n2,2023-02-30 10:00,Theft\n")
+    (data / "mostly_rejected.csv").write_text(
+        header + "1,2023-01-01 10:00,Theft\n2,nope,Theft\n3,nope,Theft\n"
+    )
+    (data / "good.csv").write_text(header + "1,2023-01-01 10:00,Theft\n2,never,Theft\n")
+    (tmp_path / "engagement.yml").write_text(EMPTY_ENGAGEMENT + analysis)
+    return Engagement.load(tmp_path / "engagement.yml")
+
+
+def test_a_source_that_yields_nothing_is_unusable(tmp_path: Path) -> None:
+    sources = load_engagement(_empty_sources(tmp_path), errors="collect")
+    assert not sources.ok and sources.failures == {}
+    assert list(sources) == ["incidents", "arrests_bad", "mostly", "good"]  # all kept
+    assert list(sources.unusable) == ["incidents", "arrests_bad", "mostly"]
+    assert "header_only.csv has a header but no data rows" in sources.unusable["incidents"]
+    assert sources.unusable["arrests_bad"].startswith("all 2 rows of ")
+    assert "mostly for occurred_at: " in sources.unusable["arrests_bad"]
+    assert sources.unusable["mostly"].startswith("66.7% of the 3 rows of ")
+    assert "above the limit of 50% set by analysis.max_rejected_share" in sources.unusable["mostly"]
+    frame = sources.to_frame()
+    assert list(frame["status"]) == ["empty", "empty", "mostly rejected", "ok"]
+    assert frame["error"].isna().tolist() == [False, False, False, True]
+    text = sources.failure_text()
+    assert text.startswith("3 of 4 sources yield no usable data: incidents: ")
+    assert "; arrests_bad: all 2 rows" in text and "; mostly: 66.7%" in text
+    assert "Export the source again" in text
+    summary = sources.summary()
+    assert "[incidents] incidents\nNOT USABLE: " in summary
+    assert summary.endswith(
+        "3 of 4 sources loaded but yield no usable data: incidents, arrests_bad, mostly"
+    )
+    assert "good" not in sources.unusable  # exactly half rejected is within the limit
+
+
+def test_raise_mode_keeps_an_unusable_source_for_the_intake(tmp_path: Path) -> None:
+    sources = load_engagement(_empty_sources(tmp_path))  # the notebooks' mode: no error
+    assert list(sources.unusable) == ["incidents", "arrests_bad", "mostly"]
+    assert len(sources["arrests_bad"].rejected) == 2  # the rows that say why are there
+
+
+def test_max_rejected_share_is_the_engagement_setting(tmp_path: Path) -> None:
+    engagement = _empty_sources(tmp_path, "analysis: {max_rejected_share: 0.7}\n")
+    assert engagement.analysis.max_rejected_share == 0.7
+    sources = load_engagement(engagement, errors="collect")
+    assert sources.max_rejected_share == 0.7
+    assert list(sources.unusable) == ["incidents", "arrests_bad"]  # empty fails at any limit
+    strict = load_engagement(_empty_sources(tmp_path, "analysis: {max_rejected_share: 0}\n"))
+    assert list(strict.unusable) == ["incidents", "arrests_bad", "mostly", "good"]
+    assert "above the limit of 0%" in strict.unusable["good"]
+
+
+def test_older_versions_of_a_key_are_not_faults(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    rows = ["event,received,type,disposition,updated"]
+    for n in range(3):  # each call three times: two thirds of the rows are superseded
+        rows += [f"E{n},2024-01-05 10:00,THEFT,STEP {k},2024-01-05 1{k}:00" for k in range(3)]
+    (tmp_path / "data" / "cad.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "engagement.yml").write_text(
+        "engagement: {id: cad, name: CAD}\nsources:\n  calls:\n    path: data/cad.csv\n"
+        "    mapping:\n      columns: {call_id: event, received_at: received, call_type: type,"
+        " disposition: disposition}\n      extra: {updated_at: updated}\n"
+        "      duplicates: keep_latest\n      order_by: updated_at\n"
+    )
+    sources = load_engagement(Engagement.load(tmp_path / "engagement.yml"), errors="collect")
+    result = sources["calls"]
+    assert len(result.rejected) == 6 and len(result.data) == 3
+    assert rejected_share(result) == 0.0 and source_status(result) == "ok"
+    assert sources.ok and sources.unusable == {}
+
+
+def test_source_problem_of_a_usable_source_is_none(engagement: Engagement) -> None:
+    sources = load_engagement(engagement, errors="collect")
+    assert source_problem(sources["incidents"]) is None  # one of two rows rejected
+    assert source_problem(sources["incidents"], 0.4) is not None
+    assert percent_text(0.5) == "50%" and percent_text(0.6234) == "62.3%"

@@ -41,6 +41,7 @@ from cs360lib.errors import AnalysisInputError
 from cs360lib.evaluate import e_test, rate_ratio_test
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
+from cs360lib.publish.aggregate import top_with_other
 
 from ._format import change_text
 from ._input import area_names, check_columns, check_frame, time_column
@@ -58,6 +59,9 @@ TOTAL = "All areas"
 """Label of the row that adds up every area (and events without an area)."""
 
 _TESTS = ("exact", "e-test")
+
+OTHER_AREAS = "Other areas, together"
+"""Legend entry of the bar that adds up the areas a chart has no room for."""
 
 
 def _periods(as_of: pd.Timestamp) -> list[tuple[str, pd.Timestamp, pd.Timestamp, pd.Timestamp]]:
@@ -192,7 +196,12 @@ class CompStatResult(Result):
         return "\n".join([text, *self.warning_lines()])
 
     def chart(self, *, period: str = "28 days", title: str | None = None) -> alt.Chart:
-        """Change from a year before per area for one period, coloured by the flag."""
+        """Change from a year before per area for one period, coloured by the flag.
+
+        With more than :data:`~cs360lib.publish.aggregate.MAX_BARS` areas, the flagged areas
+        and then the largest changes are drawn, and the other areas are added up in one last
+        bar (:func:`~cs360lib.publish.aggregate.top_with_other`).
+        """
         import altair as alt
 
         if period not in PERIODS:
@@ -205,10 +214,32 @@ class CompStatResult(Result):
             .map({"up": "Rise beyond chance", "down": "Fall beyond chance"})
             .fillna("Within chance variation")
         )
-        domain = ["Rise beyond chance", "Fall beyond chance", "Within chance variation"]
+        flagged = (rows["flag"] != "").to_numpy()
+        size = rows["difference"].abs().fillna(0).to_numpy(dtype=float)
+        rank = np.where(flagged, size.max(initial=0.0) + 1.0 + size, size)
+        shown = top_with_other(
+            rows,
+            label="area",
+            rank=pd.Series(rank, index=rows.index),
+            other={"current": "sum", "prior": "sum", "difference": "sum"},
+            other_label="{count:,} other areas, together",
+        )
+        if len(shown) < len(rows):
+            last = shown.index[-1]
+            shown.loc[last, "verdict"] = OTHER_AREAS
+            shown.loc[last, "description"] = (
+                f"{shown.loc[last, 'area']}: {shown.loc[last, 'current']:,.0f} events, "
+                f"{shown.loc[last, 'prior']:,.0f} a year before"
+            )
+        domain = [
+            "Rise beyond chance",
+            "Fall beyond chance",
+            "Within chance variation",
+            OTHER_AREAS,
+        ]
         return (
             alt.Chart(
-                rows[["area", "difference", "verdict", "description"]],
+                shown[["area", "difference", "verdict", "description"]],
                 title=title or f"Change against a year before: {period}",
             )
             .mark_bar()
@@ -218,7 +249,9 @@ class CompStatResult(Result):
                 color=alt.Color(
                     "verdict:N",
                     title=None,
-                    scale=alt.Scale(domain=domain, range=["#b2182b", "#2166ac", "#bdbdbd"]),
+                    scale=alt.Scale(
+                        domain=domain, range=["#b2182b", "#2166ac", "#bdbdbd", "#e0e0e0"]
+                    ),
                 ),
                 tooltip=[alt.Tooltip("description:N", title="Change")],
             )

@@ -318,6 +318,10 @@ class HotspotResult(Result):
     def chart(self, *, precision: int | None = None, title: str | None = None) -> alt.Chart:
         """Map of the cells with events or a significant class, coloured by class.
 
+        More cells than :data:`~cs360lib.publish.charts.MAX_ROWS` are merged into blocks by
+        :func:`~cs360lib.analysis.maps.cell_map`, each block taking the class of its cell with
+        the largest absolute z-score.
+
         Parameters
         ----------
         precision : int, optional
@@ -328,10 +332,6 @@ class HotspotResult(Result):
         """
         c = self.cells
         show = c.loc[(c["events"] > 0) | c["significant"]]
-        if len(show) > MAX_ROWS:
-            show = show.loc[show["significant"] | (show["events"] >= show["events"].median())]
-        if len(show) > MAX_ROWS:
-            show = show.loc[show["significant"]]
         used = [k for k in CATEGORIES if k in set(show["category"])]
         colors = [_COLORS[CATEGORIES.index(k)] for k in used]
         return cell_map(

@@ -4,7 +4,8 @@ A report for a closed police network cannot load map tiles, so the maps draw onl
 data: grid cells as rectangles and events as circles at their (rounded) location, in
 longitude/latitude with a height scaled by the cosine of the latitude so that a square
 cell looks square. Data are aggregated before plotting (never more than
-:data:`~cs360lib.publish.charts.MAX_ROWS` marks).
+:data:`~cs360lib.publish.charts.MAX_ROWS` marks): points are counted per rounded location
+(coarser when needed), and more cells than that are merged into blocks of k x k cells.
 
 ``precision`` is the hook for the privacy rules of a published report: the number of
 decimal places kept in any coordinate drawn (3 decimals is about 100 m). Points are
@@ -132,7 +133,16 @@ def _snap(cells: pd.DataFrame, precision: int, value: str, rank: str | None) -> 
     out.loc[flat, "lat_max"] = out.loc[flat, "lat_min"] + step
     flat = out["lon_max"] <= out["lon_min"]
     out.loc[flat, "lon_max"] = out.loc[flat, "lon_min"] + step
-    keys = ["lat_min", "lat_max", "lon_min", "lon_max"]
+    return _merge(out, ["lat_min", "lat_max", "lon_min", "lon_max"], value, rank)
+
+
+def _merge(cells: pd.DataFrame, keys: list[str], value: str, rank: str | None) -> pd.DataFrame:
+    """Merge the cells that share ``keys``.
+
+    Numeric ``value`` and ``events`` are added; the other columns are taken from the cell with
+    the largest absolute ``rank`` (the first cell without one).
+    """
+    out = cells
     if rank is not None:
         out = out.sort_values(rank, ascending=False, key=lambda s: s.abs(), kind="stable")
     agg: dict[str, str] = {c: "first" for c in out.columns if c not in keys}
@@ -140,6 +150,33 @@ def _snap(cells: pd.DataFrame, precision: int, value: str, rank: str | None) -> 
         if pd.api.types.is_numeric_dtype(out[c]):
             agg[c] = "sum"
     return out.groupby(keys, as_index=False, sort=False).agg(agg)
+
+
+def _coarsen(cells: pd.DataFrame, value: str, rank: str | None) -> tuple[pd.DataFrame, int]:
+    """Merge cells into blocks of k x k cells, k as small as fits :data:`MAX_ROWS` blocks.
+
+    The blocks are aligned on the south-west corner of the cells and sized by the median cell;
+    merged cells follow :func:`_merge`. Returns the blocks (with their own bounds) and k.
+    """
+    height = float((cells["lat_max"] - cells["lat_min"]).median())
+    width = float((cells["lon_max"] - cells["lon_min"]).median())
+    lat0, lon0 = float(cells["lat_min"].min()), float(cells["lon_min"].min())
+    mid_lat = ((cells["lat_min"] + cells["lat_max"]) / 2 - lat0).to_numpy()
+    mid_lon = ((cells["lon_min"] + cells["lon_max"]) / 2 - lon0).to_numpy()
+    k = 2
+    while True:
+        row = np.floor(mid_lat / (k * height)).astype(np.int64)
+        col = np.floor(mid_lon / (k * width)).astype(np.int64)
+        if len(np.unique(row * (col.max() + 1) + col)) <= MAX_ROWS:
+            break
+        k += 1
+    out = cells.assign(
+        lat_min=lat0 + row * k * height,
+        lat_max=lat0 + (row + 1) * k * height,
+        lon_min=lon0 + col * k * width,
+        lon_max=lon0 + (col + 1) * k * width,
+    )
+    return _merge(out, ["lat_min", "lat_max", "lon_min", "lon_max"], value, rank), k
 
 
 def cell_map(
@@ -160,7 +197,9 @@ def cell_map(
     ----------
     cells : pandas.DataFrame
         One row per cell with ``lat_min, lat_max, lon_min, lon_max`` (WGS84 bounds) and
-        ``value``; at most :data:`MAX_ROWS` rows (draw only cells worth seeing).
+        ``value``. Draw only cells worth seeing; when more than :data:`MAX_ROWS` remain, they
+        are merged into square blocks of k x k cells (k as small as fits, said in the chart's
+        subtitle), with the rule of a coarser ``precision``.
     value : str
         Column coloured: quantitative, or nominal when ``categories`` is given.
     title, value_title : str
@@ -182,7 +221,7 @@ def cell_map(
     Raises
     ------
     AnalysisInputError
-        For no cells, too many cells, or a bad precision.
+        For no cells or a bad precision.
     """
     import altair as alt
 
@@ -190,11 +229,10 @@ def cell_map(
     if cells.empty:
         raise AnalysisInputError("no cells to map")
     data = cells if precision is None else _snap(cells, precision, value, rank)
+    subtitle = None
     if len(data) > MAX_ROWS:
-        raise AnalysisInputError(
-            f"{len(data):,} cells are too many to draw (at most {MAX_ROWS:,}); map only the "
-            "cells with events or the significant cells, or use larger cells"
-        )
+        data, k = _coarsen(data, value, rank)
+        subtitle = f"{len(cells):,} cells drawn as {len(data):,} blocks of {k} x {k} cells"
     keep = ["lat_min", "lat_max", "lon_min", "lon_max", value] + [c for c, _ in tooltip]
     data = data.loc[:, list(dict.fromkeys(keep))]
     w, h = _size(
@@ -208,8 +246,9 @@ def cell_map(
         )
     else:
         color = alt.Color(f"{value}:Q", title=value_title, scale=alt.Scale(scheme="blues"))
+    heading = alt.TitleParams(title, subtitle=subtitle) if subtitle else title
     return (
-        alt.Chart(data, title=title, width=w, height=h)
+        alt.Chart(data, title=heading, width=w, height=h)
         .mark_rect(stroke="white", strokeWidth=0.2)
         .encode(
             x=alt.X("lon_min:Q", scale=alt.Scale(zero=False), title="Longitude"),

@@ -30,6 +30,7 @@ from scipy import stats
 from cs360lib.errors import AnalysisInputError
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
+from cs360lib.publish.aggregate import top_with_other
 
 from ._input import area_names, check_columns, check_frame, in_window, time_column
 
@@ -38,6 +39,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from pandas.io.formats.style import Styler
 
 __all__ = ["AreaCountsResult", "area_counts"]
+
+
+def _sum_or_missing(values: pd.Series) -> float:
+    """Add up the values of the areas drawn as one "other" bar; missing when none has data."""
+    return float(values.sum(min_count=1))
+
 
 _COUNT_UNITS = {"", "count", "counts", "number", "calls", "events", "requests", "runs"}
 
@@ -95,13 +102,26 @@ class AreaCountsResult(Result):
         return "\n".join([text, *self.warning_lines()])
 
     def chart(self, *, title: str | None = None) -> alt.Chart:
-        """Bars per area for police events and each partner measure, side by side."""
+        """Bars per area for police events and each partner measure, side by side.
+
+        With more than :data:`~cs360lib.publish.aggregate.MAX_BARS` areas, the areas with the
+        most police events are drawn and the others are added up in one last bar
+        (:func:`~cs360lib.publish.aggregate.top_with_other`).
+        """
         import altair as alt
 
         cols = ["events", *self.measures]
-        long = self.frame.melt(id_vars="area", value_vars=cols, var_name="measure")
+        frame = self.frame.sort_values("events", ascending=False, kind="stable")
+        frame = top_with_other(
+            frame,
+            label="area",
+            rank="events",
+            other={c: _sum_or_missing for c in cols},
+            other_label="{count:,} other areas",
+        )
+        long = frame.melt(id_vars="area", value_vars=cols, var_name="measure")
         long["measure"] = long["measure"].replace({"events": "Police events"})
-        order = list(self.frame.sort_values("events", ascending=False)["area"])
+        order = list(frame["area"])
         return (
             alt.Chart(long, title=title or "Police and partner data by area")
             .mark_bar()

@@ -34,6 +34,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from cs360lib.config.keys import EXTRA_FORBIDDEN, keys_at, unknown_key_message
 from cs360lib.config.mapping import Mapping, MappingError, mapping_data, validate_mapping
 from cs360lib.config.publishing import Publishing
 from cs360lib.data.readers import resolve_files
@@ -197,12 +198,32 @@ class Source(_Strict):
         return list(column_types(self.kind)) + list(self._mapping.extra)
 
 
+DEFAULT_MAX_REJECTED_SHARE = 0.5
+"""Largest share of a source's rows that may be rejected before the source counts as unusable.
+
+A project rule, not a published standard: when more than half of an export cannot be read, what
+is left describes the export's faults more than the department's work (issue 8)."""
+
+
 class Analysis(_Strict):
-    """The time frame and unit of the analysis."""
+    """The time frame and unit of the analysis, and how much rejection a source may have.
+
+    Attributes
+    ----------
+    period : {"month", "week"}
+        Time unit of trend and evaluation series.
+    start, end : datetime.date or None
+        First and last date analysed.
+    max_rejected_share : float
+        Share of a source's rows, from 0 to 1, that may be rejected; a source that rejects
+        more, or that loads no row at all, stops ``cs360 validate`` and ``cs360 run``
+        (default :data:`DEFAULT_MAX_REJECTED_SHARE`).
+    """
 
     period: Literal["month", "week"] = "month"
     start: dt.date | None = None
     end: dt.date | None = None
+    max_rejected_share: float = Field(default=DEFAULT_MAX_REJECTED_SHARE, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
     def _ordered(self) -> Analysis:
@@ -489,12 +510,17 @@ def format_problems(path: Path, error: ValidationError) -> str:
     -------
     str
         ``"FILE: key.path: message"`` for one problem; for several, ``"FILE: N problems"``
-        followed by one indented ``key.path: message`` line each.
+        followed by one indented ``key.path: message`` line each. An unknown key says
+        which known key was probably meant (:func:`cs360lib.config.keys.unknown_key_message`).
     """
     lines = []
     for issue in error.errors():
         key = ".".join(str(part) for part in issue["loc"]) or "(top level)"
         message = issue["msg"].removeprefix("Value error, ")
+        if issue["type"] == EXTRA_FORBIDDEN:
+            known = keys_at(Engagement, issue["loc"][:-1], hidden=("path",))
+            if known is not None:
+                message = unknown_key_message(issue["loc"][-1], known)
         lines.append(f"{key} {message}" if issue["type"] == _VALUE_ISSUE else f"{key}: {message}")
     if len(lines) == 1:
         return f"{path}: {lines[0]}"

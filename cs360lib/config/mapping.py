@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from cs360lib.config.keys import EXTRA_FORBIDDEN, keys_at, unknown_key_message
 from cs360lib.data.schemas import SCHEMAS, column_types
 from cs360lib.errors import MappingError
 
@@ -618,10 +619,7 @@ def validate_mapping(
     try:
         spec = Mapping.model_validate(data)
     except ValidationError as error:
-        return None, [
-            (tuple(issue["loc"]), issue["msg"].removeprefix("Value error, "))
-            for issue in error.errors()
-        ]
+        return None, [_problem(issue) for issue in error.errors()]
     spec._file = file
     return spec, spec.kind_problems(kind) if kind is not None else []
 
@@ -659,6 +657,16 @@ def read_mapping(
     if spec is None or problems:
         raise MappingError(problem_message(name, problems))
     return spec
+
+
+def _problem(issue: Any) -> Problem:
+    """Turn one pydantic error of a mapping into a (key path, message) problem."""
+    loc = tuple(issue["loc"])
+    if issue["type"] == EXTRA_FORBIDDEN:
+        known = keys_at(Mapping, loc[:-1])
+        if known is not None:
+            return loc, unknown_key_message(loc[-1], known)
+    return loc, issue["msg"].removeprefix("Value error, ")
 
 
 def _dotted(key: Key) -> str:

@@ -12,7 +12,6 @@ unknown keys are refused with a message that names the key and says what to writ
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import warnings
@@ -28,6 +27,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from cs360lib.config.keys import unknown_key_message
 
 __all__ = [
     "BLOCK_GRID_METRES",
@@ -211,9 +212,7 @@ class Publishing(BaseModel):
         legacy = {"hide_names", "coordinate_decimals"}
         for key in data:
             if key not in known and key not in legacy:
-                close = difflib.get_close_matches(str(key), known + sorted(legacy), n=1)
-                hint = f"did you mean {close[0]!r}? " if close else ""
-                raise ValueError(f"unknown key {key!r}; {hint}known keys: {', '.join(known)}")
+                raise ValueError(unknown_key_message(key, known))
         data = dict(data)
         if "hide_names" in data:
             value = data.pop("hide_names")

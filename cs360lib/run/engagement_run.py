@@ -144,9 +144,10 @@ def run_engagement(
 
     Before any notebook runs, the engagement file is validated, every source is
     loaded (all failures are collected) and every input file is hashed; a bad
-    engagement, a missing file or a source that cannot be loaded fails the run at
-    once, without starting a kernel, with every problem in ``ERROR.txt`` and the
-    manifest.
+    engagement, a missing file, a source that cannot be loaded or a source that yields
+    no usable rows (none loaded, or more rejected than ``analysis.max_rejected_share``)
+    fails the run at once, without starting a kernel, with every problem in
+    ``ERROR.txt`` and the manifest.
 
     Never raises for a failing notebook or a bad engagement: the failure is
     recorded in the manifest, ``ERROR.txt`` and the returned result. Only
@@ -333,7 +334,8 @@ def error_text(manifest: Manifest, *, log: str = "") -> str:
     Parameters
     ----------
     manifest : Manifest
-        The run's manifest: its error, the sources that failed to load, and every
+        The run's manifest: its error, the sources that failed to load or yield no
+        usable rows, and every
         notebook that did not succeed, with its traceback.
     log : str, optional
         Output of the run process (for a run process that died), appended at the end.
@@ -353,7 +355,7 @@ def error_text(manifest: Manifest, *, log: str = "") -> str:
     ]
     failed_sources = [s for s in manifest.sources if s.status != "ok"]
     if failed_sources:
-        lines += ["", "== sources that could not be loaded"]
+        lines += ["", "== sources that could not be loaded or yield no usable rows"]
         lines += [f"{s.name} ({s.kind}): {s.error}" for s in failed_sources]
     for r in manifest.notebooks:
         if r.status in ("ok", "skipped", "pending"):

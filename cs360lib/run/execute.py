@@ -10,14 +10,16 @@ papermill could not; :func:`export_notebook` writes its offline HTML reports.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
+import tempfile
 import time
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import cs360lib
 from cs360lib.errors import RunError
@@ -26,6 +28,8 @@ from cs360lib.run.progress import one_line, shorten
 __all__ = [
     "DEFAULT_TIMEOUT",
     "KERNEL_NAME",
+    "KERNELSPEC",
+    "CapturedOutput",
     "NotebookResult",
     "default_notebooks_dir",
     "discover_notebooks",
@@ -38,6 +42,18 @@ DEFAULT_TIMEOUT = 1800.0
 
 KERNEL_NAME = "python3"
 """Kernel every notebook is executed with."""
+
+KERNEL_LANGUAGE = "python"
+"""Language passed to papermill, which needs one when a notebook's metadata names none."""
+
+KERNELSPEC = {"name": KERNEL_NAME, "display_name": "Python 3", "language": KERNEL_LANGUAGE}
+"""Kernelspec written into every executed notebook, so that it reruns on another machine."""
+
+CLIENT_LOGGER = "papermill"
+"""Logger papermill hands to nbclient; its messages are captured during a run."""
+
+CAPTURED_HEADING = "--- messages of the notebook client and the kernel process ---"
+"""Heading of the captured output appended to a failed notebook's traceback."""
 
 NOTEBOOK_PATTERN = re.compile(r"^\d\d_.+\.ipynb$")
 """File names of the notebooks of the sequence: two digits, an underscore, a name."""
@@ -169,6 +185,12 @@ def execute_notebook(
     error banner in the saved notebook (timeout, dead kernel, start failure), a
     markdown cell tagged ``cs360-error`` is inserted at its top.
 
+    The notebook runs as Python whatever its metadata says (a notebook saved without
+    kernelspec or language runs too), and the saved notebook gets the kernelspec
+    :data:`KERNELSPEC`, so that it reruns elsewhere. What the kernel process and the
+    notebook client print goes to :class:`CapturedOutput`, never to the terminal, and is
+    appended to ``res.traceback`` when the notebook did not succeed.
+
     Parameters
     ----------
     nb_path : Path
@@ -190,20 +212,27 @@ def execute_notebook(
     out_nb = out_dir / nb_path.name
     t0 = time.perf_counter()
     banner: str | None = None
+    captured = CapturedOutput()
     try:
-        pm.execute_notebook(
-            str(nb_path),
-            str(out_nb),
-            parameters=parameters,
-            kernel_name=KERNEL_NAME,
-            cwd=str(nb_path.parent),
-            execution_timeout=timeout,
-            progress_bar=False,
-            log_output=False,
-            report_mode=False,
-            # keep the kernel's "running over TCP without encryption" warning off stderr
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
+        with captured:
+            pm.execute_notebook(
+                str(nb_path),
+                str(out_nb),
+                parameters=parameters,
+                kernel_name=KERNEL_NAME,
+                # a notebook without kernelspec or language_info is still Python
+                language=KERNEL_LANGUAGE,
+                cwd=str(nb_path.parent),
+                execution_timeout=timeout,
+                progress_bar=False,
+                log_output=False,
+                report_mode=False,
+                # keep the kernel's "running over TCP without encryption" warning off stderr
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                # the kernel's own stdout and stderr (a ZMQ traceback after a timeout) go to a
+                # file, not to the terminal: the progress line is the interface
+                kernel_manager_class=captured.kernel_manager_class,
+            )
         res.status = "ok"
     except pm.PapermillExecutionError as exc:
         res.status = "failed"
@@ -229,18 +258,105 @@ def execute_notebook(
         res.traceback = traceback.format_exc()
         banner = res.error
     res.duration_s = round(time.perf_counter() - t0, 3)
+    output = captured.text()
+    if res.status != "ok" and output:
+        res.traceback = f"{res.traceback or ''}\n\n{CAPTURED_HEADING}\n{output}".lstrip()
     if out_nb.exists():
         res.executed = out_nb.name
-        if banner is not None:
-            with contextlib.suppress(Exception):
-                nb = nbformat.read(str(out_nb), as_version=4)
+        with contextlib.suppress(Exception):
+            nb = nbformat.read(str(out_nb), as_version=4)
+            _runs_elsewhere(nb)
+            if banner is not None:
                 cell = nbformat.v4.new_markdown_cell(
                     f"**cs360: this notebook did not finish ({res.status}): {banner}.** "
                     "The outputs below are partial."
                 )
                 cell.metadata["tags"] = ["cs360-error"]
                 nb.cells.insert(0, cell)
-                nbformat.write(nb, str(out_nb))
+            nbformat.write(nb, str(out_nb))
+
+
+def _runs_elsewhere(nb: Any) -> None:
+    """Record the kernel the notebook ran with, so that it reruns on another machine."""
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    info = nb.metadata.setdefault("language_info", {})
+    info.setdefault("name", KERNEL_LANGUAGE)
+
+
+class CapturedOutput:
+    """Keep what the kernel process and the notebook client print off the terminal.
+
+    While a notebook runs, the kernel's own stdout and stderr (not its cells' outputs, which
+    reach the notebook) go to a temporary file, through a kernel manager that starts the
+    kernel with them (``kernel_manager_class`` of nbclient), and the messages of the
+    ``papermill`` logger (nbclient's "Timeout waiting for execute reply", "Kernel died ...")
+    go to a list instead of Python's last-resort handler on stderr. After a timeout the
+    kernel prints a ZMQ traceback when it answers on a closed socket; with this, it ends in
+    the notebook's traceback (``ERROR.txt``, the manifest) instead of the terminal.
+
+    Use as a context manager around one execution; :meth:`text` returns what was captured.
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in text()
+        self._records: list[str] = []
+        self._kernel = ""
+        self._saved: tuple[list[logging.Handler], bool] | None = None
+        self.kernel_manager_class = _kernel_manager_writing_to(self._file)
+
+    def __enter__(self) -> CapturedOutput:
+        logger = logging.getLogger(CLIENT_LOGGER)
+        self._saved = (logger.handlers[:], logger.propagate)
+        handler = _ListHandler(self._records)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        logger.handlers = [handler]
+        logger.propagate = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logger = logging.getLogger(CLIENT_LOGGER)
+        if self._saved is not None:
+            logger.handlers, logger.propagate = self._saved
+            self._saved = None
+
+    def text(self) -> str:
+        """Return the captured client messages and kernel output (ANSI colours removed).
+
+        Returns
+        -------
+        str
+            Empty when nothing was printed. Closes the temporary file.
+        """
+        if not self._file.closed:
+            self._file.seek(0)
+            kernel = self._file.read().decode("utf-8", errors="replace")
+            self._file.close()
+            self._kernel = kernel.rstrip()
+        parts = [*self._records, self._kernel]
+        return _ANSI.sub("", "\n".join(p for p in parts if p)).strip()
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, records: list[str]) -> None:
+        super().__init__(level=logging.INFO)
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            self.records.append(self.format(record))
+
+
+def _kernel_manager_writing_to(stream: IO[bytes]) -> type:
+    """Make a jupyter_client kernel manager whose kernel writes its stdout and stderr to a file."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class _CapturingKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+            kw.setdefault("stdout", stream)
+            kw.setdefault("stderr", stream)
+            await super().start_kernel(**kw)
+
+    return _CapturingKernelManager
 
 
 def export_notebook(nb_file: Path, out_dir: Path, stem: str, meta: dict[str, Any]) -> ExportResult:

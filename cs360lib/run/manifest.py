@@ -135,19 +135,21 @@ class SourceRecord(_Record):
     ----------
     name, kind : str
         The source's name in the engagement file and its kind.
-    status : {"ok", "failed"}
-        Whether it loaded.
+    status : {"ok", "failed", "empty", "mostly rejected"}
+        Whether it loaded (``failed`` when not), and whether it yields usable rows:
+        ``empty`` when no row loaded, ``mostly rejected`` when it rejected more than the
+        engagement's ``analysis.max_rejected_share`` (both stop the run).
     rows_read, rows_loaded, rows_rejected : int or None
         Row counts (``rows_read == rows_loaded + rows_rejected``); ``None`` when it failed.
     mapping : str or None
         Name of the mapping used.
     error : str or None
-        Why it could not be loaded.
+        Why it could not be loaded, or why it yields no usable rows.
     """
 
     name: str
     kind: str
-    status: Literal["ok", "failed"]
+    status: Literal["ok", "failed", "empty", "mostly rejected"]
     rows_read: int | None = None
     rows_loaded: int | None = None
     rows_rejected: int | None = None

@@ -12,7 +12,8 @@ network and reports what it removed.
 Two variants are written per notebook:
 
 ``stakeholder``
-    No code cells, no prompts, no stderr noise: the narrative, tables and charts.
+    No code cells, no prompts, no stderr noise: the narrative, tables and charts. A notebook
+    that failed shows a plain sentence where the error was, never a Python traceback.
 ``analyst``
     Everything, including the code and the parameters papermill injected.
 """
@@ -206,6 +207,85 @@ class DropStderrPreprocessor(Preprocessor):
         return cell, resources
 
 
+PLAIN_FAILURES = {
+    "failed": "a step stopped with an error",
+    "timeout": "a step ran longer than the time allowed",
+    "dead_kernel": "the program running it stopped unexpectedly",
+}
+"""What a stakeholder report says about a notebook that did not finish, by status."""
+
+STEP_ERROR_NOTE = "This step could not be completed. The analyst report says why."
+"""What a stakeholder report shows in place of an error output (a Python traceback)."""
+
+ERROR_CELL_TAGS = ("papermill-error-cell-tag", "cs360-error")
+"""Tags of the error banner cells papermill and the runner add to a failed notebook."""
+
+
+class PlainErrorsPreprocessor(Preprocessor):
+    """Show a plain sentence instead of a Python traceback (stakeholder report).
+
+    Error outputs (the exception and its traceback) become :data:`STEP_ERROR_NOTE`, and the
+    error banner cells papermill and the runner insert (tagged :data:`ERROR_CELL_TAGS`) are
+    removed: the report's own banner says that the notebook did not finish. The analyst
+    report and ``ERROR.txt`` keep the traceback.
+    """
+
+    def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        """Drop the error banner cells, then replace the error outputs of every cell."""
+        nb.cells = [
+            cell
+            for cell in nb.cells
+            if not set(ERROR_CELL_TAGS) & set(cell.get("metadata", {}).get("tags", []))
+        ]
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(
+        self, cell: Any, resources: dict[str, Any], index: int
+    ) -> tuple[Any, dict[str, Any]]:
+        """Replace the error outputs of one cell with a plain sentence."""
+        if "outputs" in cell:
+            cell.outputs = [
+                nbformat.v4.new_output(
+                    "display_data",
+                    data={
+                        "text/plain": STEP_ERROR_NOTE,
+                        "text/html": f'<p class="cs360-step-error">{STEP_ERROR_NOTE}</p>',
+                    },
+                )
+                if output.get("output_type") == "error"
+                else output
+                for output in cell.outputs
+            ]
+        return cell, resources
+
+
+def stakeholder_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """Say in the stakeholder banner that a notebook did not finish, without the error itself.
+
+    Parameters
+    ----------
+    meta : dict
+        Banner information (``status``, ``error``, ...).
+
+    Returns
+    -------
+    dict
+        A copy whose ``error`` is the plain sentence of :data:`PLAIN_FAILURES` for a notebook
+        that did not finish (the exception, which may name files and values, stays in the
+        analyst report), and whose ``status_text`` is readable (``"did not finish"`` for
+        ``dead_kernel``).
+    """
+    status = meta.get("status")
+    if not status or status == "ok":
+        return dict(meta)
+    plain = PLAIN_FAILURES.get(status, "a step stopped with an error")
+    return {
+        **meta,
+        "status_text": status.replace("_", " "),
+        "error": f"{plain}; the analyst report says why",
+    }
+
+
 _CACHE = threading.local()
 
 
@@ -223,8 +303,8 @@ def make_exporter(variant: Variant = "stakeholder") -> HTMLExporter:
     Parameters
     ----------
     variant : {"stakeholder", "analyst"}
-        ``"stakeholder"`` hides code cells, prompts and stderr;
-        ``"analyst"`` keeps everything.
+        ``"stakeholder"`` hides code cells, prompts and stderr, and shows a plain
+        sentence instead of an error's traceback; ``"analyst"`` keeps everything.
 
     Returns
     -------
@@ -254,6 +334,7 @@ def make_exporter(variant: Variant = "stakeholder") -> HTMLExporter:
     exporter.register_preprocessor(ChartAltTextPreprocessor(), enabled=True)
     if stakeholder:
         exporter.register_preprocessor(DropStderrPreprocessor(), enabled=True)
+        exporter.register_preprocessor(PlainErrorsPreprocessor(), enabled=True)
     return exporter
 
 
@@ -275,7 +356,8 @@ def export_html(
     title : str, optional
         Document title; defaults to the notebook's first heading or file name.
     meta : dict, optional
-        Banner information: ``engagement``, ``generated``, ``status``, ``error``.
+        Banner information: ``engagement``, ``generated``, ``status``, ``error`` (the
+        stakeholder banner replaces the error by a plain sentence: :func:`stakeholder_meta`).
 
     Returns
     -------
@@ -292,9 +374,10 @@ def export_html(
         nb = nbformat.from_dict(notebook)
         name = "notebook"
     title = title or _first_heading(nb) or name
+    banner = stakeholder_meta(meta or {}) if variant == "stakeholder" else dict(meta or {})
     resources: dict[str, Any] = {
         "metadata": {"name": title},
-        "cs360": {"title": title, "variant": variant, **(meta or {})},
+        "cs360": {"title": title, "variant": variant, **banner},
     }
     nb.metadata["title"] = title
     body, _ = _cached_exporter(variant).from_notebook_node(nb, resources=resources)

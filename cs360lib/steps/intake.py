@@ -6,7 +6,8 @@ an engagement (``cs360lib.load_engagement``) and returns a result object that fo
 library's result contract (:class:`cs360lib.publish.results.Result`): ``.to_frame()``,
 ``.chart()``, ``.table()``, ``.warnings`` and a plain-language ``.summary()``. Which column
 places a kind's rows in time or space, and whether its rows are events, is read from the
-schemas (:func:`cs360lib.data.schemas.kind_info`).
+schemas (:func:`cs360lib.data.schemas.kind_info`). :func:`source_health` (from
+:mod:`cs360lib.steps.source_health`) says first which sources are empty or mostly rejected.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ import pandas as pd
 
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.schemas import kind_info
+from cs360lib.publish.aggregate import time_blocks
 from cs360lib.publish.results import Result
+from cs360lib.steps.source_health import SourceHealth as SourceHealth
+from cs360lib.steps.source_health import source_health as source_health
 
 SPIKE_RATIO = 2.0
 """A spike or drop must also be at least this factor away from the rolling median (double or
@@ -319,12 +323,20 @@ class Coverage(Result):
         Returns
         -------
         altair.FacetChart
-            Independent y scales so small sources stay readable.
+            Independent y scales so small sources stay readable. More periods than
+            :data:`~cs360lib.publish.charts.MAX_ROWS` are drawn in blocks of k periods
+            (:func:`~cs360lib.publish.aggregate.time_blocks`): rows added up, each block marked
+            with its most serious flag.
         """
-        base = alt.Chart(self.frame).encode(x=alt.X("period:T", title=None))
-        line = base.mark_line(color="#4c78a8").encode(
-            y=alt.Y("rows:Q", title=f"rows per {self.period}")
+        data, block = time_blocks(
+            self.frame,
+            order="period",
+            by=["source"],
+            aggregations={"rows": "sum", "flag": _most_serious_flag},
         )
+        unit = self.period if block == 1 else f"{block} {self.period}s"
+        base = alt.Chart(data).encode(x=alt.X("period:T", title=None))
+        line = base.mark_line(color="#4c78a8").encode(y=alt.Y("rows:Q", title=f"rows per {unit}"))
         points = (
             base.transform_filter(alt.datum.flag != "")
             .mark_point(filled=True, size=60)
@@ -341,9 +353,9 @@ class Coverage(Result):
             )
         )
         return (
-            alt.layer(line, points, data=self.frame)
+            alt.layer(line, points, data=data)
             .properties(width=620, height=110)
-            .facet(row=alt.Row("source:N", title=None), title=f"Rows per {self.period}, by source")
+            .facet(row=alt.Row("source:N", title=None), title=f"Rows per {unit}, by source")
             .resolve_scale(y="independent")
         )
 
@@ -376,6 +388,16 @@ class Coverage(Result):
         return "\n".join(
             ["Periods to check before trusting trends:", *lines, *self.warning_lines()]
         )
+
+
+_FLAG_ORDER = ("gap", "drop", "spike", "partial")
+"""Flags from the most to the least serious, for a chart block that merges periods."""
+
+
+def _most_serious_flag(flags: pd.Series) -> str:
+    present = set(flags)
+    known = next((flag for flag in _FLAG_ORDER if flag in present), "")
+    return known or next((str(flag) for flag in flags if flag), "")
 
 
 def coverage(sources: Mapping[str, LoadResult], *, period: str = "month") -> Coverage:

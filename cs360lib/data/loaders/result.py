@@ -11,6 +11,12 @@ import pyarrow.compute as pc
 
 __all__ = ["LoadResult", "duplicate_keys", "empty_duplicates"]
 
+DUPLICATES_SHOWN = (
+    "the data intake report (notebook 00_data_intake, `cs360 run --only 00`) lists them in its "
+    "section on ids that occur more than once"
+)
+"""Where a person sees the repeated keys (said in summaries instead of a Python attribute)."""
+
 LINEAGE = ("source_file", "source_row", "source_column")
 """Columns a loader adds to every row to say where it came from."""
 
@@ -213,7 +219,7 @@ def _duplicates_sentence(result: LoadResult) -> str:
         how.append(f"{int((~differ).sum()):,} are exact copies")
     return (
         f"  {len(table):,} values of {'/'.join(result.key)} occur more than once "
-        f"({result.repeat_rows:,} repeat rows; {'; '.join(how)}; see .duplicates)."
+        f"({result.repeat_rows:,} repeat rows; {'; '.join(how)}); {DUPLICATES_SHOWN}."
     )
 
 

@@ -1,4 +1,11 @@
-"""Load every source of an engagement, stopping at the first failure or collecting them all."""
+"""Load every source of an engagement, stopping at the first failure or collecting them all.
+
+A source that loads but yields nothing usable (a header-only file, every row rejected, or more
+rows rejected than the engagement's ``analysis.max_rejected_share``) is not an error of the
+loader: its :class:`LoadResult` is kept, with the rejected rows that say why, and the source is
+listed in :attr:`EngagementSources.unusable`, which makes ``cs360 validate`` and ``cs360 run``
+stop (see :func:`source_problem`).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +15,29 @@ from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
+from cs360lib.config.engagement import DEFAULT_MAX_REJECTED_SHARE
 from cs360lib.data.loaders.pipeline import load
+from cs360lib.data.loaders.problems import REJECTED, SUPERSEDED
 from cs360lib.data.loaders.result import LoadResult
 from cs360lib.errors import Cs360Error, LoadError
 
 if TYPE_CHECKING:
     from cs360lib.config.engagement import Engagement
 
-__all__ = ["EngagementSources", "load_engagement"]
+UNUSABLE_ADVICE = (
+    "Export the source again, or correct its file or its mapping: `cs360 validate` lists "
+    "the rejected rows by reason, and the intake notebook shows them with their values."
+)
+"""What to do about a source that yields no usable data (said once after the sources)."""
+
+__all__ = [
+    "EngagementSources",
+    "load_engagement",
+    "percent_text",
+    "rejected_share",
+    "source_problem",
+    "source_status",
+]
 
 
 class EngagementSources(Mapping[str, LoadResult]):
@@ -35,6 +57,9 @@ class EngagementSources(Mapping[str, LoadResult]):
     failures : dict of str to str, optional
         Why each other source could not be loaded (the error's message, which names
         the file and, where known, the column and rows).
+    max_rejected_share : float, default 0.5
+        The engagement's ``analysis.max_rejected_share``: a loaded source that rejects a
+        larger share of its rows, or loads none, is listed in :attr:`unusable`.
 
     Attributes
     ----------
@@ -44,6 +69,12 @@ class EngagementSources(Mapping[str, LoadResult]):
         Kind of every source, by name.
     failures : dict of str to str
         Source name to the reason it could not be loaded; empty when all loaded.
+    unusable : dict of str to str
+        Source name to why a loaded source yields nothing usable (see
+        :func:`source_problem`); such a source stays in the mapping, so that its rejected
+        rows can be reviewed.
+    max_rejected_share : float
+        The limit the sources were checked against.
     """
 
     def __init__(
@@ -52,11 +83,19 @@ class EngagementSources(Mapping[str, LoadResult]):
         kinds: dict[str, str],
         results: dict[str, LoadResult],
         failures: dict[str, str] | None = None,
+        *,
+        max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
     ) -> None:
         self.path = path
         self.kinds = dict(kinds)
+        self.max_rejected_share = max_rejected_share
         self._results = {name: results[name] for name in kinds if name in results}
         self.failures = {name: failures[name] for name in kinds if name in (failures or {})}
+        self.unusable = {
+            name: problem
+            for name, result in self._results.items()
+            if (problem := source_problem(result, max_rejected_share)) is not None
+        }
 
     def __getitem__(self, name: str) -> LoadResult:
         return self._results[name]
@@ -69,13 +108,14 @@ class EngagementSources(Mapping[str, LoadResult]):
 
     def __repr__(self) -> str:
         return (
-            f"EngagementSources({self.path.name}: {len(self)} loaded, {len(self.failures)} failed)"
+            f"EngagementSources({self.path.name}: {len(self)} loaded, {len(self.failures)} "
+            f"failed, {len(self.unusable)} unusable)"
         )
 
     @property
     def ok(self) -> bool:
-        """True when every source of the engagement loaded."""
-        return not self.failures
+        """True when every source of the engagement loaded and yields usable rows."""
+        return not self.failures and not self.unusable
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per source of the engagement, loaded or not.
@@ -83,9 +123,11 @@ class EngagementSources(Mapping[str, LoadResult]):
         Returns
         -------
         pandas.DataFrame
-            Columns ``source``, ``kind``, ``status`` (``"ok"`` or ``"failed"``),
+            Columns ``source``, ``kind``, ``status`` (``"ok"``, ``"failed"`` when it could
+            not be loaded, ``"empty"`` when it loaded no row, ``"mostly rejected"`` when it
+            rejected more than :attr:`max_rejected_share`; see :func:`source_status`),
             ``rows_read``, ``rows_loaded``, ``rows_rejected`` (missing for a failed
-            source), ``mapping`` and ``error``.
+            source), ``mapping`` and ``error`` (why a source failed or is unusable).
         """
         rows = []
         for name, kind in self.kinds.items():
@@ -94,12 +136,16 @@ class EngagementSources(Mapping[str, LoadResult]):
                 {
                     "source": name,
                     "kind": kind,
-                    "status": "ok" if result is not None else "failed",
+                    "status": (
+                        "failed"
+                        if result is None
+                        else source_status(result, self.max_rejected_share)
+                    ),
                     "rows_read": None if result is None else result.rows_read,
                     "rows_loaded": None if result is None else len(result.data),
                     "rows_rejected": None if result is None else len(result.rejected),
                     "mapping": None if result is None else result.mapping,
-                    "error": self.failures.get(name),
+                    "error": self.failures.get(name, self.unusable.get(name)),
                 }
             )
         frame = pd.DataFrame(rows, columns=list(_COLUMNS))
@@ -112,37 +158,59 @@ class EngagementSources(Mapping[str, LoadResult]):
         -------
         str
             One block per source (``[name] kind`` then the summary of
-            :meth:`LoadResult.summary` or ``FAILED: reason``), then a last line with
-            how many sources loaded.
+            :meth:`LoadResult.summary`, under a ``NOT USABLE: reason`` line for an
+            unusable source, or ``FAILED: reason``), then a last line with how many
+            sources loaded, failed and are unusable.
         """
         blocks = []
         for name, kind in self.kinds.items():
-            body = (
-                self._results[name].summary()
-                if name in self._results
-                else f"FAILED: {self.failures.get(name, 'not loaded')}"
-            )
+            if name not in self._results:
+                body = f"FAILED: {self.failures.get(name, 'not loaded')}"
+            elif name in self.unusable:
+                body = f"NOT USABLE: {self.unusable[name]}\n{self._results[name].summary()}"
+            else:
+                body = self._results[name].summary()
             blocks.append(f"[{name}] {kind}\n{body}")
         total = len(self.kinds)
+        parts = []
         if self.failures:
-            last = f"{len(self.failures)} of {total} sources failed: {', '.join(self.failures)}"
-        else:
-            last = f"all {total} sources loaded"
+            parts.append(
+                f"{len(self.failures)} of {total} sources failed: {', '.join(self.failures)}"
+            )
+        if self.unusable:
+            parts.append(
+                f"{len(self.unusable)} of {total} sources loaded but yield no usable data: "
+                f"{', '.join(self.unusable)}"
+            )
+        last = "; ".join(parts) if parts else f"all {total} sources loaded"
         return "\n\n".join([*blocks, last])
 
     def failure_text(self) -> str:
-        """Return the failures in one line (empty when every source loaded).
+        """Return the failed and unusable sources in one line (empty when all are usable).
 
         Returns
         -------
         str
-            ``"2 of 8 sources could not be loaded: calls: ...; survey: ..."``.
+            ``"2 of 8 sources could not be loaded: calls: ...; survey: ..."``, then
+            ``"1 of 8 sources yields no usable data: incidents: all 40 rows were
+            rejected ..."`` for the sources in :attr:`unusable`, followed by
+            :data:`UNUSABLE_ADVICE`.
         """
-        if not self.failures:
-            return ""
-        listed = "; ".join(f"{name}: {reason}" for name, reason in self.failures.items())
         noun = "source" if len(self.kinds) == 1 else "sources"
-        return f"{len(self.failures)} of {len(self.kinds)} {noun} could not be loaded: {listed}"
+        parts = []
+        if self.failures:
+            listed = "; ".join(f"{name}: {reason}" for name, reason in self.failures.items())
+            parts.append(
+                f"{len(self.failures)} of {len(self.kinds)} {noun} could not be loaded: {listed}"
+            )
+        if self.unusable:
+            listed = "; ".join(f"{name}: {reason}" for name, reason in self.unusable.items())
+            verb = "yields" if len(self.unusable) == 1 else "yield"
+            parts.append(
+                f"{len(self.unusable)} of {len(self.kinds)} {noun} {verb} no usable data: "
+                f"{listed}. {UNUSABLE_ADVICE}"
+            )
+        return "; ".join(parts)
 
 
 _COLUMNS = (
@@ -176,12 +244,16 @@ def load_engagement(
         cannot go on without their data). ``"collect"`` loads every source and records
         each failure in :attr:`EngagementSources.failures` instead (``cs360 validate``
         and the pre-flight of ``cs360 run``), so that all problems are reported at once.
+        In both modes a source that loads but yields nothing usable (no row loaded, or
+        more rows rejected than the engagement's ``analysis.max_rejected_share``) is
+        kept and listed in :attr:`EngagementSources.unusable`: the intake notebook shows
+        why, and ``cs360 validate`` and ``cs360 run`` stop on it.
 
     Returns
     -------
     EngagementSources
-        Source name to :class:`LoadResult`, in the file's order, with ``.failures``
-        and ``.summary()``.
+        Source name to :class:`LoadResult`, in the file's order, with ``.failures``,
+        ``.unusable`` and ``.summary()``.
 
     Raises
     ------
@@ -223,4 +295,127 @@ def load_engagement(
                 else f"{type(error).__name__}: {error} (an unexpected error; please report it)"
             )
     kinds = {name: source.kind for name, source in engagement.sources.items()}
-    return EngagementSources(engagement.path, kinds, results, failures)
+    return EngagementSources(
+        engagement.path,
+        kinds,
+        results,
+        failures,
+        max_rejected_share=engagement.analysis.max_rejected_share,
+    )
+
+
+def rejected_share(result: LoadResult) -> float:
+    """Share of a source's rows rejected as faults (older versions of a key not counted).
+
+    Parameters
+    ----------
+    result : LoadResult
+        A loaded source.
+
+    Returns
+    -------
+    float
+        Rows in ``.rejected`` for a fault, over rows read; rows set aside as older versions
+        of a key under ``duplicates: keep_latest`` are revisions, not faults, and count in
+        neither. 0 for a source with no rows.
+    """
+    superseded = _superseded_rows(result)
+    read = result.rows_read - superseded
+    return (len(result.rejected) - superseded) / read if read > 0 else 0.0
+
+
+def source_status(
+    result: LoadResult, max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE
+) -> str:
+    """Classify a loaded source by what it yields.
+
+    Parameters
+    ----------
+    result : LoadResult
+        A loaded source.
+    max_rejected_share : float, default 0.5
+        Largest share of rows, from 0 to 1, that may be rejected (the engagement's
+        ``analysis.max_rejected_share``), measured by :func:`rejected_share`.
+
+    Returns
+    -------
+    str
+        ``"empty"`` when no row loaded (a header-only file, or every row rejected),
+        ``"mostly rejected"`` when :func:`rejected_share` is above
+        ``max_rejected_share``, else ``"ok"``.
+    """
+    if len(result.data) == 0:
+        return "empty"
+    if rejected_share(result) > max_rejected_share:
+        return "mostly rejected"
+    return "ok"
+
+
+def source_problem(
+    result: LoadResult, max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE
+) -> str | None:
+    """Say in plain words why a loaded source yields nothing usable, if it does not.
+
+    The rule shared by ``cs360 validate``, the pre-flight of ``cs360 run`` and the intake
+    notebook (:func:`cs360lib.steps.intake.source_health`): a source with no row loaded
+    cannot be analysed, and one that rejects most of its rows (more than
+    ``max_rejected_share``) describes its export's faults more than the department's work;
+    trends and coverage drawn from it would mislead.
+
+    Parameters
+    ----------
+    result : LoadResult
+        A loaded source.
+    max_rejected_share : float, default 0.5
+        Largest share of rows, from 0 to 1, that may be rejected.
+
+    Returns
+    -------
+    str or None
+        ``None`` for a usable source; else a sentence naming the file, the counts and
+        the main reason rows were rejected (:data:`UNUSABLE_ADVICE` says what to do).
+    """
+    status = source_status(result, max_rejected_share)
+    if status == "ok":
+        return None
+    where = result.source or "its files"
+    if result.rows_read == 0:
+        what = "no cell with a value" if result.wide_rows is not None else "no data rows"
+        return f"{where} has a header but {what}"
+    faults = result.problems[result.problems["outcome"] == REJECTED]
+    reason = ""
+    if not faults.empty:
+        counts = faults.groupby(["column", "problem"], sort=False).size()
+        (column, problem), rows = counts.idxmax(), int(counts.max())
+        reason = f", mostly for {column}: {problem} ({rows:,} rows)"
+    if status == "empty":
+        return f"all {result.rows_read:,} rows of {where} were rejected{reason}"
+    return (
+        f"{percent_text(rejected_share(result))} of the {result.rows_read:,} rows of {where} were "
+        f"rejected, above the limit of {percent_text(max_rejected_share)} set by "
+        f"analysis.max_rejected_share{reason}"
+    )
+
+
+def _superseded_rows(result: LoadResult) -> int:
+    problems = result.problems
+    if problems.empty:
+        return 0
+    older = problems.loc[problems["outcome"] == SUPERSEDED, ["source_file", "source_row"]]
+    return len(older.drop_duplicates())
+
+
+def percent_text(share: float) -> str:
+    """Write a share as a readable percentage.
+
+    Parameters
+    ----------
+    share : float
+        A share from 0 to 1.
+
+    Returns
+    -------
+    str
+        One decimal at most: ``0.5`` gives ``"50%"``, ``0.6234`` gives ``"62.3%"``.
+    """
+    return f"{round(100 * share, 1):g}%"

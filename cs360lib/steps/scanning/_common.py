@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 
 from cs360lib.data.schemas import schema_for
+from cs360lib.publish.aggregate import top_with_other
 
 RESPONSE_ID = "response_id"
 """Column that identifies one response across coding, sheets and agreement."""
@@ -92,7 +93,9 @@ def hbar(data: pd.DataFrame, *, label: str, value: str, title: str, tooltip: lis
     Parameters
     ----------
     data : pandas.DataFrame
-        Aggregated rows (one per bar).
+        Aggregated rows (one per bar). With more than
+        :data:`~cs360lib.publish.aggregate.MAX_BARS` rows, the longest bars are drawn and the
+        others are added up in one last bar (:func:`~cs360lib.publish.aggregate.top_with_other`).
     label, value : str
         Columns of the bar names and lengths.
     title : str
@@ -105,11 +108,19 @@ def hbar(data: pd.DataFrame, *, label: str, value: str, title: str, tooltip: lis
     altair.Chart
         The bar chart.
     """
+    shown = top_with_other(
+        data,
+        label=label,
+        rank=value,
+        other={value: "sum"},
+        other_label="{count:,} others, together",
+    )
+    order: str | list[str] = "-x" if len(shown) == len(data) else list(shown[label])
     return (
-        alt.Chart(data, title=title)
+        alt.Chart(shown, title=title)
         .mark_bar()
         .encode(
-            y=alt.Y(f"{label}:N", title=None, sort="-x"),
+            y=alt.Y(f"{label}:N", title=None, sort=order),
             x=alt.X(f"{value}:Q", title=value),
             tooltip=tooltip,
         )

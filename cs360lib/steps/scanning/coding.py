@@ -454,7 +454,7 @@ def code_responses(
         warnings.append(
             "Set aside and not coded: "
             + ", ".join(f"{v:,} {k} response(s)" for k, v in counts.items())
-            + " (listed in the skipped table, `.skipped`)."
+            + "; they are listed, with the reason, in the skipped table."
         )
     if not len(kept):
         warnings.append("No response could be coded.")
