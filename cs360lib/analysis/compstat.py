@@ -39,9 +39,9 @@ from scipy import stats
 
 from cs360lib.errors import AnalysisInputError
 from cs360lib.evaluate import e_test, rate_ratio_test
+from cs360lib.publish.aggregate import top_with_other
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
-from cs360lib.publish.aggregate import top_with_other
 
 from ._format import change_text
 from ._input import area_names, check_columns, check_frame, time_column

@@ -58,7 +58,6 @@ import pandas as pd
 from scipy import stats
 
 from cs360lib.errors import AnalysisInputError
-from cs360lib.publish.charts import MAX_ROWS
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
 

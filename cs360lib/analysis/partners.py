@@ -28,9 +28,9 @@ import pandas as pd
 from scipy import stats
 
 from cs360lib.errors import AnalysisInputError
+from cs360lib.publish.aggregate import top_with_other
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
-from cs360lib.publish.aggregate import top_with_other
 
 from ._input import area_names, check_columns, check_frame, in_window, time_column
 
