@@ -109,7 +109,7 @@ class MetricsCatalogue(Result):
         return "\n".join([*lines, *self.warning_lines()])
 
     def chart(self) -> alt.Chart:
-        """Indicators per goal, coloured by their usual source.
+        """Draw the indicators per goal, coloured by their usual source.
 
         Returns
         -------
@@ -306,7 +306,7 @@ class MetricsCheck(Result):
         return int(self.frame.set_index("goal").loc[goal, "dimension"])
 
     def chart(self) -> alt.LayerChart:
-        """Measures per goal, police and partner, with the goals lacking one marked.
+        """Draw the measures per goal, police and partner, marking the goals without one.
 
         Returns
         -------
