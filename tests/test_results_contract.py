@@ -8,6 +8,7 @@ cannot skip the contract.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -34,9 +35,16 @@ from cs360lib.evaluate import (
 )
 from cs360lib.publish.charts import chart_to_svg
 from cs360lib.publish.results import Result
-from cs360lib.steps import intake
+from cs360lib.steps import design, intake, metrics, plan, triangle
 
 PACKAGE = Path(cs360lib.__file__).resolve().parent
+SAMPLE = PACKAGE.parent / "data" / "samples" / "engagement.yml"
+
+
+@functools.cache
+def _sample() -> tuple[cs360lib.Engagement, cs360lib.data.loaders.EngagementSources]:
+    engagement = cs360lib.Engagement.load(SAMPLE)
+    return engagement, cs360lib.load_engagement(engagement)
 
 
 def _library_classes() -> list[type]:
@@ -102,6 +110,13 @@ FACTORIES: dict[str, Callable[[dict], Result]] = {
     "ETestResult": lambda s: e_test(6, 2),
     "RateRatioResult": lambda s: rate_ratio_test(40, 25, pre_exposure=12, post_exposure=12),
     "RateRatioPowerResult": lambda s: power_rate_ratio(20, [0.5, 1.0]),
+    "TriangleWorksheet": lambda s: triangle.worksheet(*_sample()),
+    "MetricsCatalogue": lambda s: metrics.metrics_catalogue(),
+    "MetricsCheck": lambda s: metrics.metrics_check(_sample()[0]),
+    "ResponsePlan": lambda s: plan.response_plan(*_sample()),
+    "EvaluationDesign": lambda s: design.evaluation_design(
+        *_sample(), n_sims=20, post_periods=(6, 12)
+    ),
 }
 
 RESULT_CLASSES = _result_classes()

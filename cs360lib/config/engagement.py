@@ -460,10 +460,10 @@ class Metric(_Strict):
         known = catalogue().indicators
         if value is not None and value not in known:
             close = difflib.get_close_matches(value, list(known), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(
-                f"unknown indicator {value!r}{hint} The indicators are in "
-                "cs360lib/config/metrics.yml (docs/engagement.md lists them)"
+                f"unknown indicator {value!r}{hint}; the indicators of the CS360 catalogue are "
+                "listed in docs/engagement.md (cs360lib/config/metrics.yml)"
             )
         return value
 

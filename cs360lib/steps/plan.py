@@ -325,7 +325,7 @@ def _check_areas(
         present = set(frame[area.column].dropna().astype(str))
         missing = [v for v in area.values if v not in present]
         if missing:
-            close = difflib.get_close_matches(missing[0], sorted(present), n=1)
+            close = difflib.get_close_matches(missing[0], sorted(present), n=1, cutoff=0.5)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(
                 f"responses[{response.name!r}].{role}: area {name!r} names {area.column} "
