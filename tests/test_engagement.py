@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -399,3 +400,14 @@ def test_the_measures_hint_names_the_closest_metric(tmp_path: Path) -> None:
 def test_dimensions_are_kept(tmp_path: Path) -> None:
     engagement = Engagement.load(_plan(tmp_path, ("metrics:\n", "dimensions: [1]\nmetrics:\n")))
     assert engagement.dimensions == [1]
+
+
+def test_every_key_of_the_plan_is_documented() -> None:
+    from cs360lib.config.engagement import Area, Metric, Response
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "engagement.md").read_text()
+    for model in (Area, Response, Metric):
+        for key in model.model_fields:
+            documented = f"`{key}`" in text or re.search(rf"(?<!\w){key}:", text)
+            assert documented, f"{model.__name__}.{key}"
+    assert "dimensions: [1, 2]" in text
