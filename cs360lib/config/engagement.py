@@ -18,13 +18,11 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -33,11 +31,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from cs360lib.config._base import _STATE, _VALUE_ISSUE, _Issue, _issues, _Strict
 from cs360lib.config.catalogue import catalogue
 from cs360lib.config.mapping import Mapping, MappingError, mapping_data, validate_mapping
 from cs360lib.config.publishing import Publishing
+from cs360lib.config.responses import Response
 from cs360lib.data.readers import resolve_files
 from cs360lib.data.schemas import SCHEMAS, column_types
 from cs360lib.errors import EngagementError
@@ -49,16 +48,9 @@ GOALS: dict[str, str] = {g.id: g.name for g in catalogue().goals.values()}
 DIMENSIONS: dict[str, int] = {goal: catalogue().dimension_of(goal) for goal in GOALS}
 """The CS360 dimension of each goal."""
 
-ROLE_DEFAULTS: dict[str, str] = {"comparison": "comparison", "displacement": "displacement"}
-"""A response's comparison and displacement areas when it names none: the areas of these
-names, when the engagement defines them (write ``comparison: null`` for none)."""
-
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 """An engagement id: lower-case letters, digits and dashes, starting with a letter or digit."""
 
-_ISSUE = "cs360"
-_VALUE_ISSUE = "cs360_value"
-_STATE = "_cs360_state"
 _PENDING_CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "cs360_engagement_context", default=None
 )
@@ -85,10 +77,6 @@ def slugify(text: str) -> str:
     """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Info(_Strict):
@@ -260,137 +248,6 @@ class Problem(_Strict):
             if found:
                 raise _issues(found)
         return self
-
-
-class Response(_Strict):
-    """A response of the Problem-Solving Team, with its plan.
-
-    Attributes
-    ----------
-    name : str
-        The response's name (the ``response`` column of the actions log uses it).
-    owner : str
-        Who owns it: organisations of the community map (the stakeholders roster), joined by
-        ``;``, ``,``, ``and``, ``&`` or ``with``; a YAML list is joined with ``"; "``. Checked
-        against the roster by :func:`cs360lib.steps.plan.response_plan`.
-    objectives : list of str
-        What the response is to achieve, one objective a line.
-    start, end : date
-        First day under the response; last day (None while it runs).
-    area : str
-        The target area (a name from ``areas``).
-    comparison, displacement : str or None
-        The comparison area (like the target, without the response) and the displacement
-        area (around the target, where crime may move). When the key is absent, the areas
-        named ``comparison`` and ``displacement`` are used if the engagement defines them
-        (:data:`ROLE_DEFAULTS`); write ``null`` for none.
-    measures : list of str
-        Names of the engagement's metrics that measure this response.
-    expected_change : float or None
-        The hoped-for change as a rate ratio (0.8 for a 20% drop); ``"-20%"`` is read as 0.8.
-        The evaluation-design assistant uses it for the required duration.
-    description : str
-        Free text.
-    """
-
-    name: str
-    owner: str = ""
-    objectives: list[str] = Field(default_factory=list)
-    start: dt.date
-    end: dt.date | None = None
-    area: str = "target"
-    comparison: str | None = None
-    displacement: str | None = None
-    measures: list[str] = Field(default_factory=list)
-    expected_change: float | None = None
-    description: str = ""
-
-    @field_validator("owner", mode="before")
-    @classmethod
-    def _owners_joined(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return "; ".join(str(v).strip() for v in value if str(v).strip())
-        return "" if value is None else value
-
-    @field_validator("objectives", "measures", mode="before")
-    @classmethod
-    def _as_list(cls, value: Any) -> Any:
-        if value is None:
-            return []
-        return [value] if isinstance(value, str) else value
-
-    @field_validator("expected_change", mode="before")
-    @classmethod
-    def _ratio(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            text = value.strip().replace(" ", "")
-            if text.endswith("%"):
-                try:
-                    return 1.0 + float(text[:-1]) / 100.0
-                except ValueError:
-                    pass
-            raise ValueError(
-                f"{value!r} is not a change: write a rate ratio (0.8 for a 20% drop) or a "
-                "percentage (-20%)"
-            )
-        return value
-
-    @field_validator("expected_change")
-    @classmethod
-    def _sensible_ratio(cls, value: float | None) -> float | None:
-        if value is not None and (not value > 0 or value == 1):
-            raise ValueError(
-                f"{value} is not a hoped-for change: a rate ratio above 0 and other than 1 "
-                "(0.8 for a 20% drop, 1.1 for a 10% rise)"
-            )
-        return value
-
-    @model_validator(mode="after")
-    def _checked(self, info: ValidationInfo) -> Response:
-        found = []
-        if self.end and self.end < self.start:
-            found.append(_Issue(("end",), f"{self.end} is before start {self.start}"))
-        known = _Known.of(info)
-        if known is not None:
-            for role, default in ROLE_DEFAULTS.items():
-                written = role in self.model_fields_set
-                if not written and default != self.area and known.has_area(default):
-                    setattr(self, role, default)
-            found += known.area_issues(("area",), self.area)
-            for role in ROLE_DEFAULTS:
-                name = getattr(self, role)
-                if name is None:
-                    continue
-                if name == self.area:
-                    found.append(
-                        _Issue(
-                            (role,),
-                            f"is the response's own area: a {role} area must be another area",
-                            name,
-                            value_first=True,
-                        )
-                    )
-                    continue
-                found += known.area_issues((role,), name)
-            found += known.overlap_issues(self)
-            for i, measure in enumerate(self.measures):
-                found += known.metric_issues(("measures", i), measure)
-        if found:
-            raise _issues(found)
-        return self
-
-    def role_areas(self) -> dict[str, str]:
-        """Return the response's areas by role.
-
-        Returns
-        -------
-        dict of str to str
-            ``{"target": area, "comparison": ..., "displacement": ...}``; roles without an
-            area are left out.
-        """
-        roles = {"target": self.area, "comparison": self.comparison}
-        roles["displacement"] = self.displacement
-        return {role: name for role, name in roles.items() if name is not None}
 
 
 class Metric(_Strict):
@@ -758,15 +615,6 @@ def _valid_entries(section: str, raw: dict[str, Any], context: Any) -> dict[str,
     return valid
 
 
-class _Issue(NamedTuple):
-    """One problem at a key path; ``value_first`` writes it as ``key 'value' message``."""
-
-    loc: tuple[str | int, ...]
-    message: str
-    value: Any = None
-    value_first: bool = False
-
-
 class _Known:
     """What the sections validated so far hold, for the checks of later sections.
 
@@ -866,16 +714,3 @@ class _Known:
             f"{source_name}; columns are {source.columns()}"
         )
         return [_Issue(key, message, area)]
-
-
-def _issues(found: Iterable[_Issue]) -> ValidationError:
-    """One pydantic error with a line per problem, each at its own key path."""
-    details = []
-    for issue in found:
-        if issue.value_first:
-            kind, message = _VALUE_ISSUE, f"{issue.value!r} {issue.message}"
-        else:
-            kind, message = _ISSUE, issue.message
-        error = PydanticCustomError(kind, "{message}", {"message": message})
-        details.append(InitErrorDetails(type=error, loc=issue.loc, input=issue.value))
-    return ValidationError.from_exception_data("Engagement", details)
