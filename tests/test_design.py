@@ -114,7 +114,7 @@ def test_the_required_duration_equals_a_direct_power_its_call() -> None:
 
 
 def test_too_few_periods_before_the_start_give_a_pre_post_design() -> None:
-    counts = _counts(8)
+    counts = _counts(8, level=20.0)
     result = design.evaluation_design(
         _engagement(expected_change=0.7), counts=counts, post_periods=LENGTHS
     )
