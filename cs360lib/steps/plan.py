@@ -198,8 +198,8 @@ class ResponsePlan(Result):
                 text += f", compared with {self._where(r.comparison)}"
             if r.displacement:
                 text += f", watching {self._where(r.displacement)} for displacement"
-            n = len(r.measures.split(";")) if r.measures else 0
-            text += f". {n} measure(s)"
+            if r.measures:
+                text += f"; measured by {r.measures.replace(';', ', ')}"
             if pd.notna(r.expected_change):
                 text += f"; the team hopes for a {_change_text(r.expected_change)}"
             lines.append(text + ".")
