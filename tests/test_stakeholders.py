@@ -84,18 +84,3 @@ def test_community_map_by_sector_lever_and_team():
     spec = m.chart().to_dict()
     assert spec["encoding"]["x"]["field"] == "sector_label"
     assert len(m.table()) == len(ROSTER)
-
-
-def test_a_missing_lever_is_no_unknown_lever():
-    roster = pd.DataFrame(
-        {
-            "stakeholder_id": ["S1", "S2"],
-            "organisation": ["Police", "Church"],
-            "sector": ["department", "community"],
-            "levers": [pd.NA, "handler"],
-        }
-    ).astype("string")
-    cmap = community_map(roster)
-    assert cmap.partners["levers"].tolist() == ["", "handler"]
-    assert not any("Unknown lever" in w for w in cmap.warnings)
-    assert "1 partners have no lever recorded." in cmap.warnings

@@ -59,6 +59,7 @@ def test_controllers_act_on_their_side_and_gaps_are_named() -> None:
     who = sheet.controllers
     assert set(who.loc[who["side"] == "places", "stakeholder_id"]) == {"S1", "S3"}
     assert "1 partners have no lever recorded." in sheet.warnings
+    assert sheet.to_frame()["partners"].str.contains("Crime Analysis Unit").sum() == 0
 
 
 def test_a_side_with_nobody_able_to_act_is_a_gap() -> None:
@@ -125,4 +126,3 @@ def test_the_sample_worksheet() -> None:
     robberies = sources["incidents"].data
     robberies = robberies[robberies["offense"] == "Street robbery"]
     assert frame.loc["places", "facts"].startswith(f"{len(robberies):,} events fell on")
-    assert "Unknown lever" not in " ".join(sheet.warnings)

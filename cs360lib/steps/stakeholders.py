@@ -112,7 +112,7 @@ def _team_codes(value: object) -> list[str]:
 
 
 def _levers(value: object) -> list[str]:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+    if value is None or (isinstance(value, float) and pd.isna(value)):
         return []
     return [t.strip().lower() for t in re.split(r"[;,+/]", str(value)) if t.strip()]
 
