@@ -66,13 +66,17 @@ __all__ = [
 
 _SUBMODULES: dict[str, str] = {
     "charts": "cs360lib.publish.charts",
+    "design": "cs360lib.steps.design",
     "evaluate": "cs360lib.evaluate",
     "intake": "cs360lib.steps.intake",
+    "metrics": "cs360lib.steps.metrics",
+    "plan": "cs360lib.steps.plan",
     "reports": "cs360lib.run.reports",
     "samples": "cs360lib.datasets.sampleton",
     "scanning": "cs360lib.steps.scanning",
     "schemas": "cs360lib.data.schemas",
     "stakeholders": "cs360lib.steps.stakeholders",
+    "triangle": "cs360lib.steps.triangle",
     "widgets": "cs360lib.publish.widgets",
 }
 """Short names for modules that notebooks reach as attributes (``cs.evaluate``, ``cs.intake``)."""

@@ -25,6 +25,7 @@ __all__ = [
     "EvaluationInputError",
     "LoadError",
     "MappingError",
+    "PlanError",
     "PrivacyError",
     "RunError",
     "SourceNotFoundError",
@@ -95,6 +96,18 @@ class AnalysisInputError(Cs360Error, ValueError):
     Raised for a frame that lacks a needed column, a window with no events, events without
     coordinates where a map needs them, or a bad setting; the message names the column, the
     window or the setting and says what to do.
+    """
+
+
+class PlanError(Cs360Error, ValueError):
+    """A response plan does not fit the engagement's data.
+
+    Raised when a response names an owner who is not on the community map, an area whose
+    values occur nowhere in the data or that has no coordinates where the others have them,
+    a target and a comparison area that share records, or a response with nothing before its
+    start to evaluate against. Problems that the engagement file alone shows (an unknown area
+    name, areas that share values of one column) are :class:`EngagementError` at load. The
+    message names the response, the key and the values, and says what to do.
     """
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -268,3 +269,168 @@ def test_max_rejected_share_is_a_share_from_0_to_1(tmp_path: Path, value: str) -
 def test_max_rejected_share_accepts_the_bounds(tmp_path: Path, value: float) -> None:
     text = MINIMAL + f"analysis: {{max_rejected_share: {value}}}\n"
     assert Engagement.load(make(tmp_path, text)).analysis.max_rejected_share == value
+
+
+# -- the plan's keys: metrics from the catalogue, responses with their areas and measures ------
+
+PLAN = """
+engagement: {id: test-pd, name: Test PD engagement}
+sources:
+  incidents: {path: data/incidents.csv}
+  ems: {kind: partner_metrics, path: data/ems.csv}
+areas:
+  target: {column: beat, values: [E2]}
+  comparison: {column: beat, values: [W2]}
+  displacement: {column: beat, values: [E1, E3], adjacent_to: [target]}
+responses:
+  - name: Lighting
+    owner: [Public Works Department, Eastgate Merchants Association]
+    objectives: Fewer robberies at the bus bays
+    start: 2023-04-01
+    area: target
+    measures: [Robberies]
+    expected_change: -20%
+metrics:
+  - {name: Robberies, indicator: crime_rates, source: incidents, area: target}
+  - {name: Overdose calls, goal: community_factors, source: ems}
+"""
+
+
+def _plan(tmp_path: Path, *changes: tuple[str, str]) -> Path:
+    text = PLAN
+    for old, new in changes:
+        assert old in text, old
+        text = text.replace(old, new)
+    return make(tmp_path, text)
+
+
+def test_plan_keys_are_read(tmp_path: Path) -> None:
+    engagement = Engagement.load(_plan(tmp_path))
+    response = engagement.responses[0]
+    assert response.owner == "Public Works Department; Eastgate Merchants Association"
+    assert response.objectives == ["Fewer robberies at the bus bays"]
+    assert response.expected_change == pytest.approx(0.8)
+    # the areas named comparison and displacement are the defaults
+    assert response.role_areas() == {
+        "target": "target",
+        "comparison": "comparison",
+        "displacement": "displacement",
+    }
+    assert engagement.areas["displacement"].adjacent_to == ["target"]
+    robberies = engagement.metrics[0]
+    assert (robberies.indicator, robberies.goal, robberies.type) == (
+        "crime_rates",
+        "prevent_crime",
+        "outcome",
+    )
+    assert engagement.metrics[1].indicator is None and engagement.dimensions is None
+
+
+def test_a_written_null_means_no_comparison_area(tmp_path: Path) -> None:
+    engagement = Engagement.load(
+        _plan(
+            tmp_path,
+            (
+                "    area: target\n    measures",
+                "    area: target\n    comparison: null\n    measures",
+            ),
+        )
+    )
+    assert engagement.responses[0].comparison is None
+    assert engagement.responses[0].displacement == "displacement"
+
+
+def test_an_indicator_sets_the_type_unless_the_metric_says_otherwise(tmp_path: Path) -> None:
+    path = _plan(
+        tmp_path,
+        (
+            "- {name: Overdose calls, goal: community_factors, source: ems}",
+            "- {name: Outreach, indicator: neighbourhood_outreach, source: ems}\n"
+            "  - {name: Patrol, indicator: patrol_prevention, type: outcome, source: incidents, "
+            "provider: partner}",
+        ),
+    )
+    engagement = Engagement.load(path)
+    outreach, patrol = engagement.metrics[1:]
+    assert (outreach.goal, outreach.type) == ("promising_practices", "output")
+    assert (patrol.type, patrol.provider) == ("outcome", "partner")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("indicator: crime_rates,", "indicator: crime_rate,"),
+            "metrics.0.indicator: unknown indicator 'crime_rate' (did you mean 'crime_rates'?)",
+        ),
+        (
+            ("indicator: crime_rates,", "indicator: crime_rates, goal: trust,"),
+            "metrics.0.goal: indicator 'crime_rates' serves goal 'prevent_crime', not 'trust'",
+        ),
+        (
+            ("goal: community_factors, ", ""),
+            "metrics.1.goal: give the CS360 goal the metric serves, or an indicator",
+        ),
+        (
+            ("name: Overdose calls", "name: Robberies"),
+            "metrics.1.name 'Robberies' is also the name of metrics.0",
+        ),
+        (
+            ("measures: [Robberies]", "measures: [Robbery]"),
+            "responses.0.measures.0 'Robbery' is not",
+        ),
+        (("expected_change: -20%", "expected_change: 1"), "responses.0.expected_change"),
+        (("expected_change: -20%", "expected_change: a lot"), "'a lot' is not a change"),
+        (
+            ("area: target\n    measures", "area: target\n    comparison: elsewhere\n    measures"),
+            "responses.0.comparison 'elsewhere' is not a name in areas",
+        ),
+        (
+            ("area: target\n    measures", "area: target\n    comparison: target\n    measures"),
+            "responses.0.comparison 'target' is the response's own area",
+        ),
+        (
+            ("values: [W2]", "values: [W2, E2]"),
+            "responses.0.comparison: comparison area 'comparison' and target area 'target' share "
+            "beat E2",
+        ),
+        (
+            ("values: [E1, E3]", "values: [E1, E2]"),
+            "responses.0.displacement: displacement area 'displacement' and target area 'target' "
+            "share beat E2",
+        ),
+        (
+            ("adjacent_to: [target]", "adjacent_to: [tagret]"),
+            "areas.displacement.adjacent_to.0 'tagret' is not a name in areas",
+        ),
+        (
+            ("metrics:\n", "dimensions: [1, 4]\nmetrics:\n"),
+            "dimensions: [4] are not CS360 dimensions",
+        ),
+    ],
+)
+def test_plan_problems_in_the_file_are_engagement_errors(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    assert message in _errors_of(_plan(tmp_path, change))
+
+
+def test_the_measures_hint_names_the_closest_metric(tmp_path: Path) -> None:
+    message = _errors_of(_plan(tmp_path, ("measures: [Robberies]", "measures: [Robberys]")))
+    assert "did you mean 'Robberies'?" in message and "metrics are ['Robberies'" in message
+
+
+def test_dimensions_are_kept(tmp_path: Path) -> None:
+    engagement = Engagement.load(_plan(tmp_path, ("metrics:\n", "dimensions: [1]\nmetrics:\n")))
+    assert engagement.dimensions == [1]
+
+
+def test_every_key_of_the_plan_is_documented() -> None:
+    from cs360lib.config.engagement import Area, Metric, Response
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "engagement.md").read_text()
+    for model in (Area, Response, Metric):
+        for key in model.model_fields:
+            documented = f"`{key}`" in text or re.search(rf"(?<!\w){key}:", text)
+            assert documented, f"{model.__name__}.{key}"
+    assert "dimensions: [1, 2]" in text

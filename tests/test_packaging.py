@@ -72,6 +72,7 @@ def test_wheel_carries_package_data(wheel: Path) -> None:
     package = REPO / "cs360lib"
     expected = {
         "cs360lib/config/scaffold/engagement.yml",
+        "cs360lib/config/metrics.yml",
         *(f"cs360lib/data/mappings/{p.name}" for p in (package / "data/mappings").glob("*.yml")),
         *(
             p.relative_to(REPO).as_posix()

@@ -8,6 +8,7 @@ cannot skip the contract.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -46,7 +47,7 @@ from cs360lib.evaluate import (
 )
 from cs360lib.publish.charts import chart_to_svg
 from cs360lib.publish.results import Result
-from cs360lib.steps import intake
+from cs360lib.steps import design, intake, metrics, plan, triangle
 from cs360lib.steps.scanning import (
     agreement,
     code_responses,
@@ -57,6 +58,13 @@ from cs360lib.steps.scanning import (
 from cs360lib.steps.stakeholders import community_map, composition_check
 
 PACKAGE = Path(cs360lib.__file__).resolve().parent
+SAMPLE = PACKAGE.parent / "data" / "samples" / "engagement.yml"
+
+
+@functools.cache
+def _sample() -> tuple[cs360lib.Engagement, cs360lib.data.loaders.EngagementSources]:
+    engagement = cs360lib.Engagement.load(SAMPLE)
+    return engagement, cs360lib.load_engagement(engagement)
 
 
 def _library_classes() -> list[type]:
@@ -260,6 +268,13 @@ FACTORIES: dict[str, Callable[[dict], Result]] = {
     "EmergentThemes": lambda s: emergent_themes(s["coding"]),
     "CommunityMap": lambda s: community_map(s["stakeholders"]),
     "Composition": lambda s: composition_check(s["stakeholders"]),
+    "TriangleWorksheet": lambda s: triangle.worksheet(*_sample()),
+    "MetricsCatalogue": lambda s: metrics.metrics_catalogue(),
+    "MetricsCheck": lambda s: metrics.metrics_check(_sample()[0]),
+    "ResponsePlan": lambda s: plan.response_plan(*_sample()),
+    "EvaluationDesign": lambda s: design.evaluation_design(
+        *_sample(), n_sims=20, post_periods=(6, 12)
+    ),
 }
 
 RESULT_CLASSES = _result_classes()

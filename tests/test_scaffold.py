@@ -41,3 +41,19 @@ def test_template_documents_every_section() -> None:
     for section in ("engagement:", "sources:", "analysis:", "problem:", "areas:", "responses:"):
         assert section in text, section
     assert "metrics:" in text and "publishing:" in text and "docs/engagement.md" in text
+
+
+def test_the_commented_plan_is_a_valid_engagement_once_uncommented(tmp_path: Path) -> None:
+    target = write_engagement_scaffold(tmp_path)
+    lines = target.read_text().splitlines()
+    start = lines.index("# problem:")
+    end = next(i for i, line in enumerate(lines) if line.startswith("# Publishing rules"))
+    plan = [line[2:] if line.startswith("# ") else line.lstrip("#") for line in lines[start:end]]
+    text = "\n".join(lines[:start] + plan + lines[end:])
+    text = text.replace("sources:\n", "sources:\n  survey: {path: data/survey.csv}\n", 1)
+    target.write_text(text)
+    engagement = Engagement.load(target)
+    response = engagement.responses[0]
+    assert response.measures == ["Robberies in the target beat"]
+    assert response.role_areas()["comparison"] == "comparison"
+    assert engagement.metrics[0].goal == "prevent_crime" and engagement.dimensions == [1, 2]

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import difflib
 import re
 import unicodedata
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -32,47 +31,27 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from cs360lib.config._base import _STATE, _VALUE_ISSUE, _Issue, _issues, _Strict
+from cs360lib.config.catalogue import catalogue
 from cs360lib.config.keys import EXTRA_FORBIDDEN, keys_at, unknown_key_message
 from cs360lib.config.mapping import Mapping, MappingError, mapping_data, validate_mapping
 from cs360lib.config.publishing import Publishing
+from cs360lib.config.responses import Response
 from cs360lib.data.readers import resolve_files
 from cs360lib.data.schemas import SCHEMAS, column_types
 from cs360lib.errors import EngagementError
 
-GOALS: dict[str, str] = {
-    "prevent_crime": "Prevent crime",
-    "interrupt_crime": "Interrupt crime",
-    "solve_crime": "Solve crime",
-    "promising_practices": "Implement and assess promising practices",
-    "shared_responsibility": "Shared responsibility for outcomes",
-    "equitable_practices": "Equitable and accessible practices",
-    "trust": "Trust between community and police",
-    "community_factors": "Understand factors affecting the community",
-    "organisation": "Organisational health (officer safety, wellbeing, complaints, use of force)",
-}
-"""CS360 goals a metric can serve, by key (dimensions 1, 2 and 3)."""
+GOALS: dict[str, str] = {g.id: g.name for g in catalogue().goals.values()}
+"""CS360 goals a metric can serve, by key (dimensions 1, 2 and 3), from the metrics catalogue
+(:mod:`cs360lib.config.catalogue`)."""
 
-DIMENSIONS: dict[str, int] = {
-    "prevent_crime": 1,
-    "interrupt_crime": 1,
-    "solve_crime": 1,
-    "promising_practices": 1,
-    "shared_responsibility": 2,
-    "equitable_practices": 2,
-    "trust": 2,
-    "community_factors": 2,
-    "organisation": 3,
-}
+DIMENSIONS: dict[str, int] = {goal: catalogue().dimension_of(goal) for goal in GOALS}
 """The CS360 dimension of each goal."""
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 """An engagement id: lower-case letters, digits and dashes, starting with a letter or digit."""
 
-_ISSUE = "cs360"
-_VALUE_ISSUE = "cs360_value"
-_STATE = "_cs360_state"
 _PENDING_CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "cs360_engagement_context", default=None
 )
@@ -99,10 +78,6 @@ def slugify(text: str) -> str:
     """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Info(_Strict):
@@ -233,15 +208,43 @@ class Analysis(_Strict):
 
 
 class Area(_Strict):
-    """A named area: the values of one column of the source."""
+    """A named area: the values of one column of the source.
+
+    Attributes
+    ----------
+    column : str
+        The column of the sources that holds the area (``beat``, ``district``, ``area``).
+    values : list of str
+        The values of that column that make up the area (read as text).
+    adjacent_to : list of str
+        Names of other areas that touch this one, for engagements whose data carry no
+        coordinates (with coordinates, adjacency is also found from the data); symmetric.
+    """
 
     column: str
     values: list[str]
+    adjacent_to: list[str] = Field(default_factory=list)
 
     @field_validator("values", mode="before")
     @classmethod
     def _as_text(cls, value: Any) -> Any:
         return [str(v) for v in value] if isinstance(value, list) else value
+
+    @field_validator("adjacent_to", mode="before")
+    @classmethod
+    def _as_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _known_neighbours(self, info: ValidationInfo) -> Area:
+        known = _Known.of(info)
+        if known is not None:
+            found = []
+            for i, name in enumerate(self.adjacent_to):
+                found += known.area_issues(("adjacent_to", i), name)
+            if found:
+                raise _issues(found)
+        return self
 
 
 class Problem(_Strict):
@@ -268,38 +271,54 @@ class Problem(_Strict):
         return self
 
 
-class Response(_Strict):
-    """A response of the Problem-Solving Team."""
-
-    name: str
-    owner: str = ""
-    start: dt.date
-    end: dt.date | None = None
-    area: str = "target"
-    description: str = ""
-
-    @model_validator(mode="after")
-    def _checked(self, info: ValidationInfo) -> Response:
-        found = []
-        if self.end and self.end < self.start:
-            found.append(_Issue(("end",), f"{self.end} is before start {self.start}"))
-        known = _Known.of(info)
-        if known is not None:
-            found += known.area_issues(("area",), self.area)
-        if found:
-            raise _issues(found)
-        return self
-
-
 class Metric(_Strict):
-    """A measure the PST follows; police and partner sources alike."""
+    """A measure the PST follows; police and partner sources alike.
+
+    Attributes
+    ----------
+    name : str
+        Unique among the engagement's metrics (responses name their measures by it).
+    indicator : str or None
+        An indicator id of the CS360 metrics catalogue (:mod:`cs360lib.config.catalogue`);
+        the metric then takes its goal and type from the indicator unless it says otherwise.
+    goal : str
+        The CS360 goal the metric serves (a key of :data:`GOALS`); required without an
+        indicator, and it must be the indicator's goal with one.
+    type : {"outcome", "output"}
+        Outcome (what changed) or output (what was done); default the indicator's, else
+        ``outcome``.
+    provider : {"police", "partner"} or None
+        Who provides the data; by default read from the source's kind (incidents, calls
+        and arrests are police records; survey, partner metrics and interviews come from
+        partners) and, for the actions log, from the indicator.
+    source : str
+        The engagement's source it is counted in.
+    filter : dict of str to list of str
+        Column of the source -> accepted values.
+    area : str or None
+        A name from ``areas``.
+    """
 
     name: str
-    goal: str
+    indicator: str | None = None
+    goal: str = ""
     type: Literal["outcome", "output"] = "outcome"
+    provider: Literal["police", "partner"] | None = None
     source: str
     filter: dict[str, list[str]] = Field(default_factory=dict)
     area: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_indicator(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            indicator = catalogue().indicators.get(str(data.get("indicator")))
+            if indicator is not None:
+                if "goal" not in data:
+                    data = {**data, "goal": catalogue().goal_of(indicator.id)}
+                if "type" not in data:
+                    data = {**data, "type": indicator.type}
+        return data
 
     @field_validator("filter", mode="before")
     @classmethod
@@ -309,19 +328,50 @@ class Metric(_Strict):
     @field_validator("goal")
     @classmethod
     def _known_goal(cls, value: str) -> str:
-        if value not in GOALS:
+        if value and value not in GOALS:
             raise ValueError(f"unknown goal {value!r}; expected one of {list(GOALS)}")
+        return value
+
+    @field_validator("indicator")
+    @classmethod
+    def _known_indicator(cls, value: str | None) -> str | None:
+        known = catalogue().indicators
+        if value is not None and value not in known:
+            close = difflib.get_close_matches(value, list(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"unknown indicator {value!r}{hint}; the indicators of the CS360 catalogue are "
+                "listed in docs/engagement.md (cs360lib/config/metrics.yml)"
+            )
         return value
 
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Metric:
+        found = []
+        if self.indicator is None and not self.goal:
+            found.append(
+                _Issue(
+                    ("goal",),
+                    "give the CS360 goal the metric serves, or an indicator "
+                    f"from the catalogue; goals are {list(GOALS)}",
+                )
+            )
+        elif self.indicator is not None:
+            home = catalogue().goal_of(self.indicator)
+            if self.goal != home:
+                found.append(
+                    _Issue(
+                        ("goal",),
+                        f"indicator {self.indicator!r} serves goal {home!r}, not "
+                        f"{self.goal!r}: drop the goal or pick another indicator",
+                    )
+                )
         known = _Known.of(info)
-        if known is None:
-            return self
-        found = known.source_issues(("source",), self.source)
-        found += known.filter_issues(("filter",), self.filter, self.source)
-        if self.area is not None:
-            found += known.area_issues(("area",), self.area, self.source)
+        if known is not None:
+            found += known.source_issues(("source",), self.source)
+            found += known.filter_issues(("filter",), self.filter, self.source)
+            if self.area is not None:
+                found += known.area_issues(("area",), self.area, self.source)
         if found:
             raise _issues(found)
         return self
@@ -359,6 +409,7 @@ class Engagement(_Strict):
     areas: dict[str, Area] = Field(default_factory=dict)
     responses: list[Response] = Field(default_factory=list)
     metrics: list[Metric] = Field(default_factory=list)
+    dimensions: list[int] | None = None
     publishing: Publishing = Field(default_factory=Publishing)
     path: Path = Path("engagement.yml")
 
@@ -394,6 +445,34 @@ class Engagement(_Strict):
         if known is not None and isinstance(data, dict):
             known.written(data)
         return data
+
+    @field_validator("dimensions")
+    @classmethod
+    def _known_dimensions(cls, value: list[int] | None) -> list[int] | None:
+        known = sorted(set(DIMENSIONS.values()))
+        if value is not None:
+            unknown = [d for d in value if d not in known]
+            if unknown or not value:
+                raise ValueError(
+                    f"{unknown or value} are not CS360 dimensions; expected a list of {known}"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _unique_metric_names(self) -> Engagement:
+        seen: dict[str, int] = {}
+        found = []
+        for i, metric in enumerate(self.metrics):
+            if metric.name in seen:
+                message = (
+                    f"is also the name of metrics.{seen[metric.name]}: responses name their "
+                    "measures by name, so each metric needs its own"
+                )
+                found.append(_Issue(("metrics", i, "name"), message, metric.name, True))
+            seen.setdefault(metric.name, i)
+        if found:
+            raise _issues(found)
+        return self
 
     @field_validator("sources", "areas", mode="wrap")
     @classmethod
@@ -562,15 +641,6 @@ def _valid_entries(section: str, raw: dict[str, Any], context: Any) -> dict[str,
     return valid
 
 
-class _Issue(NamedTuple):
-    """One problem at a key path; ``value_first`` writes it as ``key 'value' message``."""
-
-    loc: tuple[str | int, ...]
-    message: str
-    value: Any = None
-    value_first: bool = False
-
-
 class _Known:
     """What the sections validated so far hold, for the checks of later sections.
 
@@ -582,6 +652,7 @@ class _Known:
     def __init__(self) -> None:
         self.names: dict[str, set[str]] = {"sources": set(), "areas": set()}
         self.valid: dict[str, dict[str, Any]] = {"sources": {}, "areas": {}}
+        self.metrics: list[str] = []
 
     @staticmethod
     def of(info: ValidationInfo) -> _Known | None:
@@ -593,6 +664,49 @@ class _Known:
         for section in self.names:
             value = data.get(section)
             self.names[section] = set(value) if isinstance(value, dict) else set()
+        metrics = data.get("metrics")
+        self.metrics = [
+            str(m["name"])
+            for m in (metrics if isinstance(metrics, list) else [])
+            if isinstance(m, dict) and m.get("name") is not None
+        ]
+
+    def has_area(self, name: str) -> bool:
+        return name in self.names["areas"] or name in self.valid["areas"]
+
+    def metric_issues(self, key: tuple[str | int, ...], name: str) -> list[_Issue]:
+        if name in self.metrics:
+            return []
+        close = difflib.get_close_matches(name, self.metrics, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        message = f"is not the name of a metric{hint}; metrics are {self.metrics}"
+        return [_Issue(key, message, name, value_first=True)]
+
+    def overlap_issues(self, response: Response) -> list[_Issue]:
+        """Return the areas of a response that share values of one column.
+
+        A target that is also its own comparison, or a displacement area that takes in the
+        target, is an engagement-file problem; areas on different columns are checked on the
+        data by :mod:`cs360lib.steps.plan`.
+        """
+        roles = response.role_areas()
+        found = []
+        pairs = [("target", "comparison"), ("target", "displacement")]
+        pairs.append(("comparison", "displacement"))
+        for first, second in pairs:
+            a = self.valid["areas"].get(roles.get(first, ""))
+            b = self.valid["areas"].get(roles.get(second, ""))
+            if a is None or b is None or a.column != b.column:
+                continue  # different columns: checked on the data by steps.plan
+            shared = [v for v in a.values if v in b.values]
+            if shared:
+                message = (
+                    f"{second} area {roles[second]!r} and {first} area {roles[first]!r} share "
+                    f"{a.column} {', '.join(shared)}: the {second} area must not overlap the "
+                    f"{first} area (Eck 2002, Assessing responses to problems)"
+                )
+                found.append(_Issue((second,), message, roles[second]))
+        return found
 
     def source_issues(self, key: tuple[str | int, ...], name: str) -> list[_Issue]:
         if name in self.names["sources"] or name in self.valid["sources"]:
@@ -626,16 +740,3 @@ class _Known:
             f"{source_name}; columns are {source.columns()}"
         )
         return [_Issue(key, message, area)]
-
-
-def _issues(found: Iterable[_Issue]) -> ValidationError:
-    """One pydantic error with a line per problem, each at its own key path."""
-    details = []
-    for issue in found:
-        if issue.value_first:
-            kind, message = _VALUE_ISSUE, f"{issue.value!r} {issue.message}"
-        else:
-            kind, message = _ISSUE, issue.message
-        error = PydanticCustomError(kind, "{message}", {"message": message})
-        details.append(InitErrorDetails(type=error, loc=issue.loc, input=issue.value))
-    return ValidationError.from_exception_data("Engagement", details)
