@@ -12,6 +12,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -90,10 +91,22 @@ def _its() -> Result:
     return its(series, time="month", outcome="count", intervention=series.attrs["intervention"])
 
 
+def _vanishing() -> Result:
+    """Three years of two offenses, one of which is never recorded in the first year."""
+    folder = Path(tempfile.mkdtemp(prefix="cs360-contract-"))
+    days = pd.date_range("2021-01-01", "2023-12-31", freq="D")
+    rows = [(f"{d:%Y%m%d}-a", f"{d:%Y-%m-%d} 10:00", "Theft") for d in days]
+    rows += [(f"{d:%Y%m%d}-b", f"{d:%Y-%m-%d} 11:00", "Shooting") for d in days if d.year > 2021]
+    frame = pd.DataFrame(rows, columns=["incident_id", "occurred_at", "offense"])
+    frame.to_csv(folder / "incidents.csv", index=False)
+    return intake.coverage({"incidents": load("incidents", folder / "incidents.csv")}).categories
+
+
 FACTORIES: dict[str, Callable[[dict], Result]] = {
     "IntakeOverview": lambda s: intake.overview(s),
     "Rejections": lambda s: intake.rejections(s),
     "Coverage": lambda s: intake.coverage(s),
+    "CategoryCoverage": lambda s: _vanishing(),
     "MissingValues": lambda s: intake.missing_values(s),
     "DuplicateKeys": lambda s: intake.duplicate_keys(s),
     "ITSResult": lambda s: _its(),

@@ -12,28 +12,46 @@ schemas (:func:`cs360lib.data.schemas.kind_info`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
+from cs360lib.data.coverage import (
+    CATEGORY_COLUMNS,
+    PERIODIC_KINDS,
+    SPIKE_RATIO,
+    SPIKE_Z,
+    SourceCoverage,
+    source_coverage,
+)
 from cs360lib.data.loaders import LoadResult
+from cs360lib.data.periods import PERIODS, check_period
 from cs360lib.data.schemas import kind_info
 from cs360lib.publish.results import Result
 
-SPIKE_RATIO = 2.0
-"""A spike or drop must also be at least this factor away from the rolling median (double or
-half): data problems (an outage, a batch import) are large, ordinary noise is not."""
+__all__ = [
+    "MONTHLY_KINDS",
+    "PERIODS",
+    "SPIKE_RATIO",
+    "SPIKE_Z",
+    "CategoryCoverage",
+    "Coverage",
+    "DuplicateKeys",
+    "IntakeOverview",
+    "MissingValues",
+    "Rejections",
+    "coverage",
+    "duplicate_keys",
+    "missing_values",
+    "overview",
+    "rejections",
+]
 
-MONTHLY_KINDS = ("survey", "partner_metrics")
+MONTHLY_KINDS = PERIODIC_KINDS
 """Kinds usually reported once a month: a month without rows is a gap, a week is not."""
 
 LINEAGE = ("source_file", "source_row")
-PERIODS = {"month": "M", "week": "W-SUN", "day": "D"}
-SPIKE_Z = 3.5
-"""Robust z-score of a period's log count (around the rolling median, scaled by the MAD)
-above which the period is flagged as a spike or a drop."""
 
 
 def _pct(part: float, whole: float) -> float:
@@ -285,11 +303,149 @@ def rejections(sources: Mapping[str, LoadResult], *, examples: int = 5) -> Rejec
 
 
 @dataclass(frozen=True)
-class Coverage(Result):
-    """Rows per period for each source, with gaps, spikes, drops and partial periods flagged."""
+class CategoryCoverage(Result):
+    """Categories of a source's code column that vanish for a run of periods or drop in one.
+
+    See :func:`cs360lib.data.coverage.category_flags` for the rules (a Poisson test of the
+    run of zeros against the category's rate elsewhere; the robust drop rule of the source
+    coverage applied to one category).
+    """
 
     frame: pd.DataFrame
     period: str
+    labels = {
+        "source": "Source",
+        "column": "Column",
+        "category": "Category",
+        "flag": "Flag",
+        "when": "When",
+        "start": "First period",
+        "end": "Last period",
+        "periods": "Periods",
+        "observed": "Rows",
+        "expected": "Rows expected",
+        "p_value": "P value",
+    }
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return one row per flagged run.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``source``, then :data:`cs360lib.data.coverage.CATEGORY_COLUMNS`
+            (``column``, ``category``, ``flag`` (``absent`` or ``drop``), ``start``,
+            ``end``, ``periods``, ``observed``, ``expected``, ``p_value``, ``when``).
+        """
+        return self.frame.copy()
+
+    def chart(self) -> alt.Chart:
+        """Timeline of the flagged runs, one row per source and category.
+
+        Returns
+        -------
+        altair.Chart
+            A bar from the first to the last period of each run, coloured by flag (at most
+            a few hundred rows: one per run).
+        """
+        data = self.frame.assign(
+            what=lambda f: f["source"] + ": " + f["category"].astype(str).str.slice(0, 40)
+        )
+        if data.empty:
+            data = pd.DataFrame(
+                {"what": ["no category vanishes"], "start": [pd.NaT], "end": [pd.NaT], "flag": [""]}
+            )
+        return (
+            alt.Chart(data, title="Categories that vanish or drop")
+            .mark_bar(height=8)
+            .encode(
+                y=alt.Y("what:N", title=None),
+                x=alt.X("start:T", title=None),
+                x2="end:T",
+                color=alt.Color(
+                    "flag:N",
+                    scale=alt.Scale(domain=["absent", "drop"], range=["#e45756", "#b279a2"]),
+                ),
+                tooltip=["what", "flag", "when", "periods", "observed", "expected"],
+            )
+        )
+
+    def lines(self) -> list[str]:
+        """Return one plain-language line per source with flagged categories.
+
+        Returns
+        -------
+        list of str
+            ``"- baltimore: SHOOTING is absent in 2014 (about 650 rows expected at its rate
+            elsewhere); ..."``; empty when nothing is flagged.
+        """
+        out = []
+        unit = self.period
+        for source, rows in self.frame.groupby("source", sort=False):
+            parts = []
+            for row in rows.head(8).itertuples():
+                expected = f"about {row.expected:,.0f}" if row.expected >= 1 else "fewer than 1"
+                if row.flag == "absent":
+                    parts.append(
+                        f"{row.category} is absent {row.when} ({row.periods} {unit}s; "
+                        f"{expected} rows expected at its rate elsewhere)"
+                    )
+                else:
+                    parts.append(
+                        f"{row.category} drops {row.when} ({row.observed:,} rows where "
+                        f"{expected} were usual)"
+                    )
+            more = f"; and {len(rows) - 8} more (see the table)" if len(rows) > 8 else ""
+            out.append(f"- {source}: " + "; ".join(parts) + more)
+        return out
+
+    def summary(self) -> str:
+        """Name the categories that vanish or drop, in plain words.
+
+        Returns
+        -------
+        str
+            One line per source, or a statement that no category vanishes.
+        """
+        if self.frame.empty:
+            lines = [
+                "No category of any source vanishes for a run of periods or drops on its own "
+                "inside the source's range."
+            ]
+        else:
+            lines = [
+                "Categories that vanish or drop inside a source's range (a structural zero "
+                "drives any trend or evaluation that counts them; treat these periods as "
+                "missing, not as no crime):",
+                *self.lines(),
+            ]
+        return "\n".join([*lines, *self.warning_lines()])
+
+
+@dataclass(frozen=True)
+class Coverage(Result):
+    """Rows per period for each source, with gaps, spikes, drops and partial periods flagged.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Rows per period and flag (see :meth:`to_frame`).
+    period : str
+        Period unit.
+    categories : CategoryCoverage
+        Categories of each source's code column that vanish or drop.
+    empty : tuple of str
+        Sources with no row that has a date: no period of theirs is covered.
+    sources : dict of str to SourceCoverage
+        The coverage of each source (:class:`cs360lib.data.coverage.SourceCoverage`), for
+        count series (:mod:`cs360lib.data.series`).
+    """
+
+    frame: pd.DataFrame
+    period: str
+    categories: CategoryCoverage | None = None
+    empty: tuple[str, ...] = ()
+    sources: Mapping[str, SourceCoverage] = field(default_factory=dict)
     labels = {"source": "Source", "period": "Period", "rows": "Rows", "flag": "Flag"}
 
     def to_frame(self) -> pd.DataFrame:
@@ -321,7 +477,12 @@ class Coverage(Result):
         altair.FacetChart
             Independent y scales so small sources stay readable.
         """
-        base = alt.Chart(self.frame).encode(x=alt.X("period:T", title=None))
+        frame = self.frame
+        if frame.empty:
+            frame = pd.DataFrame(
+                {"source": ["no dated rows"], "period": [pd.NaT], "rows": [0], "flag": [""]}
+            )
+        base = alt.Chart(frame).encode(x=alt.X("period:T", title=None))
         line = base.mark_line(color="#4c78a8").encode(
             y=alt.Y("rows:Q", title=f"rows per {self.period}")
         )
@@ -341,7 +502,7 @@ class Coverage(Result):
             )
         )
         return (
-            alt.layer(line, points, data=self.frame)
+            alt.layer(line, points, data=frame)
             .properties(width=620, height=110)
             .facet(row=alt.Row("source:N", title=None), title=f"Rows per {self.period}, by source")
             .resolve_scale(y="independent")
@@ -350,22 +511,37 @@ class Coverage(Result):
     def summary(self) -> str:
         """Describe the coverage problems in plain language.
 
+        Never says that every period is covered when a source has no dated row: such a
+        source is named first, as holding nothing to cover.
+
         Returns
         -------
         str
-            One line per source with flagged periods.
+            Sources without dated rows, one line per source with flagged periods, and the
+            categories that vanish or drop.
         """
+        lines = [
+            f"- {name}: no row with a date, so none of its {self.period}s is covered."
+            for name in self.empty
+        ]
+        if lines:
+            lines.insert(0, "Sources that hold nothing to count (fix them before any trend):")
         flagged = self.flags()
+        vanished = self.categories.lines() if self.categories is not None else []
         if self.frame.empty:
-            lines = ["No source has dates that place its rows in time; coverage was not checked."]
+            lines.append(
+                "No source has dates that place its rows in time; coverage was not checked."
+            )
             return "\n".join([*lines, *self.warning_lines()])
-        if flagged.empty:
-            lines = [
-                f"Every source has rows in every {self.period} of its range, "
+        if flagged.empty and not vanished:
+            who = "Every other source" if self.empty else "Every source"
+            lines.append(
+                f"{who} has rows in every {self.period} of its range, "
                 "with no unusual spikes or drops."
-            ]
+            )
             return "\n".join([*lines, *self.warning_lines()])
-        lines = []
+        if not flagged.empty:
+            lines.append("Periods to check before trusting trends:")
         for source, rows in flagged.groupby("source", sort=False):
             parts = []
             for flag, group in rows.groupby("flag", sort=False):
@@ -373,22 +549,27 @@ class Coverage(Result):
                 more = " ..." if len(group) > 6 else ""
                 parts.append(f"{len(group)} {flag} {self.period}(s) ({when}{more})")
             lines.append(f"- {source}: " + "; ".join(parts))
-        return "\n".join(
-            ["Periods to check before trusting trends:", *lines, *self.warning_lines()]
-        )
+        if vanished:
+            lines.append(
+                "Categories that vanish or drop (structural zeros, not an absence of crime):"
+            )
+            lines.extend(vanished)
+        return "\n".join([*lines, *self.warning_lines()])
 
 
 def coverage(sources: Mapping[str, LoadResult], *, period: str = "month") -> Coverage:
-    """Count rows per period for every source that has a time column.
+    """Count rows per period for every source that has a time column, and flag the holes.
 
-    Flags, per source: ``gap`` (no rows in a period inside the range of an event
-    source, or in a month of a monthly source such as a survey),
-    ``spike`` / ``drop`` (the log per-day count is more than :data:`SPIKE_Z` robust
-    standard deviations, and :data:`SPIKE_RATIO` times, away from the rolling median of
-    the surrounding periods; only for event sources such as incidents, calls and
-    arrests), and ``partial``
-    (the first or last period of an event source, such as incidents, is only partly
-    covered by the data: a partial last month is the usual trap of monthly trends).
+    The flags are those of :mod:`cs360lib.data.coverage` (the same ones count series
+    honour), per source: ``gap`` (no rows in a period inside the range of an event
+    source, or in a month of a monthly source such as a survey), ``spike`` / ``drop``
+    (the log per-day count is more than :data:`SPIKE_Z` robust standard deviations, and
+    :data:`SPIKE_RATIO` times, away from the rolling median of the surrounding periods;
+    only for event sources such as incidents, calls and arrests), ``partial`` (the first
+    or last period of an event source is only partly covered by the data: a partial last
+    month is the usual trap of monthly trends), and, per category of the source's code
+    column (offense, call type, charge, survey item, partner metric), ``absent`` (none in
+    3 or more consecutive periods while present elsewhere, beyond chance) and ``drop``.
 
     Parameters
     ----------
@@ -400,65 +581,42 @@ def coverage(sources: Mapping[str, LoadResult], *, period: str = "month") -> Cov
     Returns
     -------
     Coverage
-        Counts and flags.
+        Counts and flags; ``.categories`` holds the category flags and ``.empty`` the
+        sources with no dated row.
 
     Raises
     ------
     ValueError
         If ``period`` is not one of the supported units.
     """
-    if period not in PERIODS:
-        raise ValueError(f"period must be one of {list(PERIODS)}, got {period!r}")
-    frames = []
+    check_period(period)
+    frames, runs, empty, checked = [], [], [], {}
     for name, result in sources.items():
         info = kind_info(result.kind)
-        column = info.time
-        if column is None or column not in result.data or result.data[column].notna().sum() == 0:
+        if info.time is None or (info.time not in result.data and len(result.data)):
+            continue  # the kind (or this source) does not place rows in time
+        found = source_coverage(result, name=name, period=period)
+        checked[name] = found
+        if found.empty:
+            empty.append(name)
             continue
-        events = info.event
-        gaps = events or (result.kind in MONTHLY_KINDS and period == "month")
-        frames.append(
-            _coverage_one(name, result.data[column].dropna(), period, events=events, gaps=gaps)
-        )
+        frames.append(found.periods.assign(source=name))
+        if not found.categories.empty:
+            runs.append(found.categories.assign(source=name))
     columns = ["source", "period", "rows", "flag"]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    return Coverage(frame=table[columns], period=period)
-
-
-def _coverage_one(
-    name: str, times: pd.Series, period: str, *, events: bool, gaps: bool
-) -> pd.DataFrame:
-    freq = PERIODS[period]
-    periods = times.dt.to_period(freq)
-    counts = periods.value_counts().sort_index()
-    full = pd.period_range(counts.index.min(), counts.index.max(), freq=freq)
-    counts = counts.reindex(full, fill_value=0)
-    flag = np.full(len(counts), "", dtype=object)
-    values = counts.to_numpy().astype(float)
-    if gaps:
-        flag[values == 0] = "gap"
-    if events and len(values) >= 7:
-        days = np.array([(p.end_time - p.start_time).days + 1 for p in full], dtype=float)
-        logs = np.log1p(values / days * days.mean())  # per-day rate: February is not a drop
-        centre = pd.Series(logs).rolling(7, center=True, min_periods=3).median().to_numpy()
-        deviation = logs - centre
-        used = deviation[values > 0]
-        mad = np.median(np.abs(used - np.median(used)))
-        scale = 1.4826 * mad if mad > 0 else np.nan
-        if np.isfinite(scale):
-            z = deviation / scale
-            big = np.abs(deviation) > np.log(SPIKE_RATIO)
-            flag[(z > SPIKE_Z) & big & (flag == "")] = "spike"
-            flag[(z < -SPIKE_Z) & big & (flag == "")] = "drop"
-    first, last = times.min(), times.max()
-    if not events:  # period-stamped kinds (survey, partner metrics) have no partial periods
-        pass
-    elif first.normalize() > full[0].start_time.normalize():
-        flag[0] = "partial"
-    if events and last.normalize() < full[-1].end_time.normalize():
-        flag[-1] = "partial"
-    return pd.DataFrame(
-        {"source": name, "period": full.start_time, "rows": counts.to_numpy(), "flag": flag}
+    category_columns = ["source", *CATEGORY_COLUMNS]
+    category_table = (
+        pd.concat(runs, ignore_index=True)[category_columns]
+        if runs
+        else pd.DataFrame(columns=category_columns)
+    )
+    return Coverage(
+        frame=table[columns],
+        period=period,
+        categories=CategoryCoverage(category_table, period),
+        empty=tuple(empty),
+        sources=checked,
     )
 
 
