@@ -9,11 +9,17 @@ Two kinds of flags, both per source and per period (:mod:`cs360lib.data.periods`
 **Period flags** (:func:`period_flags`), on the rows of the whole source:
 
 - ``gap``: no row in a period inside the range of an event source (incidents, calls,
-  arrests), or in a month of a periodic source (survey, partner metrics);
+  arrests) where a Poisson count at the rolling median would be zero with a probability
+  under :data:`ABSENT_ALPHA` divided by the number of periods (so a day without an arrest,
+  when a few happen a day, is an ordinary zero), or no row in a month of a periodic source
+  (survey, partner metrics);
 - ``spike`` / ``drop``: the log per-day count is more than :data:`SPIKE_Z` robust standard
   deviations (median absolute deviation, scaled by 1.4826; Iglewicz and Hoaglin 1993), and
-  :data:`SPIKE_RATIO` times, away from the rolling median of the seven surrounding periods
-  (event sources only). Per-day rates keep February from looking like a drop;
+  :data:`SPIKE_RATIO` times, away from the rolling median of the seven surrounding periods,
+  and a Poisson count at that median would be so high (or low) with a probability under
+  :data:`ABSENT_ALPHA` divided by the number of periods (event sources only; the last rule
+  keeps small daily counts, where halving is ordinary noise, from being flagged). Per-day
+  rates keep February from looking like a drop;
 - ``partial``: the first or last period of an event source is only partly covered by the
   data (a partial last month is the usual trap of monthly trends).
 
@@ -139,6 +145,17 @@ def _robust_deviation(
     return deviation / (1.4826 * mad), deviation, centre
 
 
+def _poisson_tails(
+    values: np.ndarray, centre: np.ndarray, days: np.ndarray, alpha: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each count is improbably low / high for a Poisson count at the rolling median."""
+    expected = np.expm1(centre) * days / days.mean()
+    expected = np.where(np.isfinite(expected), np.maximum(expected, 0.0), 0.0)
+    low = stats.poisson.cdf(values, expected) < alpha
+    high = stats.poisson.sf(values - 1, expected) < alpha
+    return low, high
+
+
 def covered_days(
     starts: pd.DatetimeIndex, period: str, first: pd.Timestamp, last: pd.Timestamp
 ) -> np.ndarray:
@@ -196,14 +213,17 @@ def period_flags(times: pd.Series, period: str, *, events: bool, gaps: bool) -> 
     values = counts.to_numpy().astype(float)
     days = covered_days(full, period, first, last)
     flag = np.full(len(full), "", dtype=object)
+    full_length = period_days(full, period).to_numpy(dtype=float)
     if gaps:
         flag[values == 0] = "gap"
-    full_length = period_days(full, period).to_numpy(dtype=float)
     if events and len(values) >= _ROLLING:
-        z, deviation, _ = _robust_deviation(values, full_length, values > 0)
+        z, deviation, centre = _robust_deviation(values, full_length, values > 0)
         big = np.abs(deviation) > np.log(SPIKE_RATIO)
-        flag[(z > SPIKE_Z) & big & (flag == "")] = "spike"
-        flag[(z < -SPIKE_Z) & big & (flag == "")] = "drop"
+        low, high = _poisson_tails(values, centre, full_length, ABSENT_ALPHA / len(values))
+        if gaps:  # a day without an arrest is ordinary when a few happen a day
+            flag[(values == 0) & ~low] = ""
+        flag[(z > SPIKE_Z) & big & high & (flag == "")] = "spike"
+        flag[(z < -SPIKE_Z) & big & low & (flag == "")] = "drop"
     if events:
         if days[0] < full_length[0]:
             flag[0] = "partial"

@@ -536,8 +536,8 @@ class Coverage(Result):
         if flagged.empty and not vanished:
             who = "Every other source" if self.empty else "Every source"
             lines.append(
-                f"{who} has rows in every {self.period} of its range, "
-                "with no unusual spikes or drops."
+                f"{who} covers every {self.period} of its range (no {self.period} without "
+                "rows beyond what its usual volume explains), with no unusual spikes or drops."
             )
             return "\n".join([*lines, *self.warning_lines()])
         if not flagged.empty:
