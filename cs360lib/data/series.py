@@ -164,6 +164,18 @@ class CountSeries:
         return sorted(set(missing["period"]))
 
 
+def _as_text(values: pd.Series) -> pd.Series:
+    """Return the values as text (string columns as they are, categories by their labels)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        labels = pd.Index(values.cat.categories.astype(str))
+        codes = values.cat.codes.to_numpy()
+        text = np.where(codes >= 0, labels.to_numpy(dtype=object)[codes], None)
+        return pd.Series(text, index=values.index, dtype="string")
+    return values.astype("string")
+
+
 def filter_mask(
     data: pd.DataFrame, filters: Mapping[str, Sequence[Any]] | None, *, name: str = "the source"
 ) -> tuple[pd.Series, list[str]]:
@@ -202,7 +214,7 @@ def filter_mask(
                 f"{[c for c in data.columns if c not in ('source_file', 'source_row')]}"
             )
         wanted = [str(v) for v in values]
-        text = data[column].astype("string")
+        text = _as_text(data[column])
         seen = set(text.dropna().unique())
         absent = [v for v in wanted if v not in seen]
         if len(absent) == len(wanted):

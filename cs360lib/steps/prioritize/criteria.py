@@ -61,14 +61,24 @@ import numpy as np
 import pandas as pd
 
 from cs360lib.config.prioritization import CRITERIA, CRITERION_LABELS
+from cs360lib.data.coverage import source_coverage
 from cs360lib.data.loaders import LoadResult
 from cs360lib.publish.results import Result
 from cs360lib.steps.prioritize.candidates import Candidate, CandidateList
-from cs360lib.steps.prioritize.evidence import CODE_COLUMNS, EventFacts, event_weights
+from cs360lib.steps.prioritize.evidence import (
+    CODE_COLUMNS,
+    EventFacts,
+    event_facts,
+    event_weights,
+    place_universe,
+    source_window,
+)
+from cs360lib.steps.prioritize.harm import HarmTable
 
 __all__ = [
     "CRITERION_DOCS",
     "Criteria",
+    "category_criteria",
     "compute_criteria",
     "describe_missing",
     "frequency_value",
@@ -161,6 +171,82 @@ def frequency_value(count: float, population: int | None = None) -> float:
     if population is None:
         return float(count)
     return 1000.0 * float(count) / float(population)
+
+
+def category_criteria(
+    source: LoadResult,
+    *,
+    name: str,
+    column: str,
+    harm_table: HarmTable,
+    as_of: object = None,
+    population: int | None = None,
+) -> pd.DataFrame:
+    """Compute the data-driven criteria for every category of a column of one source.
+
+    The same facts as the worksheet's (:func:`.evidence.event_facts`, with the source's
+    coverage flags) for each value of ``column`` (e.g. every offense group), over the 12
+    complete months up to ``as_of`` (default: the source's last complete month).
+
+    Parameters
+    ----------
+    source : LoadResult
+        An event source or partner metrics.
+    name : str
+        Its name.
+    column : str
+        The column whose categories are measured (``offense_group``, ``call_type``...).
+    harm_table : HarmTable
+        Harm weights.
+    as_of : date-like, optional
+        Last day of the window.
+    population : int, optional
+        Residents: frequency per 1,000 residents a year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per category: ``category``, ``frequency``, ``harm``, ``trend`` (clear
+        change), ``concentration`` (generalized Gini), then ``events``, ``previous``
+        (events in the 12 months before), ``rate_ratio``, ``p_value``, ``top10_share``,
+        ``gini`` and ``not_computed``.
+    """
+    coverage = source_coverage(source, name=name, period="month")
+    window = source_window(coverage, as_of)
+    month = source.data[coverage.time_column].dt.to_period("M").dt.start_time
+    inside = (month >= window.previous_start) & (month <= window.end)
+    values = sorted(source.data.loc[inside, column].dropna().astype(str).unique())
+    places = place_universe(source.data, inside) if source.kind != "partner_metrics" else None
+    rows = []
+    for value in values:
+        f = event_facts(
+            source,
+            name=name,
+            filter={column: [value]},
+            harm_table=harm_table,
+            window=window,
+            coverage=coverage,
+            places=places,
+        )
+        has = f.count is not None
+        t, c = f.trend, f.concentration
+        rows.append(
+            {
+                "category": value,
+                "frequency": frequency_value(f.count, population) if has else math.nan,
+                "harm": f.harm if f.harm is not None else math.nan,
+                "trend": t.clear_change if t is not None else math.nan,
+                "concentration": c.generalized_gini if c is not None else math.nan,
+                "events": f.count if has else math.nan,
+                "previous": t.previous if t is not None else math.nan,
+                "rate_ratio": t.ratio if t is not None else math.nan,
+                "p_value": t.p_value if t is not None else math.nan,
+                "top10_share": c.top10_share if c is not None else math.nan,
+                "gini": c.gini if c is not None else math.nan,
+                "not_computed": describe_missing(f.problems),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)

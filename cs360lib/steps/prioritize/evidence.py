@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cs360lib.analysis.concentration import concentration
+from cs360lib.analysis.concentration import generalized_gini, gini
 from cs360lib.data.coverage import SourceCoverage, source_coverage
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.series import CountSeries, count_series, filter_mask
-from cs360lib.errors import AnalysisInputError, EvaluationInputError, SeriesError
+from cs360lib.errors import EvaluationInputError, SeriesError
 from cs360lib.evaluate import rate_ratio_test
 from cs360lib.steps.prioritize.harm import HarmTable
 
@@ -44,8 +44,10 @@ __all__ = [
     "EventFacts",
     "Trend",
     "Window",
+    "concentration_of",
     "event_facts",
     "event_weights",
+    "place_universe",
     "source_window",
     "trend_test",
 ]
@@ -415,37 +417,93 @@ def _harm(
     return float((weights["weight"] * amount).sum()), used, ()
 
 
+def place_universe(data: pd.DataFrame, rows: pd.Series) -> tuple[str | None, np.ndarray]:
+    """Return the place column of a source and every place its ``rows`` name.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Rows of a source.
+    rows : pandas.Series of bool
+        The rows whose places count (e.g. every row of the two years).
+
+    Returns
+    -------
+    place : str or None
+        The finest of :data:`PLACE_COLUMNS` that at least half the rows fill (None when
+        none does).
+    places : numpy.ndarray of str
+        The distinct places (empty without a place column).
+    """
+    place = _place_column(data, rows)
+    if place is None:
+        return None, np.array([], dtype=object)
+    return place, data.loc[rows, place].dropna().astype(str).unique()
+
+
+def concentration_of(counts: np.ndarray, n_places: int) -> tuple[float, float, float]:
+    """Return the top-10% share, Gini and generalized Gini of counts over ``n_places`` places.
+
+    Places without events count as zeros. The Gini and generalized Gini are those of
+    :mod:`cs360lib.analysis.concentration`; the top 10% of places is
+    ``max(1, floor(0.1 n + 0.5))`` places, the rounding of its 80-20 table.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Events per place, for the places with at least one event.
+    n_places : int
+        Places that could have had an event (at least ``len(counts)``).
+
+    Returns
+    -------
+    tuple of float
+        ``(top10_share, gini, generalized_gini)``.
+    """
+    x = np.sort(np.asarray(counts, dtype=float))[::-1]
+    full = np.concatenate([x, np.zeros(max(0, n_places - x.size))])
+    k = max(1, min(full.size, int(math.floor(0.1 * full.size + 0.5))))
+    g = gini(full)
+    gg = generalized_gini(full)
+    if abs(gg) < 1e-9:  # rounding around the line of maximal equality
+        gg = 0.0
+    return float(x[:k].sum() / x.sum()), float(g), float(gg)
+
+
 def _concentration(
-    data: pd.DataFrame, rows: pd.Series, universe_rows: pd.Series, metric: bool
+    data: pd.DataFrame,
+    rows: pd.Series,
+    place: str | None,
+    places: np.ndarray,
+    metric: bool,
 ) -> tuple[Concentration | None, str | None]:
-    place = _place_column(data, universe_rows)
     if place is None:
         return None, "the events have no block, beat, district or area to place them"
-    universe = data.loc[universe_rows, place].dropna().astype(str).unique()
-    if len(universe) < 2:
-        return None, f"the source has only {len(universe)} {place}: nothing to concentrate on"
-    events = data.loc[rows & data[place].notna(), [place] + (["value"] if metric else [])]
-    if metric:
-        values = events["value"].round().clip(lower=0).astype(int).to_numpy()
-        events = pd.DataFrame({place: np.repeat(events[place].astype(str).to_numpy(), values)})
-    if events.empty:
+    if len(places) < 2:
+        return None, f"the source has only {len(places)} {place}: nothing to concentrate on"
+    located = rows & data[place].notna()
+    where = data.loc[located, place].astype(str)
+    amount = (
+        data.loc[located, "value"].round().clip(lower=0)
+        if metric
+        else pd.Series(1.0, index=where.index)
+    )
+    counts = amount.groupby(where).sum()
+    counts = counts[counts > 0].sort_values(ascending=False)
+    if counts.empty:
         return None, f"no event of the window has a {place}"
-    try:
-        result = concentration(events, place=place, places=list(universe), n_boot=0)
-    except AnalysisInputError as error:
-        return None, str(error)
-    table = result.eighty_twenty()
-    top10 = float(table.loc[table["measure"] == "top 10% of places", "events_share"].iloc[0])
+    n = max(len(places), len(counts))
+    top10, g, gg = concentration_of(counts.to_numpy(), n)
     return (
         Concentration(
             place=place,
-            places=result.n_places,
-            events=result.n_events,
+            places=n,
+            events=int(counts.sum()),
             top10_share=top10,
-            gini=float(result.gini),
-            generalized_gini=float(result.generalized_gini),
-            top_place=str(result.counts.index[0]),
-            top_place_share=float(result.counts.iloc[0]) / result.n_events,
+            gini=g,
+            generalized_gini=gg,
+            top_place=str(counts.index[0]),
+            top_place_share=float(counts.iloc[0] / counts.sum()),
         ),
         None,
     )
@@ -460,6 +518,7 @@ def event_facts(
     window: Window | None = None,
     coverage: SourceCoverage | None = None,
     as_of: Any = None,
+    places: tuple[str | None, np.ndarray] | None = None,
 ) -> EventFacts:
     """Compute the data-driven facts of one measure over its 12-month window.
 
@@ -479,6 +538,11 @@ def event_facts(
         The source's monthly coverage (computed when not given).
     as_of : date-like, optional
         Last day of the window when ``window`` is not given.
+    places : tuple, optional
+        ``(place column, every place)`` (:func:`place_universe`), to measure many
+        categories of one source against the same places without recomputing them; by
+        default every place the source (for a partner metric: the metric) names in the two
+        years.
 
     Returns
     -------
@@ -542,9 +606,10 @@ def event_facts(
         )
     else:
         harm *= scale
-    two_years = month_of.isin(pd.DatetimeIndex(total.dropna().index))
-    universe = (mask & two_years) if metric else two_years
-    spread, why = _concentration(data, rows, universe, metric)
+    if places is None:
+        two_years = month_of.isin(pd.DatetimeIndex(total.dropna().index))
+        places = place_universe(data, (mask & two_years) if metric else two_years)
+    spread, why = _concentration(data, rows, places[0], places[1], metric)
     if spread is None:
         problems["concentration"] = str(why)
     code = CODE_COLUMNS[kind][0]
