@@ -9,10 +9,10 @@ Two kinds of flags, both per source and per period (:mod:`cs360lib.data.periods`
 **Period flags** (:func:`period_flags`), on the rows of the whole source:
 
 - ``gap``: no row in a period inside the range of an event source (incidents, calls,
-  arrests) where a Poisson count at the rolling median would be zero with a probability
-  under :data:`ABSENT_ALPHA` divided by the number of periods (so a day without an arrest,
-  when a few happen a day, is an ordinary zero), or no row in a month of a periodic source
-  (survey, partner metrics);
+  arrests) where a Poisson count at the source's median per-day rate would be zero with a
+  probability under :data:`ABSENT_ALPHA` divided by the number of periods (so a day without
+  an arrest, when a few happen a day, is an ordinary zero), or no row in a month of a
+  periodic source (survey, partner metrics);
 - ``spike`` / ``drop``: the log per-day count is more than :data:`SPIKE_Z` robust standard
   deviations (median absolute deviation, scaled by 1.4826; Iglewicz and Hoaglin 1993), and
   :data:`SPIKE_RATIO` times, away from the rolling median of the seven surrounding periods,
@@ -28,18 +28,20 @@ Two kinds of flags, both per source and per period (:mod:`cs360lib.data.periods`
 
 - ``absent``: a category with rows elsewhere in the source's range has none in
   :data:`ABSENT_RUN` or more consecutive periods, and the Poisson probability of seeing none
-  there is below :data:`ABSENT_ALPHA` divided by the number of periods (a Bonferroni
-  correction for the places a run could start). The rate is the category's per-day rate in
-  the year before and the year after the run (or as many periods as the run is long, if
-  longer), so a category that declines slowly is judged against its recent level. This is
-  the structural zero of a code introduced, retired or not extracted for a while (e.g.
-  Baltimore's Part 1 file has no ``SHOOTING`` and no ``MURDER`` in 2014): a rare category
-  that merely happens to have no events for a few months is not flagged;
+  there is below :data:`ABSENT_ALPHA` divided by the number of periods and of categories (a
+  Bonferroni correction for the places a run could start and the categories tested). The
+  rate is the category's per-day rate in the year before and the year after the run (or as
+  many periods as the run is long, if longer), so a category that declines slowly is judged
+  against its recent level. This is the structural zero of a code introduced, retired or
+  not extracted for a while (e.g. Baltimore's Part 1 file has no ``SHOOTING`` and no
+  ``MURDER`` in 2014): a rare category that merely happens to have no events for a few
+  months is not flagged;
 - ``drop``: a period in which one category falls the way a source does in a ``drop`` (the
   same robust rule, applied to that category's own per-day series) while the source as a
   whole has no flag there, and the Poisson probability of so few rows at the rolling median
-  is below :data:`ABSENT_ALPHA` divided by the number of periods. Only categories with a
-  median of at least :data:`CATEGORY_MIN_MEDIAN` rows per period are checked.
+  is below :data:`ABSENT_ALPHA` divided by the number of periods and of categories. Only
+  categories with a median of at least :data:`CATEGORY_MIN_MEDIAN` rows per period are
+  checked.
 
 References
 ----------
@@ -221,7 +223,9 @@ def period_flags(times: pd.Series, period: str, *, events: bool, gaps: bool) -> 
         big = np.abs(deviation) > np.log(SPIKE_RATIO)
         low, high = _poisson_tails(values, centre, full_length, ABSENT_ALPHA / len(values))
         if gaps:  # a day without an arrest is ordinary when a few happen a day
-            flag[(values == 0) & ~low] = ""
+            rate = np.median(values[values > 0] / full_length[values > 0])
+            no_row = np.exp(-rate * full_length)  # Poisson probability of a period with none
+            flag[(values == 0) & (no_row >= ABSENT_ALPHA / len(values))] = ""
         flag[(z > SPIKE_Z) & big & high & (flag == "")] = "spike"
         flag[(z < -SPIKE_Z) & big & low & (flag == "")] = "drop"
     if events:
@@ -271,7 +275,8 @@ def category_flags(
     min_run : int, default :data:`ABSENT_RUN`
         Fewest consecutive periods without the category.
     alpha : float, default :data:`ABSENT_ALPHA`
-        Largest Poisson probability of the run's zeros for an ``absent`` flag.
+        Family-wise level: a run is flagged ``absent`` when the Poisson probability of its
+        zeros is below ``alpha`` divided by the number of categories and of periods.
     drops : bool, default True
         Also look for single-category drops.
 
@@ -299,11 +304,12 @@ def category_flags(
     source_flag = periods["flag"].to_numpy(dtype=object)
     observed = periods["rows"].to_numpy() > 0
     rows = []
+    each = alpha / max(table.shape[1], 1)  # Bonferroni over the categories tested
     for category in table.columns:
         x = table[category].to_numpy(dtype=float)
-        rows += _absent_runs(x, days, observed, min_run, alpha, starts, period, category)
+        rows += _absent_runs(x, days, observed, min_run, each, starts, period, category)
         if drops:
-            rows += _drops(x, days, source_flag, starts, period, category, alpha)
+            rows += _drops(x, days, source_flag, starts, period, category, each)
     out = pd.DataFrame(rows, columns=CATEGORY_COLUMNS[1:])
     out.insert(0, "column", column)
     return out.sort_values(["flag", "start", "category"], kind="stable").reset_index(drop=True)
