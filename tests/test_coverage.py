@@ -60,12 +60,16 @@ def test_describe_run_in_plain_words() -> None:
     assert describe_run(ts("2014-01-01"), ts("2015-12-01"), "month") == "from 2014 to 2015"
     assert describe_run(ts("2016-03-01"), ts("2016-03-01"), "month") == "in March 2016"
     assert describe_run(ts("2019-03-04"), ts("2019-03-04"), "week") == "in the week of 2019-03-04"
-    assert describe_run(ts("2019-03-04"), ts("2019-03-06"), "day") == "from 2019-03-04 to 2019-03-06"
+    assert (
+        describe_run(ts("2019-03-04"), ts("2019-03-06"), "day") == "from 2019-03-04 to 2019-03-06"
+    )
 
 
 def test_covered_days_counts_partial_first_and_last_periods() -> None:
     starts = period_range(pd.Timestamp("2024-01-15"), pd.Timestamp("2024-03-10"), "month")
-    days = covered_days(starts, "month", pd.Timestamp("2024-01-15 08:00"), pd.Timestamp("2024-03-10"))
+    days = covered_days(
+        starts, "month", pd.Timestamp("2024-01-15 08:00"), pd.Timestamp("2024-03-10")
+    )
     assert list(days) == [17.0, 29.0, 10.0]
 
 
@@ -83,7 +87,9 @@ def test_a_zero_is_a_gap_only_when_the_volume_makes_it_improbable() -> None:
 
 
 def test_category_absent_for_a_year_is_flagged_and_a_rare_one_is_not(vanishing) -> None:
-    flags = category_flags(vanishing["occurred_at"], vanishing["offense"], "month", column="offense")
+    flags = category_flags(
+        vanishing["occurred_at"], vanishing["offense"], "month", column="offense"
+    )
     absent = flags[flags["flag"] == "absent"].set_index("category")
     assert "Shooting" in absent.index
     row = absent.loc["Shooting"]
@@ -143,7 +149,10 @@ def test_a_source_with_no_rows_is_never_called_covered(tmp_path: Path) -> None:
 def test_source_coverage_of_a_frame_and_an_unknown_column(vanishing) -> None:
     found = source_coverage(vanishing, kind="incidents", name="x", period="month")
     assert found.first == vanishing["occurred_at"].min() and not found.empty
-    assert found.flagged_periods().empty or set(found.flagged_periods()["flag"]) <= {"partial", "drop"}
+    assert found.flagged_periods().empty or set(found.flagged_periods()["flag"]) <= {
+        "partial",
+        "drop",
+    }
     assert set(found.category_runs(["Shooting"], flag="absent")["category"]) == {"Shooting"}
     assert found.category_runs(["Shooting"], start=pd.Timestamp("2022-01-01")).empty
     with pytest.raises(ValueError, match="not a column"):

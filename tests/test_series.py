@@ -48,14 +48,20 @@ def test_sample_days_without_robbery_are_zero_and_no_day_is_past_the_data(sample
     assert list(wide.index) == list(pd.date_range("2020-01-01", "2024-12-31", freq="D"))
     assert list(wide.columns) == sorted(data["beat"].dropna().astype(str).unique())
     assert (wide == 0).to_numpy().sum() > 0.8 * wide.size  # most beat-days have none
-    expected = robbery.groupby([robbery["occurred_at"].dt.normalize(), robbery["beat"].astype(str)]).size()
+    expected = robbery.groupby(
+        [robbery["occurred_at"].dt.normalize(), robbery["beat"].astype(str)]
+    ).size()
     stacked = wide.stack()
     assert stacked[stacked > 0].astype(int).sort_index().equals(expected.sort_index().astype(int))
     assert series.total().sum() == len(robbery)
     assert series.categories == ("Street robbery",)
     later = count_series(
-        incidents, name="incidents", period="day", filter={"offense": ["Street robbery"]},
-        start="2019-06-01", end="2030-01-01",
+        incidents,
+        name="incidents",
+        period="day",
+        filter={"offense": ["Street robbery"]},
+        start="2019-06-01",
+        end="2030-01-01",
     )
     assert later.start == pd.Timestamp("2020-01-01") and later.end == pd.Timestamp("2024-12-31")
     assert any("starts on 2020-01-01" in n for n in later.notes)
@@ -70,13 +76,19 @@ def test_sample_weeks_start_on_monday_and_partial_weeks_are_flagged(sample) -> N
     assert list(partial["period"]) == [pd.Timestamp("2019-12-30"), pd.Timestamp("2024-12-30")]
     assert set(partial["handled"]) == {"reported"}
     dropped = count_series(sources["incidents"], name="incidents", period="week", partial="drop")
-    assert dropped.start == pd.Timestamp("2020-01-06") and len(dropped.counts) == len(weekly.counts) - 2
+    assert (
+        dropped.start == pd.Timestamp("2020-01-06")
+        and len(dropped.counts) == len(weekly.counts) - 2
+    )
 
 
 def test_sample_named_areas_match_their_beats(sample) -> None:
     eng, sources = sample
     named = count_series(
-        sources["incidents"], name="incidents", areas=eng.areas, filter={"offense": ["Street robbery"]}
+        sources["incidents"],
+        name="incidents",
+        areas=eng.areas,
+        filter={"offense": ["Street robbery"]},
     )
     beats = count_series(
         sources["incidents"], name="incidents", by="beat", filter={"offense": ["Street robbery"]}
@@ -103,9 +115,15 @@ def test_sample_partner_metric_by_area_and_its_rules(sample) -> None:
         count_series(metrics, name="pm")
     holed = metrics.data.drop(rows.index[5])
     with pytest.raises(SeriesError, match="not reported"):
-        count_series(holed, kind="partner_metrics", by="area", filter={"metric": ["Overdose calls"]})
+        count_series(
+            holed, kind="partner_metrics", by="area", filter={"metric": ["Overdose calls"]}
+        )
     missing = count_series(
-        holed, kind="partner_metrics", by="area", filter={"metric": ["Overdose calls"]}, gaps="missing"
+        holed,
+        kind="partner_metrics",
+        by="area",
+        filter={"metric": ["Overdose calls"]},
+        gaps="missing",
     )
     hole = rows.loc[rows.index[5]]
     counts = missing.counts.set_index(["period", "area"])["count"]
@@ -147,11 +165,15 @@ def test_a_vanished_category_is_refused_only_where_it_is_counted() -> None:
         count_series(frame, kind="incidents")  # the total counts shootings too
     theft = count_series(frame, kind="incidents", filter={"offense": ["Theft"]})
     assert theft.flags.empty and theft.total().notna().all()
-    shooting = count_series(frame, kind="incidents", filter={"offense": ["Shooting"]}, gaps="missing")
+    shooting = count_series(
+        frame, kind="incidents", filter={"offense": ["Shooting"]}, gaps="missing"
+    )
     total = shooting.total()
     assert total[total.index.year == 2021].isna().all()
     assert (total[total.index.year > 2021] > 0).all()
-    after = count_series(frame, kind="incidents", filter={"offense": ["Shooting"]}, start="2022-01-01")
+    after = count_series(
+        frame, kind="incidents", filter={"offense": ["Shooting"]}, start="2022-01-01"
+    )
     assert after.flags.empty
 
 
@@ -190,7 +212,10 @@ def philadelphia():
 def test_philadelphia_daily_counts_match_pandas_and_stop_at_the_data(philadelphia) -> None:
     data = philadelphia.data
     series = count_series(
-        philadelphia, name="philadelphia", period="day", by="district",
+        philadelphia,
+        name="philadelphia",
+        period="day",
+        by="district",
         filter={"offense_group": ["Homicide"]},
     )
     first, last = data["occurred_at"].min().normalize(), data["occurred_at"].max().normalize()
@@ -199,7 +224,9 @@ def test_philadelphia_daily_counts_match_pandas_and_stop_at_the_data(philadelphi
     assert len(wide) == (last - first).days + 1  # every day inside, none outside
     homicides = data[data["offense_group"] == "Homicide"]
     independent = (
-        homicides.groupby([homicides["occurred_at"].dt.normalize(), homicides["district"].astype(str)])
+        homicides.groupby(
+            [homicides["occurred_at"].dt.normalize(), homicides["district"].astype(str)]
+        )
         .size()
         .unstack(fill_value=0)
         .reindex(index=wide.index, columns=wide.columns, fill_value=0)
@@ -215,7 +242,9 @@ def test_philadelphia_a_gap_made_in_april_is_refused(philadelphia) -> None:
     with pytest.raises(SeriesError, match="gap") as error:
         count_series(holed, kind="incidents", name="philadelphia", period="day")
     assert "2022-04-01" in str(error.value)
-    missing = count_series(holed, kind="incidents", name="philadelphia", period="day", gaps="missing")
+    missing = count_series(
+        holed, kind="incidents", name="philadelphia", period="day", gaps="missing"
+    )
     total = missing.total()
     april = total[(total.index >= "2022-04-01") & (total.index <= "2022-04-30")]
     assert april.isna().all() and len(april) == 30

@@ -307,9 +307,13 @@ def category_flags(
     each = alpha / max(table.shape[1], 1)  # Bonferroni over the categories tested
     for category in table.columns:
         x = table[category].to_numpy(dtype=float)
-        rows += _absent_runs(x, days, observed, min_run, each, starts, period, category)
+        absent = _absent_runs(x, days, observed, min_run, each, starts, period, category)
+        rows += absent
         if drops:
-            rows += _drops(x, days, source_flag, starts, period, category, each)
+            flags = source_flag.copy()
+            for run in absent:  # a run already absent is not also a drop
+                flags[(starts >= run["start"]) & (starts <= run["end"])] = "absent"
+            rows += _drops(x, days, flags, starts, period, category, each)
     out = pd.DataFrame(rows, columns=CATEGORY_COLUMNS[1:])
     out.insert(0, "column", column)
     return out.sort_values(["flag", "start", "category"], kind="stable").reset_index(drop=True)

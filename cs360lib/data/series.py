@@ -554,12 +554,13 @@ def _flags(
             for r in missing.itertuples()
         ]
     flags = pd.DataFrame(rows, columns=_FLAG_COLUMNS[:-1])
+    flags = flags.sort_values(["period", "flag"], kind="stable").reset_index(drop=True)
     refused = flags["flag"].isin(["gap", "absent", "not reported"])
     handled = np.where(refused, "", "reported")
     if partial == "drop":
         handled = np.where(flags["flag"] == "partial", "left out", handled)
     flags["handled"] = handled
-    return flags.sort_values(["period", "flag"], kind="stable").reset_index(drop=True), refused
+    return flags, refused
 
 
 def _apply(

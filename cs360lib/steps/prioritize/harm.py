@@ -182,7 +182,8 @@ class HarmTable:
     entries : tuple of HarmEntry
         Tried in order; the first match gives the weight.
     overrides : mapping of str to float
-        Category (lower case) -> weight, from the engagement file; looked up first.
+        Category -> weight, from the engagement file; looked up first (without regard to
+        case).
     path : Path or None
         The YAML file it was read from (None for the shipped default or a dict).
     """
@@ -212,7 +213,7 @@ class HarmTable:
         if category is None or (isinstance(category, float) and pd.isna(category)):
             return None
         text = str(category).strip()
-        own = self.overrides.get(text.casefold())
+        own = {k.strip().casefold(): v for k, v in self.overrides.items()}.get(text.casefold())
         if own is not None:
             return HarmEntry(text, float(own), "set in the engagement file (prioritization.harm)")
         for entry in self.entries:
@@ -251,10 +252,7 @@ class HarmTable:
         -------
         HarmTable
         """
-        merged = {
-            **self.overrides,
-            **{k.strip().casefold(): float(v) for k, v in (weights or {}).items()},
-        }
+        merged = {**self.overrides, **{k.strip(): float(v) for k, v in (weights or {}).items()}}
         return HarmTable(
             self.name, self.unit, self.source, self.derivation, self.entries, merged, self.path
         )
