@@ -195,6 +195,9 @@ class HarmTable:
     entries: tuple[HarmEntry, ...]
     overrides: Mapping[str, float] = field(default_factory=dict)
     path: Path | None = None
+    _found: dict[str, HarmEntry | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def lookup(self, category: object) -> HarmEntry | None:
         """Return the entry that weights ``category``, or None when the table has none.
@@ -213,6 +216,11 @@ class HarmTable:
         if category is None or (isinstance(category, float) and pd.isna(category)):
             return None
         text = str(category).strip()
+        if text not in self._found:  # the table is frozen: a category's answer never changes
+            self._found[text] = self._lookup(text)
+        return self._found[text]
+
+    def _lookup(self, text: str) -> HarmEntry | None:
         own = {k.strip().casefold(): v for k, v in self.overrides.items()}.get(text.casefold())
         if own is not None:
             return HarmEntry(text, float(own), "set in the engagement file (prioritization.harm)")

@@ -60,9 +60,10 @@ def weight_sliders(scores: Scores, *, interactive: bool) -> Any:
     scores : Scores
         The worksheet's scores (their weights are the sliders' starting values).
     interactive : bool
-        True: an ``ipywidgets.VBox`` of one slider per criterion above the ranking table and
-        the contribution chart, redrawn on every change. False: the ranking table under the
-        current weights (a ``Styler``), the same content in a report.
+        True: an ``ipywidgets.VBox`` of one slider per criterion, the ranking table (an
+        ``HTML`` widget) and the contribution chart (an ``Output``), redrawn on every
+        change. False: the ranking table under the current weights (a ``Styler``), the
+        same content in a report.
 
     Returns
     -------
@@ -87,21 +88,22 @@ def weight_sliders(scores: Scores, *, interactive: bool) -> Any:
         )
         for c in CRITERIA
     }
-    output = widgets.Output()
+    table = widgets.HTML()
+    chart = widgets.Output()
 
     def redraw(change: dict[str, Any] | None = None) -> None:
         weights = {c: s.value for c, s in sliders.items()}
-        output.clear_output(wait=True)
-        with output:
-            try:
-                current = scores.rescore(weights)
-            except PrioritizationError as error:
-                display(pd.DataFrame({"note": [str(error)]}))
-                return
-            display(presentation_table(ranking_frame(current), precision=3))
+        chart.clear_output(wait=True)
+        try:
+            current = scores.rescore(weights)
+        except PrioritizationError as error:
+            table.value = f"<p>{error}</p>"
+            return
+        table.value = presentation_table(ranking_frame(current), precision=3).to_html()
+        with chart:
             display(current.chart())
 
     for slider in sliders.values():
         slider.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([*sliders.values(), output])
+    return widgets.VBox([*sliders.values(), table, chart])
