@@ -101,7 +101,7 @@ def test_every_criterion_is_documented_and_summarised(sample) -> None:
     robbery = ws.criteria.to_frame().set_index("id").loc["robbery"]
     assert robbery["raised"] > 0 and robbery["partners"] and robbery["data_sources"]
     assert robbery["calls"] > 0
-    assert ws.harm.table.name.startswith("CS360 default harm weights")
+    assert ws.harm.harm_table.name.startswith("CS360 default harm weights")
     for result in (ws.candidates, ws.harm, ws.criteria, ws.cheers, ws.scores, ws.sensitivity):
         result.chart().to_dict()
         assert result.summary()

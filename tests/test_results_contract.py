@@ -8,11 +8,13 @@ cannot skip the contract.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import inspect
 import pkgutil
 import re
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,9 +37,10 @@ from cs360lib.evaluate import (
 )
 from cs360lib.publish.charts import chart_to_svg
 from cs360lib.publish.results import Result
-from cs360lib.steps import intake
+from cs360lib.steps import intake, prioritize
 
 PACKAGE = Path(cs360lib.__file__).resolve().parent
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "engagement.yml"
 
 
 def _library_classes() -> list[type]:
@@ -91,6 +94,15 @@ def _its() -> Result:
     return its(series, time="month", outcome="count", intervention=series.attrs["intervention"])
 
 
+@functools.cache
+def _worksheet() -> prioritize.Worksheet:
+    """The priority worksheet of the sample department (built once for every factory)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # the sample's deprecated publishing keys
+        engagement = cs360lib.Engagement.load(SAMPLE)
+    return prioritize.worksheet(engagement)
+
+
 def _vanishing() -> Result:
     """Three years of two offenses, one of which is never recorded in the first year."""
     folder = Path(tempfile.mkdtemp(prefix="cs360-contract-"))
@@ -107,6 +119,12 @@ FACTORIES: dict[str, Callable[[dict], Result]] = {
     "Rejections": lambda s: intake.rejections(s),
     "Coverage": lambda s: intake.coverage(s),
     "CategoryCoverage": lambda s: _vanishing(),
+    "CandidateList": lambda s: _worksheet().candidates,
+    "HarmWeights": lambda s: _worksheet().harm,
+    "Criteria": lambda s: _worksheet().criteria,
+    "Cheers": lambda s: _worksheet().cheers,
+    "Scores": lambda s: _worksheet().scores,
+    "Sensitivity": lambda s: _worksheet().sensitivity,
     "MissingValues": lambda s: intake.missing_values(s),
     "DuplicateKeys": lambda s: intake.duplicate_keys(s),
     "ITSResult": lambda s: _its(),

@@ -408,11 +408,11 @@ class HarmWeights(Result):
 
     Attributes
     ----------
-    table : HarmTable
+    harm_table : HarmTable
         The table (with the engagement's own weights).
     """
 
-    table: HarmTable
+    harm_table: HarmTable
     labels = {
         "label": "Category",
         "weight": "Harm weight (days)",
@@ -429,7 +429,7 @@ class HarmWeights(Result):
         pandas.DataFrame
             ``label``, ``weight``, ``level``, ``guideline``, ``patterns``.
         """
-        return self.table.to_frame()
+        return self.harm_table.to_frame()
 
     def summary(self) -> str:
         """State what the table is, how its weights were derived and where they come from.
@@ -439,7 +439,7 @@ class HarmWeights(Result):
         str
             Name, unit, derivation, source and the engagement's own weights.
         """
-        t = self.table
+        t = self.harm_table
         lines = [f"Harm weights: {t.name} (in {t.unit})."]
         if t.derivation:
             lines.append(f"Derivation: {t.derivation}")

@@ -97,7 +97,7 @@ class Worksheet:
             candidates=self.candidates,
             cheers=self.cheers,
             criteria=self.criteria,
-            harm_table=self.harm.table,
+            harm_table=self.harm.harm_table,
             scores=self.scores,
             sensitivity=self.sensitivity,
         )
