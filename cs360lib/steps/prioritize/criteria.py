@@ -80,6 +80,7 @@ __all__ = [
     "Criteria",
     "category_criteria",
     "compute_criteria",
+    "data_values",
     "describe_missing",
     "frequency_value",
 ]
@@ -173,6 +174,47 @@ def frequency_value(count: float, population: int | None = None) -> float:
     return 1000.0 * float(count) / float(population)
 
 
+def data_values(facts: EventFacts | None, population: int | None = None) -> dict[str, object]:
+    """Return the four data-driven criteria of one measure and their details.
+
+    Parameters
+    ----------
+    facts : EventFacts or None
+        The measure's facts (None when it could not be measured).
+    population : int, optional
+        Residents: frequency per 1,000 residents a year.
+
+    Returns
+    -------
+    dict
+        ``frequency``, ``harm``, ``trend`` (clear change), ``concentration`` (generalized
+        Gini), then ``events``, ``previous``, ``rate_ratio``, ``ci_low``, ``ci_high``,
+        ``p_value``, ``top10_share``, ``gini``, ``place``, ``top_place``,
+        ``top_place_share``; NaN (or empty text) where not computed.
+    """
+    has = facts is not None and facts.count is not None
+    t = facts.trend if has else None
+    c = facts.concentration if has else None
+    nan = math.nan
+    return {
+        "frequency": frequency_value(facts.count, population) if has else nan,
+        "harm": facts.harm if has and facts.harm is not None else nan,
+        "trend": t.clear_change if t is not None else nan,
+        "concentration": c.generalized_gini if c is not None else nan,
+        "events": facts.count if has else nan,
+        "previous": t.previous if t is not None else nan,
+        "rate_ratio": t.ratio if t is not None else nan,
+        "ci_low": t.ci_low if t is not None else nan,
+        "ci_high": t.ci_high if t is not None else nan,
+        "p_value": t.p_value if t is not None else nan,
+        "top10_share": c.top10_share if c is not None else nan,
+        "gini": c.gini if c is not None else nan,
+        "place": c.place if c is not None else "",
+        "top_place": c.top_place if c is not None else "",
+        "top_place_share": c.top_place_share if c is not None else nan,
+    }
+
+
 def category_criteria(
     source: LoadResult,
     *,
@@ -228,21 +270,13 @@ def category_criteria(
             coverage=coverage,
             places=places,
         )
-        has = f.count is not None
-        t, c = f.trend, f.concentration
+        values = data_values(f, population)
+        keep = ("frequency", "harm", "trend", "concentration", "events", "previous")
+        keep += ("rate_ratio", "p_value", "top10_share", "gini")
         rows.append(
             {
                 "category": value,
-                "frequency": frequency_value(f.count, population) if has else math.nan,
-                "harm": f.harm if f.harm is not None else math.nan,
-                "trend": t.clear_change if t is not None else math.nan,
-                "concentration": c.generalized_gini if c is not None else math.nan,
-                "events": f.count if has else math.nan,
-                "previous": t.previous if t is not None else math.nan,
-                "rate_ratio": t.ratio if t is not None else math.nan,
-                "p_value": t.p_value if t is not None else math.nan,
-                "top10_share": c.top10_share if c is not None else math.nan,
-                "gini": c.gini if c is not None else math.nan,
+                **{k: values[k] for k in keep},
                 "not_computed": describe_missing(f.problems),
             }
         )
@@ -465,14 +499,9 @@ def compute_criteria(
             reasons.update(dict.fromkeys(("frequency", "harm", "trend", "concentration"), why))
         else:
             reasons.update(facts.problems)
+        values = data_values(facts, population)
         row: dict[str, object] = {"id": c.id, "label": c.label}
-        has = facts is not None and facts.count is not None
-        row["frequency"] = frequency_value(facts.count, population) if has else math.nan
-        row["harm"] = facts.harm if has and facts.harm is not None else math.nan
-        trend = facts.trend if has else None
-        row["trend"] = trend.clear_change if trend is not None else math.nan
-        spread = facts.concentration if has else None
-        row["concentration"] = spread.generalized_gini if spread is not None else math.nan
+        row.update({k: values[k] for k in ("frequency", "harm", "trend", "concentration")})
         share, raised, interviewed, _ = scan.community_concern(c.concern)
         row["community"] = share
         partners = scan.partners(c.concern, c.names(), c.partners)
@@ -484,16 +513,7 @@ def compute_criteria(
         row["data"] = float(len(internal) + len(metrics) + len(held))
         row.update(
             {
-                "events": facts.count if has else math.nan,
-                "rate_ratio": trend.ratio if trend is not None else math.nan,
-                "ci_low": trend.ci_low if trend is not None else math.nan,
-                "ci_high": trend.ci_high if trend is not None else math.nan,
-                "p_value": trend.p_value if trend is not None else math.nan,
-                "top10_share": spread.top10_share if spread is not None else math.nan,
-                "gini": spread.gini if spread is not None else math.nan,
-                "place": spread.place if spread is not None else "",
-                "top_place": spread.top_place if spread is not None else "",
-                "top_place_share": spread.top_place_share if spread is not None else math.nan,
+                **{k: v for k, v in values.items() if k not in CRITERIA and k != "previous"},
                 "raised": raised,
                 "interviewed": interviewed,
                 "partners": "; ".join(
