@@ -161,9 +161,18 @@ class Scanning:
         interviewed = self.external_interviewed()
         if concern is None:
             return 0.0, 0, interviewed, "no scanning concern covers it"
-        who = self.raisers(concern)
-        raised = int((who["sector"] != INTERNAL).sum())
-        internal = int((who["sector"] == INTERNAL).sum())
+        counted = (
+            self.synthesis.concerns.set_index("concern")
+            if self.synthesis is not None
+            else pd.DataFrame()
+        )
+        if concern in counted.index:  # the synthesis's own count, once per stakeholder
+            raised = int(counted.at[concern, "external"])
+            internal = int(counted.at[concern, "internal"])
+        else:
+            who = self.raisers(concern)
+            raised = int((who["sector"] != INTERNAL).sum())
+            internal = int((who["sector"] == INTERNAL).sum())
         share = raised / interviewed if interviewed else 0.0
         label = self.codebook.labels.get(concern, concern)
         text = (
