@@ -68,10 +68,12 @@ _SUBMODULES: dict[str, str] = {
     "charts": "cs360lib.publish.charts",
     "evaluate": "cs360lib.evaluate",
     "intake": "cs360lib.steps.intake",
+    "prioritize": "cs360lib.steps.prioritize",
     "reports": "cs360lib.run.reports",
     "samples": "cs360lib.datasets.sampleton",
     "scanning": "cs360lib.steps.scanning",
     "schemas": "cs360lib.data.schemas",
+    "series": "cs360lib.data.series",
     "stakeholders": "cs360lib.steps.stakeholders",
     "widgets": "cs360lib.publish.widgets",
 }
