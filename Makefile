@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_its.py
 	$(BIN)/python benchmarks/bench_run.py
 	$(BIN)/python benchmarks/bench_scanning.py
+	$(BIN)/python benchmarks/bench_prioritize.py
 
 docs: $(STAMP)
 	$(BIN)/python -c "from cs360lib.data.schema_docs import columns_markdown; print(columns_markdown())" > docs/columns.md

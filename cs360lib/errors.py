@@ -27,7 +27,9 @@ __all__ = [
     "MappingError",
     "PlanError",
     "PrivacyError",
+    "PrioritizationError",
     "RunError",
+    "SeriesError",
     "SourceNotFoundError",
 ]
 
@@ -115,6 +117,25 @@ class PrivacyError(Cs360Error, ValueError):
     """Input to a privacy function (suppression, generalization, scrubbing) is unusable.
 
     The message names the table or column and the cells or rows concerned.
+    """
+
+
+class SeriesError(Cs360Error, ValueError):
+    """A count series cannot be made as asked.
+
+    Raised for a filter or area column the source lacks, a filter value no row has, a window
+    outside the source's covered range, or a flagged gap or vanished category inside the
+    series when the caller did not say how to treat it (``gaps="error"``); the message names
+    the source, the column or the periods, and the options.
+    """
+
+
+class PrioritizationError(Cs360Error, ValueError):
+    """Input to the priority worksheet is unusable.
+
+    Raised for weights that are negative, all zero or name an unknown criterion, a harm table
+    that is malformed, or candidates that name unknown sources or columns; the message names
+    the setting and says what to write instead.
     """
 
 

@@ -13,6 +13,8 @@ import importlib
 import inspect
 import pkgutil
 import re
+import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,7 +49,7 @@ from cs360lib.evaluate import (
 )
 from cs360lib.publish.charts import chart_to_svg
 from cs360lib.publish.results import Result
-from cs360lib.steps import design, intake, metrics, plan, triangle
+from cs360lib.steps import design, intake, metrics, plan, prioritize, triangle
 from cs360lib.steps.scanning import (
     agreement,
     code_responses,
@@ -236,6 +238,26 @@ def _its() -> Result:
     return its(series, time="month", outcome="count", intervention=series.attrs["intervention"])
 
 
+@functools.cache
+def _worksheet() -> prioritize.Worksheet:
+    """The priority worksheet of the sample department (built once for every factory)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # the sample's deprecated publishing keys
+        engagement = cs360lib.Engagement.load(SAMPLE)
+    return prioritize.worksheet(engagement)
+
+
+def _vanishing() -> Result:
+    """Three years of two offenses, one of which is never recorded in the first year."""
+    folder = Path(tempfile.mkdtemp(prefix="cs360-contract-"))
+    days = pd.date_range("2021-01-01", "2023-12-31", freq="D")
+    rows = [(f"{d:%Y%m%d}-a", f"{d:%Y-%m-%d} 10:00", "Theft") for d in days]
+    rows += [(f"{d:%Y%m%d}-b", f"{d:%Y-%m-%d} 11:00", "Shooting") for d in days if d.year > 2021]
+    frame = pd.DataFrame(rows, columns=["incident_id", "occurred_at", "offense"])
+    frame.to_csv(folder / "incidents.csv", index=False)
+    return intake.coverage({"incidents": load("incidents", folder / "incidents.csv")}).categories
+
+
 FACTORIES: dict[str, Callable[[dict], Result]] = {
     "IntakeOverview": lambda s: intake.overview(_loaded(s)),
     "Rejections": lambda s: intake.rejections(_loaded(s)),
@@ -243,6 +265,13 @@ FACTORIES: dict[str, Callable[[dict], Result]] = {
     "MissingValues": lambda s: intake.missing_values(_loaded(s)),
     "DuplicateKeys": lambda s: intake.duplicate_keys(_loaded(s)),
     "SourceHealth": lambda s: intake.source_health(_loaded(s)),
+    "CategoryCoverage": lambda s: _vanishing(),
+    "CandidateList": lambda s: _worksheet().candidates,
+    "HarmWeights": lambda s: _worksheet().harm,
+    "Criteria": lambda s: _worksheet().criteria,
+    "Cheers": lambda s: _worksheet().cheers,
+    "Scores": lambda s: _worksheet().scores,
+    "Sensitivity": lambda s: _worksheet().sensitivity,
     "ITSResult": lambda s: _its(),
     "ITSPowerResult": lambda s: power_its(level=30, n_pre=24, post_periods=(6, 12), n_sims=20),
     "WDDResult": lambda s: wdd((308, 318), (207, 110), (150, 140), (178, 157)),

@@ -36,6 +36,7 @@ from cs360lib.config._base import _STATE, _VALUE_ISSUE, _Issue, _issues, _Strict
 from cs360lib.config.catalogue import catalogue
 from cs360lib.config.keys import EXTRA_FORBIDDEN, keys_at, unknown_key_message
 from cs360lib.config.mapping import Mapping, MappingError, mapping_data, validate_mapping
+from cs360lib.config.prioritization import Prioritization
 from cs360lib.config.publishing import Publishing
 from cs360lib.config.responses import Response
 from cs360lib.data.readers import resolve_files
@@ -410,6 +411,7 @@ class Engagement(_Strict):
     responses: list[Response] = Field(default_factory=list)
     metrics: list[Metric] = Field(default_factory=list)
     dimensions: list[int] | None = None
+    prioritization: Prioritization | None = None
     publishing: Publishing = Field(default_factory=Publishing)
     path: Path = Path("engagement.yml")
 
@@ -488,6 +490,24 @@ class Engagement(_Strict):
         if known is not None:
             known.valid[info.field_name] = valid
         return valid
+
+    @field_validator("prioritization")
+    @classmethod
+    def _prioritization_references(
+        cls, value: Prioritization | None, info: ValidationInfo
+    ) -> Prioritization | None:
+        """Check that added candidates name sources of the file and columns of them."""
+        known = _Known.of(info)
+        if value is None or known is None:
+            return value
+        found = []
+        for i, spec in enumerate(value.candidates.add):
+            key = ("candidates", "add", i)
+            found += known.source_issues((*key, "source"), spec.source)
+            found += known.filter_issues((*key, "filter"), spec.filter, spec.source)
+        if found:
+            raise _issues(found)
+        return value
 
     # -- convenience ------------------------------------------------------------------------
     @property

@@ -13,31 +13,50 @@ schemas (:func:`cs360lib.data.schemas.kind_info`). :func:`source_health` (from
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
+from cs360lib.data.coverage import (
+    CATEGORY_COLUMNS,
+    PERIODIC_KINDS,
+    SPIKE_RATIO,
+    SPIKE_Z,
+    SourceCoverage,
+    source_coverage,
+)
 from cs360lib.data.loaders import LoadResult
+from cs360lib.data.periods import PERIODS, check_period
 from cs360lib.data.schemas import kind_info
 from cs360lib.publish.aggregate import time_blocks
 from cs360lib.publish.results import Result
+from cs360lib.steps.intake_categories import CategoryCoverage
 from cs360lib.steps.source_health import SourceHealth as SourceHealth
 from cs360lib.steps.source_health import source_health as source_health
 
-SPIKE_RATIO = 2.0
-"""A spike or drop must also be at least this factor away from the rolling median (double or
-half): data problems (an outage, a batch import) are large, ordinary noise is not."""
+__all__ = [
+    "MONTHLY_KINDS",
+    "PERIODS",
+    "SPIKE_RATIO",
+    "SPIKE_Z",
+    "CategoryCoverage",
+    "Coverage",
+    "DuplicateKeys",
+    "IntakeOverview",
+    "MissingValues",
+    "Rejections",
+    "coverage",
+    "duplicate_keys",
+    "missing_values",
+    "overview",
+    "rejections",
+]
 
-MONTHLY_KINDS = ("survey", "partner_metrics")
+MONTHLY_KINDS = PERIODIC_KINDS
 """Kinds usually reported once a month: a month without rows is a gap, a week is not."""
 
 LINEAGE = ("source_file", "source_row")
-PERIODS = {"month": "M", "week": "W-SUN", "day": "D"}
-SPIKE_Z = 3.5
-"""Robust z-score of a period's log count (around the rolling median, scaled by the MAD)
-above which the period is flagged as a spike or a drop."""
 
 
 def _pct(part: float, whole: float) -> float:
@@ -290,10 +309,28 @@ def rejections(sources: Mapping[str, LoadResult], *, examples: int = 5) -> Rejec
 
 @dataclass(frozen=True)
 class Coverage(Result):
-    """Rows per period for each source, with gaps, spikes, drops and partial periods flagged."""
+    """Rows per period for each source, with gaps, spikes, drops and partial periods flagged.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Rows per period and flag (see :meth:`to_frame`).
+    period : str
+        Period unit.
+    categories : CategoryCoverage
+        Categories of each source's code column that vanish or drop.
+    empty : tuple of str
+        Sources with no row that has a date: no period of theirs is covered.
+    sources : dict of str to SourceCoverage
+        The coverage of each source (:class:`cs360lib.data.coverage.SourceCoverage`), for
+        count series (:mod:`cs360lib.data.series`).
+    """
 
     frame: pd.DataFrame
     period: str
+    categories: CategoryCoverage | None = None
+    empty: tuple[str, ...] = ()
+    sources: Mapping[str, SourceCoverage] = field(default_factory=dict)
     labels = {"source": "Source", "period": "Period", "rows": "Rows", "flag": "Flag"}
 
     def to_frame(self) -> pd.DataFrame:
@@ -328,8 +365,13 @@ class Coverage(Result):
             (:func:`~cs360lib.publish.aggregate.time_blocks`): rows added up, each block marked
             with its most serious flag.
         """
+        frame = self.frame
+        if frame.empty:
+            frame = pd.DataFrame(
+                {"source": ["no dated rows"], "period": [pd.NaT], "rows": [0], "flag": [""]}
+            )
         data, block = time_blocks(
-            self.frame,
+            frame,
             order="period",
             by=["source"],
             aggregations={"rows": "sum", "flag": _most_serious_flag},
@@ -362,22 +404,37 @@ class Coverage(Result):
     def summary(self) -> str:
         """Describe the coverage problems in plain language.
 
+        Never says that every period is covered when a source has no dated row: such a
+        source is named first, as holding nothing to cover.
+
         Returns
         -------
         str
-            One line per source with flagged periods.
+            Sources without dated rows, one line per source with flagged periods, and the
+            categories that vanish or drop.
         """
+        lines = [
+            f"- {name}: no row with a date, so none of its {self.period}s is covered."
+            for name in self.empty
+        ]
+        if lines:
+            lines.insert(0, "Sources that hold nothing to count (fix them before any trend):")
         flagged = self.flags()
+        vanished = self.categories.lines() if self.categories is not None else []
         if self.frame.empty:
-            lines = ["No source has dates that place its rows in time; coverage was not checked."]
+            lines.append(
+                "No source has dates that place its rows in time; coverage was not checked."
+            )
             return "\n".join([*lines, *self.warning_lines()])
-        if flagged.empty:
-            lines = [
-                f"Every source has rows in every {self.period} of its range, "
-                "with no unusual spikes or drops."
-            ]
+        if flagged.empty and not vanished:
+            who = "Every other source" if self.empty else "Every source"
+            lines.append(
+                f"{who} covers every {self.period} of its range (no {self.period} without "
+                "rows beyond what its usual volume explains), with no unusual spikes or drops."
+            )
             return "\n".join([*lines, *self.warning_lines()])
-        lines = []
+        if not flagged.empty:
+            lines.append("Periods to check before trusting trends:")
         for source, rows in flagged.groupby("source", sort=False):
             parts = []
             for flag, group in rows.groupby("flag", sort=False):
@@ -385,9 +442,12 @@ class Coverage(Result):
                 more = " ..." if len(group) > 6 else ""
                 parts.append(f"{len(group)} {flag} {self.period}(s) ({when}{more})")
             lines.append(f"- {source}: " + "; ".join(parts))
-        return "\n".join(
-            ["Periods to check before trusting trends:", *lines, *self.warning_lines()]
-        )
+        if vanished:
+            lines.append(
+                "Categories that vanish or drop (structural zeros, not an absence of crime):"
+            )
+            lines.extend(vanished)
+        return "\n".join([*lines, *self.warning_lines()])
 
 
 _FLAG_ORDER = ("gap", "drop", "spike", "partial")
@@ -401,16 +461,18 @@ def _most_serious_flag(flags: pd.Series) -> str:
 
 
 def coverage(sources: Mapping[str, LoadResult], *, period: str = "month") -> Coverage:
-    """Count rows per period for every source that has a time column.
+    """Count rows per period for every source that has a time column, and flag the holes.
 
-    Flags, per source: ``gap`` (no rows in a period inside the range of an event
-    source, or in a month of a monthly source such as a survey),
-    ``spike`` / ``drop`` (the log per-day count is more than :data:`SPIKE_Z` robust
-    standard deviations, and :data:`SPIKE_RATIO` times, away from the rolling median of
-    the surrounding periods; only for event sources such as incidents, calls and
-    arrests), and ``partial``
-    (the first or last period of an event source, such as incidents, is only partly
-    covered by the data: a partial last month is the usual trap of monthly trends).
+    The flags are those of :mod:`cs360lib.data.coverage` (the same ones count series
+    honour), per source: ``gap`` (no rows in a period inside the range of an event
+    source, or in a month of a monthly source such as a survey), ``spike`` / ``drop``
+    (the log per-day count is more than :data:`SPIKE_Z` robust standard deviations, and
+    :data:`SPIKE_RATIO` times, away from the rolling median of the surrounding periods;
+    only for event sources such as incidents, calls and arrests), ``partial`` (the first
+    or last period of an event source is only partly covered by the data: a partial last
+    month is the usual trap of monthly trends), and, per category of the source's code
+    column (offense, call type, charge, survey item, partner metric), ``absent`` (none in
+    3 or more consecutive periods while present elsewhere, beyond chance) and ``drop``.
 
     Parameters
     ----------
@@ -422,65 +484,42 @@ def coverage(sources: Mapping[str, LoadResult], *, period: str = "month") -> Cov
     Returns
     -------
     Coverage
-        Counts and flags.
+        Counts and flags; ``.categories`` holds the category flags and ``.empty`` the
+        sources with no dated row.
 
     Raises
     ------
     ValueError
         If ``period`` is not one of the supported units.
     """
-    if period not in PERIODS:
-        raise ValueError(f"period must be one of {list(PERIODS)}, got {period!r}")
-    frames = []
+    check_period(period)
+    frames, runs, empty, checked = [], [], [], {}
     for name, result in sources.items():
         info = kind_info(result.kind)
-        column = info.time
-        if column is None or column not in result.data or result.data[column].notna().sum() == 0:
+        if info.time is None or (info.time not in result.data and len(result.data)):
+            continue  # the kind (or this source) does not place rows in time
+        found = source_coverage(result, name=name, period=period)
+        checked[name] = found
+        if found.empty:
+            empty.append(name)
             continue
-        events = info.event
-        gaps = events or (result.kind in MONTHLY_KINDS and period == "month")
-        frames.append(
-            _coverage_one(name, result.data[column].dropna(), period, events=events, gaps=gaps)
-        )
+        frames.append(found.periods.assign(source=name))
+        if not found.categories.empty:
+            runs.append(found.categories.assign(source=name))
     columns = ["source", "period", "rows", "flag"]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    return Coverage(frame=table[columns], period=period)
-
-
-def _coverage_one(
-    name: str, times: pd.Series, period: str, *, events: bool, gaps: bool
-) -> pd.DataFrame:
-    freq = PERIODS[period]
-    periods = times.dt.to_period(freq)
-    counts = periods.value_counts().sort_index()
-    full = pd.period_range(counts.index.min(), counts.index.max(), freq=freq)
-    counts = counts.reindex(full, fill_value=0)
-    flag = np.full(len(counts), "", dtype=object)
-    values = counts.to_numpy().astype(float)
-    if gaps:
-        flag[values == 0] = "gap"
-    if events and len(values) >= 7:
-        days = np.array([(p.end_time - p.start_time).days + 1 for p in full], dtype=float)
-        logs = np.log1p(values / days * days.mean())  # per-day rate: February is not a drop
-        centre = pd.Series(logs).rolling(7, center=True, min_periods=3).median().to_numpy()
-        deviation = logs - centre
-        used = deviation[values > 0]
-        mad = np.median(np.abs(used - np.median(used)))
-        scale = 1.4826 * mad if mad > 0 else np.nan
-        if np.isfinite(scale):
-            z = deviation / scale
-            big = np.abs(deviation) > np.log(SPIKE_RATIO)
-            flag[(z > SPIKE_Z) & big & (flag == "")] = "spike"
-            flag[(z < -SPIKE_Z) & big & (flag == "")] = "drop"
-    first, last = times.min(), times.max()
-    if not events:  # period-stamped kinds (survey, partner metrics) have no partial periods
-        pass
-    elif first.normalize() > full[0].start_time.normalize():
-        flag[0] = "partial"
-    if events and last.normalize() < full[-1].end_time.normalize():
-        flag[-1] = "partial"
-    return pd.DataFrame(
-        {"source": name, "period": full.start_time, "rows": counts.to_numpy(), "flag": flag}
+    category_columns = ["source", *CATEGORY_COLUMNS]
+    category_table = (
+        pd.concat(runs, ignore_index=True)[category_columns]
+        if runs
+        else pd.DataFrame(columns=category_columns)
+    )
+    return Coverage(
+        frame=table[columns],
+        period=period,
+        categories=CategoryCoverage(category_table, period),
+        empty=tuple(empty),
+        sources=checked,
     )
 
 

@@ -1,0 +1,109 @@
+"""Weight sliders for the prioritization meeting, with a static equivalent for reports.
+
+In JupyterLab (``interactive=True``) one slider per criterion re-ranks the candidates as the
+group moves it: the ranking table and the contribution chart are redrawn from
+:meth:`~cs360lib.steps.prioritize.scoring.Scores.rescore` (the same numbers as the Excel
+export). In a report (``interactive=False``) the same cell shows the ranking under the
+engagement's weights, as a static table: widgets never carry report content.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from cs360lib.config.prioritization import CRITERIA, CRITERION_LABELS
+from cs360lib.errors import PrioritizationError
+from cs360lib.publish.tables import presentation_table
+from cs360lib.steps.prioritize.scoring import Scores
+
+__all__ = ["SLIDER_MAX", "ranking_frame", "weight_sliders"]
+
+SLIDER_MAX = 5.0
+"""Largest weight a slider offers (weights only matter by their ratios)."""
+
+
+def ranking_frame(scores: Scores) -> pd.DataFrame:
+    """Return the ranking with each criterion's contribution, for display.
+
+    Parameters
+    ----------
+    scores : Scores
+        Ranked candidates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Rank``, ``Candidate``, ``Score`` and one contribution column per criterion with a
+        weight above zero.
+    """
+    contrib = scores.contributions()
+    used = [c for c in CRITERIA if scores.weights[c] > 0]
+    table = pd.DataFrame(
+        {
+            "Rank": range(1, len(scores.ranking()) + 1),
+            "Candidate": [scores.names[c] for c in scores.ranking()],
+            "Score": [float(v) for v in scores.scores()],
+        }
+    )
+    for c in used:
+        table[CRITERION_LABELS[c]] = contrib.loc[scores.ranking(), c].to_numpy()
+    return table
+
+
+def weight_sliders(scores: Scores, *, interactive: bool) -> Any:
+    """Show weight sliders that re-rank the candidates live, or the static ranking.
+
+    Parameters
+    ----------
+    scores : Scores
+        The worksheet's scores (their weights are the sliders' starting values).
+    interactive : bool
+        True: an ``ipywidgets.VBox`` of one slider per criterion, the ranking table (an
+        ``HTML`` widget) and the contribution chart (an ``Output``), redrawn on every
+        change. False: the ranking table under the current weights (a ``Styler``), the
+        same content in a report.
+
+    Returns
+    -------
+    ipywidgets.VBox or pandas.io.formats.style.Styler
+        The widget in JupyterLab; the table for reports.
+    """
+    if not interactive:
+        return presentation_table(ranking_frame(scores), precision=3)
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    sliders = {
+        c: widgets.FloatSlider(
+            value=float(scores.weights[c]),
+            min=0.0,
+            max=max(SLIDER_MAX, float(scores.weights[c])),
+            step=0.25,
+            description=CRITERION_LABELS[c],
+            continuous_update=False,
+            style={"description_width": "140px"},
+            layout=widgets.Layout(width="420px"),
+        )
+        for c in CRITERIA
+    }
+    table = widgets.HTML()
+    chart = widgets.Output()
+
+    def redraw(change: dict[str, Any] | None = None) -> None:
+        weights = {c: s.value for c, s in sliders.items()}
+        chart.clear_output(wait=True)
+        try:
+            current = scores.rescore(weights)
+        except PrioritizationError as error:
+            table.value = f"<p>{error}</p>"
+            return
+        table.value = presentation_table(ranking_frame(current), precision=3).to_html()
+        with chart:
+            display(current.chart())
+
+    for slider in sliders.values():
+        slider.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([*sliders.values(), table, chart])
