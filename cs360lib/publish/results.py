@@ -16,14 +16,29 @@ A result class subclasses :class:`Result` (a frozen dataclass) and implements th
 ``table()`` has a default that labels the columns of ``to_frame()`` with :attr:`Result.labels`.
 ``tests/test_results_contract.py`` finds every subclass in the library and checks the
 contract on a real instance of each.
+
+What may be published is declared on the class, in two class attributes read by
+:func:`cs360lib.publish.display.show` (see ``docs/privacy.md``):
+
+- :attr:`Result.counts`: which columns of ``to_frame()`` are counts and over which dimension
+  columns (:class:`Counts`); they are suppressed (primary and complementary) in the
+  stakeholder report. Without a declaration every whole-number column is treated as a count.
+- :attr:`Result.privacy`: the publishing class of columns that are not canonical schema
+  columns (``"personal"`` for record-level detail such as example rows and raw values).
+
+The stakeholder report shows a *published copy* of the result (:meth:`Result.published`):
+the same class, built from the published numbers (hidden counts missing, personal columns
+emptied, locations generalized, free text scrubbed), with :attr:`Result.publication` set.
+Its ``summary()`` and ``chart()`` therefore never see a hidden count.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from cs360lib.publish.tables import presentation_table
 
@@ -32,7 +47,74 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from pandas.io.formats.style import Styler
 
-__all__ = ["Result"]
+    from cs360lib.publish.publication import Publication
+
+__all__ = ["Counts", "Result"]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Declare which columns of a result's frame are counts, and over which dimensions.
+
+    A result lists one or more of these in :attr:`Result.counts`. In the stakeholder report
+    the declared counts are suppressed with the engagement's ``min_count``
+    (:func:`cs360lib.publish.privacy.suppress_counts`: small counts hidden, then enough other
+    cells that no hidden count can be worked out from the totals), rates of hidden counts are
+    hidden, and the chart and summary are drawn from the suppressed numbers.
+
+    Parameters
+    ----------
+    columns : tuple of str
+        Count columns (whole numbers >= 0). Several columns without ``total`` are
+        suppressed as separate tables.
+    by : tuple of str
+        Dimension columns: each row of the frame is one combination of them.
+    total : str, optional
+        Column holding, in each row, the total that ``columns`` are parts of (e.g.
+        ``rows_read`` for ``loaded`` and ``rejected``). It is published and suppressed with
+        its parts; when the parts do not add up to it, the remainder is a hidden part (so
+        ``missing`` of ``rows`` protects the rows that are not missing too).
+    totals : tuple of str, optional
+        Dimensions of ``by`` over which totals are known to readers (shown in this or
+        another table, or in the summary): cells along them are protected against
+        subtraction from those totals. Default: every dimension of ``by``. ``()`` when no
+        total is published (each row stands alone). The other dimensions of ``by`` split the
+        frame into separate tables (e.g. one table of months per source).
+    rates : mapping of str to str, optional
+        Rate or percentage column -> the count column it is computed from; hidden wherever
+        that count, or ``total``, is hidden.
+
+    Examples
+    --------
+    >>> Counts(("loaded", "rejected"), by=("source",), total="rows_read",
+    ...        rates={"rejected_pct": "rejected"})  # doctest: +ELLIPSIS
+    Counts(columns=('loaded', 'rejected'), by=('source',), total='rows_read', ...)
+    """
+
+    columns: tuple[str, ...]
+    by: tuple[str, ...]
+    total: str | None = None
+    totals: tuple[str, ...] | None = None
+    rates: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("columns", "by"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                raise TypeError(f"Counts.{name} must be a tuple of column names, not a string")
+        unknown = [d for d in (self.totals or ()) if d not in self.by]
+        if unknown:
+            raise ValueError(f"Counts.totals {unknown} are not dimensions of by={self.by}")
+        stray = [c for c in self.rates.values() if c not in self.columns]
+        if stray:
+            raise ValueError(f"Counts.rates refer to {stray}, which are not count columns")
+        if not self.columns:
+            raise ValueError("Counts needs at least one count column")
+
+    @property
+    def total_dims(self) -> tuple[str, ...]:
+        """Dimensions over which totals are published (``totals``, default every ``by``)."""
+        return self.by if self.totals is None else self.totals
 
 
 @dataclass(frozen=True)
@@ -45,13 +127,29 @@ class Result(ABC):
         Plain-language warnings recorded while computing the result (keyword-only, empty by
         default). Model-fitting warnings (non-convergence, separation, boundary estimates,
         numerical problems) land here instead of being printed or ignored.
+    publication : Publication or None
+        Set only on the published copy made by :meth:`published` (keyword-only): what was
+        hidden, generalized and scrubbed, and the published table. ``None`` on a result as
+        computed (the analyst's).
     labels : mapping of str to str
         Class attribute: human labels of the columns of :meth:`to_frame`, used by
         :meth:`table` (columns not listed are humanized from their names).
+    counts : tuple of Counts, or None
+        Class attribute: the count columns of :meth:`to_frame` and their dimensions
+        (:class:`Counts`); ``()`` declares that the frame holds no counts. ``None`` (the
+        default) treats every whole-number column as a count, each with a total.
+    privacy : mapping of str to str
+        Class attribute: publishing class (``"public"``, ``"personal"``, ``"location"``,
+        ``"text"``) of columns of :meth:`to_frame` that are not canonical schema columns.
+        Canonical columns (``incident_id``, ``address``, ``response``...) get the class of
+        their schema (:func:`cs360lib.data.schemas.kind_info`) without being listed.
     """
 
     warnings: list[str] = field(default_factory=list, kw_only=True)
+    publication: Publication | None = field(default=None, kw_only=True, compare=False, repr=False)
     labels: ClassVar[Mapping[str, str]] = {}
+    counts: ClassVar[tuple[Counts, ...] | None] = None
+    privacy: ClassVar[Mapping[str, str]] = {}
 
     @abstractmethod
     def to_frame(self) -> pd.DataFrame:
@@ -90,9 +188,114 @@ class Result(ABC):
         Returns
         -------
         pandas.io.formats.style.Styler
-            Human column labels (:attr:`labels`), no index, formatted numbers and dates.
+            Human column labels (:attr:`labels`), no index, formatted numbers and dates. On
+            a published copy: the published table (markers such as ``"<5"`` in hidden cells,
+            no personal columns) with the suppression note as its caption.
         """
+        if self.publication is not None:
+            return presentation_table(
+                self.publication.shown, labels=self.labels, caption=self.publication.note or None
+            )
         return presentation_table(self.to_frame(), labels=self.labels)
+
+    def detail(self) -> pd.DataFrame | None:
+        """Return record-level detail for the analyst report (e.g. the rejected rows).
+
+        :func:`cs360lib.publish.display.show` shows it after the result, in the analyst
+        report only; it never reaches a stakeholder report.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            None (the default) when the result has no such detail.
+        """
+        return None
+
+    def published(self, rules: Any = None) -> Result | None:
+        """Return the copy of this result that a stakeholder report may show.
+
+        Parameters
+        ----------
+        rules : Publishing or PublishingContext, optional
+            The engagement's publishing rules; default the rules registered for the kernel
+            (:func:`cs360lib.publish.display.use_publishing`, done by ``setup_notebook``).
+
+        Returns
+        -------
+        Result or None
+            The same class built from the published frame (see the module docstring), with
+            :attr:`publication` set; ``self`` when nothing needed hiding; ``None`` when the
+            frame holds record-level rows (nothing of it may be published) or the class
+            cannot be rebuilt from a frame (see :meth:`with_frame`).
+        """
+        from cs360lib.publish.publication import publish_result
+
+        return publish_result(self, rules).result
+
+    def with_frame(self, frame: pd.DataFrame, publication: Publication) -> Result | None:
+        """Rebuild this result from a published frame (used by :meth:`published`).
+
+        The default replaces the dataclass field ``frame``; a result that keeps its
+        numbers elsewhere overrides this, or returns None (its summary and chart then stay
+        in the analyst report, and the stakeholder report shows only its published table).
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The published numbers: the columns of :meth:`to_frame` with hidden counts,
+            personal values and rates of hidden counts missing.
+        publication : Publication
+            What was hidden, for :attr:`publication`.
+
+        Returns
+        -------
+        Result or None
+            The rebuilt result, or None when the class has no ``frame`` field.
+        """
+        if "frame" not in {f.name for f in dataclasses.fields(self)}:
+            return None
+        return dataclasses.replace(self, frame=frame, publication=publication)
+
+    def shown(self, column: str, row: int) -> str:
+        """Format one cell as published: a number, or the marker of a hidden count.
+
+        Parameters
+        ----------
+        column : str
+            Column of :meth:`to_frame`.
+        row : int
+            Position of the row in :meth:`to_frame`.
+
+        Returns
+        -------
+        str
+            ``"1,234"`` (whole numbers with thousands separators), ``"12.5"``, the marker
+            (``"<5"``, ``"x"``) on a published copy where the cell is hidden, or ``"–"`` for
+            a missing value.
+        """
+        if self.publication is not None and column in self.publication.shown:
+            value = self.publication.shown[column].iloc[row]
+        else:
+            value = self.to_frame()[column].iloc[row]
+        return _format(value)
+
+    def total(self, column: str) -> str:
+        """Format the total of a count column as published (a number or a marker).
+
+        Parameters
+        ----------
+        column : str
+            A count column (or the ``total`` column) of :attr:`counts`.
+
+        Returns
+        -------
+        str
+            The sum of the column, or on a published copy its published total (a marker
+            such as ``"x"`` when the total is hidden).
+        """
+        if self.publication is not None and column in self.publication.totals:
+            return _format(self.publication.totals[column])
+        return _format(self.to_frame()[column].sum())
 
     def warning_lines(self) -> list[str]:
         """Return the warnings as lines for :meth:`summary`.
@@ -103,3 +306,22 @@ class Result(ABC):
             ``"Warning: ..."`` for each entry of :attr:`warnings` (empty when there are none).
         """
         return [f"Warning: {text}" for text in self.warnings]
+
+
+def _format(value: object) -> str:
+    """Format a published cell: whole numbers with separators, markers as they are."""
+    import math
+
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "–"
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(number):
+        return "–"
+    if number.is_integer():
+        return f"{int(number):,}"
+    return f"{number:,.1f}"

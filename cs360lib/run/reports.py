@@ -12,9 +12,13 @@ network and reports what it removed.
 Two variants are written per notebook:
 
 ``stakeholder``
-    No code cells, no prompts, no stderr noise: the narrative, tables and charts.
+    No code cells, no prompts, no stderr noise: the narrative, and only the outputs that
+    ``cs.show`` published for it (:class:`AudiencePreprocessor`); anything else (an output
+    marked analyst-only, a bare ``df`` at the end of a cell, an error) is replaced by a
+    one-line note that the detail is in the analyst report.
 ``analyst``
-    Everything, including the code and the parameters papermill injected.
+    Everything, including the code and the parameters papermill injected; it says on every
+    page (and every printed page) that it is internal and contains record-level data.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any, Literal
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+from traitlets import Unicode
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 """Folder holding the nbconvert templates shipped with cs360lib."""
@@ -206,6 +211,91 @@ class DropStderrPreprocessor(Preprocessor):
         return cell, resources
 
 
+AUDIENCE_KEY = "cs360"
+"""Output metadata key written by :func:`cs360lib.publish.display.show`."""
+
+INTERNAL_NOTICE = "Internal: contains record-level data"
+"""Printed at the top and bottom of every page of the analyst report."""
+
+ANALYST_NOTE = "{what} is in the analyst report (internal: contains record-level data)."
+"""The stakeholder report's line in place of what it does not publish."""
+
+
+class AudiencePreprocessor(Preprocessor):
+    """Keep, in each report, only the outputs meant for its audience.
+
+    :func:`cs360lib.publish.display.show` marks every output it makes with
+    ``metadata["cs360"]["audience"]``: ``"all"`` (both reports), ``"stakeholder"`` (the
+    published copy) or ``"analyst"``. The **stakeholder** report keeps ``"all"`` and
+    ``"stakeholder"`` outputs and puts one line (:data:`ANALYST_NOTE`) in place of each run
+    of other outputs: outputs marked analyst-only, and every output not made by ``show``
+    (a bare frame at the end of a cell, a print, an error), so that nothing reaches the
+    public without passing the publishing rules. The **analyst** report drops the
+    stakeholder copies (it shows the full detail instead).
+    """
+
+    variant = Unicode("stakeholder", help="Report variant: stakeholder or analyst").tag(config=True)
+
+    def preprocess_cell(
+        self, cell: Any, resources: dict[str, Any], index: int
+    ) -> tuple[Any, dict[str, Any]]:
+        """Filter the outputs of one cell."""
+        if cell.get("cell_type") != "code" or not cell.get("outputs"):
+            return cell, resources
+        if self.variant == "analyst":
+            cell.outputs = [o for o in cell.outputs if _audience(o) != "stakeholder"]
+            return cell, resources
+        kept: list[Any] = []
+        withheld: list[Any] = []
+        for output in cell.outputs:
+            if _audience(output) in ("all", "stakeholder"):
+                if withheld:
+                    kept.append(_analyst_note(withheld))
+                    withheld = []
+                kept.append(output)
+            else:
+                withheld.append(output)
+        if withheld:
+            kept.append(_analyst_note(withheld))
+        cell.outputs = kept
+        return cell, resources
+
+
+def _audience(output: Any) -> str | None:
+    meta = (output.get("metadata") or {}).get(AUDIENCE_KEY) or {}
+    return meta.get("audience") if isinstance(meta, dict) else None
+
+
+def _analyst_note(outputs: list[Any]) -> Any:
+    """One note output in place of outputs the stakeholder report does not publish."""
+    from html import escape
+
+    meta = next(
+        (
+            (o.get("metadata") or {}).get(AUDIENCE_KEY)
+            for o in outputs
+            if isinstance((o.get("metadata") or {}).get(AUDIENCE_KEY), dict)
+        ),
+        {},
+    )
+    title = meta.get("title")
+    if title:
+        what = f"{title}: this detail"
+    elif any(o.get("output_type") == "error" for o in outputs):
+        what = "The error message of this cell"
+    else:
+        what = "This detail"
+    text = ANALYST_NOTE.format(what=what)
+    return nbformat.v4.new_output(
+        "display_data",
+        data={
+            "text/html": f'<p class="cs360-analyst-only">{escape(text)}</p>',
+            "text/plain": text,
+        },
+        metadata={AUDIENCE_KEY: {"audience": "note"}},
+    )
+
+
 _CACHE = threading.local()
 
 
@@ -223,8 +313,9 @@ def make_exporter(variant: Variant = "stakeholder") -> HTMLExporter:
     Parameters
     ----------
     variant : {"stakeholder", "analyst"}
-        ``"stakeholder"`` hides code cells, prompts and stderr;
-        ``"analyst"`` keeps everything.
+        ``"stakeholder"`` hides code cells, prompts and stderr, and publishes only what
+        ``cs.show`` marked for it (:class:`AudiencePreprocessor`); ``"analyst"`` keeps
+        everything but the stakeholder copies.
 
     Returns
     -------
@@ -254,6 +345,7 @@ def make_exporter(variant: Variant = "stakeholder") -> HTMLExporter:
     exporter.register_preprocessor(ChartAltTextPreprocessor(), enabled=True)
     if stakeholder:
         exporter.register_preprocessor(DropStderrPreprocessor(), enabled=True)
+    exporter.register_preprocessor(AudiencePreprocessor(variant=variant), enabled=True)
     return exporter
 
 
@@ -294,7 +386,12 @@ def export_html(
     title = title or _first_heading(nb) or name
     resources: dict[str, Any] = {
         "metadata": {"name": title},
-        "cs360": {"title": title, "variant": variant, **(meta or {})},
+        "cs360": {
+            "title": title,
+            "variant": variant,
+            **(meta or {}),
+            **({"internal": INTERNAL_NOTICE} if variant == "analyst" else {}),
+        },
     }
     nb.metadata["title"] = title
     body, _ = _cached_exporter(variant).from_notebook_node(nb, resources=resources)

@@ -7,12 +7,19 @@ library's result contract (:class:`cs360lib.publish.results.Result`): ``.to_fram
 ``.chart()``, ``.table()``, ``.warnings`` and a plain-language ``.summary()``. Which column
 places a kind's rows in time or space, and whether its rows are events, is read from the
 schemas (:func:`cs360lib.data.schemas.kind_info`).
+
+Every result declares its counts (:class:`cs360lib.publish.results.Counts`) and its
+record-level columns (``privacy``), so that ``cs.show`` publishes it by the engagement's rules:
+counts suppressed, example rows, raw values and ids only in the analyst report. Summaries and
+charts accept the published copy (hidden counts missing) and never state a hidden count.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import altair as alt
 import numpy as np
@@ -20,7 +27,10 @@ import pandas as pd
 
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.schemas import kind_info
-from cs360lib.publish.results import Result
+from cs360lib.publish.results import Counts, Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cs360lib.publish.publication import Publication
 
 SPIKE_RATIO = 2.0
 """A spike or drop must also be at least this factor away from the rolling median (double or
@@ -38,6 +48,20 @@ above which the period is flagged as a spike or a drop."""
 
 def _pct(part: float, whole: float) -> float:
     return 100.0 * part / whole if whole else 0.0
+
+
+def _words(shown: str) -> str:
+    """Say a published count in words: ``"<5"`` is "fewer than 5", ``"x"`` "a hidden number"."""
+    if shown.startswith("<"):
+        return f"fewer than {shown[1:]}"
+    if shown == "x":
+        return "a hidden number of"
+    return shown
+
+
+def _known(value: object) -> bool:
+    """Whether a published value is a number (not hidden)."""
+    return value is not None and not pd.isna(value)
 
 
 # -- overview -------------------------------------------------------------------------------------
@@ -61,6 +85,15 @@ class IntakeOverview(Result):
         "areas": "Areas",
         "duplicate_keys": "Repeated ids",
     }
+    counts = (
+        Counts(
+            ("loaded", "rejected"),
+            by=("source",),
+            total="rows_read",
+            rates={"rejected_pct": "rejected"},
+        ),
+        Counts(("duplicate_keys",), by=("source",), totals=()),
+    )
 
     def to_frame(self) -> pd.DataFrame:
         """Return the overview table.
@@ -111,20 +144,31 @@ class IntakeOverview(Result):
             Totals, and the sources that need attention.
         """
         t = self.frame
-        read, rejected = int(t["rows_read"].sum()), int(t["rejected"].sum())
+        read, rejected = self.total("rows_read"), self.total("rejected")
+        share = ""
+        if read.replace(",", "").isdigit() and rejected.replace(",", "").isdigit():
+            share = f" ({_pct(int(rejected.replace(',', '')), int(read.replace(',', ''))):.2f}%)"
         lines = [
-            f"{len(t)} sources were read: {read:,} rows in all, of which {rejected:,} "
-            f"({_pct(rejected, read):.2f}%) were set aside because they could not be used "
-            "as they are."
+            f"{len(t)} sources were read: {_words(read)} rows in all, of which "
+            f"{_words(rejected)}{share} were set aside because they could not be used as "
+            "they are."
         ]
-        for row in t.itertuples():
-            if row.rejected_pct >= 1.0:
+        for i, row in enumerate(t.itertuples()):
+            if _known(row.rejected_pct) and row.rejected_pct >= 1.0:
                 lines.append(
                     f"- {row.source}: {row.rejected_pct:.1f}% of rows rejected; "
                     "see the rejection table."
                 )
-            if row.duplicate_keys:
-                lines.append(f"- {row.source}: {row.duplicate_keys:,} ids occur more than once.")
+            elif not _known(row.rejected_pct):
+                lines.append(
+                    f"- {row.source}: {_words(self.shown('rejected', i))} rows rejected "
+                    "(the exact number is hidden: it is small)."
+                )
+            if not _known(row.duplicate_keys) or row.duplicate_keys:
+                lines.append(
+                    f"- {row.source}: {_words(self.shown('duplicate_keys', i))} ids occur "
+                    "more than once."
+                )
         if len(lines) == 1:
             lines.append("No source lost more than 1% of its rows, and no id repeats.")
         return "\n".join([*lines, *self.warning_lines()])
@@ -191,6 +235,8 @@ class Rejections(Result):
         "example_rows": "Example rows",
         "example_values": "Example values",
     }
+    counts = (Counts(("rows",), by=("source", "column", "problem"), totals=("column", "problem")),)
+    privacy = {"example_rows": "personal", "example_values": "personal"}
 
     def to_frame(self) -> pd.DataFrame:
         """Return the counts.
@@ -219,7 +265,7 @@ class Rejections(Result):
                 y=alt.Y("what:N", title=None, sort="-x"),
                 x=alt.X("rows:Q", title="rows"),
                 row=alt.Row("source:N", title=None),
-                tooltip=["source", "column", "problem", "rows", "example_rows", "example_values"],
+                tooltip=["source:N", "column:N", "problem:N", "rows:Q"],
             )
             .resolve_scale(y="independent")
         )
@@ -240,12 +286,42 @@ class Rejections(Result):
                 ]
             )
         lines = ["Rows were set aside for these reasons (the original values are kept for review):"]
-        for row in self.frame.head(10).itertuples():
+        for i, row in enumerate(self.frame.head(10).itertuples()):
+            examples = f", e.g. rows {row.example_rows}" if _known(row.example_rows) else ""
             lines.append(
                 f"- {row.source}, {row.column}: {row.problem} "
-                f"({row.rows:,} rows, e.g. rows {row.example_rows})"
+                f"({_words(self.shown('rows', i))} rows{examples})"
             )
         return "\n".join([*lines, *self.warning_lines()])
+
+    def detail(self) -> pd.DataFrame:
+        """Return the example rejected rows with every original value (analyst report only).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``source``, ``source_file``, ``source_row``, ``reason`` and the original columns.
+        """
+        return self.examples.copy()
+
+    def with_frame(self, frame: pd.DataFrame, publication: Publication) -> Rejections:
+        """Rebuild from published counts; the rejected rows themselves are never published.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Published counts (example rows and values emptied).
+        publication : Publication
+            What was published.
+
+        Returns
+        -------
+        Rejections
+            With ``examples`` empty.
+        """
+        return dataclasses.replace(
+            self, frame=frame, examples=pd.DataFrame(), publication=publication
+        )
 
 
 def rejections(sources: Mapping[str, LoadResult], *, examples: int = 5) -> Rejections:
@@ -291,6 +367,7 @@ class Coverage(Result):
     frame: pd.DataFrame
     period: str
     labels = {"source": "Source", "period": "Period", "rows": "Rows", "flag": "Flag"}
+    counts = (Counts(("rows",), by=("source", "period"), totals=("period",)),)
 
     def to_frame(self) -> pd.DataFrame:
         """Return the per-period counts.
@@ -477,6 +554,15 @@ class MissingValues(Result):
         "rows": "Rows",
         "missing_pct": "Empty (%)",
     }
+    counts = (
+        Counts(
+            ("missing",),
+            by=("source", "column"),
+            total="rows",
+            totals=(),
+            rates={"missing_pct": "missing"},
+        ),
+    )
 
     def to_frame(self) -> pd.DataFrame:
         """Return the missing-value table.
@@ -523,12 +609,28 @@ class MissingValues(Result):
         str
             Columns more than 5% empty, or a statement that there are none.
         """
-        high = self.frame[self.frame["missing_pct"] > 5].sort_values("missing_pct", ascending=False)
-        if high.empty:
+        pct = pd.to_numeric(self.frame["missing_pct"], errors="coerce").astype(float)
+        high = self.frame.assign(missing_pct=pct)[pct > 5].sort_values(
+            "missing_pct", ascending=False
+        )
+        hidden = self.frame[pct.isna()]
+        if high.empty and hidden.empty:
             return "\n".join(["No column is more than 5% empty.", *self.warning_lines()])
-        lines = ["Columns more than 5% empty (analyses that need them will use fewer rows):"]
-        for row in high.head(12).itertuples():
-            lines.append(f"- {row.source}.{row.column}: {row.missing_pct:.1f}% empty")
+        lines = []
+        if not high.empty:
+            lines.append(
+                "Columns more than 5% empty (analyses that need them will use fewer rows):"
+            )
+            for row in high.head(12).itertuples():
+                lines.append(f"- {row.source}.{row.column}: {row.missing_pct:.1f}% empty")
+        else:
+            lines.append("No column whose share is shown is more than 5% empty.")
+        if not hidden.empty:
+            names = ", ".join(f"{r.source}.{r.column}" for r in hidden.head(12).itertuples())
+            lines.append(
+                f"The share of empty values is hidden for {len(hidden)} column(s), because it "
+                f"rests on a small count: {names}."
+            )
         return "\n".join([*lines, *self.warning_lines()])
 
 
@@ -581,6 +683,8 @@ class DuplicateKeys(Result):
         "extra_rows": "Extra rows",
         "examples": "Examples",
     }
+    counts = (Counts(("repeated_values", "extra_rows"), by=("source",), totals=()),)
+    privacy = {"examples": "personal"}
 
     def to_frame(self) -> pd.DataFrame:
         """Return the duplicate-key counts.
@@ -614,16 +718,20 @@ class DuplicateKeys(Result):
         str
             One line per source with repeated ids.
         """
-        repeated = self.frame[self.frame["repeated_values"] > 0]
-        if repeated.empty:
+        values = self.frame["repeated_values"]
+        repeated = [i for i, v in enumerate(values) if not _known(v) or v > 0]
+        if not repeated:
             return "\n".join(["No id repeats in any source.", *self.warning_lines()])
         lines = [
             "Some ids occur more than once (kept; decide whether they are one event or several):"
         ]
-        for row in repeated.itertuples():
+        for i in repeated:
+            row = self.frame.iloc[i]
+            examples = f", e.g. {row['examples']}" if _known(row["examples"]) else ""
             lines.append(
-                f"- {row.source}: {row.repeated_values:,} values of {row.key} repeat "
-                f"({row.extra_rows:,} extra rows), e.g. {row.examples}"
+                f"- {row['source']}: {_words(self.shown('repeated_values', i))} values of "
+                f"{row['key']} repeat ({_words(self.shown('extra_rows', i))} extra rows)"
+                f"{examples}"
             )
         return "\n".join([*lines, *self.warning_lines()])
 
@@ -663,3 +771,146 @@ def duplicate_keys(sources: Mapping[str, LoadResult]) -> DuplicateKeys:
     return DuplicateKeys(
         pd.DataFrame(rows, columns=["source", "key", "repeated_values", "extra_rows", "examples"])
     )
+
+
+# -- places ---------------------------------------------------------------------------------------
+
+AREA_COLUMNS = ("district", "beat")
+"""Area columns whose coverage :func:`areas` reports (coarsest first)."""
+
+UNKNOWN_AREA = "(none)"
+"""Label of rows without a district or beat."""
+
+
+@dataclass(frozen=True)
+class AreaCoverage(Result):
+    """Rows per district and beat, for each source that places its rows in them."""
+
+    frame: pd.DataFrame
+    labels = {"source": "Source", "district": "District", "beat": "Beat", "rows": "Rows"}
+    counts = (Counts(("rows",), by=("source", *AREA_COLUMNS), totals=AREA_COLUMNS),)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the rows per area.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``source``, ``district``, ``beat``, ``rows`` (``"(none)"`` for rows without
+            the area). Published at ``district`` precision, the beat column is gone and the
+            rows are added up by district.
+        """
+        return self.frame.copy()
+
+    @property
+    def level(self) -> str:
+        """Return the finest area column (``beat``, or ``district`` once beats are dropped)."""
+        return "beat" if "beat" in self.frame.columns else "district"
+
+    def absent(self) -> pd.DataFrame:
+        """Areas that some source has rows in and another source has none in.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``source`` and the finest area column: each area with no rows in that
+            source although another source has some there.
+        """
+        level = self.level
+        known = self.frame[self.frame[level] != UNKNOWN_AREA]
+        everywhere = sorted(known[level].astype(str).unique())
+        rows = []
+        for source, group in known.groupby("source", sort=False):
+            present = set(group[level].astype(str))
+            rows += [{"source": source, level: area} for area in everywhere if area not in present]
+        return pd.DataFrame(rows, columns=["source", level])
+
+    def chart(self) -> alt.Chart:
+        """Heat map of rows per area (columns) and source (rows).
+
+        Returns
+        -------
+        altair.Chart
+            Rectangles coloured by rows, the count written in; hidden counts are blank.
+        """
+        level = self.level
+        base = alt.Chart(self.frame, title=f"Rows per {level}, by source").encode(
+            x=alt.X(f"{level}:N", title=None, sort=None),
+            y=alt.Y("source:N", title=None),
+        )
+        cells = base.mark_rect().encode(
+            color=alt.Color("rows:Q", scale=alt.Scale(scheme="blues"), title="rows"),
+            tooltip=["source", f"{level}:N", alt.Tooltip("rows:Q", format=",")],
+        )
+        text = base.mark_text(fontSize=9).encode(text=alt.Text("rows:Q", format=","))
+        return cells + text
+
+    def summary(self) -> str:
+        """Say which areas each source covers, and where a source has no rows.
+
+        Returns
+        -------
+        str
+            One line per source; the areas with no rows in a source that others cover.
+        """
+        if self.frame.empty:
+            return "\n".join(
+                ["No source places its rows in districts or beats.", *self.warning_lines()]
+            )
+        level = self.level
+        lines = [f"Rows per {level}, for the sources that record one:"]
+        for source, group in self.frame.groupby("source", sort=False):
+            areas = group.loc[group[level] != UNKNOWN_AREA, level].nunique()
+            unknown = group[group[level] == UNKNOWN_AREA]
+            line = f"- {source}: rows in {areas} {level}s"
+            if len(unknown):
+                i = int(unknown.index[0])
+                line += f"; {_words(self.shown('rows', i))} rows have no {level}"
+            lines.append(line + ".")
+        absent = self.absent()
+        for source, group in absent.groupby("source", sort=False):
+            names = ", ".join(group[level].head(12))
+            lines.append(f"- {source} has no rows in {level} {names}, which other sources cover.")
+        return "\n".join([*lines, *self.warning_lines()])
+
+
+def areas(sources: Mapping[str, LoadResult]) -> AreaCoverage:
+    """Count rows per district and beat for every source that has those columns.
+
+    A beat with rows in one source and none in another is a question for the data owner (a
+    filtered export, a redistricting, a beat code written differently).
+
+    Parameters
+    ----------
+    sources : mapping of str to LoadResult
+        The results of ``load_engagement``.
+
+    Returns
+    -------
+    AreaCoverage
+        One row per source, district and beat.
+    """
+    frames = []
+    for name, result in sources.items():
+        data = result.data
+        present = [c for c in AREA_COLUMNS if c in data.columns and data[c].notna().any()]
+        if not present:
+            continue
+        keys = (
+            pd.DataFrame(
+                {c: (data[c].astype(object) if c in data.columns else None) for c in AREA_COLUMNS}
+            )
+            .fillna(UNKNOWN_AREA)
+            .astype(str)
+        )
+        counts = keys.value_counts(sort=False).rename("rows").reset_index()
+        frames.append(counts.assign(source=name))
+    columns = ["source", *AREA_COLUMNS, "rows"]
+    if not frames:
+        return AreaCoverage(pd.DataFrame(columns=columns))
+    table = pd.concat(frames, ignore_index=True)[columns]
+    table = table.sort_values(["source", *AREA_COLUMNS], kind="stable")
+    order = {name: i for i, name in enumerate(sources)}
+    table = table.sort_values("source", key=lambda s: s.map(order), kind="stable")
+    table["rows"] = table["rows"].astype("int64")
+    return AreaCoverage(table.reset_index(drop=True))
