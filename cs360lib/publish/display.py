@@ -31,7 +31,6 @@ import pandas as pd
 
 from cs360lib.config.publishing import Publishing
 from cs360lib.errors import PrivacyError
-from cs360lib.publish.tables import presentation_table
 
 if TYPE_CHECKING:  # pragma: no cover - the privacy library (scipy, presidio) loads on first use
     from cs360lib.publish.publication import PublishingContext
@@ -181,10 +180,15 @@ def show(obj: Any, *, audience: Audience = "all", title: str | None = None) -> N
         full = [_markdown(FULL_DETAIL), *_full(obj)]
         if note:
             full.append(_markdown(f"*In the stakeholder report:* {note}"))
-        _emit(full, "analyst", title)
+        _emit(full, "analyst", title, what="The full detail, with every count,")
     detail = obj.detail() if _is_result(obj) and callable(getattr(obj, "detail", None)) else None
     if detail is not None and len(detail):
-        _emit(_frame_parts(detail), "analyst", DETAIL_TITLE)
+        _emit(
+            _frame_parts(detail),
+            "analyst",
+            DETAIL_TITLE,
+            what="The record-level detail behind this table",
+        )
 
 
 # -- views --------------------------------------------------------------------------------------
@@ -284,7 +288,9 @@ def _published_chart(chart: Any) -> tuple[Any, str]:
         return None, why
     from cs360lib.publish.publication import publish_frame
 
-    publication = publish_frame(data, current_context())
+    spec = chart.to_dict(validate=False)
+    axes = _fields(spec, ("nominal", "ordinal", "temporal"))  # categories, not counts
+    publication = publish_frame(data, current_context(), not_counts=axes)
     if publication.records:
         return None, publication.note
     if not publication.changed:
@@ -316,6 +322,21 @@ def _chart_data(chart: Any) -> pd.DataFrame | None:
     if _mentions(spec_dict, _UNCHECKABLE):
         return None
     return chart.data
+
+
+def _fields(node: Any, types: tuple[str, ...]) -> set[str]:
+    """Fields a chart spec encodes with one of the Vega-Lite ``types``."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        if isinstance(node.get("field"), str) and node.get("type") in types:
+            found.add(node["field"])
+        for key, value in node.items():
+            if key != "datasets":
+                found |= _fields(value, types)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _fields(value, types)
+    return found
 
 
 def _mentions(node: Any, keys: tuple[str, ...]) -> bool:
@@ -364,6 +385,8 @@ def _frame_parts(frame: pd.DataFrame) -> list[Any]:
 def _table(
     frame: pd.DataFrame, *, caption: str | None = None, labels: Mapping[str, str] | None = None
 ) -> Any:
+    from cs360lib.publish.tables import presentation_table  # pandas' Styler loads matplotlib
+
     return presentation_table(frame, labels=labels, caption=caption or None)
 
 
@@ -373,7 +396,10 @@ def _markdown(text: str) -> Any:
     return Markdown(text)
 
 
-def _emit(parts: list[Any], audience: str, title: str | None, *, note: str = "") -> None:
+def _emit(
+    parts: list[Any], audience: str, title: str | None, *, note: str = "", what: str = ""
+) -> None:
+    """Display the parts, each marked with its audience (and what the stakeholder note says)."""
     from IPython.display import display
 
     meta: dict[str, Any] = {"audience": audience}
@@ -381,6 +407,8 @@ def _emit(parts: list[Any], audience: str, title: str | None, *, note: str = "")
         meta["title"] = title
     if note:
         meta["note"] = note
+    if what:
+        meta["what"] = what
     metadata = {METADATA_KEY: meta}
     if title:
         display(_markdown(f"**{title}**"), metadata=metadata)

@@ -7,8 +7,8 @@ published, in this order:
 1. **Record-level rows are never published.** A frame that carries lineage columns
    (``source_file``, ``source_row``: loaded or rejected records) is not published at all.
 2. **Personal columns** (the schema's ``personal`` columns, columns a result or a mapping
-   declares personal, e.g. example rows and raw values) are emptied in the published numbers
-   and left out of the published table.
+   declares personal, e.g. example rows and raw values) and columns a result declares
+   ``internal`` are emptied in the published numbers and left out of the published table.
 3. **Locations** (the schema's ``location`` columns: addresses, coordinates; and beats at
    ``district`` precision) are generalized to ``location_precision``
    (:func:`cs360lib.publish.privacy.generalize_locations`); a count table whose rows become
@@ -70,7 +70,12 @@ MAPPING_CLASSES = ("public", "personal", "location", "text", "name")
 """Publishing classes a mapping may give its extra columns (``name``: personal, and its
 values are names the scrubber always removes from free text)."""
 
-_STRICTNESS = {"public": 0, "text": 1, "location": 2, "personal": 3, "name": 3}
+RESULT_CLASSES = (*MAPPING_CLASSES, "internal")
+"""Publishing classes a result may give its columns (:attr:`Result.privacy`); ``internal``:
+not personal, but shown in the analyst report only because it would give a hidden count away
+(a total of loaded and rejected rows next to the loaded rows another table adds up)."""
+
+_STRICTNESS = {"public": 0, "text": 1, "location": 2, "internal": 3, "personal": 4, "name": 4}
 _MEASURE = "_measure"
 _OTHER = "_other"
 _ROW = "_row"
@@ -241,7 +246,8 @@ def column_classes(
     Returns
     -------
     dict of str to str
-        ``"public"``, ``"personal"``, ``"location"``, ``"text"`` or ``"name"`` per column.
+        ``"public"``, ``"personal"``, ``"location"``, ``"text"``, ``"name"`` or
+        ``"internal"`` per column.
         Canonical columns get the class of their schema (the strictest when kinds differ:
         ``response`` is free text in interviews); other columns are public.
 
@@ -256,10 +262,10 @@ def column_classes(
         name = str(column)
         cls = (declared or {}).get(name) or (engagement or {}).get(name) or schema.get(name)
         cls = cls or "public"
-        if cls not in MAPPING_CLASSES:
+        if cls not in RESULT_CLASSES:
             raise PrivacyError(
                 f"column {name!r}: unknown publishing class {cls!r}; expected one of "
-                f"{list(MAPPING_CLASSES)}"
+                f"{list(RESULT_CLASSES)}"
             )
         out[name] = cls
     return out
@@ -275,6 +281,7 @@ def publish_frame(
     counts: Sequence[Counts] | None = None,
     privacy: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
+    not_counts: Iterable[str] = (),
 ) -> Publication:
     """Apply the publishing rules to a frame (see the module docstring for the steps).
 
@@ -292,6 +299,9 @@ def publish_frame(
         Publishing class of non-canonical columns (``"personal"`` for record-level detail).
     labels : mapping of str to str, optional
         Human labels of the columns, used in the note.
+    not_counts : iterable of str, default ()
+        Whole-number columns known not to be counts (a chart's axis of weeks), left out of
+        the inferred counts when ``counts`` is None.
 
     Returns
     -------
@@ -328,7 +338,7 @@ def publish_frame(
     withheld: list[str] = []
     changed = False
 
-    personal = [c for c, k in classes.items() if k in ("personal", "name")]
+    personal = [c for c, k in classes.items() if k in ("personal", "name", "internal")]
     text = [c for c, k in classes.items() if k == "text"]
     if text and not publishing.quotes:
         personal += text
@@ -353,7 +363,7 @@ def publish_frame(
                 changed = True
             out[column] = after
 
-    specs = list(counts) if counts is not None else _inferred_counts(out, classes)
+    specs = list(counts) if counts is not None else _inferred_counts(out, classes, not_counts)
     _check_counts(columns, specs)
     out, regrouped = _regroup(out, specs, dropped)
     if regrouped:
@@ -472,12 +482,17 @@ def _generalize(
     return out, dropped, moved
 
 
-def _inferred_counts(frame: pd.DataFrame, classes: Mapping[str, str]) -> list[Counts]:
+def _inferred_counts(
+    frame: pd.DataFrame, classes: Mapping[str, str], not_counts: Iterable[str] = ()
+) -> list[Counts]:
     """Every whole-number column that is public: a count, with a total over the rows."""
     from cs360lib.publish.results import Counts
 
+    skip = {str(c) for c in not_counts}
     specs = []
     for column in frame.columns:
+        if column in skip:
+            continue
         dtype = frame[column].dtype
         if classes.get(column, "public") != "public" or pd.api.types.is_bool_dtype(dtype):
             continue

@@ -24,7 +24,9 @@ What may be published is declared on the class, in two class attributes read by
   columns (:class:`Counts`); they are suppressed (primary and complementary) in the
   stakeholder report. Without a declaration every whole-number column is treated as a count.
 - :attr:`Result.privacy`: the publishing class of columns that are not canonical schema
-  columns (``"personal"`` for record-level detail such as example rows and raw values).
+  columns (``"personal"`` for record-level detail such as example rows and raw values,
+  ``"internal"`` for a column kept in the analyst report because it would give a hidden count
+  away).
 
 The stakeholder report shows a *published copy* of the result (:meth:`Result.published`):
 the same class, built from the published numbers (hidden counts missing, personal columns
@@ -140,7 +142,9 @@ class Result(ABC):
         default) treats every whole-number column as a count, each with a total.
     privacy : mapping of str to str
         Class attribute: publishing class (``"public"``, ``"personal"``, ``"location"``,
-        ``"text"``) of columns of :meth:`to_frame` that are not canonical schema columns.
+        ``"text"``, or ``"internal"``: analyst report only, for a column that would give a
+        hidden count away) of columns of :meth:`to_frame` that are not canonical schema
+        columns.
         Canonical columns (``incident_id``, ``address``, ``response``...) get the class of
         their schema (:func:`cs360lib.data.schemas.kind_info`) without being listed.
     """

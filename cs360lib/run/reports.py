@@ -279,13 +279,16 @@ def _analyst_note(outputs: list[Any]) -> Any:
         {},
     )
     title = meta.get("title")
-    if title:
-        what = f"{title}: this detail"
+    if meta.get("what"):
+        text = ANALYST_NOTE.format(what=meta["what"])
+    elif meta.get("note"):  # show's own reason (a record-level frame, an uncheckable chart)
+        text = f"{title}: {meta['note']}" if title else str(meta["note"])
+    elif title:
+        text = ANALYST_NOTE.format(what=f"{title}: this detail")
     elif any(o.get("output_type") == "error" for o in outputs):
-        what = "The error message of this cell"
+        text = ANALYST_NOTE.format(what="The error message of this cell")
     else:
-        what = "This detail"
-    text = ANALYST_NOTE.format(what=what)
+        text = ANALYST_NOTE.format(what="This detail")
     return nbformat.v4.new_output(
         "display_data",
         data={

@@ -86,14 +86,12 @@ class IntakeOverview(Result):
         "duplicate_keys": "Repeated ids",
     }
     counts = (
-        Counts(
-            ("loaded", "rejected"),
-            by=("source",),
-            total="rows_read",
-            rates={"rejected_pct": "rejected"},
-        ),
+        Counts(("loaded", "rejected"), by=("source",), rates={"rejected_pct": "rejected"}),
         Counts(("duplicate_keys",), by=("source",), totals=()),
     )
+    # Rows read = loaded + rejected, and the loaded rows are added up again by the coverage
+    # and area tables: published, rows read would give a hidden number of rejected rows away.
+    privacy = {"rows_read": "internal"}
 
     def to_frame(self) -> pd.DataFrame:
         """Return the overview table.
@@ -144,15 +142,19 @@ class IntakeOverview(Result):
             Totals, and the sources that need attention.
         """
         t = self.frame
-        read, rejected = self.total("rows_read"), self.total("rejected")
-        share = ""
-        if read.replace(",", "").isdigit() and rejected.replace(",", "").isdigit():
-            share = f" ({_pct(int(rejected.replace(',', '')), int(read.replace(',', ''))):.2f}%)"
-        lines = [
-            f"{len(t)} sources were read: {_words(read)} rows in all, of which "
-            f"{_words(rejected)}{share} were set aside because they could not be used as "
-            "they are."
-        ]
+        if self.publication is None:
+            read, rejected = int(t["rows_read"].sum()), int(t["rejected"].sum())
+            lines = [
+                f"{len(t)} sources were read: {read:,} rows in all, of which {rejected:,} "
+                f"({_pct(rejected, read):.2f}%) were set aside because they could not be used "
+                "as they are."
+            ]
+        else:  # published: rows read would give a hidden number of rejected rows away
+            lines = [
+                f"{len(t)} sources were read: {_words(self.total('loaded'))} rows were loaded "
+                f"and {_words(self.total('rejected'))} were set aside because they could not "
+                "be used as they are."
+            ]
         for i, row in enumerate(t.itertuples()):
             if _known(row.rejected_pct) and row.rejected_pct >= 1.0:
                 lines.append(
