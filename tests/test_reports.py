@@ -5,7 +5,7 @@ import altair as alt
 import nbformat
 import pandas as pd
 import pytest
-from browser import render_offline, require_chromium
+from browser import CHROMIUM, LAUNCH_ARGS, render_offline, require_chromium
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -225,7 +225,9 @@ def test_analyst_report_says_internal_on_every_page():
     notice = reports.INTERNAL_NOTICE
     assert notice == "Internal: contains record-level data"
     assert analyst.count(f"{notice}. Not for publication") == 2  # top and bottom of the page
-    assert re.search(r"@media print \{[^@]*\.cs360-internal \{\s*position: fixed", analyst)
+    # printed, the notice is the header and footer group that browsers repeat on every page
+    assert '<table class="cs360-page" role="presentation">' in analyst
+    assert "table.cs360-page > thead { display: table-header-group; }" in analyst
     assert notice not in stakeholder and "Jane Doe" not in stakeholder
     assert "Jane Doe" in analyst
 
@@ -533,9 +535,35 @@ def test_analyst_report_shows_the_rejected_rows_and_is_internal(sample_run, trut
     assert "Anthony Marchetti" in analyst  # the unmapped victim_name column of a rejected row
     notice = reports.INTERNAL_NOTICE
     assert analyst.count(f"{notice}. Not for publication") == 2  # top and bottom
-    assert ".cs360-internal {" in analyst and "position: fixed" in analyst  # every printed page
+    assert "table.cs360-page > tfoot { display: table-footer-group; }" in analyst
     stakeholder = _stakeholder_reports(sample_run)["00_data_intake"]
     assert notice not in stakeholder
     assert "Records (analyst report only" not in stakeholder
     assert "The record-level detail behind this table is in the analyst report" in stakeholder
     assert "The full detail, with every count, is in the analyst report" in stakeholder
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_every_printed_page_of_the_analyst_report_says_internal(sample_run, tmp_path) -> None:
+    """Printed to PDF by headless Chromium, each page has the notice at its top and bottom."""
+    import shutil
+    import subprocess
+
+    require_chromium()
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (Debian's poppler-utils) not installed")
+    html = sample_run.report_dir / "00_data_intake.analyst.html"
+    pdf = tmp_path / "analyst.pdf"
+    subprocess.run(
+        [str(CHROMIUM), *LAUNCH_ARGS, "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+         html.as_uri()],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    pages = text.split("\f")[:-1]
+    assert len(pages) > 3
+    counts = [page.count(reports.INTERNAL_NOTICE) for page in pages]
+    assert counts == [2] * len(pages), counts

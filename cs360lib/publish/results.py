@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from cs360lib.publish.publication import Publication
 
-__all__ = ["Counts", "Result"]
+__all__ = ["Counts", "Result", "is_shown", "say_count"]
 
 
 @dataclass(frozen=True)
@@ -310,6 +310,44 @@ class Result(ABC):
             ``"Warning: ..."`` for each entry of :attr:`warnings` (empty when there are none).
         """
         return [f"Warning: {text}" for text in self.warnings]
+
+
+def say_count(shown: str) -> str:
+    """Say a published count in words, for a summary sentence.
+
+    Parameters
+    ----------
+    shown : str
+        A count as :meth:`Result.shown` or :meth:`Result.total` gives it.
+
+    Returns
+    -------
+    str
+        ``"<5"`` -> ``"fewer than 5"``, ``"x"`` -> ``"a hidden number of"``; a number as it is
+        (``"1,234"``), so that ``f"{say_count(n)} rows"`` reads in every case.
+    """
+    if shown.startswith("<"):
+        return f"fewer than {shown[1:]}"
+    if shown == "x":
+        return "a hidden number of"
+    return shown
+
+
+def is_shown(value: object) -> bool:
+    """Tell whether a value of a published frame is shown (not hidden or missing).
+
+    Parameters
+    ----------
+    value : object
+        A cell of a published copy's frame (hidden counts are ``pd.NA``).
+
+    Returns
+    -------
+    bool
+    """
+    import pandas as pd
+
+    return value is not None and not bool(pd.isna(value))
 
 
 def _format(value: object) -> str:

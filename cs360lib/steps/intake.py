@@ -27,10 +27,27 @@ import pandas as pd
 
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.schemas import kind_info
-from cs360lib.publish.results import Counts, Result
+from cs360lib.publish.charts import heat_map
+from cs360lib.publish.results import Counts, Result, is_shown, say_count
+from cs360lib.steps.intake_areas import AreaCoverage, areas
 
 if TYPE_CHECKING:  # pragma: no cover
     from cs360lib.publish.publication import Publication
+
+__all__ = [
+    "AreaCoverage",
+    "Coverage",
+    "DuplicateKeys",
+    "IntakeOverview",
+    "MissingValues",
+    "Rejections",
+    "areas",
+    "coverage",
+    "duplicate_keys",
+    "missing_values",
+    "overview",
+    "rejections",
+]
 
 SPIKE_RATIO = 2.0
 """A spike or drop must also be at least this factor away from the rolling median (double or
@@ -48,20 +65,6 @@ above which the period is flagged as a spike or a drop."""
 
 def _pct(part: float, whole: float) -> float:
     return 100.0 * part / whole if whole else 0.0
-
-
-def _words(shown: str) -> str:
-    """Say a published count in words: ``"<5"`` is "fewer than 5", ``"x"`` "a hidden number"."""
-    if shown.startswith("<"):
-        return f"fewer than {shown[1:]}"
-    if shown == "x":
-        return "a hidden number of"
-    return shown
-
-
-def _known(value: object) -> bool:
-    """Whether a published value is a number (not hidden)."""
-    return value is not None and not pd.isna(value)
 
 
 # -- overview -------------------------------------------------------------------------------------
@@ -151,24 +154,24 @@ class IntakeOverview(Result):
             ]
         else:  # published: rows read would give a hidden number of rejected rows away
             lines = [
-                f"{len(t)} sources were read: {_words(self.total('loaded'))} rows were loaded "
-                f"and {_words(self.total('rejected'))} were set aside because they could not "
+                f"{len(t)} sources were read: {say_count(self.total('loaded'))} rows were loaded "
+                f"and {say_count(self.total('rejected'))} were set aside because they could not "
                 "be used as they are."
             ]
         for i, row in enumerate(t.itertuples()):
-            if _known(row.rejected_pct) and row.rejected_pct >= 1.0:
+            if is_shown(row.rejected_pct) and row.rejected_pct >= 1.0:
                 lines.append(
                     f"- {row.source}: {row.rejected_pct:.1f}% of rows rejected; "
                     "see the rejection table."
                 )
-            elif not _known(row.rejected_pct):
+            elif not is_shown(row.rejected_pct):
                 lines.append(
-                    f"- {row.source}: {_words(self.shown('rejected', i))} rows rejected "
+                    f"- {row.source}: {say_count(self.shown('rejected', i))} rows rejected "
                     "(the exact number is hidden: it is small)."
                 )
-            if not _known(row.duplicate_keys) or row.duplicate_keys:
+            if not is_shown(row.duplicate_keys) or row.duplicate_keys:
                 lines.append(
-                    f"- {row.source}: {_words(self.shown('duplicate_keys', i))} ids occur "
+                    f"- {row.source}: {say_count(self.shown('duplicate_keys', i))} ids occur "
                     "more than once."
                 )
         if len(lines) == 1:
@@ -289,10 +292,10 @@ class Rejections(Result):
             )
         lines = ["Rows were set aside for these reasons (the original values are kept for review):"]
         for i, row in enumerate(self.frame.head(10).itertuples()):
-            examples = f", e.g. rows {row.example_rows}" if _known(row.example_rows) else ""
+            examples = f", e.g. rows {row.example_rows}" if is_shown(row.example_rows) else ""
             lines.append(
                 f"- {row.source}, {row.column}: {row.problem} "
-                f"({_words(self.shown('rows', i))} rows{examples})"
+                f"({say_count(self.shown('rows', i))} rows{examples})"
             )
         return "\n".join([*lines, *self.warning_lines()])
 
@@ -576,22 +579,22 @@ class MissingValues(Result):
         """
         return self.frame.copy()
 
-    def chart(self) -> alt.Chart:
+    def chart(self) -> alt.LayerChart:
         """Heat map of the share missing, source by column.
 
         Returns
         -------
-        altair.Chart
+        altair.LayerChart
             Rectangles coloured by ``missing_pct`` with the value written in.
         """
-        base = alt.Chart(self.frame, title="Share of empty values (%)").encode(
-            x=alt.X("column:N", title=None, sort=None),
-            y=alt.Y("source:N", title=None),
-        )
-        cells = base.mark_rect().encode(
-            color=alt.Color(
-                "missing_pct:Q", scale=alt.Scale(scheme="oranges", domain=[0, 100]), title="% empty"
-            ),
+        return heat_map(
+            self.frame,
+            title="Share of empty values (%)",
+            x="column",
+            value="missing_pct",
+            scale=alt.Scale(scheme="oranges", domain=[0, 100]),
+            legend="% empty",
+            text_format=".0f",
             tooltip=[
                 "source",
                 "column",
@@ -600,8 +603,6 @@ class MissingValues(Result):
                 alt.Tooltip("missing_pct:Q", format=".1f"),
             ],
         )
-        text = base.mark_text(fontSize=9).encode(text=alt.Text("missing_pct:Q", format=".0f"))
-        return cells + text
 
     def summary(self) -> str:
         """Name the columns that are often empty.
@@ -721,7 +722,7 @@ class DuplicateKeys(Result):
             One line per source with repeated ids.
         """
         values = self.frame["repeated_values"]
-        repeated = [i for i, v in enumerate(values) if not _known(v) or v > 0]
+        repeated = [i for i, v in enumerate(values) if not is_shown(v) or v > 0]
         if not repeated:
             return "\n".join(["No id repeats in any source.", *self.warning_lines()])
         lines = [
@@ -729,10 +730,10 @@ class DuplicateKeys(Result):
         ]
         for i in repeated:
             row = self.frame.iloc[i]
-            examples = f", e.g. {row['examples']}" if _known(row["examples"]) else ""
+            examples = f", e.g. {row['examples']}" if is_shown(row["examples"]) else ""
             lines.append(
-                f"- {row['source']}: {_words(self.shown('repeated_values', i))} values of "
-                f"{row['key']} repeat ({_words(self.shown('extra_rows', i))} extra rows)"
+                f"- {row['source']}: {say_count(self.shown('repeated_values', i))} values of "
+                f"{row['key']} repeat ({say_count(self.shown('extra_rows', i))} extra rows)"
                 f"{examples}"
             )
         return "\n".join([*lines, *self.warning_lines()])
@@ -773,146 +774,3 @@ def duplicate_keys(sources: Mapping[str, LoadResult]) -> DuplicateKeys:
     return DuplicateKeys(
         pd.DataFrame(rows, columns=["source", "key", "repeated_values", "extra_rows", "examples"])
     )
-
-
-# -- places ---------------------------------------------------------------------------------------
-
-AREA_COLUMNS = ("district", "beat")
-"""Area columns whose coverage :func:`areas` reports (coarsest first)."""
-
-UNKNOWN_AREA = "(none)"
-"""Label of rows without a district or beat."""
-
-
-@dataclass(frozen=True)
-class AreaCoverage(Result):
-    """Rows per district and beat, for each source that places its rows in them."""
-
-    frame: pd.DataFrame
-    labels = {"source": "Source", "district": "District", "beat": "Beat", "rows": "Rows"}
-    counts = (Counts(("rows",), by=("source", *AREA_COLUMNS), totals=AREA_COLUMNS),)
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the rows per area.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns ``source``, ``district``, ``beat``, ``rows`` (``"(none)"`` for rows without
-            the area). Published at ``district`` precision, the beat column is gone and the
-            rows are added up by district.
-        """
-        return self.frame.copy()
-
-    @property
-    def level(self) -> str:
-        """Return the finest area column (``beat``, or ``district`` once beats are dropped)."""
-        return "beat" if "beat" in self.frame.columns else "district"
-
-    def absent(self) -> pd.DataFrame:
-        """Areas that some source has rows in and another source has none in.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns ``source`` and the finest area column: each area with no rows in that
-            source although another source has some there.
-        """
-        level = self.level
-        known = self.frame[self.frame[level] != UNKNOWN_AREA]
-        everywhere = sorted(known[level].astype(str).unique())
-        rows = []
-        for source, group in known.groupby("source", sort=False):
-            present = set(group[level].astype(str))
-            rows += [{"source": source, level: area} for area in everywhere if area not in present]
-        return pd.DataFrame(rows, columns=["source", level])
-
-    def chart(self) -> alt.Chart:
-        """Heat map of rows per area (columns) and source (rows).
-
-        Returns
-        -------
-        altair.Chart
-            Rectangles coloured by rows, the count written in; hidden counts are blank.
-        """
-        level = self.level
-        base = alt.Chart(self.frame, title=f"Rows per {level}, by source").encode(
-            x=alt.X(f"{level}:N", title=None, sort=None),
-            y=alt.Y("source:N", title=None),
-        )
-        cells = base.mark_rect().encode(
-            color=alt.Color("rows:Q", scale=alt.Scale(scheme="blues"), title="rows"),
-            tooltip=["source", f"{level}:N", alt.Tooltip("rows:Q", format=",")],
-        )
-        text = base.mark_text(fontSize=9).encode(text=alt.Text("rows:Q", format=","))
-        return cells + text
-
-    def summary(self) -> str:
-        """Say which areas each source covers, and where a source has no rows.
-
-        Returns
-        -------
-        str
-            One line per source; the areas with no rows in a source that others cover.
-        """
-        if self.frame.empty:
-            return "\n".join(
-                ["No source places its rows in districts or beats.", *self.warning_lines()]
-            )
-        level = self.level
-        lines = [f"Rows per {level}, for the sources that record one:"]
-        for source, group in self.frame.groupby("source", sort=False):
-            areas = group.loc[group[level] != UNKNOWN_AREA, level].nunique()
-            unknown = group[group[level] == UNKNOWN_AREA]
-            line = f"- {source}: rows in {areas} {level}s"
-            if len(unknown):
-                i = int(unknown.index[0])
-                line += f"; {_words(self.shown('rows', i))} rows have no {level}"
-            lines.append(line + ".")
-        absent = self.absent()
-        for source, group in absent.groupby("source", sort=False):
-            names = ", ".join(group[level].head(12))
-            lines.append(f"- {source} has no rows in {level} {names}, which other sources cover.")
-        return "\n".join([*lines, *self.warning_lines()])
-
-
-def areas(sources: Mapping[str, LoadResult]) -> AreaCoverage:
-    """Count rows per district and beat for every source that has those columns.
-
-    A beat with rows in one source and none in another is a question for the data owner (a
-    filtered export, a redistricting, a beat code written differently).
-
-    Parameters
-    ----------
-    sources : mapping of str to LoadResult
-        The results of ``load_engagement``.
-
-    Returns
-    -------
-    AreaCoverage
-        One row per source, district and beat.
-    """
-    frames = []
-    for name, result in sources.items():
-        data = result.data
-        present = [c for c in AREA_COLUMNS if c in data.columns and data[c].notna().any()]
-        if not present:
-            continue
-        keys = (
-            pd.DataFrame(
-                {c: (data[c].astype(object) if c in data.columns else None) for c in AREA_COLUMNS}
-            )
-            .fillna(UNKNOWN_AREA)
-            .astype(str)
-        )
-        counts = keys.value_counts(sort=False).rename("rows").reset_index()
-        frames.append(counts.assign(source=name))
-    columns = ["source", *AREA_COLUMNS, "rows"]
-    if not frames:
-        return AreaCoverage(pd.DataFrame(columns=columns))
-    table = pd.concat(frames, ignore_index=True)[columns]
-    table = table.sort_values(["source", *AREA_COLUMNS], kind="stable")
-    order = {name: i for i, name in enumerate(sources)}
-    table = table.sort_values("source", key=lambda s: s.map(order), kind="stable")
-    table["rows"] = table["rows"].astype("int64")
-    return AreaCoverage(table.reset_index(drop=True))
