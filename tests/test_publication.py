@@ -240,3 +240,11 @@ def test_a_result_is_rebuilt_from_its_published_frame() -> None:
     assert result.published(RULES).summary() == copy.summary()
     safe = _Counted(pd.DataFrame({"beat": ["A"], "n": [np.int64(40)], "example": [None]}))
     assert publish_result(safe, Publishing(min_count=0)).result is not None
+
+
+def test_the_markers_are_the_privacy_librarys() -> None:
+    from cs360lib.publish import privacy, publication
+
+    assert publication.SECONDARY_MARKER == privacy.SECONDARY_MARKER
+    assert publication.TOTAL_LABEL == privacy.TOTAL_LABEL
+    assert publication.primary_marker(7) == privacy.primary_marker(7) == "<7"

@@ -40,18 +40,25 @@ import pandas as pd
 from cs360lib.config.publishing import LocationPrecision, Publishing
 from cs360lib.data.schemas import LINEAGE_LABELS, SCHEMAS, kind_info
 from cs360lib.errors import PrivacyError
-from cs360lib.publish.privacy import (
-    SECONDARY_MARKER,
-    TOTAL_LABEL,
-    Scrubber,
-    generalize_locations,
-    primary_marker,
-    suppress_counts,
-)
 from cs360lib.publish.tables import humanize
 
 if TYPE_CHECKING:  # pragma: no cover
+    from cs360lib.publish.privacy import Scrubber
     from cs360lib.publish.results import Counts, Result
+
+# The privacy library (scipy's linear programming, the address parser, Presidio) loads only when
+# a frame needs it: registering the rules (setup_notebook) and publishing a table with nothing
+# to hide stay light.
+SECONDARY_MARKER = "x"
+"""Marker of a cell hidden to protect another (as in :mod:`cs360lib.publish.privacy`)."""
+TOTAL_LABEL = "Total"
+"""Label of the margins in suppressed tables (as in :mod:`cs360lib.publish.privacy`)."""
+
+
+def primary_marker(min_count: int) -> str:
+    """Return the marker of a hidden small count, e.g. ``"<5"`` (as the privacy library)."""
+    return f"<{min_count}"
+
 
 __all__ = [
     "LINEAGE",
@@ -129,6 +136,8 @@ class PublishingContext:
             With :meth:`names` as known names.
         """
         if self._scrubber is None:
+            from cs360lib.publish.privacy import Scrubber
+
             self._scrubber = Scrubber(self.names())
         return self._scrubber
 
@@ -465,6 +474,8 @@ def _generalize(
     beats = [c for c in frame.columns if c == "beat"]
     if not location and not (beats and not precision.keeps_beats):
         return frame, [], False
+    from cs360lib.publish.privacy import generalize_locations
+
     out = generalize_locations(
         frame, precision, addresses=addresses, coordinates=pairs, beats=beats
     )
@@ -617,6 +628,8 @@ def _suppress_spec(frame: pd.DataFrame, spec: Counts, n: int) -> _SpecResult:
                 marks[column][where[small]] = primary_marker(n)
             continue
         long = _long(where, labels, total_dims, parts, spec.total is not None)
+        from cs360lib.publish.privacy import suppress_counts
+
         table = suppress_counts(long, n, dims=table_dims, count="count", margins=True)
         published = table.table()
         mask = table.mask
