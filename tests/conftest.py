@@ -11,6 +11,9 @@ FIXTURES = TESTS / "fixtures"
 FIXTURE_NOTEBOOKS = FIXTURES / "notebooks"
 FIXTURE_ENGAGEMENT = FIXTURES / "engagement" / "engagement.yml"
 BROKEN_ENGAGEMENT = FIXTURES / "engagement_broken" / "engagement.yml"
+FIXTURE_TIMEOUT = 20
+"""Per-cell timeout of the fixture run: long enough for a loaded 2-core machine to import
+cs360lib and draw two charts, short enough for 03_sleeps (60 s) to time out."""
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +31,7 @@ def fixture_run(tmp_path_factory: pytest.TempPathFactory):
         FIXTURE_ENGAGEMENT,
         out_dir=out,
         notebooks_dir=FIXTURE_NOTEBOOKS,
-        timeout=6,
+        timeout=FIXTURE_TIMEOUT,
         progress=lines.append,
     )
     result.progress_lines = lines  # type: ignore[attr-defined]

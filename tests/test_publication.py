@@ -206,7 +206,7 @@ def test_count_declarations_are_checked() -> None:
 @dataclasses.dataclass(frozen=True)
 class _Counted(Result):
     frame: pd.DataFrame
-    counts = (Counts(("n",), by=("beat",)),)
+    count_columns = (Counts(("n",), by=("beat",)),)
     privacy = {"example": "personal"}
 
     def to_frame(self) -> pd.DataFrame:
@@ -243,8 +243,8 @@ def test_a_result_is_rebuilt_from_its_published_frame() -> None:
 
 
 def test_the_markers_are_the_privacy_librarys() -> None:
-    from cs360lib.publish import privacy, publication
+    from cs360lib.publish import count_tables, privacy
 
-    assert publication.SECONDARY_MARKER == privacy.SECONDARY_MARKER
-    assert publication.TOTAL_LABEL == privacy.TOTAL_LABEL
-    assert publication.primary_marker(7) == privacy.primary_marker(7) == "<7"
+    assert count_tables.SECONDARY_MARKER == privacy.SECONDARY_MARKER
+    assert count_tables.TOTAL_LABEL == privacy.TOTAL_LABEL
+    assert count_tables.primary_marker(7) == privacy.primary_marker(7) == "<7"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import BROKEN_ENGAGEMENT, FIXTURE_ENGAGEMENT, FIXTURE_NOTEBOOKS
+from conftest import BROKEN_ENGAGEMENT, FIXTURE_ENGAGEMENT, FIXTURE_NOTEBOOKS, FIXTURE_TIMEOUT
 
 from cs360lib.errors import RunError
 from cs360lib.run import batch, engagement_run, execute
@@ -197,7 +197,7 @@ def test_manifest_contents(fixture_run):
         "interactive": False,
         "chart_renderer": "svg",
     }
-    assert m["options"]["kernel_name"] == "python3" and m["options"]["timeout_s"] == 6
+    assert m["options"]["kernel_name"] == "python3" and m["options"]["timeout_s"] == FIXTURE_TIMEOUT
     data = FIXTURE_ENGAGEMENT.parent / "data" / "incidents.csv"
     assert {"path": str(data), "size": data.stat().st_size}.items() <= m["inputs"][0].items()
     assert m["inputs"][0]["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
@@ -213,7 +213,7 @@ def test_manifest_contents(fixture_run):
     assert by_name["00_ok"]["error"] is None and by_name["00_ok"]["duration_s"] > 0
     assert "fixture failure" in by_name["02_raises"]["error"]
     assert by_name["02_raises"]["error_type"] == "ValueError"
-    assert "6 s timeout" in by_name["03_sleeps"]["error"]
+    assert f"{FIXTURE_TIMEOUT} s timeout" in by_name["03_sleeps"]["error"]
     assert all(nb["network_refs_removed"] == [] for nb in m["notebooks"])
 
 

@@ -174,7 +174,7 @@ class ITSPowerResult(Result):
         "coverage": "Interval coverage",
         "n_fitted": "Simulated fits",
     }
-    counts = ()  # periods and simulation sizes, not counts of events or people
+    count_columns = ()  # periods and simulation sizes, not counts of events or people
 
     def to_frame(self) -> pd.DataFrame:
         """Return the power table (a copy)."""

@@ -134,7 +134,7 @@ def show(obj: Any, *, audience: Audience = "all", title: str | None = None) -> N
           :class:`~cs360lib.publish.results.Result` or an object with ``to_frame`` and
           ``summary``): its summary as Markdown, its table and its chart. The stakeholder
           report gets the published copy (:meth:`Result.published`): counts declared in
-          :attr:`Result.counts` suppressed, personal columns left out, locations generalized,
+          :attr:`Result.count_columns` suppressed, personal columns left out, locations generalized,
           free text scrubbed, summary and chart drawn from the published numbers. Its
           record-level :meth:`Result.detail` (rejected rows...) follows, analyst only;
         - a frame or a Styler: a table, published like a result's (whole-number columns are
@@ -202,10 +202,12 @@ def _is_result(obj: Any) -> bool:
 
 def _full(obj: Any) -> list[Any]:
     """Build the analyst's view: everything, as computed."""
-    from pandas.io.formats.style import Styler
-
     if isinstance(obj, str):
         return [_markdown(obj)]
+    if _is_chart(obj):
+        return [obj]
+    from pandas.io.formats.style import Styler  # loads matplotlib: not for charts and text
+
     if _is_suppressed(obj):
         return _suppressed(obj)
     if _is_result(obj):
@@ -224,10 +226,12 @@ def _full(obj: Any) -> list[Any]:
 
 def _published(obj: Any) -> tuple[Any, str]:
     """Build the stakeholder's view: ``_SAME``, a list of parts, or None; and the note."""
-    from pandas.io.formats.style import Styler
-
     if isinstance(obj, str):
         return _SAME, ""
+    if _is_chart(obj):
+        return _published_chart(obj)
+    from pandas.io.formats.style import Styler
+
     if _is_suppressed(obj):
         return _SAME, ""
     if _is_result(obj):
@@ -245,8 +249,6 @@ def _published(obj: Any) -> tuple[Any, str]:
         if not publication.changed:
             return _SAME, ""
         return [_table(publication.shown, caption=publication.note)], publication.note
-    if _is_chart(obj):
-        return _published_chart(obj)
     return None, "This output is not published: only tables, charts, results and text are."
 
 

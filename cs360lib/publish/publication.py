@@ -34,34 +34,28 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from cs360lib.config.publishing import LocationPrecision, Publishing
 from cs360lib.data.schemas import LINEAGE_LABELS, SCHEMAS, kind_info
 from cs360lib.errors import PrivacyError
-from cs360lib.publish.tables import humanize
+from cs360lib.publish.count_tables import (
+    Counts,
+    check_counts,
+    inferred_counts,
+    regroup,
+    suppress_declared,
+    suppression_note,
+    with_missing,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from cs360lib.publish.privacy import Scrubber
-    from cs360lib.publish.results import Counts, Result
-
-# The privacy library (scipy's linear programming, the address parser, Presidio) loads only when
-# a frame needs it: registering the rules (setup_notebook) and publishing a table with nothing
-# to hide stay light.
-SECONDARY_MARKER = "x"
-"""Marker of a cell hidden to protect another (as in :mod:`cs360lib.publish.privacy`)."""
-TOTAL_LABEL = "Total"
-"""Label of the margins in suppressed tables (as in :mod:`cs360lib.publish.privacy`)."""
-
-
-def primary_marker(min_count: int) -> str:
-    """Return the marker of a hidden small count, e.g. ``"<5"`` (as the privacy library)."""
-    return f"<{min_count}"
-
+    from cs360lib.publish.results import Result
 
 __all__ = [
     "LINEAGE",
+    "Counts",
     "Publication",
     "PublishedResult",
     "PublishingContext",
@@ -83,9 +77,6 @@ not personal, but shown in the analyst report only because it would give a hidde
 (a total of loaded and rejected rows next to the loaded rows another table adds up)."""
 
 _STRICTNESS = {"public": 0, "text": 1, "location": 2, "internal": 3, "personal": 4, "name": 4}
-_MEASURE = "_measure"
-_OTHER = "_other"
-_ROW = "_row"
 
 
 @dataclass
@@ -372,9 +363,9 @@ def publish_frame(
                 changed = True
             out[column] = after
 
-    specs = list(counts) if counts is not None else _inferred_counts(out, classes, not_counts)
-    _check_counts(columns, specs)
-    out, regrouped = _regroup(out, specs, dropped)
+    specs = list(counts) if counts is not None else inferred_counts(out, classes, not_counts)
+    check_counts(columns, specs)
+    out, regrouped = regroup(out, specs, dropped)
     if regrouped:
         changed = True
 
@@ -385,14 +376,14 @@ def publish_frame(
     n = publishing.min_count
     if publishing.hides_counts:
         for spec in specs:
-            result = _suppress_spec(out, spec, n)
+            result = suppress_declared(out, spec, n)
             for column, (hide, marks) in result.cells.items():
                 if hide.any():
                     hidden += int(hide.sum())
                     markers_used.update(m for m in marks[hide] if isinstance(m, str))
                     shown[column] = shown[column].astype(object)
                     shown.loc[hide, column] = marks[hide]
-                    out[column] = _with_missing(out[column], hide)
+                    out[column] = with_missing(out[column], hide)
             totals.update(result.totals)
             hidden += sum(1 for v in result.totals.values() if isinstance(v, str))
             markers_used.update(v for v in result.totals.values() if isinstance(v, str))
@@ -403,11 +394,13 @@ def publish_frame(
                     totals[column] = int(pd.to_numeric(out[column]).sum())
     if hidden:
         changed = True
-        notes.insert(0, _suppression_note(n, markers_used, specs))
+        notes.insert(0, suppression_note(n, markers_used, specs))
     shown = shown.drop(columns=[c for c in withheld if c in shown.columns])
     if withheld:
         left_out = [c for c in dict.fromkeys(withheld) if c in columns]
         if left_out:
+            from cs360lib.publish.tables import humanize  # pandas' Styler loads matplotlib
+
             what = ", ".join(names.get(c, humanize(c)) for c in left_out)
             notes.append(f"Not published: {what} (in the analyst report).")
     return Publication(
@@ -431,7 +424,7 @@ def publish_result(
     Parameters
     ----------
     result : Result
-        A result object (its class declares :attr:`~Result.counts` and
+        A result object (its class declares :attr:`~Result.count_columns` and
         :attr:`~Result.privacy`).
     rules : Publishing or PublishingContext, optional
         Default: the rules registered for the kernel.
@@ -447,8 +440,8 @@ def publish_result(
     publication = publish_frame(
         frame,
         rules,
-        counts=getattr(result, "counts", None),
-        privacy=getattr(result, "privacy", None),
+        counts=_declared(result, "count_columns", (tuple, list)),
+        privacy=_declared(result, "privacy", Mapping),
         labels=getattr(result, "labels", None),
     )
     if publication.records:
@@ -458,6 +451,19 @@ def publish_result(
     rebuild = getattr(result, "with_frame", None)
     copy = rebuild(publication.frame, publication) if callable(rebuild) else None
     return PublishedResult(copy, publication)
+
+
+def _declared(result: Result, name: str, kinds: type | tuple[type, ...]) -> object:
+    """Read a publishing declaration from a result's class (None when it declares none)."""
+    value = getattr(type(result), name, None)
+    if value is None:
+        return None
+    if not isinstance(value, kinds) or isinstance(value, str):
+        raise PrivacyError(
+            f"{type(result).__name__}.{name} must be a class attribute of type "
+            f"{getattr(kinds, '__name__', kinds)}, got {type(value).__name__}"
+        )
+    return value
 
 
 # -- steps ---------------------------------------------------------------------------------------
@@ -491,240 +497,6 @@ def _generalize(
         if c in out.columns
     )
     return out, dropped, moved
-
-
-def _inferred_counts(
-    frame: pd.DataFrame, classes: Mapping[str, str], not_counts: Iterable[str] = ()
-) -> list[Counts]:
-    """Every whole-number column that is public: a count, with a total over the rows."""
-    from cs360lib.publish.results import Counts
-
-    skip = {str(c) for c in not_counts}
-    specs = []
-    for column in frame.columns:
-        if column in skip:
-            continue
-        dtype = frame[column].dtype
-        if classes.get(column, "public") != "public" or pd.api.types.is_bool_dtype(dtype):
-            continue
-        if pd.api.types.is_integer_dtype(dtype) and frame[column].notna().all():
-            specs.append(Counts((column,), by=(_ROW,)))
-    return specs
-
-
-def _check_counts(columns: Sequence[str], specs: Sequence[Counts]) -> None:
-    for spec in specs:
-        wanted = [*spec.columns, *spec.by, *([spec.total] if spec.total else [])]
-        missing = [c for c in wanted if c != _ROW and c not in columns]
-        if missing:
-            raise PrivacyError(
-                f"declared count columns {missing} are not in the frame; its columns are "
-                f"{list(columns)}"
-            )
-
-
-def _regroup(
-    frame: pd.DataFrame, specs: Sequence[Counts], dropped: Sequence[str]
-) -> tuple[pd.DataFrame, bool]:
-    """Add count rows up again when generalization merged their dimensions."""
-    declared = [s for s in specs if _ROW not in s.by]
-    if not declared:
-        return frame, False
-    by = {tuple(s.by) for s in declared}
-    if len(by) != 1:
-        needs = any(set(s.by) & set(dropped) for s in declared)
-        if needs:
-            raise PrivacyError(
-                "count tables over different dimensions cannot be added up again after "
-                f"generalizing locations ({sorted(by)}); publish them as separate results"
-            )
-        return frame, False
-    dims = [d for d in next(iter(by)) if d in frame.columns]
-    if not dims:
-        return frame, False
-    if len(dims) == len(declared[0].by) and not frame.duplicated(dims).any():
-        return frame, False
-    values = list(
-        dict.fromkeys(c for s in declared for c in (*s.columns, *([s.total] if s.total else [])))
-    )
-    grouped = (
-        frame.groupby(dims, sort=False, dropna=False, observed=True)[values].sum().reset_index()
-    )
-    return grouped, True
-
-
-@dataclass
-class _SpecResult:
-    cells: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    totals: dict[str, object] = field(default_factory=dict)
-
-
-def _whole(frame: pd.DataFrame, column: str) -> np.ndarray:
-    values = pd.to_numeric(frame[column], errors="coerce")
-    bad = values.isna() | (values < 0) | (values.fillna(0) % 1 != 0)
-    if bad.any():
-        rows = list(np.flatnonzero(bad.to_numpy())[:5])
-        raise PrivacyError(
-            f"count column {column!r} must hold whole numbers >= 0; rows {rows} hold "
-            f"{[frame[column].iloc[i] for i in rows]}"
-        )
-    return values.to_numpy(dtype=np.int64)
-
-
-def _suppress_spec(frame: pd.DataFrame, spec: Counts, n: int) -> _SpecResult:
-    """Suppress one declared count table; return per-column hidden masks and markers."""
-    from cs360lib.publish.results import Counts
-
-    out = _SpecResult()
-    if len(spec.columns) > 1 and spec.total is None:
-        for column in spec.columns:
-            rates = {r: c for r, c in spec.rates.items() if c == column}
-            part = _suppress_spec(
-                frame, Counts((column,), spec.by, totals=spec.totals, rates=rates), n
-            )
-            out.cells.update(part.cells)
-            out.totals.update(part.totals)
-        return out
-    rows = len(frame)
-    by = [d for d in spec.by if d == _ROW or d in frame.columns]
-    total_dims = [d for d in spec.total_dims if d in by]
-    group_dims = [d for d in by if d not in total_dims]
-    measures = list(spec.columns)
-    parts = {m: _whole(frame, m) for m in measures}
-    if spec.total is not None:
-        whole = _whole(frame, spec.total)
-        other = whole - sum(parts.values())
-        if (other < 0).any():
-            row = int(np.flatnonzero(other < 0)[0])
-            raise PrivacyError(
-                f"row {row}: the parts {measures} add up to more than {spec.total!r}"
-            )
-        parts[_OTHER] = other
-    table_dims = [*total_dims, *([_MEASURE] if spec.total is not None else [])]
-    labels = {
-        d: (np.array([str(i) for i in range(rows)], dtype=object) if d == _ROW else
-            frame[d].astype(str).to_numpy(dtype=object))
-        for d in by
-    }  # fmt: skip
-    shown_cols = [*spec.columns, *([spec.total] if spec.total else [])]
-    marks = {c: np.full(rows, None, dtype=object) for c in shown_cols}
-    hide = {c: np.zeros(rows, dtype=bool) for c in shown_cols}
-    if group_dims:
-        keys = pd.DataFrame({d: labels[d] for d in group_dims})
-        positions = list(keys.groupby(group_dims, sort=False).indices.values())
-    else:
-        positions = [np.arange(rows)]
-    for where in positions:
-        where = np.asarray(where)
-        values = np.concatenate([parts[m][where] for m in parts])
-        if not ((values >= 1) & (values < n)).any():
-            if not group_dims:
-                out.totals.update(_plain_totals(parts, spec))
-            continue
-        if not table_dims:  # every row stands alone: primary suppression only
-            for column in spec.columns:
-                small = (parts[column][where] >= 1) & (parts[column][where] < n)
-                hide[column][where[small]] = True
-                marks[column][where[small]] = primary_marker(n)
-            continue
-        long = _long(where, labels, total_dims, parts, spec.total is not None)
-        from cs360lib.publish.privacy import suppress_counts
-
-        table = suppress_counts(long, n, dims=table_dims, count="count", margins=True)
-        published = table.table()
-        mask = table.mask
-        lookup: dict[tuple[str, ...], tuple[object, bool]] = {}
-        for key, value, hidden in zip(
-            published[table_dims].itertuples(index=False, name=None),
-            published["count"],
-            mask["count"] if isinstance(mask, pd.DataFrame) else mask,
-            strict=True,
-        ):
-            lookup[tuple(key)] = (value, bool(hidden))
-        for i in where:
-            base = tuple(labels[d][i] for d in total_dims)
-            for column in shown_cols:
-                measure = (
-                    () if spec.total is None else (TOTAL_LABEL if column == spec.total else column,)
-                )
-                value, hidden = lookup[base + measure]
-                if hidden:
-                    hide[column][i] = True
-                    marks[column][i] = value
-        if not group_dims:
-            grand = tuple(TOTAL_LABEL for _ in total_dims)
-            for column in shown_cols:
-                measure = (
-                    () if spec.total is None else (TOTAL_LABEL if column == spec.total else column,)
-                )
-                value, _hidden = lookup[grand + measure]
-                out.totals[column] = value
-    for column in shown_cols:
-        out.cells[column] = (hide[column], marks[column])
-    for rate, column in spec.rates.items():
-        if rate not in frame.columns:
-            continue
-        hidden_rate = hide[column].copy()
-        rate_marks = marks[column].copy()
-        if spec.total is not None:
-            denominator = hide[spec.total] & ~hidden_rate
-            hidden_rate |= denominator
-            rate_marks[denominator] = SECONDARY_MARKER
-        out.cells[rate] = (hidden_rate, rate_marks)
-    return out
-
-
-def _plain_totals(parts: Mapping[str, np.ndarray], spec: Counts) -> dict[str, object]:
-    totals: dict[str, object] = {c: int(parts[c].sum()) for c in spec.columns}
-    if spec.total is not None:
-        totals[spec.total] = int(sum(p.sum() for p in parts.values()))
-    return totals
-
-
-def _long(
-    where: np.ndarray,
-    labels: Mapping[str, np.ndarray],
-    dims: Sequence[str],
-    parts: Mapping[str, np.ndarray],
-    measured: bool,
-) -> pd.DataFrame:
-    frames = []
-    for measure, values in parts.items():
-        piece = {d: labels[d][where] for d in dims}
-        if measured:
-            piece[_MEASURE] = measure
-        piece["count"] = values[where]
-        frames.append(pd.DataFrame(piece))
-        if not measured:
-            break
-    return pd.concat(frames, ignore_index=True)
-
-
-def _with_missing(values: pd.Series, hide: np.ndarray) -> pd.Series:
-    if pd.api.types.is_integer_dtype(values.dtype):
-        values = values.astype("Int64")
-    elif pd.api.types.is_float_dtype(values.dtype):
-        values = values.astype("Float64")
-    else:
-        values = values.astype(object)
-    return values.mask(pd.Series(hide, index=values.index))
-
-
-def _suppression_note(n: int, markers: set[str], specs: Sequence[Counts]) -> str:
-    parts = []
-    if primary_marker(n) in markers:
-        parts.append(
-            f"{primary_marker(n)}: a count from 1 to {n - 1}, hidden to protect the people "
-            "concerned."
-        )
-    if SECONDARY_MARKER in markers:
-        parts.append(
-            f"{SECONDARY_MARKER}: hidden as well, so that the small counts cannot be worked "
-            "out from the totals."
-        )
-    if any(s.total for s in specs) and parts:
-        parts.append("Totals include the hidden counts.")
-    return " ".join(parts)
 
 
 def _location_note(precision: LocationPrecision) -> str:

@@ -20,7 +20,7 @@ contract on a real instance of each.
 What may be published is declared on the class, in two class attributes read by
 :func:`cs360lib.publish.display.show` (see ``docs/privacy.md``):
 
-- :attr:`Result.counts`: which columns of ``to_frame()`` are counts and over which dimension
+- :attr:`Result.count_columns`: which columns of ``to_frame()`` are counts and over which dimension
   columns (:class:`Counts`); they are suppressed (primary and complementary) in the
   stakeholder report. Without a declaration every whole-number column is treated as a count.
 - :attr:`Result.privacy`: the publishing class of columns that are not canonical schema
@@ -42,6 +42,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from cs360lib.publish.count_tables import Counts
 from cs360lib.publish.tables import presentation_table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,71 +53,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from cs360lib.publish.publication import Publication
 
 __all__ = ["Counts", "Result", "is_shown", "say_count"]
-
-
-@dataclass(frozen=True)
-class Counts:
-    """Declare which columns of a result's frame are counts, and over which dimensions.
-
-    A result lists one or more of these in :attr:`Result.counts`. In the stakeholder report
-    the declared counts are suppressed with the engagement's ``min_count``
-    (:func:`cs360lib.publish.privacy.suppress_counts`: small counts hidden, then enough other
-    cells that no hidden count can be worked out from the totals), rates of hidden counts are
-    hidden, and the chart and summary are drawn from the suppressed numbers.
-
-    Parameters
-    ----------
-    columns : tuple of str
-        Count columns (whole numbers >= 0). Several columns without ``total`` are
-        suppressed as separate tables.
-    by : tuple of str
-        Dimension columns: each row of the frame is one combination of them.
-    total : str, optional
-        Column holding, in each row, the total that ``columns`` are parts of (e.g.
-        ``rows_read`` for ``loaded`` and ``rejected``). It is published and suppressed with
-        its parts; when the parts do not add up to it, the remainder is a hidden part (so
-        ``missing`` of ``rows`` protects the rows that are not missing too).
-    totals : tuple of str, optional
-        Dimensions of ``by`` over which totals are known to readers (shown in this or
-        another table, or in the summary): cells along them are protected against
-        subtraction from those totals. Default: every dimension of ``by``. ``()`` when no
-        total is published (each row stands alone). The other dimensions of ``by`` split the
-        frame into separate tables (e.g. one table of months per source).
-    rates : mapping of str to str, optional
-        Rate or percentage column -> the count column it is computed from; hidden wherever
-        that count, or ``total``, is hidden.
-
-    Examples
-    --------
-    >>> Counts(("loaded", "rejected"), by=("source",), total="rows_read",
-    ...        rates={"rejected_pct": "rejected"})  # doctest: +ELLIPSIS
-    Counts(columns=('loaded', 'rejected'), by=('source',), total='rows_read', ...)
-    """
-
-    columns: tuple[str, ...]
-    by: tuple[str, ...]
-    total: str | None = None
-    totals: tuple[str, ...] | None = None
-    rates: Mapping[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for name in ("columns", "by"):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                raise TypeError(f"Counts.{name} must be a tuple of column names, not a string")
-        unknown = [d for d in (self.totals or ()) if d not in self.by]
-        if unknown:
-            raise ValueError(f"Counts.totals {unknown} are not dimensions of by={self.by}")
-        stray = [c for c in self.rates.values() if c not in self.columns]
-        if stray:
-            raise ValueError(f"Counts.rates refer to {stray}, which are not count columns")
-        if not self.columns:
-            raise ValueError("Counts needs at least one count column")
-
-    @property
-    def total_dims(self) -> tuple[str, ...]:
-        """Dimensions over which totals are published (``totals``, default every ``by``)."""
-        return self.by if self.totals is None else self.totals
 
 
 @dataclass(frozen=True)
@@ -136,7 +72,7 @@ class Result(ABC):
     labels : mapping of str to str
         Class attribute: human labels of the columns of :meth:`to_frame`, used by
         :meth:`table` (columns not listed are humanized from their names).
-    counts : tuple of Counts, or None
+    count_columns : tuple of Counts, or None
         Class attribute: the count columns of :meth:`to_frame` and their dimensions
         (:class:`Counts`); ``()`` declares that the frame holds no counts. ``None`` (the
         default) treats every whole-number column as a count, each with a total.
@@ -152,7 +88,7 @@ class Result(ABC):
     warnings: list[str] = field(default_factory=list, kw_only=True)
     publication: Publication | None = field(default=None, kw_only=True, compare=False, repr=False)
     labels: ClassVar[Mapping[str, str]] = {}
-    counts: ClassVar[tuple[Counts, ...] | None] = None
+    count_columns: ClassVar[tuple[Counts, ...] | None] = None
     privacy: ClassVar[Mapping[str, str]] = {}
 
     @abstractmethod
@@ -289,7 +225,7 @@ class Result(ABC):
         Parameters
         ----------
         column : str
-            A count column (or the ``total`` column) of :attr:`counts`.
+            A count column (or the ``total`` column) of :attr:`count_columns`.
 
         Returns
         -------

@@ -249,15 +249,12 @@ class AudiencePreprocessor(Preprocessor):
         withheld: list[Any] = []
         for output in cell.outputs:
             if _audience(output) in ("all", "stakeholder"):
-                if withheld:
-                    kept.append(_analyst_note(withheld))
-                    withheld = []
+                kept += _analyst_notes(withheld)
+                withheld = []
                 kept.append(output)
             else:
                 withheld.append(output)
-        if withheld:
-            kept.append(_analyst_note(withheld))
-        cell.outputs = kept
+        cell.outputs = kept + _analyst_notes(withheld)
         return cell, resources
 
 
@@ -266,18 +263,33 @@ def _audience(output: Any) -> str | None:
     return meta.get("audience") if isinstance(meta, dict) else None
 
 
-def _analyst_note(outputs: list[Any]) -> Any:
-    """One note output in place of outputs the stakeholder report does not publish."""
+def _analyst_notes(outputs: list[Any]) -> list[Any]:
+    """Note outputs in place of outputs the stakeholder report does not publish.
+
+    One line per distinct thing withheld (the full detail of a result, its records, a titled
+    output), in order; outputs without a mark (a bare frame, a print) share one line.
+    """
     from html import escape
 
-    meta = next(
-        (
-            (o.get("metadata") or {}).get(AUDIENCE_KEY)
-            for o in outputs
-            if isinstance((o.get("metadata") or {}).get(AUDIENCE_KEY), dict)
-        ),
-        {},
-    )
+    texts = list(dict.fromkeys(_note_text(o) for o in outputs))
+    return [
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "text/html": f'<p class="cs360-analyst-only">{escape(text)}</p>',
+                "text/plain": text,
+            },
+            metadata={AUDIENCE_KEY: {"audience": "note"}},
+        )
+        for text in texts
+    ]
+
+
+def _note_text(output: Any) -> str:
+    """Say what one withheld output was, for the stakeholder report's note."""
+    meta = (output.get("metadata") or {}).get(AUDIENCE_KEY)
+    if not isinstance(meta, dict):
+        meta = {}
     title = meta.get("title")
     if meta.get("what"):
         text = ANALYST_NOTE.format(what=meta["what"])
@@ -285,18 +297,11 @@ def _analyst_note(outputs: list[Any]) -> Any:
         text = f"{title}: {meta['note']}" if title else str(meta["note"])
     elif title:
         text = ANALYST_NOTE.format(what=f"{title}: this detail")
-    elif any(o.get("output_type") == "error" for o in outputs):
+    elif output.get("output_type") == "error":
         text = ANALYST_NOTE.format(what="The error message of this cell")
     else:
         text = ANALYST_NOTE.format(what="This detail")
-    return nbformat.v4.new_output(
-        "display_data",
-        data={
-            "text/html": f'<p class="cs360-analyst-only">{escape(text)}</p>',
-            "text/plain": text,
-        },
-        metadata={AUDIENCE_KEY: {"audience": "note"}},
-    )
+    return text
 
 
 _CACHE = threading.local()

@@ -88,7 +88,7 @@ class IntakeOverview(Result):
         "areas": "Areas",
         "duplicate_keys": "Repeated ids",
     }
-    counts = (
+    count_columns = (
         Counts(("loaded", "rejected"), by=("source",), rates={"rejected_pct": "rejected"}),
         Counts(("duplicate_keys",), by=("source",), totals=()),
     )
@@ -240,7 +240,9 @@ class Rejections(Result):
         "example_rows": "Example rows",
         "example_values": "Example values",
     }
-    counts = (Counts(("rows",), by=("source", "column", "problem"), totals=("column", "problem")),)
+    count_columns = (
+        Counts(("rows",), by=("source", "column", "problem"), totals=("column", "problem")),
+    )
     privacy = {"example_rows": "personal", "example_values": "personal"}
 
     def to_frame(self) -> pd.DataFrame:
@@ -372,7 +374,7 @@ class Coverage(Result):
     frame: pd.DataFrame
     period: str
     labels = {"source": "Source", "period": "Period", "rows": "Rows", "flag": "Flag"}
-    counts = (Counts(("rows",), by=("source", "period"), totals=("period",)),)
+    count_columns = (Counts(("rows",), by=("source", "period"), totals=("period",)),)
 
     def to_frame(self) -> pd.DataFrame:
         """Return the per-period counts.
@@ -559,7 +561,7 @@ class MissingValues(Result):
         "rows": "Rows",
         "missing_pct": "Empty (%)",
     }
-    counts = (
+    count_columns = (
         Counts(
             ("missing",),
             by=("source", "column"),
@@ -686,7 +688,7 @@ class DuplicateKeys(Result):
         "extra_rows": "Extra rows",
         "examples": "Examples",
     }
-    counts = (Counts(("repeated_values", "extra_rows"), by=("source",), totals=()),)
+    count_columns = (Counts(("repeated_values", "extra_rows"), by=("source",), totals=()),)
     privacy = {"examples": "personal"}
 
     def to_frame(self) -> pd.DataFrame:

@@ -34,7 +34,7 @@ class AreaCoverage(Result):
 
     frame: pd.DataFrame
     labels = {"source": "Source", "district": "District", "beat": "Beat", "rows": "Rows"}
-    counts = (Counts(("rows",), by=("source", *AREA_COLUMNS), totals=AREA_COLUMNS),)
+    count_columns = (Counts(("rows",), by=("source", *AREA_COLUMNS), totals=AREA_COLUMNS),)
 
     def to_frame(self) -> pd.DataFrame:
         """Return the rows per area.
