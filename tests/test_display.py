@@ -150,3 +150,30 @@ def test_long_frames_are_cut_for_the_analyst(shown: list) -> None:
     assert (
         shown[-1][0].data == f"*The first {display.MAX_ROWS:,} of {display.MAX_ROWS + 5:,} rows.*"
     )
+
+
+def test_a_summary_that_cannot_read_hidden_counts_leaves_the_table_only(shown: list) -> None:
+    """A result written for whole numbers does not break the notebook: table only, and why."""
+    import dataclasses
+
+    from cs360lib.publish.results import Result
+
+    @dataclasses.dataclass(frozen=True)
+    class Fragile(Result):
+        frame: pd.DataFrame
+
+        def to_frame(self) -> pd.DataFrame:
+            return self.frame.copy()
+
+        def summary(self) -> str:
+            return f"{int(self.frame['n'].sum() + self.frame['n'].iloc[0]):,} events."
+
+        def chart(self) -> alt.Chart:
+            return alt.Chart(self.frame).mark_bar().encode(x="beat:N", y="n:Q")
+
+    display.show(Fragile(pd.DataFrame({"beat": ["A", "B"], "n": [3, 40]})))
+    public = [obj for obj, who, _ in shown if who == "stakeholder"]
+    assert len(public) == 2 and "in the analyst report" in public[0].data
+    assert "&lt;5" in public[1].to_html()
+    note = _text(shown, "analyst")
+    assert "could not be drawn from the published numbers (TypeError" in note

@@ -167,9 +167,19 @@ def test_result_follows_the_contract(cls: type[Result], sources: dict) -> None:
     assert chart_to_svg(chart).lstrip().startswith("<svg")
 
 
-@pytest.mark.parametrize("cls", RESULT_CLASSES, ids=lambda c: c.__name__)
+DECLARED = [c for c in RESULT_CLASSES if c.count_columns is not None]
+
+
+def test_the_intake_results_declare_their_counts() -> None:
+    names = {c.__name__ for c in DECLARED}
+    assert {"IntakeOverview", "Rejections", "Coverage", "MissingValues", "DuplicateKeys"} <= names
+    assert "AreaCoverage" in names
+
+
+@pytest.mark.parametrize("cls", DECLARED, ids=lambda c: c.__name__)
 def test_published_copy_follows_the_contract(cls: type[Result], sources: dict) -> None:
-    """The stakeholder copy (every count hidden at min_count 1000) still reads and draws."""
+    """A class that declares its counts promises a stakeholder copy (every count hidden at
+    min_count 1000) whose summary reads and whose chart draws."""
     result = FACTORIES[cls.__name__](sources)
     published = publish_result(result, Publishing(min_count=1000))
     copy, publication = published.result, published.publication

@@ -262,24 +262,33 @@ def _published_result(result: Any) -> tuple[Any, str]:
     if published.result is result:
         return _SAME, ""
     copy = published.result
-    if copy is None:  # cannot be rebuilt: its table only
-        parts = [
-            _markdown(
-                "The summary and chart of this result are in the analyst report: they are "
-                "drawn from numbers that the stakeholder report does not show."
-            ),
-            _table(publication.shown, caption=publication.note, labels=_labels(result)),
-        ]
-        return parts, publication.note
-    parts = [_markdown(copy.summary())]
-    table = copy.table() if callable(getattr(copy, "table", None)) else None
-    parts.append(
-        table
-        if table is not None
-        else _table(publication.shown, caption=publication.note, labels=_labels(result))
-    )
-    if callable(getattr(copy, "chart", None)):
-        parts.append(copy.chart())
+    table_only = [
+        _markdown(
+            "The summary and chart of this result are in the analyst report: they are "
+            "drawn from numbers that the stakeholder report does not show."
+        ),
+        _table(publication.shown, caption=publication.note, labels=_labels(result)),
+    ]
+    if copy is None:  # cannot be rebuilt from a frame: its table only
+        return table_only, publication.note
+    try:
+        parts = [_markdown(copy.summary())]
+        table = copy.table() if callable(getattr(copy, "table", None)) else None
+        parts.append(
+            table
+            if table is not None
+            else _table(publication.shown, caption=publication.note, labels=_labels(result))
+        )
+        if callable(getattr(copy, "chart", None)):
+            parts.append(copy.chart())
+    except (TypeError, ValueError) as error:
+        # A summary or chart written for whole numbers meets a hidden (missing) count: the
+        # stakeholder report gets the published table only; the analyst report says why.
+        reason = f"{type(error).__name__}: {error}"
+        return table_only, (
+            f"{publication.note} Only the table is published: the summary or chart of "
+            f"{type(result).__name__} could not be drawn from the published numbers ({reason})."
+        ).strip()
     return parts, publication.note
 
 
