@@ -38,6 +38,7 @@ from cs360lib.analysis import (
     repeats,
     seasonality,
 )
+from cs360lib.config.publishing import Publishing
 from cs360lib.evaluate import (
     e_test,
     its,
@@ -48,6 +49,7 @@ from cs360lib.evaluate import (
     wdd,
 )
 from cs360lib.publish.charts import chart_to_svg
+from cs360lib.publish.publication import publish_result
 from cs360lib.publish.results import Result
 from cs360lib.steps import design, intake, metrics, plan, prioritize, triangle
 from cs360lib.steps.scanning import (
@@ -272,6 +274,7 @@ FACTORIES: dict[str, Callable[[dict], Result]] = {
     "Cheers": lambda s: _worksheet().cheers,
     "Scores": lambda s: _worksheet().scores,
     "Sensitivity": lambda s: _worksheet().sensitivity,
+    "AreaCoverage": lambda s: intake.areas(_loaded(s)),
     "ITSResult": lambda s: _its(),
     "ITSPowerResult": lambda s: power_its(level=30, n_pre=24, post_periods=(6, 12), n_sims=20),
     "WDDResult": lambda s: wdd((308, 318), (207, 110), (150, 140), (178, 157)),
@@ -364,6 +367,40 @@ def test_result_follows_the_contract(cls: type[Result], sources: dict) -> None:
     chart = result.chart()
     assert isinstance(chart, alt.TopLevelMixin)
     assert chart_to_svg(chart).lstrip().startswith("<svg")
+
+
+DECLARED = [c for c in RESULT_CLASSES if c.count_columns is not None]
+
+
+def test_the_intake_results_declare_their_counts() -> None:
+    names = {c.__name__ for c in DECLARED}
+    assert {"IntakeOverview", "Rejections", "Coverage", "MissingValues", "DuplicateKeys"} <= names
+    assert "AreaCoverage" in names
+
+
+@pytest.mark.parametrize("cls", DECLARED, ids=lambda c: c.__name__)
+def test_published_copy_follows_the_contract(cls: type[Result], sources: dict) -> None:
+    """A class that declares its counts promises a stakeholder copy (every count hidden at
+    min_count 1000) whose summary reads and whose chart draws."""
+    result = FACTORIES[cls.__name__](sources)
+    published = publish_result(result, Publishing(min_count=1000))
+    copy, publication = published.result, published.publication
+    assert not publication.records
+    if copy is result:  # nothing to hide: published as it is
+        assert not publication.changed
+        return
+    if copy is None:  # no `frame` field: only its published table is shown
+        assert "frame" not in {f.name for f in dataclasses.fields(result)}
+        return
+    assert type(copy) is cls and copy.publication is publication
+    text = copy.summary()
+    assert text.strip() and not UNREADABLE.search(text) and "<NA>" not in text, text
+    html = copy.table().to_html()
+    assert not re.search(r">\s*(nan|NaN|NaT|None|&lt;NA&gt;)\s*<", html), html
+    for column in publication.withheld:  # personal columns never reach the table
+        label = cls.labels.get(column, column)
+        assert f">{label}<" not in html
+    assert chart_to_svg(copy.chart()).lstrip().startswith("<svg")
 
 
 def test_no_warning_is_silenced_in_the_package() -> None:

@@ -190,6 +190,61 @@ def enable_renderer(
     return renderer
 
 
+def heat_map(
+    frame: Any,
+    *,
+    x: str,
+    value: str,
+    title: str,
+    y: str = "source",
+    scale: alt.Scale | None = None,
+    legend: str | None = None,
+    text_format: str = ",",
+    tooltip: list | None = None,
+) -> alt.LayerChart:
+    """Draw a heat map: one rectangle per ``y`` and ``x``, coloured by ``value``, value written in.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Long data: one row per cell, with columns ``x``, ``y`` and ``value``. A missing value
+        (a hidden count in a published copy) leaves its cell blank.
+    x, y : str
+        Nominal columns of the columns and rows (``y`` default ``"source"``).
+    value : str
+        Quantitative column coloured and written in each cell.
+    title : str
+        Chart title.
+    scale : altair.Scale, optional
+        Colour scale; default the :data:`SEQUENTIAL_SCHEME`.
+    legend : str, optional
+        Legend title; default ``value``.
+    text_format : str, default ","
+        d3 format of the written values.
+    tooltip : list, optional
+        Tooltip fields (interactive charts only).
+
+    Returns
+    -------
+    altair.LayerChart
+        Rectangles and text.
+    """
+    base = alt.Chart(frame, title=title).encode(
+        x=alt.X(f"{x}:N", title=None, sort=None),
+        y=alt.Y(f"{y}:N", title=None),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            f"{value}:Q",
+            scale=scale or alt.Scale(scheme=SEQUENTIAL_SCHEME),
+            title=legend or value,
+        ),
+        tooltip=tooltip or [f"{y}:N", f"{x}:N", f"{value}:Q"],
+    )
+    text = base.mark_text(fontSize=9).encode(text=alt.Text(f"{value}:Q", format=text_format))
+    return cells + text
+
+
 def chart_to_svg(chart: alt.TopLevelMixin) -> str:
     """Render a chart to an SVG string with vl-convert (no browser, no network).
 

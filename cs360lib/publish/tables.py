@@ -8,6 +8,7 @@ only ever pass a frame and its labels.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 
 import pandas as pd
@@ -67,7 +68,8 @@ def presentation_table(
     -------
     pandas.io.formats.style.Styler
         No index, labelled columns, thousands separators, dates as ``YYYY-MM-DD`` and missing
-        values as :data:`MISSING`. ``.to_html()`` gives static HTML (no script, no network).
+        values as :data:`MISSING`. ``.to_html()`` gives static HTML (no script, no network);
+        text in cells and the caption is escaped (a marker ``<5`` stays text).
     """
     data = frame
     if data.index.name is not None or not isinstance(data.index, pd.RangeIndex):
@@ -84,12 +86,12 @@ def presentation_table(
         if pd.api.types.is_datetime64_any_dtype(dtype)
     ]
     styler = data.style.hide(axis="index").format(
-        precision=precision, thousands=",", na_rep=MISSING
+        precision=precision, thousands=",", na_rep=MISSING, escape="html"
     )
     if dates:
         styler = styler.format(
             lambda v: MISSING if pd.isna(v) else f"{v:%Y-%m-%d}", subset=dates, na_rep=MISSING
         )
     if caption:
-        styler = styler.set_caption(caption)
+        styler = styler.set_caption(html.escape(caption))
     return styler

@@ -12,10 +12,14 @@ network and reports what it removed.
 Two variants are written per notebook:
 
 ``stakeholder``
-    No code cells, no prompts, no stderr noise: the narrative, tables and charts. A notebook
-    that failed shows a plain sentence where the error was, never a Python traceback.
+    No code cells, no prompts, no stderr noise: the narrative, and only the outputs that
+    ``cs.show`` published for it (:class:`AudiencePreprocessor`); anything else (an output
+    marked analyst-only, a bare ``df`` at the end of a cell, a print) is replaced by a
+    one-line note that the detail is in the analyst report. A notebook that failed shows a
+    plain sentence where the error was, never a Python traceback.
 ``analyst``
-    Everything, including the code and the parameters papermill injected.
+    Everything, including the code and the parameters papermill injected; it says on every
+    page (and every printed page) that it is internal and contains record-level data.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Any, Literal
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+from traitlets import Unicode
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 """Folder holding the nbconvert templates shipped with cs360lib."""
@@ -207,6 +212,16 @@ class DropStderrPreprocessor(Preprocessor):
         return cell, resources
 
 
+AUDIENCE_KEY = "cs360"
+"""Output metadata key written by :func:`cs360lib.publish.display.show`."""
+
+INTERNAL_NOTICE = "Internal: contains record-level data"
+"""Printed at the top and bottom of every page of the analyst report."""
+
+ANALYST_NOTE = "{what} is in the analyst report (internal: contains record-level data)."
+"""The stakeholder report's line in place of what it does not publish."""
+
+
 PLAIN_FAILURES = {
     "failed": "a step stopped with an error",
     "timeout": "a step ran longer than the time allowed",
@@ -251,6 +266,7 @@ class PlainErrorsPreprocessor(Preprocessor):
                         "text/plain": STEP_ERROR_NOTE,
                         "text/html": f'<p class="cs360-step-error">{STEP_ERROR_NOTE}</p>',
                     },
+                    metadata={AUDIENCE_KEY: {"audience": "all"}},
                 )
                 if output.get("output_type") == "error"
                 else output
@@ -286,6 +302,89 @@ def stakeholder_meta(meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class AudiencePreprocessor(Preprocessor):
+    """Keep, in each report, only the outputs meant for its audience.
+
+    :func:`cs360lib.publish.display.show` marks every output it makes with
+    ``metadata["cs360"]["audience"]``: ``"all"`` (both reports), ``"stakeholder"`` (the
+    published copy) or ``"analyst"``. The **stakeholder** report keeps ``"all"`` and
+    ``"stakeholder"`` outputs and puts one line (:data:`ANALYST_NOTE`) in place of each run
+    of other outputs: outputs marked analyst-only, and every output not made by ``show``
+    (a bare frame at the end of a cell, a print, an error), so that nothing reaches the
+    public without passing the publishing rules. The **analyst** report drops the
+    stakeholder copies (it shows the full detail instead).
+    """
+
+    variant = Unicode("stakeholder", help="Report variant: stakeholder or analyst").tag(config=True)
+
+    def preprocess_cell(
+        self, cell: Any, resources: dict[str, Any], index: int
+    ) -> tuple[Any, dict[str, Any]]:
+        """Filter the outputs of one cell."""
+        if cell.get("cell_type") != "code" or not cell.get("outputs"):
+            return cell, resources
+        if self.variant == "analyst":
+            cell.outputs = [o for o in cell.outputs if _audience(o) != "stakeholder"]
+            return cell, resources
+        kept: list[Any] = []
+        withheld: list[Any] = []
+        for output in cell.outputs:
+            if _audience(output) in ("all", "stakeholder"):
+                kept += _analyst_notes(withheld)
+                withheld = []
+                kept.append(output)
+            else:
+                withheld.append(output)
+        cell.outputs = kept + _analyst_notes(withheld)
+        return cell, resources
+
+
+def _audience(output: Any) -> str | None:
+    meta = (output.get("metadata") or {}).get(AUDIENCE_KEY) or {}
+    return meta.get("audience") if isinstance(meta, dict) else None
+
+
+def _analyst_notes(outputs: list[Any]) -> list[Any]:
+    """Note outputs in place of outputs the stakeholder report does not publish.
+
+    One line per distinct thing withheld (the full detail of a result, its records, a titled
+    output), in order; outputs without a mark (a bare frame, a print) share one line.
+    """
+    from html import escape
+
+    texts = list(dict.fromkeys(_note_text(o) for o in outputs))
+    return [
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "text/html": f'<p class="cs360-analyst-only">{escape(text)}</p>',
+                "text/plain": text,
+            },
+            metadata={AUDIENCE_KEY: {"audience": "note"}},
+        )
+        for text in texts
+    ]
+
+
+def _note_text(output: Any) -> str:
+    """Say what one withheld output was, for the stakeholder report's note."""
+    meta = (output.get("metadata") or {}).get(AUDIENCE_KEY)
+    if not isinstance(meta, dict):
+        meta = {}
+    title = meta.get("title")
+    if meta.get("what"):
+        text = ANALYST_NOTE.format(what=meta["what"])
+    elif meta.get("note"):  # show's own reason (a record-level frame, an uncheckable chart)
+        text = f"{title}: {meta['note']}" if title else str(meta["note"])
+    elif title:
+        text = ANALYST_NOTE.format(what=f"{title}: this detail")
+    elif output.get("output_type") == "error":
+        text = ANALYST_NOTE.format(what="The error message of this cell")
+    else:
+        text = ANALYST_NOTE.format(what="This detail")
+    return text
+
+
 _CACHE = threading.local()
 
 
@@ -303,8 +402,10 @@ def make_exporter(variant: Variant = "stakeholder") -> HTMLExporter:
     Parameters
     ----------
     variant : {"stakeholder", "analyst"}
-        ``"stakeholder"`` hides code cells, prompts and stderr, and shows a plain
-        sentence instead of an error's traceback; ``"analyst"`` keeps everything.
+        ``"stakeholder"`` hides code cells, prompts and stderr, shows a plain sentence
+        instead of an error's traceback, and publishes only what ``cs.show`` marked for it
+        (:class:`AudiencePreprocessor`); ``"analyst"`` keeps everything but the stakeholder
+        copies.
 
     Returns
     -------
@@ -335,6 +436,7 @@ def make_exporter(variant: Variant = "stakeholder") -> HTMLExporter:
     if stakeholder:
         exporter.register_preprocessor(DropStderrPreprocessor(), enabled=True)
         exporter.register_preprocessor(PlainErrorsPreprocessor(), enabled=True)
+    exporter.register_preprocessor(AudiencePreprocessor(variant=variant), enabled=True)
     return exporter
 
 
@@ -377,7 +479,12 @@ def export_html(
     banner = stakeholder_meta(meta or {}) if variant == "stakeholder" else dict(meta or {})
     resources: dict[str, Any] = {
         "metadata": {"name": title},
-        "cs360": {"title": title, "variant": variant, **banner},
+        "cs360": {
+            "title": title,
+            "variant": variant,
+            **banner,
+            **({"internal": INTERNAL_NOTICE} if variant == "analyst" else {}),
+        },
     }
     nb.metadata["title"] = title
     body, _ = _cached_exporter(variant).from_notebook_node(nb, resources=resources)
