@@ -40,8 +40,19 @@ SEQUENTIAL_SCHEME = "blues"
 DIVERGING_SCHEME = "redblue"
 """Vega scheme for changes around zero (before/after, observed minus expected)."""
 
-FONT = "'Source Sans Pro', 'Segoe UI', 'Helvetica Neue', Arial, sans-serif"
-"""Font stack: falls back to fonts installed on any office machine; nothing is downloaded."""
+FONT = "'DejaVu Sans', 'Segoe UI', 'Helvetica Neue', Arial, sans-serif"
+"""Font stack of the charts; nothing is downloaded.
+
+vl-convert lays a chart out (the room for each label, the size of the picture) with the
+first family of the stack it finds, and the reader's browser then draws the SVG text with
+the first family *it* finds. DejaVu Sans comes first because vl-convert finds it on the
+machines that run reports (Debian and conda's fonts) and it is wider than the fonts that
+replace it elsewhere (Segoe UI, Helvetica, Arial): text laid out for it never overflows its
+room. With a narrower first choice, a label measured narrow is cut off where the browser
+draws it wider ("partner_metrics" drawn as "artner_metrics")."""
+
+LABEL_LIMIT = 160
+"""Widest category label drawn (pixels); longer ones end with an ellipsis."""
 
 MAX_ROWS = 5000
 """Largest data set handed to Altair; aggregate before plotting."""
@@ -87,7 +98,13 @@ def theme() -> dict[str, Any]:
                 "subtitleColor": "#555555",
             },
             "axis": axis,
-            "axisX": {"labelAngle": 0},
+            # continuous x axes: level labels, Vega drops the ones that would overlap
+            "axisXQuantitative": {"labelAngle": 0, "labelOverlap": True, "labelFlush": True},
+            "axisXTemporal": {"labelAngle": 0, "labelOverlap": True, "labelFlush": True},
+            # categories on x: slanted so that long names do not run into each other, cut
+            # with an ellipsis past LABEL_LIMIT (the table under the chart has them whole)
+            "axisXDiscrete": {"labelAngle": -40, "labelLimit": LABEL_LIMIT},
+            "axisYDiscrete": {"labelLimit": LABEL_LIMIT, "grid": False},
             "axisY": {"grid": True},
             "legend": {
                 "labelFont": FONT,

@@ -488,32 +488,47 @@ class MissingValues(Result):
         """
         return self.frame.copy()
 
-    def chart(self) -> alt.Chart:
-        """Heat map of the share missing, source by column.
+    def chart(self) -> alt.VConcatChart:
+        """Heat map of the share missing: one row of cells per source, one cell per column.
 
         Returns
         -------
-        altair.Chart
-            Rectangles coloured by ``missing_pct`` with the value written in.
+        altair.VConcatChart
+            Rectangles coloured by ``missing_pct`` with the value written in; each source
+            has its own row and only its own columns, so the labels have room (a single grid
+            of every source by every column would be mostly empty and far too wide).
         """
-        base = alt.Chart(self.frame, title="Share of empty values (%)").encode(
-            x=alt.X("column:N", title=None, sort=None),
-            y=alt.Y("source:N", title=None),
+        color = alt.Color(
+            "missing_pct:Q", scale=alt.Scale(scheme="oranges", domain=[0, 100]), title="% empty"
         )
-        cells = base.mark_rect().encode(
-            color=alt.Color(
-                "missing_pct:Q", scale=alt.Scale(scheme="oranges", domain=[0, 100]), title="% empty"
-            ),
-            tooltip=[
-                "source",
-                "column",
-                "missing",
-                "rows",
-                alt.Tooltip("missing_pct:Q", format=".1f"),
-            ],
-        )
-        text = base.mark_text(fontSize=9).encode(text=alt.Text("missing_pct:Q", format=".0f"))
-        return cells + text
+        rows = []
+        for source in pd.unique(self.frame["source"]):
+            base = alt.Chart(self.frame[self.frame["source"] == source]).encode(
+                x=alt.X("column:N", title=None, sort=None),
+                y=alt.Y("source:N", title=None),
+            )
+            cells = base.mark_rect(stroke="white").encode(
+                color=color,
+                tooltip=[
+                    "source",
+                    "column",
+                    "missing",
+                    "rows",
+                    alt.Tooltip("missing_pct:Q", format=".1f"),
+                ],
+            )
+            text = base.mark_text(fontSize=11).encode(
+                text=alt.Text("missing_pct:Q", format=".0f"),
+                color=alt.condition(
+                    "datum.missing_pct > 60", alt.value("white"), alt.value("#333333")
+                ),
+            )
+            rows.append(alt.layer(cells, text).properties(width=alt.Step(44), height=24))
+        return alt.vconcat(
+            *rows or [alt.Chart(self.frame).mark_rect()],
+            title="Share of empty values (%)",
+            spacing=6,
+        ).resolve_scale(x="independent", color="shared")
 
     def summary(self) -> str:
         """Name the columns that are often empty.
