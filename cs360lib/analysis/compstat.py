@@ -47,6 +47,7 @@ from ._input import area_names, check_columns, check_frame, time_column
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+
     from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["PERIODS", "TOTAL", "CompStatResult", "compstat"]

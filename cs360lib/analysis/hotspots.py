@@ -69,6 +69,7 @@ from .maps import cell_map
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+
     from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["CATEGORIES", "HotspotResult", "count_p_values", "gi_star", "hotspots"]

@@ -53,6 +53,7 @@ from .grid import project, utm_crs
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+
     from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["NearRepeatResult", "knox_table", "near_repeat"]

@@ -35,6 +35,7 @@ from ._input import area_names, check_columns, check_frame, in_window, time_colu
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+
     from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["AreaCountsResult", "area_counts"]

@@ -27,6 +27,7 @@ from .repeats import RepeatResult, repeats
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+
     from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["PLACE_COLUMNS", "PlaceAnalysis", "place_analysis"]

@@ -40,6 +40,7 @@ from ._input import check_columns, check_frame, in_window, time_column
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+
     from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["GAP_BANDS", "RepeatResult", "repeat_victims", "repeats"]

@@ -31,6 +31,7 @@ from ._results import (
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+
     from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["ITSResult"]

@@ -24,6 +24,7 @@ from ._design import EvaluationInputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
+
     from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["WDDResult", "wdd", "wdd_harm"]

@@ -28,8 +28,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from cs360lib.publish.privacy.suppression import SECONDARY_MARKER
-
 if TYPE_CHECKING:  # pragma: no cover
     from great_tables import GT
 
@@ -100,6 +98,16 @@ def _label(name: object, labels: Mapping[str, str]) -> str:
     return humanize(key)
 
 
+@functools.cache
+def _secondary_marker() -> str:
+    """The privacy library's marker of a complementary suppression (imported when needed:
+    the suppression solver pulls in scipy, which a notebook's start-up need not pay for).
+    """
+    from cs360lib.publish.privacy.suppression import SECONDARY_MARKER
+
+    return SECONDARY_MARKER
+
+
 def suppression_note(markers: Sequence[str]) -> str:
     """Explain the suppression markers a table shows, for its footnote.
 
@@ -124,7 +132,7 @@ def suppression_note(markers: Sequence[str]) -> str:
             parts.append(
                 f"{marker}: a count from 1 to {n - 1}, hidden to protect the people concerned."
             )
-        elif marker == SECONDARY_MARKER:
+        elif marker == _secondary_marker():
             parts.append(
                 f"{marker}: hidden as well, so that the small counts cannot be worked out "
                 "from the totals."
@@ -285,7 +293,8 @@ class PresentationTable:
             for value in column:
                 if isinstance(value, str):
                     text = value.strip()
-                    if (_PRIMARY.match(text) or text == SECONDARY_MARKER) and text not in found:
+                    hidden = _PRIMARY.match(text) or text == _secondary_marker()
+                    if hidden and text not in found:
                         found.append(text)
         return found
 
@@ -378,8 +387,12 @@ class PresentationTable:
         Returns
         -------
         str
-            An HTML fragment.
+            An HTML fragment; a table without rows is one short sentence ("No rows to
+            show."), not an empty grid of headers.
         """
+        if self.data.empty:
+            what = f"{self.caption}: no rows" if self.caption else "No rows to show"
+            return f'<p class="cs360-table cs360-empty">{escape(what)}.</p>'
         body = self.to_gt(max_rows=max_rows).as_raw_html()
         if attach_csv:
             name = re.sub(r"[^a-z0-9]+", "_", (self.caption or "table").lower()).strip("_")
@@ -420,8 +433,10 @@ def _gt_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
         if isinstance(column.dtype, pd.PeriodDtype | pd.CategoricalDtype) or (
             pd.api.types.is_timedelta64_dtype(column.dtype)
         ):
-            out[key] = column.astype(object).where(column.notna(), None).map(
-                lambda v: v if v is None else str(v)
+            out[key] = (
+                column.astype(object)
+                .where(column.notna(), None)
+                .map(lambda v: v if v is None else str(v))
             )
         elif isinstance(column.dtype, pd.DatetimeTZDtype):
             out[key] = column.dt.tz_localize(None)
@@ -438,9 +453,10 @@ def _apply_format(table: GT, key: str, column: pd.Series, fmt: _Format) -> GT:
     """Format one column: great_tables' formatter for a one-type column, else ``fmt.text``."""
     mixed = column.dtype == object and column.map(lambda v: isinstance(v, str)).any()
     if fmt.kind == "text":
-        if column.dtype == object and not column.map(
-            lambda v: isinstance(v, str) or _is_missing(v)
-        ).all():
+        if (
+            column.dtype == object
+            and not column.map(lambda v: isinstance(v, str) or _is_missing(v)).all()
+        ):
             return table.fmt(columns=key, fns=_text_or(fmt))
         return table
     if mixed or fmt.kind in ("p", "bool", "datetime") or column.dtype == object:
@@ -546,10 +562,7 @@ def presentation_table(
             label, n = f"{_label(c, given)} ({n})", n + 1
         shown[c] = label
     data = data.rename(columns=shown)
-    formats = {
-        shown[c]: _column_format(str(c), shown[c], data[shown[c]], precision)
-        for c in shown
-    }
+    formats = {shown[c]: _column_format(str(c), shown[c], data[shown[c]], precision) for c in shown}
     return PresentationTable(
         data=data,
         caption=caption,

@@ -19,6 +19,8 @@ Two variants are written per notebook:
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import threading
 from dataclasses import dataclass, field
@@ -125,11 +127,14 @@ class ExportResult:
 
 
 class VegaLiteToSVGPreprocessor(Preprocessor):
-    """Add an ``image/svg+xml`` rendering to every Vega-Lite output lacking one.
+    """Draw every interactive chart output as SVG, so that it shows offline.
 
-    Notebooks executed with the interactive renderer store Vega-Lite JSON, which
-    needs vega-embed (JavaScript from a CDN) to draw. vl-convert draws it here
-    instead, so the chart still appears in the offline report.
+    A notebook executed with the interactive renderer (``interactive=True``, the default of
+    plain papermill) keeps its charts either as Vega-Lite JSON
+    (``application/vnd.vegalite.v6+json``, JupyterLab's renderer) or as an HTML snippet whose
+    script loads vega-embed from a CDN and calls it with the spec (Altair's ``html``
+    renderer, what papermill stores). Both need the network to draw; vl-convert draws the
+    spec here instead and the output becomes ``image/svg+xml``.
     """
 
     def preprocess_cell(
@@ -140,15 +145,59 @@ class VegaLiteToSVGPreprocessor(Preprocessor):
             data = output.get("data")
             if not data or "image/svg+xml" in data or "image/png" in data:
                 continue
+            svg = None
             for mime, spec in list(data.items()):
                 match = _VEGALITE_MIME.match(mime)
                 if match:
                     svg = _vegalite_svg(spec, int(match.group(1)))
-                    if svg is not None:
-                        data["image/svg+xml"] = svg
-                        data.pop("text/html", None)
                     break
+            if svg is None and "text/html" in data:
+                spec = vega_embed_spec(_text(data["text/html"]))
+                if spec is not None:
+                    svg = _vegalite_svg(spec, _schema_major(spec))
+            if svg is not None:
+                data["image/svg+xml"] = svg
+                data.pop("text/html", None)
         return cell, resources
+
+
+_EMBED_CALL = re.compile(r"\}\)\(\s*(?=\{)")
+
+
+def vega_embed_spec(html: str) -> dict[str, Any] | None:
+    """Find the Vega-Lite spec in the HTML that Altair writes for vega-embed.
+
+    Parameters
+    ----------
+    html : str
+        A ``text/html`` chart output (``<div id="altair-viz-..."></div><script>...
+        (function(spec, embedOpt){...})({...spec...}, {"mode": "vega-lite"});</script>``).
+
+    Returns
+    -------
+    dict or None
+        The spec, or None when the HTML holds no vega-embed chart.
+    """
+    if "vega-embed" not in html and "vegaEmbed" not in html:
+        return None
+    decoder = json.JSONDecoder()
+    for match in reversed(list(_EMBED_CALL.finditer(html))):
+        try:
+            spec, _ = decoder.raw_decode(html, match.end())
+        except ValueError:
+            continue
+        if isinstance(spec, dict) and ("$schema" in spec or "mark" in spec or "layer" in spec):
+            return spec
+    return None
+
+
+def _schema_major(spec: dict[str, Any]) -> int:
+    found = re.search(r"vega-lite/v(\d+)", str(spec.get("$schema", "")))
+    return int(found.group(1)) if found else 6
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
 
 
 _SVG_TITLE = re.compile(r"role-title-text[^>]*>\s*<text[^>]*>([^<]+)</text>")
@@ -275,7 +324,10 @@ def export_html(
     title : str, optional
         Document title; defaults to the notebook's first heading or file name.
     meta : dict, optional
-        Banner information: ``engagement``, ``generated``, ``status``, ``error``.
+        Banner information: ``engagement``, ``generated``, ``status``, ``error``; and the
+        run's facts (:mod:`cs360lib.run.frontpage`): ``duration_s`` (the measured running
+        time stated in the narrative), ``sample`` (False removes sentences about the sample
+        department) and ``root`` (the engagement's folder: paths are written relative to it).
 
     Returns
     -------
@@ -291,6 +343,7 @@ def export_html(
     else:
         nb = nbformat.from_dict(notebook)
         name = "notebook"
+    nb = _run_facts(nb, meta or {})
     title = title or _first_heading(nb) or name
     resources: dict[str, Any] = {
         "metadata": {"name": title},
@@ -522,6 +575,19 @@ def _strip_css_url_comments(html: str) -> str:
         return match.group(1) + css + match.group(3)
 
     return _STYLE_BLOCK.sub(clean, html)
+
+
+def _run_facts(nb: nbformat.NotebookNode, meta: dict[str, Any]) -> nbformat.NotebookNode:
+    """State the run's facts, drop the sample's, and make paths relative (on a copy)."""
+    from cs360lib.run.frontpage import RelativePathsPreprocessor, RunFactsPreprocessor
+
+    nb = copy.deepcopy(nb)
+    resources: dict[str, Any] = {}
+    RunFactsPreprocessor(meta.get("duration_s"), bool(meta.get("sample", True))).preprocess(
+        nb, resources
+    )
+    RelativePathsPreprocessor(meta.get("root")).preprocess(nb, resources)
+    return nb
 
 
 def _first_heading(nb: nbformat.NotebookNode) -> str | None:
