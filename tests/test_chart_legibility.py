@@ -68,9 +68,9 @@ def sample_sources() -> dict:
 def test_sample_intake_charts_fit(step: str, sample_sources: tuple) -> None:
     from cs360lib.steps import intake
 
-    engagement, sources = sample_sources
+    engagement, loaded = sample_sources
     kwargs = {"period": engagement.analysis.period} if step == "coverage" else {}
-    check_chart(getattr(intake, step)(sources, **kwargs).chart(), step)
+    check_chart(getattr(intake, step)(loaded, **kwargs).chart(), step)
 
 
 def test_years_read_as_years_over_a_long_series() -> None:

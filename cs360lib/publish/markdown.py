@@ -30,7 +30,7 @@ class _HasSummary(Protocol):
 
 
 def escape_markdown(text: str) -> str:
-    """Escape the characters Markdown (or the HTML inside it) would read as markup.
+    r"""Escape the characters Markdown (or the HTML inside it) would read as markup.
 
     Parameters
     ----------

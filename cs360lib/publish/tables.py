@@ -100,8 +100,10 @@ def _label(name: object, labels: Mapping[str, str]) -> str:
 
 @functools.cache
 def _secondary_marker() -> str:
-    """The privacy library's marker of a complementary suppression (imported when needed:
-    the suppression solver pulls in scipy, which a notebook's start-up need not pay for).
+    """Return the privacy library's marker of a complementary suppression.
+
+    Imported when needed: the suppression solver pulls in scipy, which a notebook's start-up
+    need not pay for.
     """
     from cs360lib.publish.privacy.suppression import SECONDARY_MARKER
 
@@ -415,7 +417,7 @@ class PresentationTable:
         return self.formats.get(str(label), _Format("text"))
 
     def _id(self) -> str:
-        """A stable HTML id: the same table always renders to the same HTML."""
+        """Return a stable HTML id: the same table always renders to the same HTML."""
         digest = hashlib.sha1(usedforsecurity=False)
         digest.update(repr(list(self.data.columns)).encode())
         digest.update(pd.util.hash_pandas_object(self.data.astype(str), index=False).to_numpy())
@@ -479,7 +481,7 @@ def _text_or(fmt: _Format) -> Callable[[Any], str]:
 
 
 def _style(table: GT) -> GT:
-    """The CS360 look: the report's font, light rules, striped rows, no web font."""
+    """Give a table the CS360 look: the report's font, light rules, striped rows."""
     return table.tab_options(
         table_font_names=FONT,
         table_font_size="14px",

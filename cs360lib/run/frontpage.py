@@ -161,7 +161,7 @@ def relative_paths(text: str, *, root: str | os.PathLike[str] | None = None) -> 
 
 
 def absolute_paths(text: str) -> list[str]:
-    """List the absolute file-system paths left in a text (for checks and tests).
+    r"""List the absolute file-system paths left in a text (for checks and tests).
 
     Parameters
     ----------

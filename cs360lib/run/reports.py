@@ -200,8 +200,28 @@ def _text(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-_SVG_TITLE = re.compile(r"role-title-text[^>]*>\s*<text[^>]*>([^<]+)</text>")
+_SVG_TITLE = re.compile(
+    r"role-title-text[^>]*>\s*<text[^>]*font-size=\"([\d.]+)px\"[^>]*>([^<]+)</text>"
+)
 _SVG_AXIS = re.compile(r'aria-label="((?:X|Y)-axis titled [^"]*)"')
+
+
+def chart_title(svg: str) -> str | None:
+    """Return the title of a vl-convert SVG chart (not a facet's or a panel's header).
+
+    Parameters
+    ----------
+    svg : str
+        SVG document drawn by vl-convert.
+
+    Returns
+    -------
+    str or None
+        The text of the largest title (headers of facets are drawn as titles too, in a
+        smaller font), the last one drawn on a tie; None for a chart without a title.
+    """
+    titles = [(float(size), i, text) for i, (size, text) in enumerate(_SVG_TITLE.findall(svg))]
+    return html_unescape(max(titles)[2].strip()) if titles else None
 
 
 def chart_alt_text(svg: str) -> str:
@@ -217,8 +237,8 @@ def chart_alt_text(svg: str) -> str:
     str
         For example ``"Chart: Calls by beat. X-axis titled 'beat' ...; Y-axis ..."``.
     """
-    title = _SVG_TITLE.search(svg)
-    text = f"Chart: {html_unescape(title.group(1).strip())}" if title else "Chart"
+    title = chart_title(svg)
+    text = f"Chart: {title}" if title else "Chart"
     axes = [html_unescape(a) for a in _SVG_AXIS.findall(svg)[:2]]
     return f"{text}. {'; '.join(axes)}" if axes else text
 
