@@ -69,7 +69,8 @@ _ABSOLUTE = re.compile(
 def duration_text(seconds: float) -> str:
     """Say how long something ran: ``"12 seconds"``, ``"3.5 minutes"``, ``"1.2 hours"``."""
     if seconds < 90:
-        return f"{max(1, round(seconds))} second{'' if round(seconds) == 1 else 's'}"
+        whole = max(1, round(seconds))
+        return f"{whole} second{'' if whole == 1 else 's'}"
     if seconds < 5400:
         return f"{seconds / 60:.1f} minutes"
     return f"{seconds / 3600:.1f} hours"

@@ -161,7 +161,7 @@ class VegaLiteToSVGPreprocessor(Preprocessor):
         return cell, resources
 
 
-_EMBED_CALL = re.compile(r"\}\)\(\s*(?=\{)")
+_EMBED_CALL = re.compile(r"(?:\}\)\(\s*|\b(?:var|let|const)\s+spec\s*=\s*)(?=\{)")
 
 
 def vega_embed_spec(html: str) -> dict[str, Any] | None:
@@ -171,7 +171,8 @@ def vega_embed_spec(html: str) -> dict[str, Any] | None:
     ----------
     html : str
         A ``text/html`` chart output (``<div id="altair-viz-..."></div><script>...
-        (function(spec, embedOpt){...})({...spec...}, {"mode": "vega-lite"});</script>``).
+        (function(spec, embedOpt){...})({...spec...}, {"mode": "vega-lite"});</script>``), or
+        a page of ``chart.to_html()`` (``var spec = {...}; vegaEmbed("#vis", spec)``).
 
     Returns
     -------
