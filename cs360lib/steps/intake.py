@@ -286,10 +286,23 @@ def rejections(sources: Mapping[str, LoadResult], *, examples: int = 5) -> Rejec
 
 @dataclass(frozen=True)
 class Coverage(Result):
-    """Rows per period for each source, with gaps, spikes, drops and partial periods flagged."""
+    """Rows per period for each source, with gaps, spikes, drops and partial periods flagged.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per source and period: ``source``, ``period``, ``rows``, ``flag``.
+    period : str
+        ``"month"``, ``"week"`` or ``"day"``.
+    undated : tuple of str
+        Sources whose kind places rows in time but that have no row with a date (an empty
+        source, or an empty date column): their coverage could not be checked, and the
+        summary says so instead of counting them as covered.
+    """
 
     frame: pd.DataFrame
     period: str
+    undated: tuple[str, ...] = ()
     labels = {"source": "Source", "period": "Period", "rows": "Rows", "flag": "Flag"}
 
     def to_frame(self) -> pd.DataFrame:
@@ -356,15 +369,21 @@ class Coverage(Result):
             One line per source with flagged periods.
         """
         flagged = self.flags()
+        undated = [
+            f"- {source}: no row with a date, so its coverage could not be checked."
+            for source in self.undated
+        ]
         if self.frame.empty:
             lines = ["No source has dates that place its rows in time; coverage was not checked."]
-            return "\n".join([*lines, *self.warning_lines()])
+            return "\n".join([*lines, *undated, *self.warning_lines()])
         if flagged.empty:
+            checked = self.frame["source"].nunique()
+            every = "The source" if checked == 1 else f"Each of the {checked} sources"
             lines = [
-                f"Every source has rows in every {self.period} of its range, "
+                f"{every} with dates has rows in every {self.period} of its range, "
                 "with no unusual spikes or drops."
             ]
-            return "\n".join([*lines, *self.warning_lines()])
+            return "\n".join([*lines, *undated, *self.warning_lines()])
         lines = []
         for source, rows in flagged.groupby("source", sort=False):
             parts = []
@@ -374,7 +393,7 @@ class Coverage(Result):
                 parts.append(f"{len(group)} {flag} {self.period}(s) ({when}{more})")
             lines.append(f"- {source}: " + "; ".join(parts))
         return "\n".join(
-            ["Periods to check before trusting trends:", *lines, *self.warning_lines()]
+            ["Periods to check before trusting trends:", *lines, *undated, *self.warning_lines()]
         )
 
 
@@ -410,10 +429,14 @@ def coverage(sources: Mapping[str, LoadResult], *, period: str = "month") -> Cov
     if period not in PERIODS:
         raise ValueError(f"period must be one of {list(PERIODS)}, got {period!r}")
     frames = []
+    undated = []
     for name, result in sources.items():
         info = kind_info(result.kind)
         column = info.time
-        if column is None or column not in result.data or result.data[column].notna().sum() == 0:
+        if column is None:
+            continue  # the kind's rows are not placed in time (a roster)
+        if column not in result.data or result.data[column].notna().sum() == 0:
+            undated.append(name)
             continue
         events = info.event
         gaps = events or (result.kind in MONTHLY_KINDS and period == "month")
@@ -422,7 +445,7 @@ def coverage(sources: Mapping[str, LoadResult], *, period: str = "month") -> Cov
         )
     columns = ["source", "period", "rows", "flag"]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
-    return Coverage(frame=table[columns], period=period)
+    return Coverage(frame=table[columns], period=period, undated=tuple(undated))
 
 
 def _coverage_one(
