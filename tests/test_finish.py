@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import shutil
-from html import unescape
 import subprocess
 import unicodedata
+from html import unescape
 from pathlib import Path
 
 import pytest

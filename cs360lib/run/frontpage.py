@@ -42,6 +42,7 @@ __all__ = [
     "notebook_facts",
     "relative_paths",
     "table_of_contents",
+    "templates",
 ]
 
 SAMPLE_ENGAGEMENT_ID = "sampleton-pd"
@@ -372,7 +373,8 @@ def front_page(
 
 
 @functools.cache
-def _environment() -> jinja2.Environment:
+def templates() -> jinja2.Environment:
+    """Return the Jinja2 environment of the run's templates (HTML-escaping, strict)."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
@@ -383,7 +385,7 @@ def _environment() -> jinja2.Environment:
 
 def render_front_page(page: FrontPage) -> str:
     """Render a front page (and its table of contents) as an HTML fragment."""
-    return _environment().get_template(FRONT_TEMPLATE).render(page=page)
+    return templates().get_template(FRONT_TEMPLATE).render(page=page)
 
 
 def finish_report(

@@ -9,32 +9,14 @@ with their row counts. It loads nothing from the network.
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-
-import jinja2
-
-from cs360lib.run.frontpage import front_page
+from cs360lib.run.frontpage import front_page, templates
 from cs360lib.run.manifest import Manifest
 from cs360lib.run.progress import utc_now
-
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-"""Folder of the run's templates (shipped as package data)."""
 
 INDEX_TEMPLATE = "run_index.html.j2"
 """Template of a report folder's ``index.html``."""
 
 __all__ = ["INDEX_TEMPLATE", "render_index"]
-
-
-@functools.cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
 
 
 def render_index(manifest: Manifest) -> str:
@@ -58,7 +40,7 @@ def render_index(manifest: Manifest) -> str:
         variant="index",
         generated=(manifest.finished_at or utc_now()).strftime("%Y-%m-%d %H:%M UTC"),
     )
-    template = _environment().get_template(INDEX_TEMPLATE)
+    template = templates().get_template(INDEX_TEMPLATE)
     return template.render(
         manifest=manifest, started=started.isoformat() if started else "", page=page
     )
