@@ -511,47 +511,52 @@ class MissingValues(Result):
         """
         return self.frame.copy()
 
-    def chart(self) -> alt.VConcatChart:
+    def chart(self) -> alt.FacetChart:
         """Heat map of the share missing: one row of cells per source, one cell per column.
 
         Returns
         -------
-        altair.VConcatChart
+        altair.FacetChart
             Rectangles coloured by ``missing_pct`` with the value written in; each source
-            has its own row and only its own columns, so the labels have room (a single grid
-            of every source by every column would be mostly empty and far too wide).
+            has its own row and only its own columns (independent x scales), so the labels
+            have room (a single grid of every source by every column would be mostly empty
+            and far too wide).
         """
-        color = alt.Color(
-            "missing_pct:Q", scale=alt.Scale(scheme="oranges", domain=[0, 100]), title="% empty"
+        widest = (
+            int(self.frame.groupby("source", sort=False).size().max()) if len(self.frame) else 1
         )
-        rows = []
-        for source in pd.unique(self.frame["source"]):
-            base = alt.Chart(self.frame[self.frame["source"] == source]).encode(
-                x=alt.X("column:N", title=None, sort=None),
-                y=alt.Y("source:N", title=None),
-            )
-            cells = base.mark_rect(stroke="white").encode(
-                color=color,
-                tooltip=[
-                    "source",
-                    "column",
-                    "missing",
-                    "rows",
-                    alt.Tooltip("missing_pct:Q", format=".1f"),
-                ],
-            )
-            text = base.mark_text(fontSize=11).encode(
-                text=alt.Text("missing_pct:Q", format=".0f"),
-                color=alt.condition(
-                    "datum.missing_pct > 60", alt.value("white"), alt.value("#333333")
+        base = alt.Chart(self.frame).encode(x=alt.X("column:N", title=None, sort=None))
+        cells = base.mark_rect(stroke="white").encode(
+            color=alt.Color(
+                "missing_pct:Q", scale=alt.Scale(scheme="oranges", domain=[0, 100]), title="% empty"
+            ),
+            tooltip=[
+                "source",
+                "column",
+                "missing",
+                "rows",
+                alt.Tooltip("missing_pct:Q", format=".1f"),
+            ],
+        )
+        text = base.mark_text(fontSize=11).encode(
+            text=alt.Text("missing_pct:Q", format=".0f"),
+            color=alt.condition("datum.missing_pct > 60", alt.value("white"), alt.value("#333333")),
+        )
+        return (
+            alt.layer(cells, text)
+            .properties(width=44 * widest, height=24)
+            .facet(
+                row=alt.Row(
+                    "source:N",
+                    title=None,
+                    sort=list(pd.unique(self.frame["source"])),
+                    header=alt.Header(labelAngle=0, labelAlign="left"),
                 ),
+                title="Share of empty values (%)",
+                spacing=6,
             )
-            rows.append(alt.layer(cells, text).properties(width=alt.Step(44), height=24))
-        return alt.vconcat(
-            *rows or [alt.Chart(self.frame).mark_rect()],
-            title="Share of empty values (%)",
-            spacing=6,
-        ).resolve_scale(x="independent", color="shared")
+            .resolve_scale(x="independent")
+        )
 
     def summary(self) -> str:
         """Name the columns that are often empty.
