@@ -219,7 +219,14 @@ class Rejections(Result):
                 y=alt.Y("what:N", title=None, sort="-x"),
                 x=alt.X("rows:Q", title="rows"),
                 row=alt.Row("source:N", title=None),
-                tooltip=["source", "column", "problem", "rows", "example_rows", "example_values"],
+                tooltip=[  # typed: an empty table (nothing rejected) gives Altair no values
+                    "source:N",
+                    "column:N",
+                    "problem:N",
+                    "rows:Q",
+                    "example_rows:N",
+                    "example_values:N",
+                ],
             )
             .resolve_scale(y="independent")
         )
