@@ -363,7 +363,7 @@ class PresentationTable:
         if hidden:
             notes.append(
                 f"… {hidden:,} more row{'' if hidden == 1 else 's'} not shown "
-                f"({len(self.data):,} in all; every row is in the analyst report)."
+                f"({len(self.data):,} in all)."
             )
         markers = suppression_note(self.markers)
         if markers:
@@ -527,8 +527,8 @@ def presentation_table(
     source : str, optional
         Source note under the table.
     notes : sequence of str, optional
-        More footnotes. Suppression markers (``"<5"``, ``"x"``) in the cells are explained
-        automatically.
+        More footnotes (e.g. "The full table is in the analyst report." where it is).
+        Suppression markers (``"<5"``, ``"x"``) in the cells are explained automatically.
     max_rows : int or None, default :data:`DEFAULT_MAX_ROWS`
         Rows shown before "… N more rows"; ``None`` shows all.
 
