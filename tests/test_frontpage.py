@@ -99,6 +99,20 @@ def test_publishing_rules_in_words() -> None:
     assert "hundred blocks" in publishing_rules(None)[1]
 
 
+def _source(name: str, kind: str, rows: tuple, first=None, last=None) -> SourceRecord:
+    read, loaded, rejected = rows
+    return SourceRecord(
+        name=name,
+        kind=kind,
+        status="ok",
+        rows_read=read,
+        rows_loaded=loaded,
+        rows_rejected=rejected,
+        first_date=first,
+        last_date=last,
+    )
+
+
 def _manifest() -> Manifest:
     return Manifest(
         status="ok",
@@ -107,34 +121,9 @@ def _manifest() -> Manifest:
         ),
         parameters=Parameters(engagement="/x/e.yml"),
         sources=[
-            SourceRecord(
-                name="calls",
-                kind="calls",
-                status="ok",
-                rows_read=10,
-                rows_loaded=9,
-                rows_rejected=1,
-                first_date="2021-01-03",
-                last_date="2022-05-01",
-            ),
-            SourceRecord(
-                name="incidents",
-                kind="incidents",
-                status="ok",
-                rows_read=5,
-                rows_loaded=5,
-                rows_rejected=0,
-                first_date="2020-02-01",
-                last_date="2021-12-31",
-            ),
-            SourceRecord(
-                name="roster",
-                kind="stakeholders",
-                status="ok",
-                rows_read=3,
-                rows_loaded=3,
-                rows_rejected=0,
-            ),
+            _source("calls", "calls", (10, 9, 1), "2021-01-03", "2022-05-01"),
+            _source("incidents", "incidents", (5, 5, 0), "2020-02-01", "2021-12-31"),
+            _source("roster", "stakeholders", (3, 3, 0)),
         ],
         notebooks=[
             NotebookResult(
