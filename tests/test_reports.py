@@ -608,3 +608,56 @@ def test_every_printed_page_of_the_analyst_report_says_internal(sample_run, tmp_
     assert len(pages) > 3
     counts = [page.count(reports.INTERNAL_NOTICE) for page in pages]
     assert counts == [2] * len(pages), counts
+
+
+# ----------------------------------------------------------------- the plain Jupyter route
+
+
+def test_vega_embed_spec_is_found_in_altair_html():
+    chart = alt.Chart(pd.DataFrame({"x": [1, 2]}), title="T").mark_bar().encode(x="x:Q")
+    html = chart.to_html()
+    spec = reports.vega_embed_spec(html)
+    assert spec is not None and spec["title"] == "T" and spec["mark"]["type"] == "bar"
+    assert reports.vega_embed_spec("<b>no chart</b>") is None
+
+
+@pytest.fixture(scope="module")
+def interactive_export(tmp_path_factory):
+    """The chart fixture notebook run by plain papermill (interactive=True), then exported."""
+    import papermill as pm
+    from conftest import FIXTURE_ENGAGEMENT, FIXTURE_NOTEBOOKS
+
+    from cs360lib.cli import main
+
+    out = tmp_path_factory.mktemp("interactive")
+    executed = out / "01_chart.ipynb"
+    pm.execute_notebook(
+        str(FIXTURE_NOTEBOOKS / "01_chart.ipynb"),
+        str(executed),
+        parameters={"engagement": str(FIXTURE_ENGAGEMENT)},  # interactive stays True
+        kernel_name="python3",
+        cwd=str(FIXTURE_NOTEBOOKS),
+        progress_bar=False,
+    )
+    nb = nbformat.read(str(executed), as_version=4)
+    htmls = [o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", [])]
+    assert sum("vega-embed" in h for h in htmls) == 2  # charts kept as CDN vega-embed HTML
+    assert main(["export", str(executed), "--out", str(out)]) == 0
+    return out
+
+
+def test_export_draws_interactive_charts_as_svg(interactive_export):
+    for name in ("01_chart.html", "01_chart.analyst.html"):
+        html = (interactive_export / name).read_text()
+        assert len(re.findall(r'<img alt="Chart: [^"]+" src="data:image/svg', html)) == 2
+        assert "vega-embed" not in html and "cdn.jsdelivr" not in html
+        assert "removed from the offline report" not in html
+        assert find_network_refs(html) == []
+
+
+@pytest.mark.browser
+def test_exported_interactive_notebook_draws_offline(interactive_export, tmp_path):
+    require_chromium()
+    seen = render_offline(interactive_export / "01_chart.html", screenshot=tmp_path / "x.png")
+    assert seen.requests == [], seen.requests
+    assert len(seen.drawn_charts) == 2, seen.charts

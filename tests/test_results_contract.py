@@ -22,7 +22,6 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
-from pandas.io.formats.style import Styler
 
 import cs360lib
 from cs360lib import load
@@ -51,6 +50,7 @@ from cs360lib.evaluate import (
 from cs360lib.publish.charts import chart_to_svg
 from cs360lib.publish.publication import publish_result
 from cs360lib.publish.results import Result
+from cs360lib.publish.tables import PresentationTable
 from cs360lib.steps import design, intake, metrics, plan, prioritize, triangle
 from cs360lib.steps.scanning import (
     agreement,
@@ -357,11 +357,12 @@ def test_result_follows_the_contract(cls: type[Result], sources: dict) -> None:
     assert "the planted warning" in planted.summary()
 
     table = result.table()
-    assert isinstance(table, Styler)
+    assert isinstance(table, PresentationTable)
     html = table.to_html()
-    headers = re.findall(r'<th [^>]*class="col_heading[^"]*"[^>]*>([^<]*)</th>', html)
+    headers = re.findall(r'<th [^>]*class="gt_col_heading[^"]*"[^>]*>([^<]*)</th>', html)
     assert headers and all("_" not in h for h in headers), headers
-    assert "row_heading" not in html  # no index
+    assert list(table.data.index) == list(range(len(table.data)))  # no index column
+    assert "gt_row gt_stub" not in html  # great_tables draws no stub (row names)
     assert not re.search(r">\s*(nan|NaN|NaT|None)\s*<", html)
 
     chart = result.chart()

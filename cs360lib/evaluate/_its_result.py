@@ -31,7 +31,8 @@ from ._results import (
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
-    from pandas.io.formats.style import Styler
+
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["ITSResult"]
 
@@ -122,12 +123,12 @@ class ITSResult(Result):
         "ratio_high": "Ratio to",
     }
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the effects as a presentation table, with the effects named in words.
 
         Returns
         -------
-        pandas.io.formats.style.Styler
+        cs360lib.publish.tables.PresentationTable
             One row per effect; in a panel the ``diff_`` rows read "Treated minus comparison:".
         """
         frame = self.effects.rename(

@@ -9,6 +9,7 @@ any result the same way:
 - ``.summary()``: plain language a community member can read (never ``nan`` or ``inf``);
 - ``.chart()``: an Altair chart;
 - ``.table()``: the presentation table (:func:`cs360lib.publish.tables.presentation_table`);
+  the summary is shown as Markdown by :func:`cs360lib.publish.markdown.summary_markdown`;
 - ``.warnings``: what went wrong while computing it (a model that did not converge, an
   estimate at a boundary), as plain sentences; ``.summary()`` mentions every one of them.
 
@@ -43,12 +44,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cs360lib.publish.count_tables import Counts
-from cs360lib.publish.tables import presentation_table
+from cs360lib.publish.markdown import summary_markdown
+from cs360lib.publish.tables import PresentationTable, presentation_table
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
     import pandas as pd
-    from pandas.io.formats.style import Styler
 
     from cs360lib.publish.publication import Publication
 
@@ -122,15 +123,16 @@ class Result(ABC):
             A chart that renders offline (vl-convert) with the CS360 theme.
         """
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the presentation table of :meth:`to_frame`.
 
         Returns
         -------
-        pandas.io.formats.style.Styler
-            Human column labels (:attr:`labels`), no index, formatted numbers and dates. On
-            a published copy: the published table (markers such as ``"<5"`` in hidden cells,
-            no personal columns) with the suppression note as its caption.
+        cs360lib.publish.tables.PresentationTable
+            Human column labels (:attr:`labels`), no index, formatted numbers and dates;
+            displays as HTML, ``.data`` is the labelled frame. On a published copy: the
+            published table (markers such as ``"<5"`` in hidden cells, explained in a
+            footnote; no personal columns) with the publication's note under it.
         """
         if self.publication is not None:
             return presentation_table(
@@ -236,6 +238,10 @@ class Result(ABC):
         if self.publication is not None and column in self.publication.totals:
             return _format(self.publication.totals[column])
         return _format(self.to_frame()[column].sum())
+
+    def _repr_markdown_(self) -> str:
+        """Show the summary as formatted Markdown when a result is displayed in Jupyter."""
+        return summary_markdown(self)
 
     def warning_lines(self) -> list[str]:
         """Return the warnings as lines for :meth:`summary`.

@@ -31,7 +31,7 @@ PANDAS_OPTIONS: dict[str, Any] = {
     "display.width": 120,
     "display.precision": 2,
     "display.float_format": "{:,.2f}".format,
-    "display.show_dimensions": True,
+    "display.show_dimensions": False,
 }
 """pandas display options set by :func:`setup_notebook`."""
 
@@ -83,6 +83,8 @@ def setup_notebook(
     charts.enable_theme()
     charts.enable_renderer(chart_renderer, interactive=interactive)
     set_pandas_options()
+    if not interactive:
+        frames_as_presentation_tables()
     engagement = Engagement.load(path.resolve())
     register_publishing(engagement)
     return engagement
@@ -122,6 +124,35 @@ def register_publishing(engagement: Engagement) -> None:
         return found
 
     use_publishing(engagement.publishing, known_names=names, columns=classes)
+
+
+def frames_as_presentation_tables() -> bool:
+    """Show every DataFrame a report notebook displays as a presentation table.
+
+    A report is read by people, not analysts at a prompt: a frame displayed as it is would
+    show row numbers, snake_case headers and ``NaT``. This registers an IPython HTML
+    formatter that renders :class:`pandas.DataFrame` through
+    :func:`cs360lib.publish.tables.presentation_table` (human labels, no index, formatted
+    numbers, "… N more rows"); JupyterLab sessions (``interactive=True``) keep pandas' own
+    display.
+
+    Returns
+    -------
+    bool
+        True when registered (inside IPython), False elsewhere.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of ipykernel
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    from cs360lib.publish.tables import presentation_table
+
+    formatter = shell.display_formatter.formatters["text/html"]
+    formatter.for_type(pd.DataFrame, lambda frame: presentation_table(frame).to_html())
+    return True
 
 
 def set_pandas_options(options: dict[str, Any] | None = None) -> None:

@@ -24,6 +24,8 @@ Two variants are written per notebook:
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import threading
 from dataclasses import dataclass, field
@@ -131,11 +133,14 @@ class ExportResult:
 
 
 class VegaLiteToSVGPreprocessor(Preprocessor):
-    """Add an ``image/svg+xml`` rendering to every Vega-Lite output lacking one.
+    """Draw every interactive chart output as SVG, so that it shows offline.
 
-    Notebooks executed with the interactive renderer store Vega-Lite JSON, which
-    needs vega-embed (JavaScript from a CDN) to draw. vl-convert draws it here
-    instead, so the chart still appears in the offline report.
+    A notebook executed with the interactive renderer (``interactive=True``, the default of
+    plain papermill) keeps its charts either as Vega-Lite JSON
+    (``application/vnd.vegalite.v6+json``, JupyterLab's renderer) or as an HTML snippet whose
+    script loads vega-embed from a CDN and calls it with the spec (Altair's ``html``
+    renderer, what papermill stores). Both need the network to draw; vl-convert draws the
+    spec here instead and the output becomes ``image/svg+xml``.
     """
 
     def preprocess_cell(
@@ -146,19 +151,84 @@ class VegaLiteToSVGPreprocessor(Preprocessor):
             data = output.get("data")
             if not data or "image/svg+xml" in data or "image/png" in data:
                 continue
+            svg = None
             for mime, spec in list(data.items()):
                 match = _VEGALITE_MIME.match(mime)
                 if match:
                     svg = _vegalite_svg(spec, int(match.group(1)))
-                    if svg is not None:
-                        data["image/svg+xml"] = svg
-                        data.pop("text/html", None)
                     break
+            if svg is None and "text/html" in data:
+                spec = vega_embed_spec(_text(data["text/html"]))
+                if spec is not None:
+                    svg = _vegalite_svg(spec, _schema_major(spec))
+            if svg is not None:
+                data["image/svg+xml"] = svg
+                data.pop("text/html", None)
         return cell, resources
 
 
-_SVG_TITLE = re.compile(r"role-title-text[^>]*>\s*<text[^>]*>([^<]+)</text>")
+_EMBED_CALL = re.compile(r"(?:\}\)\(\s*|\b(?:var|let|const)\s+spec\s*=\s*)(?=\{)")
+
+
+def vega_embed_spec(html: str) -> dict[str, Any] | None:
+    """Find the Vega-Lite spec in the HTML that Altair writes for vega-embed.
+
+    Parameters
+    ----------
+    html : str
+        A ``text/html`` chart output (``<div id="altair-viz-..."></div><script>...
+        (function(spec, embedOpt){...})({...spec...}, {"mode": "vega-lite"});</script>``), or
+        a page of ``chart.to_html()`` (``var spec = {...}; vegaEmbed("#vis", spec)``).
+
+    Returns
+    -------
+    dict or None
+        The spec, or None when the HTML holds no vega-embed chart.
+    """
+    if "vega-embed" not in html and "vegaEmbed" not in html:
+        return None
+    decoder = json.JSONDecoder()
+    for match in reversed(list(_EMBED_CALL.finditer(html))):
+        try:
+            spec, _ = decoder.raw_decode(html, match.end())
+        except ValueError:
+            continue
+        if isinstance(spec, dict) and ("$schema" in spec or "mark" in spec or "layer" in spec):
+            return spec
+    return None
+
+
+def _schema_major(spec: dict[str, Any]) -> int:
+    found = re.search(r"vega-lite/v(\d+)", str(spec.get("$schema", "")))
+    return int(found.group(1)) if found else 6
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+_SVG_TITLE = re.compile(
+    r"role-title-text[^>]*>\s*<text[^>]*font-size=\"([\d.]+)px\"[^>]*>([^<]+)</text>"
+)
 _SVG_AXIS = re.compile(r'aria-label="((?:X|Y)-axis titled [^"]*)"')
+
+
+def chart_title(svg: str) -> str | None:
+    """Return the title of a vl-convert SVG chart (not a facet's or a panel's header).
+
+    Parameters
+    ----------
+    svg : str
+        SVG document drawn by vl-convert.
+
+    Returns
+    -------
+    str or None
+        The text of the largest title (headers of facets are drawn as titles too, in a
+        smaller font), the last one drawn on a tie; None for a chart without a title.
+    """
+    titles = [(float(size), i, text) for i, (size, text) in enumerate(_SVG_TITLE.findall(svg))]
+    return html_unescape(max(titles)[2].strip()) if titles else None
 
 
 def chart_alt_text(svg: str) -> str:
@@ -174,8 +244,8 @@ def chart_alt_text(svg: str) -> str:
     str
         For example ``"Chart: Calls by beat. X-axis titled 'beat' ...; Y-axis ..."``.
     """
-    title = _SVG_TITLE.search(svg)
-    text = f"Chart: {html_unescape(title.group(1).strip())}" if title else "Chart"
+    title = chart_title(svg)
+    text = f"Chart: {title}" if title else "Chart"
     axes = [html_unescape(a) for a in _SVG_AXIS.findall(svg)[:2]]
     return f"{text}. {'; '.join(axes)}" if axes else text
 
@@ -459,7 +529,11 @@ def export_html(
         Document title; defaults to the notebook's first heading or file name.
     meta : dict, optional
         Banner information: ``engagement``, ``generated``, ``status``, ``error`` (the
-        stakeholder banner replaces the error by a plain sentence: :func:`stakeholder_meta`).
+        stakeholder banner replaces the error by a plain sentence: :func:`stakeholder_meta`);
+        and the run's facts (:mod:`cs360lib.run.frontpage`): ``duration_s`` (the measured
+        running time stated in the narrative), ``sample`` (False removes sentences about the
+        sample department) and ``root`` (the engagement's folder: paths are written relative
+        to it).
 
     Returns
     -------
@@ -475,6 +549,7 @@ def export_html(
     else:
         nb = nbformat.from_dict(notebook)
         name = "notebook"
+    nb = _run_facts(nb, meta or {})
     title = title or _first_heading(nb) or name
     banner = stakeholder_meta(meta or {}) if variant == "stakeholder" else dict(meta or {})
     resources: dict[str, Any] = {
@@ -712,6 +787,19 @@ def _strip_css_url_comments(html: str) -> str:
         return match.group(1) + css + match.group(3)
 
     return _STYLE_BLOCK.sub(clean, html)
+
+
+def _run_facts(nb: nbformat.NotebookNode, meta: dict[str, Any]) -> nbformat.NotebookNode:
+    """State the run's facts, drop the sample's, and make paths relative (on a copy)."""
+    from cs360lib.run.frontpage import RelativePathsPreprocessor, RunFactsPreprocessor
+
+    nb = copy.deepcopy(nb)
+    resources: dict[str, Any] = {}
+    RunFactsPreprocessor(meta.get("duration_s"), bool(meta.get("sample", True))).preprocess(
+        nb, resources
+    )
+    RelativePathsPreprocessor(meta.get("root")).preprocess(nb, resources)
+    return nb
 
 
 def _first_heading(nb: nbformat.NotebookNode) -> str | None:

@@ -66,7 +66,7 @@ from cs360lib.publish.tables import presentation_table
 from cs360lib.steps._engagement import area_period_counts
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pandas.io.formats.style import Styler
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = [
     "DEFAULT_CHANGE",
@@ -264,12 +264,12 @@ class EvaluationDesign(Result):
         """Return the recommendation of each response (a copy)."""
         return self.frame.copy()
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the main columns as a presentation table.
 
         Returns
         -------
-        pandas.io.formats.style.Styler
+        cs360lib.publish.tables.PresentationTable
             Response, recommended design, periods and events before the start, whether the
             trends are similar, the hoped-for rate ratio, the periods needed and the review
             date.

@@ -629,13 +629,15 @@ class MissingValues(Result):
         """
         return self.frame.copy()
 
-    def chart(self) -> alt.LayerChart:
-        """Heat map of the share missing, source by column.
+    def chart(self) -> alt.FacetChart:
+        """Heat map of the share missing: one row of cells per source, one cell per column.
 
         Returns
         -------
-        altair.LayerChart
-            Rectangles coloured by ``missing_pct`` with the value written in.
+        altair.FacetChart
+            Rectangles coloured by ``missing_pct`` with the value written in; each source
+            has its own row and only its own columns
+            (:func:`cs360lib.publish.charts.heat_map`), so the labels have room.
         """
         return heat_map(
             self.frame,

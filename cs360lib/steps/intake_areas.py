@@ -71,12 +71,12 @@ class AreaCoverage(Result):
             rows += [{"source": source, level: area} for area in everywhere if area not in present]
         return pd.DataFrame(rows, columns=["source", level])
 
-    def chart(self) -> alt.LayerChart:
-        """Heat map of rows per area (columns) and source (rows).
+    def chart(self) -> alt.FacetChart:
+        """Heat map of rows per area: one row of cells per source, one cell per area.
 
         Returns
         -------
-        altair.LayerChart
+        altair.FacetChart
             Rectangles coloured by rows, the count written in; hidden counts are blank.
         """
         level = self.level

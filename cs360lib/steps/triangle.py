@@ -48,7 +48,7 @@ from cs360lib.steps._engagement import problem_events, roster, source_of_kind
 from cs360lib.steps.stakeholders import DEFAULT_TEAMS, community_map
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pandas.io.formats.style import Styler
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["QUESTIONS", "SIDES", "TriangleWorksheet", "problem_triangle", "worksheet"]
 
@@ -134,12 +134,12 @@ class TriangleWorksheet(Result):
         """
         return self.frame.copy()
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the worksheet as a presentation table (side, controller, facts, partners).
 
         Returns
         -------
-        pandas.io.formats.style.Styler
+        cs360lib.publish.tables.PresentationTable
             The side, who can act, what the data say, the partners and those on the team,
             and the gap flags written as words.
         """
