@@ -98,28 +98,6 @@ def test_weekly_coverage_has_no_false_alarms_on_steady_data(tmp_path: Path) -> N
     assert set(result.flags()["flag"]) <= {"partial"}
 
 
-def test_an_empty_source_is_never_called_covered(tmp_path: Path) -> None:
-    times = pd.date_range("2022-01-01", "2022-12-31 23:00", freq="7h")
-    pd.DataFrame(
-        {"incident_id": np.arange(len(times)).astype(str), "occurred_at": times, "offense": "x"}
-    ).to_csv(tmp_path / "full.csv", index=False)
-    pd.DataFrame(columns=["incident_id", "occurred_at", "offense"]).to_csv(
-        tmp_path / "empty.csv", index=False
-    )
-    loaded = {
-        "full": load("incidents", tmp_path / "full.csv"),
-        "empty": load("incidents", tmp_path / "empty.csv"),
-    }
-    result = intake.coverage(loaded)
-    assert result.undated == ("empty",)
-    text = result.summary()
-    assert "Every source" not in text
-    assert text.startswith("The source with dates has rows in every month of its range")
-    assert "- empty: no row with a date, so its coverage could not be checked." in text
-    only_empty = intake.coverage({"empty": loaded["empty"]}).summary()
-    assert only_empty.startswith("No source has dates") and "- empty: no row" in only_empty
-
-
 def test_missing_values_and_duplicates(sources: dict) -> None:
     missing = intake.missing_values(sources).to_frame().set_index(["source", "column"])
     assert 5 < missing.loc[("incidents", "beat"), "missing_pct"] < 15
