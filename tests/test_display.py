@@ -7,13 +7,13 @@ import IPython.display
 import pandas as pd
 import pytest
 from IPython.display import Markdown
-from pandas.io.formats.style import Styler
 
 import cs360lib as cs
 from cs360lib.config.publishing import Publishing
 from cs360lib.errors import PrivacyError
 from cs360lib.publish import display
 from cs360lib.publish.privacy import suppress_counts
+from cs360lib.publish.tables import PresentationTable
 from cs360lib.steps import intake
 
 
@@ -38,7 +38,11 @@ def _audiences(seen: list) -> list[str]:
 
 def _text(seen: list, audience: str) -> str:
     return "\n".join(
-        obj.data if isinstance(obj, Markdown) else obj.to_html() if isinstance(obj, Styler) else ""
+        obj.data
+        if isinstance(obj, Markdown)
+        else obj._repr_html_()
+        if isinstance(obj, PresentationTable)
+        else ""
         for obj, who, _ in seen
         if who == audience
     )
@@ -75,6 +79,8 @@ def test_a_table_with_small_counts_is_published_suppressed(shown: list) -> None:
     assert _audiences(shown) == ["stakeholder", "analyst", "analyst", "analyst"]
     public, private = _text(shown, "stakeholder"), _text(shown, "analyst")
     assert "&lt;5" in public and ">3<" not in public
+    # the marker is explained once, in the table's footnote
+    assert public.count("&lt;5: a count from 1 to 4, hidden to protect the people concerned.") == 1
     assert ">3<" in private and "Full detail" in private and "In the stakeholder report" in private
     assert shown[1][2]["what"].startswith("The full detail")
 
@@ -96,10 +102,11 @@ def test_a_result_shows_summary_table_chart_and_its_records(shown: list, tmp_pat
     display.show(rejected)
     first = [(obj, audience) for obj, audience, _ in shown[:3]]
     assert [audience for _, audience in first] == ["stakeholder"] * 3
-    assert isinstance(first[0][0], Markdown) and isinstance(first[1][0], Styler)
+    assert isinstance(first[0][0], Markdown) and isinstance(first[1][0], PresentationTable)
     assert isinstance(first[2][0], alt.TopLevelMixin)
     public, private = _text(shown, "stakeholder"), _text(shown, "analyst")
     assert "John Roe" not in public and "2023-02-30" not in public and "e.g. rows" not in public
+    assert "&lt;5: a count from 1 to 4" in public and "Not published: Example rows" in public
     assert "John Roe" in private and "2023-02-30" in private  # the rejected row, for the analyst
     assert shown[-1][2]["title"] == display.DETAIL_TITLE
     assert shown[-1][2]["what"] == "The record-level detail behind this table"
@@ -147,9 +154,28 @@ def test_unknown_objects_are_not_published(shown: list) -> None:
 
 def test_long_frames_are_cut_for_the_analyst(shown: list) -> None:
     display.show(pd.DataFrame({"x": range(display.MAX_ROWS + 5)}), audience="analyst")
-    assert (
-        shown[-1][0].data == f"*The first {display.MAX_ROWS:,} of {display.MAX_ROWS + 5:,} rows.*"
-    )
+    ((table, audience, _),) = shown
+    html = _text(shown, "analyst")
+    assert audience == "analyst" and table.max_rows == display.MAX_ROWS
+    assert f"… 5 more rows not shown ({display.MAX_ROWS + 5:,} in all)." in html
+    assert f"Save all {display.MAX_ROWS + 5:,} rows as CSV" in html
+
+
+def test_a_long_table_is_cut_for_stakeholders_and_whole_for_analysts(shown: list) -> None:
+    frame = pd.DataFrame({"beat": [f"B{i:02d}" for i in range(40)], "calls": range(100, 140)})
+    display.show(frame, title="Calls by beat")
+    assert _audiences(shown) == ["all", "stakeholder", "analyst"]
+    public, private = _text(shown, "stakeholder"), _text(shown, "analyst")
+    assert "… 15 more rows not shown (40 in all)." in public and "Save all" not in public
+    assert "B39" not in public and "B39" in private and "more rows" not in private
+    assert shown[2][2]["what"] == "The full table, with all its 40 rows,"
+
+
+def test_a_result_summary_is_formatted_markdown(shown: list) -> None:
+    frame = pd.DataFrame({"beat": ["A1", "A2"], "calls": [1200, 3400]})
+    display.show(frame.assign(rate=[0.5, 0.25]))
+    display.show("plain **text** as written")
+    assert shown[-1][0].data == "plain **text** as written"
 
 
 def test_a_summary_that_cannot_read_hidden_counts_leaves_the_table_only(shown: list) -> None:

@@ -27,7 +27,6 @@ __all__ = [
     "primary_marker",
     "regroup",
     "suppress_declared",
-    "suppression_note",
     "with_missing",
 ]
 
@@ -380,21 +379,3 @@ def with_missing(values: pd.Series, hide: np.ndarray) -> pd.Series:
     else:
         values = values.astype(object)
     return values.mask(pd.Series(hide, index=values.index))
-
-
-def suppression_note(n: int, markers: set[str], specs: Sequence[Counts]) -> str:
-    """Write the footnote that explains the markers used."""
-    parts = []
-    if primary_marker(n) in markers:
-        parts.append(
-            f"{primary_marker(n)}: a count from 1 to {n - 1}, hidden to protect the people "
-            "concerned."
-        )
-    if SECONDARY_MARKER in markers:
-        parts.append(
-            f"{SECONDARY_MARKER}: hidden as well, so that the small counts cannot be worked "
-            "out from the totals."
-        )
-    if any(s.total for s in specs) and parts:
-        parts.append("Totals include the hidden counts.")
-    return " ".join(parts)

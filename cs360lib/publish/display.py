@@ -25,6 +25,7 @@ generalized, free text scrubbed, record-level rows never.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
@@ -51,7 +52,8 @@ METADATA_KEY = "cs360"
 """Key of the output metadata that carries the audience (``{"audience": "all"}``)."""
 
 MAX_ROWS = 200
-"""Rows of a plain frame shown in full; longer frames show their first rows and a count."""
+"""Rows of a table the analyst report shows; a longer table shows its first rows, says how
+many it leaves out and attaches every row as a CSV file."""
 
 FULL_DETAIL = "**Full detail (analyst report only).**"
 """Heading of the analyst copy when it differs from the published one."""
@@ -132,18 +134,21 @@ def show(obj: Any, *, audience: Audience = "all", title: str | None = None) -> N
 
         - a result (``.summary()``, ``.table()``, ``.chart()``; a
           :class:`~cs360lib.publish.results.Result` or an object with ``to_frame`` and
-          ``summary``): its summary as Markdown, its table and its chart. The stakeholder
+          ``summary``): its summary as formatted Markdown
+          (:func:`~cs360lib.publish.markdown.summary_markdown`), its presentation table
+          (:class:`~cs360lib.publish.tables.PresentationTable`) and its chart. The stakeholder
           report gets the published copy (:meth:`Result.published`): counts declared in
           :attr:`Result.count_columns` suppressed, personal columns left out, locations generalized,
           free text scrubbed, summary and chart drawn from the published numbers. Its
           record-level :meth:`Result.detail` (rejected rows...) follows, analyst only;
-        - a frame or a Styler: a table, published like a result's (whole-number columns are
-          counts); frames of records (with ``source_file``/``source_row``) go to the analyst
-          report only;
+        - a frame or a Styler (its frame): a presentation table, published like a result's
+          (whole-number columns are counts); frames of records (with
+          ``source_file``/``source_row``) go to the analyst report only;
         - an Altair chart: published with its data checked like a frame's; a chart that
           computes numbers itself (``count()``, ``aggregate``, ``bin``...) or whose data
           cannot be read goes to the analyst report only;
-        - a :class:`~cs360lib.publish.privacy.SuppressedTable`: its published table and note;
+        - a :class:`~cs360lib.publish.privacy.SuppressedTable`: its published table, the
+          markers explained in its footnote;
         - text: Markdown, published as written (write no data values into it);
         - anything else: the analyst report only.
     audience : {"all", "analyst"}, default "all"
@@ -164,6 +169,12 @@ def show(obj: Any, *, audience: Audience = "all", title: str | None = None) -> N
     -----
     The publishing rules come from :func:`use_publishing` (``setup_notebook``), never from
     the call. See ``docs/privacy.md`` for what is suppressed, generalized and scrubbed.
+
+    Every table is a :class:`~cs360lib.publish.tables.PresentationTable`. A table longer than
+    its ``max_rows`` (:data:`~cs360lib.publish.tables.DEFAULT_MAX_ROWS`) is cut in the
+    stakeholder report ("… N more rows") with a line saying that the full table is in the
+    analyst report; the analyst report shows up to :data:`MAX_ROWS` rows and attaches every
+    row as a CSV file.
     """
     if audience not in AUDIENCES:
         raise PrivacyError(f"audience must be one of {AUDIENCES}, got {audience!r}")
@@ -184,7 +195,7 @@ def show(obj: Any, *, audience: Audience = "all", title: str | None = None) -> N
     detail = obj.detail() if _is_result(obj) and callable(getattr(obj, "detail", None)) else None
     if detail is not None and len(detail):
         _emit(
-            _frame_parts(detail),
+            [_table(detail)],
             "analyst",
             DETAIL_TITLE,
             what="The record-level detail behind this table",
@@ -206,22 +217,46 @@ def _full(obj: Any) -> list[Any]:
         return [_markdown(obj)]
     if _is_chart(obj):
         return [obj]
-    from pandas.io.formats.style import Styler  # loads matplotlib: not for charts and text
-
     if _is_suppressed(obj):
         return _suppressed(obj)
     if _is_result(obj):
-        parts: list[Any] = [_markdown(obj.summary())]
-        table = obj.table() if callable(getattr(obj, "table", None)) else None
-        parts.append(table if table is not None else _table(obj.to_frame()))
+        parts: list[Any] = [_summary(obj), _result_table(obj)]
         if callable(getattr(obj, "chart", None)):
             parts.append(obj.chart())
         return parts
-    if isinstance(obj, pd.DataFrame | pd.Series):
-        return _frame_parts(obj.to_frame() if isinstance(obj, pd.Series) else obj)
-    if isinstance(obj, Styler):
-        return [obj]
+    frame = _as_frame(obj)
+    if frame is not None:
+        return [_table(frame)]
     return [obj]
+
+
+def _as_frame(obj: Any) -> pd.DataFrame | None:
+    """Return the frame of a frame, a series or a pandas Styler; None for anything else."""
+    if isinstance(obj, pd.Series):
+        return obj.to_frame()
+    if isinstance(obj, pd.DataFrame):
+        return obj
+    if type(obj).__name__ == "Styler" and isinstance(getattr(obj, "data", None), pd.DataFrame):
+        return obj.data  # its formatting is not kept: every table is a presentation table
+    return None
+
+
+def _summary(result: Any) -> Any:
+    """Show a result's summary as formatted Markdown (paragraphs, lists, numbers in bold)."""
+    from cs360lib.publish.markdown import summary_markdown
+
+    return _markdown(summary_markdown(result))
+
+
+def _result_table(result: Any) -> Any:
+    """Return a result's presentation table (its ``table()``, else one of its frame)."""
+    from cs360lib.publish.tables import PresentationTable
+
+    table = result.table() if callable(getattr(result, "table", None)) else None
+    if isinstance(table, PresentationTable):
+        return table
+    frame = _as_frame(table)
+    return _table(frame if frame is not None else result.to_frame(), labels=_labels(result))
 
 
 def _published(obj: Any) -> tuple[Any, str]:
@@ -230,25 +265,20 @@ def _published(obj: Any) -> tuple[Any, str]:
         return _SAME, ""
     if _is_chart(obj):
         return _published_chart(obj)
-    from pandas.io.formats.style import Styler
-
     if _is_suppressed(obj):
         return _SAME, ""
     if _is_result(obj):
         return _published_result(obj)
-    if isinstance(obj, pd.Series):
-        obj = obj.to_frame()
-    if isinstance(obj, Styler):
-        obj = obj.data
-    if isinstance(obj, pd.DataFrame):
+    frame = _as_frame(obj)
+    if frame is not None:
         from cs360lib.publish.publication import publish_frame
 
-        publication = publish_frame(obj, current_context())
+        publication = publish_frame(frame, current_context())
         if publication.records:
             return None, publication.note
         if not publication.changed:
             return _SAME, ""
-        return [_table(publication.shown, caption=publication.note)], publication.note
+        return [_table(publication.shown, notes=publication.notes)], publication.note
     return None, "This output is not published: only tables, charts, results and text are."
 
 
@@ -267,18 +297,12 @@ def _published_result(result: Any) -> tuple[Any, str]:
             "The summary and chart of this result are in the analyst report: they are "
             "drawn from numbers that the stakeholder report does not show."
         ),
-        _table(publication.shown, caption=publication.note, labels=_labels(result)),
+        _table(publication.shown, notes=publication.notes, labels=_labels(result)),
     ]
     if copy is None:  # cannot be rebuilt from a frame: its table only
         return table_only, publication.note
     try:
-        parts = [_markdown(copy.summary())]
-        table = copy.table() if callable(getattr(copy, "table", None)) else None
-        parts.append(
-            table
-            if table is not None
-            else _table(publication.shown, caption=publication.note, labels=_labels(result))
-        )
+        parts = [_summary(copy), _result_table(copy)]
         if callable(getattr(copy, "chart", None)):
             parts.append(copy.chart())
     except (TypeError, ValueError) as error:
@@ -377,28 +401,26 @@ def _suppressed(table: Any) -> list[Any]:
     frame = shown.reset_index() if isinstance(shown, pd.Series) else shown
     if isinstance(shown, pd.DataFrame) and table.form == "wide":
         frame = shown.reset_index()
-    return [_table(frame, caption=table.note or None)]
+    presented = _table(frame)
+    if table.note and not presented.markers:  # markers of its own: its own words
+        return [_table(frame, notes=(table.note,))]
+    hidden = "Totals include the hidden counts." if presented.markers else ""
+    return [_table(frame, notes=(hidden,) if hidden else ())]
 
 
 def _labels(result: Any) -> Mapping[str, str]:
     return getattr(result, "labels", None) or {}
 
 
-def _frame_parts(frame: pd.DataFrame) -> list[Any]:
-    if len(frame) <= MAX_ROWS:
-        return [_table(frame)]
-    return [
-        _table(frame.head(MAX_ROWS)),
-        _markdown(f"*The first {MAX_ROWS:,} of {len(frame):,} rows.*"),
-    ]
-
-
 def _table(
-    frame: pd.DataFrame, *, caption: str | None = None, labels: Mapping[str, str] | None = None
+    frame: pd.DataFrame,
+    *,
+    notes: tuple[str, ...] = (),
+    labels: Mapping[str, str] | None = None,
 ) -> Any:
-    from cs360lib.publish.tables import presentation_table  # pandas' Styler loads matplotlib
+    from cs360lib.publish.tables import presentation_table
 
-    return presentation_table(frame, labels=labels, caption=caption or None)
+    return presentation_table(frame, labels=labels, notes=notes)
 
 
 def _markdown(text: str) -> Any:
@@ -410,18 +432,32 @@ def _markdown(text: str) -> Any:
 def _emit(
     parts: list[Any], audience: str, title: str | None, *, note: str = "", what: str = ""
 ) -> None:
-    """Display the parts, each marked with its audience (and what the stakeholder note says)."""
+    """Display the parts, each marked with its audience (and what the stakeholder note says).
+
+    A presentation table cut to its ``max_rows`` is shown cut to the stakeholder and in
+    full (up to :data:`MAX_ROWS` rows, every row as an attached CSV) to the analyst.
+    """
     from IPython.display import display
 
-    meta: dict[str, Any] = {"audience": audience}
+    from cs360lib.publish.tables import PresentationTable
+
+    def mark(who: str, **extra: str) -> dict[str, Any]:
+        meta: dict[str, Any] = {"audience": who}
+        if title:
+            meta["title"] = title
+        meta.update({k: v for k, v in {"note": note, "what": what, **extra}.items() if v})
+        return {METADATA_KEY: meta}
+
     if title:
-        meta["title"] = title
-    if note:
-        meta["note"] = note
-    if what:
-        meta["what"] = what
-    metadata = {METADATA_KEY: meta}
-    if title:
-        display(_markdown(f"**{title}**"), metadata=metadata)
+        display(_markdown(f"**{title}**"), metadata=mark(audience))
     for part in parts:
-        display(part, metadata=metadata)
+        if not isinstance(part, PresentationTable) or audience == "stakeholder" or not part.cut:
+            display(part, metadata=mark(audience))
+            continue
+        full = replace(part, max_rows=max(MAX_ROWS, int(part.max_rows or 0)), attach_csv=True)
+        if audience == "analyst":
+            display(full, metadata=mark("analyst"))
+            continue
+        display(part, metadata=mark("stakeholder"))
+        rows = f"The full table, with all its {len(part.data):,} rows,"
+        display(full, metadata=mark("analyst", what=rows))

@@ -40,12 +40,13 @@ from cs360lib.config.publishing import LocationPrecision, Publishing
 from cs360lib.data.schemas import LINEAGE_LABELS, SCHEMAS, kind_info
 from cs360lib.errors import PrivacyError
 from cs360lib.publish.count_tables import (
+    SECONDARY_MARKER,
     Counts,
     check_counts,
     inferred_counts,
+    primary_marker,
     regroup,
     suppress_declared,
-    suppression_note,
     with_missing,
 )
 
@@ -149,6 +150,10 @@ class Publication:
     note : str
         Footnote: what the markers mean, which columns are not published and how locations
         are given ("" when nothing was withheld).
+    notes : tuple of str
+        The sentences of ``note`` other than the explanation of the markers, for the
+        published table's footnotes (a presentation table explains the markers it shows
+        itself: :func:`cs360lib.publish.tables.suppression_note`).
     totals : mapping of str to object
         For count columns whose totals run over every dimension: the published grand total
         (a number, or a marker when hidden).
@@ -174,6 +179,7 @@ class Publication:
     changed: bool
     records: bool
     rules: Publishing
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -392,21 +398,28 @@ def publish_frame(
             if not set(spec.by) - set(spec.total_dims):
                 for column in (*spec.columns, *([spec.total] if spec.total else [])):
                     totals[column] = int(pd.to_numeric(out[column]).sum())
+    markers = ""
     if hidden:
+        from cs360lib.publish.tables import suppression_note
+
         changed = True
-        notes.insert(0, suppression_note(n, markers_used, specs))
+        order = [primary_marker(n), SECONDARY_MARKER]
+        markers = suppression_note([m for m in order if m in markers_used])
+        if markers and any(s.total for s in specs):
+            notes.insert(0, "Totals include the hidden counts.")
     shown = shown.drop(columns=[c for c in withheld if c in shown.columns])
     if withheld:
         left_out = [c for c in dict.fromkeys(withheld) if c in columns]
         if left_out:
-            from cs360lib.publish.tables import humanize  # pandas' Styler loads matplotlib
+            from cs360lib.publish.tables import humanize
 
             what = ", ".join(names.get(c, humanize(c)) for c in left_out)
             notes.append(f"Not published: {what} (in the analyst report).")
     return Publication(
         frame=out,
         shown=shown.reset_index(drop=True),
-        note=" ".join(notes),
+        note=" ".join([markers, *notes]).strip(),
+        notes=tuple(notes),
         totals=totals,
         hidden=hidden,
         withheld=tuple(dict.fromkeys(withheld)),

@@ -136,7 +136,7 @@ class Result(ABC):
         """
         if self.publication is not None:
             return presentation_table(
-                self.publication.shown, labels=self.labels, caption=self.publication.note or None
+                self.publication.shown, labels=self.labels, notes=self.publication.notes
             )
         return presentation_table(self.to_frame(), labels=self.labels)
 

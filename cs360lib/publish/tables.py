@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from cs360lib.publish.count_tables import SECONDARY_MARKER
+
 if TYPE_CHECKING:  # pragma: no cover
     from great_tables import GT
 
@@ -98,16 +100,12 @@ def _label(name: object, labels: Mapping[str, str]) -> str:
     return humanize(key)
 
 
-@functools.cache
-def _secondary_marker() -> str:
-    """Return the privacy library's marker of a complementary suppression.
-
-    Imported when needed: the suppression solver pulls in scipy, which a notebook's start-up
-    need not pay for.
-    """
-    from cs360lib.publish.privacy.suppression import SECONDARY_MARKER
-
-    return SECONDARY_MARKER
+def _is_marker(value: object) -> bool:
+    """Whether a cell holds a suppression marker (``"<5"`` or ``"x"``)."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return bool(_PRIMARY.match(text)) or text == SECONDARY_MARKER
 
 
 def suppression_note(markers: Sequence[str]) -> str:
@@ -134,7 +132,7 @@ def suppression_note(markers: Sequence[str]) -> str:
             parts.append(
                 f"{marker}: a count from 1 to {n - 1}, hidden to protect the people concerned."
             )
-        elif marker == _secondary_marker():
+        elif marker == SECONDARY_MARKER:
             parts.append(
                 f"{marker}: hidden as well, so that the small counts cannot be worked out "
                 "from the totals."
@@ -233,7 +231,10 @@ def _column_format(name: str, label: str, column: pd.Series, precision: int | No
     values = numeric.to_numpy(dtype=float, na_value=np.nan)
     finite = values[np.isfinite(values)]
     if not pd.api.types.is_numeric_dtype(dtype) and finite.size == 0:
-        return _Format("text")
+        texts = column[column.map(lambda v: isinstance(v, str))]
+        if not len(texts) or not texts.map(_is_marker).all():
+            return _Format("text")
+        return _Format("integer")  # every count of the column is hidden: still a count column
     if _P_COLUMNS.search(lowered):
         return _Format("p", 3)
     whole = finite.size == 0 or bool(np.all(finite == np.round(finite)))
@@ -272,6 +273,9 @@ class PresentationTable:
         automatically.
     max_rows : int or None
         Rows shown before "… N more rows"; ``None`` shows every row.
+    attach_csv : bool
+        Whether the displayed HTML (``_repr_html_``) carries every row as an attached CSV
+        when rows are cut (the analyst report's copy of a long table).
     formats : dict
         Label to the column's format (internal).
     """
@@ -281,6 +285,7 @@ class PresentationTable:
     source: str | None = None
     notes: tuple[str, ...] = ()
     max_rows: int | None = DEFAULT_MAX_ROWS
+    attach_csv: bool = False
     formats: Mapping[str, _Format] = field(default_factory=dict, repr=False)
 
     # -- public helpers --------------------------------------------------------------------
@@ -293,11 +298,8 @@ class PresentationTable:
             if fmt is None or fmt.kind == "text":
                 continue
             for value in column:
-                if isinstance(value, str):
-                    text = value.strip()
-                    hidden = _PRIMARY.match(text) or text == _secondary_marker()
-                    if hidden and text not in found:
-                        found.append(text)
+                if _is_marker(value) and value.strip() not in found:
+                    found.append(value.strip())
         return found
 
     def with_source(self, source: str | None) -> PresentationTable:
@@ -317,6 +319,11 @@ class PresentationTable:
     def with_max_rows(self, max_rows: int | None) -> PresentationTable:
         """Return a copy that shows ``max_rows`` rows (``None``: every row)."""
         return replace(self, max_rows=max_rows)
+
+    @property
+    def cut(self) -> int:
+        """Number of rows not shown (0 when the table fits in :attr:`max_rows`)."""
+        return 0 if self.max_rows is None else max(0, len(self.data) - int(self.max_rows))
 
     def to_csv(self) -> str:
         """Return every row as CSV text, values formatted as shown (markers kept).
@@ -407,7 +414,7 @@ class PresentationTable:
         return f'<div class="cs360-table">{body}</div>'
 
     def _repr_html_(self) -> str:
-        return self.to_html()
+        return self.to_html(attach_csv=self.attach_csv and self.cut > 0)
 
     def __repr__(self) -> str:
         return f"PresentationTable({len(self.data)} rows, columns={list(self.data.columns)})"
