@@ -9,14 +9,13 @@ from browser import CHROMIUM, LAUNCH_ARGS, render_offline, require_chromium
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from cs360lib.run import reports
+from cs360lib.run import audiences, reports
+from cs360lib.run.audiences import STEP_ERROR_NOTE, stakeholder_meta
 from cs360lib.run.reports import (
-    STEP_ERROR_NOTE,
     export_html,
     export_reports,
     find_network_refs,
     make_offline,
-    stakeholder_meta,
 )
 
 REMOTE_HTML = """<!DOCTYPE html><html><head>
@@ -201,7 +200,7 @@ def _audience_notebook() -> nbformat.NotebookNode:
 def test_audience_preprocessor_stakeholder():
     """Only what cs.show published reaches the public; one note per run of the rest."""
     nb = _audience_notebook()
-    reports.AudiencePreprocessor(variant="stakeholder").preprocess(nb, {})
+    audiences.AudiencePreprocessor(variant="stakeholder").preprocess(nb, {})
     first, error = nb.cells[1].outputs, nb.cells[2].outputs
     texts = [o.data["text/plain"] for o in first]
     assert texts[:2] == ["PUBLISHED_FOR_ALL", "PUBLISHED_COPY"]
@@ -219,7 +218,7 @@ def test_audience_preprocessor_stakeholder():
 
 def test_audience_preprocessor_analyst():
     nb = _audience_notebook()
-    reports.AudiencePreprocessor(variant="analyst").preprocess(nb, {})
+    audiences.AudiencePreprocessor(variant="analyst").preprocess(nb, {})
     texts = [o.get("data", {}).get("text/plain") for o in nb.cells[1].outputs]
     assert texts == [
         "PUBLISHED_FOR_ALL", "FULL_DETAIL_1", "FULL_DETAIL_2", "UNMARKED_FRAME", "PUBLISHED_AFTER"
@@ -230,7 +229,7 @@ def test_audience_preprocessor_analyst():
 def test_analyst_report_says_internal_on_every_page():
     analyst, _ = export_html(_audience_notebook(), variant="analyst")
     stakeholder, _ = export_html(_audience_notebook(), variant="stakeholder")
-    notice = reports.INTERNAL_NOTICE
+    notice = audiences.INTERNAL_NOTICE
     assert notice == "Internal: contains record-level data"
     assert analyst.count(f"{notice}. Not for publication") == 2  # top and bottom of the page
     # printed, the notice is the header and footer group that browsers repeat on every page
@@ -340,7 +339,7 @@ def test_fixture_run_reports_follow_the_audiences(fixture_run):
     assert "Jane Doe" not in stakeholder and "Jane Doe" in analyst
     assert "A record: this detail is in the analyst report" in stakeholder
     assert "engagement file:" not in stakeholder and "engagement file:" in analyst
-    assert reports.INTERNAL_NOTICE in analyst and reports.INTERNAL_NOTICE not in stakeholder
+    assert audiences.INTERNAL_NOTICE in analyst and audiences.INTERNAL_NOTICE not in stakeholder
 
 
 # ----------------------------------------------------------------- headless Chromium
@@ -574,7 +573,7 @@ def test_analyst_report_shows_the_rejected_rows_and_is_internal(sample_run, trut
     for incident in truth["personal_planted"]["incidents"]["rejected_ids"]:
         assert incident in analyst
     assert "Anthony Marchetti" in analyst  # the unmapped victim_name column of a rejected row
-    notice = reports.INTERNAL_NOTICE
+    notice = audiences.INTERNAL_NOTICE
     assert analyst.count(f"{notice}. Not for publication") == 2  # top and bottom
     assert "table.cs360-page > tfoot { display: table-footer-group; }" in analyst
     stakeholder = _stakeholder_reports(sample_run)["00_data_intake"]
@@ -606,7 +605,7 @@ def test_every_printed_page_of_the_analyst_report_says_internal(sample_run, tmp_
     ).stdout
     pages = text.split("\f")[:-1]
     assert len(pages) > 3
-    counts = [page.count(reports.INTERNAL_NOTICE) for page in pages]
+    counts = [page.count(audiences.INTERNAL_NOTICE) for page in pages]
     assert counts == [2] * len(pages), counts
 
 

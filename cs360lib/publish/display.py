@@ -10,7 +10,7 @@ calls :func:`show` once per section and the library decides::
 
 :func:`show` displays its argument with IPython and marks each output in its metadata
 (``{"cs360": {"audience": ...}}``). The report exporter
-(:class:`cs360lib.run.reports.AudiencePreprocessor`) honours the marks: the stakeholder
+(:class:`cs360lib.run.audiences.AudiencePreprocessor`) honours the marks: the stakeholder
 report keeps only outputs marked ``"all"`` or ``"stakeholder"`` and puts a one-line note in
 place of everything else (outputs marked ``"analyst"``, and any output not shown with
 :func:`show`: a bare ``df`` at the end of a cell is not published); the analyst report keeps

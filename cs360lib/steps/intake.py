@@ -41,6 +41,7 @@ from cs360lib.publish.charts import heat_map
 from cs360lib.publish.results import Counts, Result, is_shown, say_count
 from cs360lib.steps.intake_areas import AreaCoverage, areas
 from cs360lib.steps.intake_categories import CategoryCoverage
+from cs360lib.steps.intake_duplicates import DuplicateKeys, duplicate_keys
 from cs360lib.steps.source_health import SourceHealth as SourceHealth
 from cs360lib.steps.source_health import source_health as source_health
 
@@ -720,109 +721,4 @@ def missing_values(sources: Mapping[str, LoadResult]) -> MissingValues:
             )
     return MissingValues(
         pd.DataFrame(rows, columns=["source", "column", "missing", "rows", "missing_pct"])
-    )
-
-
-# -- duplicate keys -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DuplicateKeys(Result):
-    """Ids that occur more than once, per source."""
-
-    frame: pd.DataFrame
-    labels = {
-        "source": "Source",
-        "key": "Key",
-        "repeated_values": "Repeated ids",
-        "extra_rows": "Extra rows",
-        "examples": "Examples",
-    }
-    count_columns = (Counts(("repeated_values", "extra_rows"), by=("source",), totals=()),)
-    privacy = {"examples": "personal"}
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the duplicate-key counts.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns ``source``, ``key``, ``repeated_values``, ``extra_rows``, ``examples``.
-        """
-        return self.frame.copy()
-
-    def chart(self) -> alt.Chart:
-        """Bar chart of the extra rows that repeat a key, per source.
-
-        Returns
-        -------
-        altair.Chart
-            One bar per source.
-        """
-        return (
-            alt.Chart(self.frame, title="Rows that repeat an id")
-            .mark_bar(color="#f58518")
-            .encode(y=alt.Y("source:N", title=None), x=alt.X("extra_rows:Q", title="extra rows"))
-        )
-
-    def summary(self) -> str:
-        """Describe repeated ids in plain language.
-
-        Returns
-        -------
-        str
-            One line per source with repeated ids.
-        """
-        values = self.frame["repeated_values"]
-        repeated = [i for i, v in enumerate(values) if not is_shown(v) or v > 0]
-        if not repeated:
-            return "\n".join(["No id repeats in any source.", *self.warning_lines()])
-        lines = [
-            "Some ids occur more than once (kept; decide whether they are one event or several):"
-        ]
-        for i in repeated:
-            row = self.frame.iloc[i]
-            examples = f", e.g. {row['examples']}" if is_shown(row["examples"]) else ""
-            lines.append(
-                f"- {row['source']}: {say_count(self.shown('repeated_values', i))} values of "
-                f"{row['key']} repeat ({say_count(self.shown('extra_rows', i))} extra rows)"
-                f"{examples}"
-            )
-        return "\n".join([*lines, *self.warning_lines()])
-
-
-def duplicate_keys(sources: Mapping[str, LoadResult]) -> DuplicateKeys:
-    """Count repeated ids in every source.
-
-    Parameters
-    ----------
-    sources : mapping of str to LoadResult
-        The results of ``load_engagement``.
-
-    Returns
-    -------
-    DuplicateKeys
-        One row per source.
-    """
-    rows = []
-    for name, result in sources.items():
-        duplicates = result.duplicates
-        key = "/".join(result.key)
-        examples = ""
-        if not duplicates.empty:
-            examples = ", ".join(
-                "/".join(str(v) for v in values)
-                for values in duplicates[list(result.key)].head(3).itertuples(index=False)
-            )
-        rows.append(
-            {
-                "source": name,
-                "key": key,
-                "repeated_values": len(duplicates),
-                "extra_rows": result.repeat_rows,
-                "examples": examples,
-            }
-        )
-    return DuplicateKeys(
-        pd.DataFrame(rows, columns=["source", "key", "repeated_values", "extra_rows", "examples"])
     )
