@@ -251,13 +251,18 @@ def _worksheet() -> prioritize.Worksheet:
 
 def _vanishing() -> Result:
     """Three years of two offenses, one of which is never recorded in the first year."""
+    return _vanishing_coverage().categories
+
+
+def _vanishing_coverage() -> intake.Coverage:
+    """The coverage of :func:`_vanishing`'s source."""
     folder = Path(tempfile.mkdtemp(prefix="cs360-contract-"))
     days = pd.date_range("2021-01-01", "2023-12-31", freq="D")
     rows = [(f"{d:%Y%m%d}-a", f"{d:%Y-%m-%d} 10:00", "Theft") for d in days]
     rows += [(f"{d:%Y%m%d}-b", f"{d:%Y-%m-%d} 11:00", "Shooting") for d in days if d.year > 2021]
     frame = pd.DataFrame(rows, columns=["incident_id", "occurred_at", "offense"])
     frame.to_csv(folder / "incidents.csv", index=False)
-    return intake.coverage({"incidents": load("incidents", folder / "incidents.csv")}).categories
+    return intake.coverage({"incidents": load("incidents", folder / "incidents.csv")})
 
 
 FACTORIES: dict[str, Callable[[dict], Result]] = {
@@ -373,10 +378,43 @@ def test_result_follows_the_contract(cls: type[Result], sources: dict) -> None:
 DECLARED = [c for c in RESULT_CLASSES if c.count_columns is not None]
 
 
-def test_the_intake_results_declare_their_counts() -> None:
+def test_the_step_results_declare_their_counts() -> None:
+    """Every result of the CS360 steps says what it counts, so cs.show can publish it."""
     names = {c.__name__ for c in DECLARED}
-    assert {"IntakeOverview", "Rejections", "Coverage", "MissingValues", "DuplicateKeys"} <= names
-    assert "AreaCoverage" in names
+    intake_results = {"IntakeOverview", "Rejections", "Coverage", "MissingValues", "DuplicateKeys"}
+    assert intake_results | {"AreaCoverage", "CategoryCoverage", "SourceHealth"} <= names
+    prioritization = {"CandidateList", "Criteria", "Cheers", "Scores", "Sensitivity"}
+    assert prioritization | {"HarmWeights"} <= names
+    problem_solving = {"MetricsCatalogue", "MetricsCheck", "ResponsePlan", "TriangleWorksheet"}
+    assert problem_solving | {"EvaluationDesign"} <= names
+
+
+def test_a_published_copy_hides_the_counts_of_its_held_results_and_series() -> None:
+    """Coverage's categories and EvaluationDesign's series are published with their result."""
+    coverage = _vanishing_coverage()
+    runs = coverage.categories.to_frame()
+    may = pd.Timestamp("2023-05-01")
+    drop = runs.iloc[0].to_dict() | {
+        "flag": "drop",
+        "observed": 3,
+        "periods": 1,
+        "start": may,
+        "end": may,
+        "when": "in May 2023",
+    }
+    categories = dataclasses.replace(
+        coverage.categories, frame=pd.DataFrame([*runs.to_dict("records"), drop])
+    )
+    coverage = dataclasses.replace(coverage, categories=categories)
+    assert "(3 rows where" in coverage.summary()
+    copy = publish_result(coverage, Publishing(min_count=5)).result
+    assert copy.categories.publication is not None
+    assert copy.categories.to_frame()["observed"].isna().tolist() == [False, True]
+    assert "(fewer than 5 rows where" in copy.summary() and "(3 rows" not in copy.summary()
+    evaluation = FACTORIES["EvaluationDesign"]({})
+    copy = publish_result(evaluation, Publishing(min_count=1000)).result
+    assert copy.series["count"].isna().all() or (copy.series["count"].fillna(0) == 0).all()
+    assert evaluation.series["count"].sum() > 0 and copy.series.shape == evaluation.series.shape
 
 
 @pytest.mark.parametrize("cls", DECLARED, ids=lambda c: c.__name__)

@@ -57,6 +57,9 @@ LABEL_LIMIT = 160
 MAX_ROWS = 5000
 """Largest data set handed to Altair; aggregate before plotting."""
 
+HEAT_MAP_CELLS = 24
+"""Most cells in one row of a :func:`heat_map` (44 px each: about a report page's width)."""
+
 StaticRenderer = Literal["svg", "png"]
 _STATIC_RENDERERS: tuple[str, ...] = ("svg", "png")
 
@@ -218,12 +221,17 @@ def heat_map(
     legend: str | None = None,
     text_format: str = ",",
     tooltip: list | None = None,
+    max_cells: int = HEAT_MAP_CELLS,
+    other: str = "sum",
 ) -> alt.FacetChart:
     """Draw a heat map: one row of cells per ``y``, one cell per ``x``, coloured by ``value``.
 
     Each ``y`` (a source) gets its own row with only its own ``x`` values (independent x
     scales), so the column labels have room: a single grid of every source by every column
-    would be mostly empty, too wide, and would print its labels over each other.
+    would be mostly empty, too wide, and would print its labels over each other. A row with
+    more than ``max_cells`` cells keeps the ``max_cells - 1`` with the highest values and
+    one cell for the others (:func:`cs360lib.publish.aggregate.top_with_other`), so the
+    chart stays within a page and hands Altair a few hundred rows at most.
 
     Parameters
     ----------
@@ -245,6 +253,11 @@ def heat_map(
         d3 format of the written values.
     tooltip : list, optional
         Tooltip fields (interactive charts only).
+    max_cells : int, default HEAT_MAP_CELLS
+        Most cells in one row.
+    other : str, default "sum"
+        How the cells left out of a row combine into its last cell: ``"sum"`` for counts,
+        ``"max"`` for shares (the cell then shows the highest of them).
 
     Returns
     -------
@@ -252,6 +265,24 @@ def heat_map(
         Rectangles and text, 44 px per cell and 24 px per row.
     """
     import pandas as pd
+
+    from cs360lib.publish.aggregate import top_with_other
+
+    if len(frame) and frame.groupby(y, sort=False).size().max() > max_cells:
+        frame = pd.concat(
+            [
+                top_with_other(
+                    group,
+                    label=x,
+                    rank=pd.to_numeric(group[value], errors="coerce").fillna(-1.0),
+                    n=max_cells,
+                    other={y: lambda rest: rest.iloc[0], value: other},
+                    other_label="{count:,} others" + (" (highest)" if other == "max" else ""),
+                )
+                for _, group in frame.groupby(y, sort=False)
+            ],
+            ignore_index=True,
+        )
 
     scale = scale or alt.Scale(scheme=SEQUENTIAL_SCHEME)
     numbers = pd.to_numeric(frame[value], errors="coerce") if len(frame) else pd.Series([0.0])

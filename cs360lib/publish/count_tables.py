@@ -75,10 +75,15 @@ class Counts:
         another table, or in the summary): cells along them are protected against
         subtraction from those totals. Default: every dimension of ``by``. ``()`` when no
         total is published (each row stands alone). The other dimensions of ``by`` split the
-        frame into separate tables (e.g. one table of months per source).
+        frame into separate tables (e.g. one table of months per source). A count may be
+        missing (a thing not counted): it counts as 0 in the totals.
     rates : mapping of str to str, optional
         Rate or percentage column -> the count column it is computed from; hidden wherever
         that count, or ``total``, is hidden.
+    estimates : bool, default False
+        The columns are estimated counts that need not be whole (events in 12 months scaled
+        up from 11 months with data): each is hidden when above 0 and below ``min_count``.
+        Rows must stand alone (``totals=()``, no ``total``): only primary suppression.
 
     Examples
     --------
@@ -92,6 +97,7 @@ class Counts:
     total: str | None = None
     totals: tuple[str, ...] | None = None
     rates: Mapping[str, str] = field(default_factory=dict)
+    estimates: bool = False
 
     def __post_init__(self) -> None:
         for name in ("columns", "by"):
@@ -106,6 +112,8 @@ class Counts:
             raise ValueError(f"Counts.rates refer to {stray}, which are not count columns")
         if not self.columns:
             raise ValueError("Counts needs at least one count column")
+        if self.estimates and (self.totals != () or self.total is not None):
+            raise ValueError("estimated counts need totals=() and no total (rows stand alone)")
 
     @property
     def total_dims(self) -> tuple[str, ...]:
@@ -210,16 +218,22 @@ class _SpecResult:
     totals: dict[str, object] = field(default_factory=dict)
 
 
-def _whole(frame: pd.DataFrame, column: str) -> np.ndarray:
+def _whole(frame: pd.DataFrame, column: str, *, missing_ok: bool = False) -> np.ndarray:
+    """Return a count column as integers (0 where missing, when ``missing_ok``).
+
+    A missing count is a thing not counted (a source that could not be read, a candidate
+    that cannot be measured): nothing to hide, and nothing in any total.
+    """
     values = pd.to_numeric(frame[column], errors="coerce")
-    bad = values.isna() | (values < 0) | (values.fillna(0) % 1 != 0)
+    missing = frame[column].isna().to_numpy() if missing_ok else np.zeros(len(frame), bool)
+    bad = (values.isna() & ~missing) | (values < 0) | (values.fillna(0) % 1 != 0)
     if bad.any():
         rows = list(np.flatnonzero(bad.to_numpy())[:5])
         raise PrivacyError(
             f"count column {column!r} must hold whole numbers >= 0; rows {rows} hold "
             f"{[frame[column].iloc[i] for i in rows]}"
         )
-    return values.to_numpy(dtype=np.int64)
+    return values.fillna(0).to_numpy(dtype=np.int64)
 
 
 def suppress_declared(frame: pd.DataFrame, spec: Counts, n: int) -> _SpecResult:
@@ -243,14 +257,22 @@ def suppress_declared(frame: pd.DataFrame, spec: Counts, n: int) -> _SpecResult:
     Raises
     ------
     PrivacyError
-        If counts are not whole numbers >= 0 or parts exceed their total.
+        If counts are not whole numbers >= 0 or parts exceed their total. A count may be
+        missing (a thing not counted): it stays missing, counts as 0 in the totals and hides
+        nothing.
     """
+    if spec.estimates:
+        return _suppress_estimates(frame, spec, n)
     out = _SpecResult()
     if len(spec.columns) > 1 and spec.total is None:
         for column in spec.columns:
             rates = {r: c for r, c in spec.rates.items() if c == column}
             part = suppress_declared(
-                frame, Counts((column,), spec.by, totals=spec.totals, rates=rates), n
+                frame,
+                Counts(
+                    (column,), spec.by, totals=spec.totals, rates=rates, estimates=spec.estimates
+                ),
+                n,
             )
             out.cells.update(part.cells)
             out.totals.update(part.totals)
@@ -260,7 +282,7 @@ def suppress_declared(frame: pd.DataFrame, spec: Counts, n: int) -> _SpecResult:
     total_dims = [d for d in spec.total_dims if d in by]
     group_dims = [d for d in by if d not in total_dims]
     measures = list(spec.columns)
-    parts = {m: _whole(frame, m) for m in measures}
+    parts = {m: _whole(frame, m, missing_ok=True) for m in measures}
     if spec.total is not None:
         whole = _whole(frame, spec.total)
         other = whole - sum(parts.values())
@@ -341,6 +363,22 @@ def suppress_declared(frame: pd.DataFrame, spec: Counts, n: int) -> _SpecResult:
             hidden_rate |= denominator
             rate_marks[denominator] = SECONDARY_MARKER
         out.cells[rate] = (hidden_rate, rate_marks)
+    return out
+
+
+def _suppress_estimates(frame: pd.DataFrame, spec: Counts, n: int) -> _SpecResult:
+    """Primary suppression of estimated counts: hide values above 0 and below ``n``."""
+    out = _SpecResult()
+    marker = primary_marker(n)
+    for column in spec.columns:
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        if (numbers < 0).any() or (numbers.isna() & frame[column].notna()).any():
+            raise PrivacyError(f"estimated count column {column!r} must hold numbers >= 0")
+        hide = ((numbers > 0) & (numbers < n)).to_numpy(dtype=bool)
+        out.cells[column] = (hide, np.where(hide, marker, None).astype(object))
+    for rate, column in spec.rates.items():
+        if rate in frame.columns:
+            out.cells[rate] = out.cells[column]
     return out
 
 

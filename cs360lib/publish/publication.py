@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -154,6 +154,14 @@ class Publication:
         The sentences of ``note`` other than the explanation of the markers, for the
         published table's footnotes (a presentation table explains the markers it shows
         itself: :func:`cs360lib.publish.tables.suppression_note`).
+    parts : mapping of str to Publication
+        For a result, the publication of each of its other count tables
+        (:attr:`Result.count_tables`) and of each result it holds that declares its counts
+        (``Coverage.categories``), by attribute name.
+    copies : mapping of str to object
+        The published value of each of those attributes that changed (a frame, or the
+        published copy of a result; None when nothing of it may be published), for
+        :meth:`Result.with_frame`.
     totals : mapping of str to object
         For count columns whose totals run over every dimension: the published grand total
         (a number, or a marker when hidden).
@@ -180,6 +188,8 @@ class Publication:
     records: bool
     rules: Publishing
     notes: tuple[str, ...] = ()
+    parts: Mapping[str, Publication] = field(default_factory=dict)
+    copies: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -447,23 +457,60 @@ def publish_result(
     PublishedResult
         ``result`` is the input itself when nothing changed, the rebuilt copy
         (:meth:`Result.with_frame`) otherwise, or None for record-level frames and results
-        that cannot be rebuilt.
+        that cannot be rebuilt. The result's other count tables
+        (:attr:`Result.count_tables`) and the results it holds that declare their counts are
+        published with the same rules (``publication.parts`` and ``publication.copies``); the
+        copy is rebuilt when any of them changed.
     """
     frame = result.to_frame()
+    privacy = _declared(result, "privacy", Mapping)
     publication = publish_frame(
         frame,
         rules,
         counts=_declared(result, "count_columns", (tuple, list)),
-        privacy=_declared(result, "privacy", Mapping),
+        privacy=privacy,
         labels=getattr(result, "labels", None),
     )
     if publication.records:
         return PublishedResult(None, publication)
+    parts: dict[str, Publication] = {}
+    copies: dict[str, object] = {}
+    tables = _declared(result, "count_tables", Mapping) or {}
+    for name, counts in tables.items():  # type: ignore[union-attr]
+        part = publish_frame(getattr(result, name), rules, counts=counts, privacy=privacy)
+        parts[name] = part
+        if part.changed:
+            copies[name] = part.frame
+    for name, value in _held_results(result):
+        held = publish_result(value, rules)
+        parts[name] = held.publication
+        if held.result is not value:
+            copies[name] = held.result
+    if parts:
+        publication = replace(
+            publication, parts=parts, copies=copies, changed=publication.changed or bool(copies)
+        )
     if not publication.changed:
         return PublishedResult(result, publication)
     rebuild = getattr(result, "with_frame", None)
     copy = rebuild(publication.frame, publication) if callable(rebuild) else None
     return PublishedResult(copy, publication)
+
+
+def _held_results(result: Result) -> list[tuple[str, Result]]:
+    """List the results a result holds in its fields that declare their counts."""
+    import dataclasses
+
+    if not dataclasses.is_dataclass(result):
+        return []
+    held = []
+    for f in dataclasses.fields(result):
+        value = getattr(result, f.name, None)
+        if getattr(type(value), "count_columns", None) is not None and callable(
+            getattr(value, "to_frame", None)
+        ):
+            held.append((f.name, value))
+    return held
 
 
 def _declared(result: Result, name: str, kinds: type | tuple[type, ...]) -> object:

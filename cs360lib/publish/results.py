@@ -18,12 +18,15 @@ A result class subclasses :class:`Result` (a frozen dataclass) and implements th
 ``tests/test_results_contract.py`` finds every subclass in the library and checks the
 contract on a real instance of each.
 
-What may be published is declared on the class, in two class attributes read by
+What may be published is declared on the class, in class attributes read by
 :func:`cs360lib.publish.display.show` (see ``docs/privacy.md``):
 
 - :attr:`Result.count_columns`: which columns of ``to_frame()`` are counts and over which dimension
   columns (:class:`Counts`); they are suppressed (primary and complementary) in the
-  stakeholder report. Without a declaration every whole-number column is treated as a count.
+  stakeholder report. Without a declaration every whole-number column is treated as a count;
+  ``()`` declares that the frame holds no counts of people or events.
+- :attr:`Result.count_tables`: the result's other frames of counts (a chart's series), by
+  attribute name, published with the same rules.
 - :attr:`Result.privacy`: the publishing class of columns that are not canonical schema
   columns (``"personal"`` for record-level detail such as example rows and raw values,
   ``"internal"`` for a column kept in the analyst report because it would give a hidden count
@@ -77,6 +80,10 @@ class Result(ABC):
         Class attribute: the count columns of :meth:`to_frame` and their dimensions
         (:class:`Counts`); ``()`` declares that the frame holds no counts. ``None`` (the
         default) treats every whole-number column as a count, each with a total.
+    count_tables : mapping of str to tuple of Counts
+        Class attribute: the result's other frames of counts (attribute name -> their
+        :class:`Counts`), e.g. the series a chart draws; published with the same rules, and
+        the published copy gets their published numbers (:meth:`with_frame`).
     privacy : mapping of str to str
         Class attribute: publishing class (``"public"``, ``"personal"``, ``"location"``,
         ``"text"``, or ``"internal"``: analyst report only, for a column that would give a
@@ -90,6 +97,7 @@ class Result(ABC):
     publication: Publication | None = field(default=None, kw_only=True, compare=False, repr=False)
     labels: ClassVar[Mapping[str, str]] = {}
     count_columns: ClassVar[tuple[Counts, ...] | None] = None
+    count_tables: ClassVar[Mapping[str, tuple[Counts, ...]]] = {}
     privacy: ClassVar[Mapping[str, str]] = {}
 
     @abstractmethod
@@ -177,9 +185,11 @@ class Result(ABC):
     def with_frame(self, frame: pd.DataFrame, publication: Publication) -> Result | None:
         """Rebuild this result from a published frame (used by :meth:`published`).
 
-        The default replaces the dataclass field ``frame``; a result that keeps its
-        numbers elsewhere overrides this, or returns None (its summary and chart then stay
-        in the analyst report, and the stakeholder report shows only its published table).
+        The default replaces the dataclass field ``frame`` (and the frames of
+        :attr:`count_tables` and the results held in fields by their published copies:
+        :attr:`Publication.copies`); a result that keeps its numbers
+        elsewhere overrides this, or returns None (its summary and chart then stay in the
+        analyst report, and the stakeholder report shows only its published table).
 
         Parameters
         ----------
@@ -196,7 +206,9 @@ class Result(ABC):
         """
         if "frame" not in {f.name for f in dataclasses.fields(self)}:
             return None
-        return dataclasses.replace(self, frame=frame, publication=publication)
+        return dataclasses.replace(
+            self, frame=frame, publication=publication, **dict(publication.copies)
+        )
 
     def shown(self, column: str, row: int) -> str:
         """Format one cell as published: a number, or the marker of a hidden count.

@@ -648,6 +648,7 @@ class MissingValues(Result):
             scale=alt.Scale(scheme="oranges", domain=[0, 100]),
             legend="% empty",
             text_format=".0f",
+            other="max",
             tooltip=[
                 "source",
                 "column",
