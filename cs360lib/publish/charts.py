@@ -296,11 +296,15 @@ def heat_map(
         color=alt.Color(f"{value}:Q", scale=scale, title=legend or value),
         tooltip=tooltip or [f"{y}:N", f"{x}:N", f"{value}:Q"],
     )
-    text = base.mark_text(fontSize=11).encode(
-        text=alt.Text(f"{value}:Q", format=text_format),
-        color=alt.condition(
-            f"datum[{value!r}] > {dark!r}", alt.value("white"), alt.value("#333333")
-        ),
+    text = (
+        base.transform_filter(f"isValid(datum[{value!r}])")
+        .mark_text(fontSize=11)
+        .encode(
+            text=alt.Text(f"{value}:Q", format=text_format),
+            color=alt.condition(
+                f"datum[{value!r}] > {dark!r}", alt.value("white"), alt.value("#333333")
+            ),
+        )
     )
     order = list(pd.unique(frame[y])) if len(frame) else []
     return (

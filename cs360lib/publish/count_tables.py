@@ -357,11 +357,10 @@ def suppress_declared(frame: pd.DataFrame, spec: Counts, n: int) -> _SpecResult:
         if rate not in frame.columns:
             continue
         hidden_rate = hide[column].copy()
-        rate_marks = marks[column].copy()
         if spec.total is not None:
-            denominator = hide[spec.total] & ~hidden_rate
-            hidden_rate |= denominator
-            rate_marks[denominator] = SECONDARY_MARKER
+            hidden_rate |= hide[spec.total]
+        # a rate is not a small count: it shows the marker of a cell hidden with another
+        rate_marks = np.where(hidden_rate, SECONDARY_MARKER, None).astype(object)
         out.cells[rate] = (hidden_rate, rate_marks)
     return out
 
@@ -378,7 +377,8 @@ def _suppress_estimates(frame: pd.DataFrame, spec: Counts, n: int) -> _SpecResul
         out.cells[column] = (hide, np.where(hide, marker, None).astype(object))
     for rate, column in spec.rates.items():
         if rate in frame.columns:
-            out.cells[rate] = out.cells[column]
+            hide = out.cells[column][0]
+            out.cells[rate] = (hide, np.where(hide, SECONDARY_MARKER, None).astype(object))
     return out
 
 

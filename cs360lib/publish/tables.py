@@ -134,8 +134,8 @@ def suppression_note(markers: Sequence[str]) -> str:
             )
         elif marker == SECONDARY_MARKER:
             parts.append(
-                f"{marker}: hidden as well, so that the small counts cannot be worked out "
-                "from the totals."
+                f"{marker}: hidden as well, so that no small count can be worked out from it "
+                "or from the totals."
             )
     return " ".join(parts)
 

@@ -331,15 +331,18 @@ def front_page(
     firsts = [s.first_date for s in manifest.sources if s.first_date]
     lasts = [s.last_date for s in manifest.sources if s.last_date]
     dates = f"{min(firsts)} to {max(lasts)}" if firsts and lasts else None
+    rows: list[int | str | None] = [s.rows_loaded for s in manifest.sources]
+    if variant == "stakeholder":
+        rows = _published_rows(manifest)
     sources = [
         {
             "name": s.name,
-            "kind": s.kind,
+            "kind": s.kind.replace("_", " "),
             "status": s.status,
-            "rows": s.rows_loaded,
+            "rows": n,
             "dates": f"{s.first_date} to {s.last_date}" if s.first_date else None,
         }
-        for s in manifest.sources
+        for s, n in zip(manifest.sources, rows, strict=True)
     ]
     link_variant = "stakeholder" if variant == "index" else variant
     notebooks = []
@@ -370,6 +373,32 @@ def front_page(
         rules=publishing_rules(manifest.publishing),
         contents=list(contents or []),
     )
+
+
+def _published_rows(manifest: Manifest) -> list[int | str | None]:
+    """Rows loaded per source as a stakeholder report may show them.
+
+    The same counts as the intake overview's ``loaded`` column, suppressed the same way
+    (:class:`cs360lib.steps.intake.IntakeOverview`): small counts show their marker, and a
+    cell that would give one away from the total is hidden too.
+    """
+    import pandas as pd
+
+    from cs360lib.config.publishing import Publishing
+    from cs360lib.publish.count_tables import Counts
+    from cs360lib.publish.publication import publish_frame
+
+    loaded = [(s.name, s.rows_loaded) for s in manifest.sources if s.rows_loaded is not None]
+    if not loaded:
+        return [None for _ in manifest.sources]
+    frame = pd.DataFrame(loaded, columns=["source", "loaded"])
+    rules = Publishing.model_validate(dict(manifest.publishing or {}))
+    shown = publish_frame(frame, rules, counts=(Counts(("loaded",), by=("source",)),)).shown
+    published = {
+        name: value if isinstance(value, str) else int(value)
+        for name, value in zip(shown["source"], shown["loaded"], strict=True)
+    }
+    return [published.get(s.name) for s in manifest.sources]
 
 
 @functools.cache
