@@ -52,6 +52,7 @@ def test_sicily_poisson(sicily: pd.DataFrame) -> None:
         family="poisson",
         offset="stdpop",
         slope_change=False,
+        cov="model",  # the published intervals are model-based
     )
     assert _ratio(res) == (0.894, 0.865, 0.925)
 
@@ -66,6 +67,7 @@ def test_sicily_quasipoisson(sicily: pd.DataFrame) -> None:
         family="quasipoisson",
         offset="stdpop",
         slope_change=False,
+        cov="model",
     )
     assert _ratio(res) == (0.894, 0.839, 0.953)
 
@@ -82,6 +84,7 @@ def test_sicily_quasipoisson_seasonal(sicily: pd.DataFrame) -> None:
         seasonality=2,
         period=12,
         slope_change=False,
+        cov="model",
     )
     assert _ratio(res) == (0.885, 0.839, 0.933)
 
@@ -90,8 +93,8 @@ def test_sicily_quasipoisson_seasonal(sicily: pd.DataFrame) -> None:
 def test_sicily_slope_change_true_does_not_reproduce(sicily: pd.DataFrame) -> None:
     # documents why slope_change=False is the published model: with a slope term the level
     # change is 0.893 (0.834 to 0.955), not 0.894 (0.839 to 0.953)
-    res = its(sicily, time="time", outcome="aces", intervention=37, offset="stdpop")
-    assert _ratio(res) != (0.894, 0.839, 0.953)
+    res = its(sicily, time="time", outcome="aces", intervention=37, offset="stdpop", cov="model")
+    assert _ratio(res) == (0.893, 0.834, 0.955)
 
 
 @pytest.mark.reference
@@ -407,11 +410,20 @@ def test_time_as_periods_strings_and_mid_month_dates(monthly: pd.DataFrame) -> N
     for df, when in [
         (as_period, start),
         (as_text, str(start.date())),
-        (monthly, start + pd.Timedelta(days=14)),
+        (monthly, pd.Period(start, "M")),
     ]:
         res = its(df, time="month", outcome="count", intervention=when)
         pd.testing.assert_frame_equal(res.effects, base.effects)
         assert res.intervention == base.intervention == f"{start:%Y-%m}"
+    # a start inside a month: the first month wholly under the response is the next one
+    later = its(monthly, time="month", outcome="count", intervention=start + pd.Timedelta(days=14))
+    following = start + pd.DateOffset(months=1)
+    assert later.intervention == f"{following:%Y-%m}"
+    pd.testing.assert_frame_equal(
+        later.effects, its(monthly, time="month", outcome="count", intervention=following).effects
+    )
+    assert any("first period wholly under it" in n for n in later.notes)
+    assert "first period wholly under it" in later.summary()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -458,19 +470,34 @@ def test_a_clean_fit_has_no_warnings() -> None:
     assert "Warning:" not in res.summary()
 
 
-def test_quasi_separation_is_recorded_and_no_inf_is_said() -> None:
+def test_quasi_separation_is_recorded_by_the_fit() -> None:
+    # fitted means of practically zero where there are no events: recorded, never silent
+    from cs360lib.evaluate._fit import fit_arrays
+
+    y = np.array([3, 5, 4, 6, 2, 5, 4, 3, 5, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], dtype=float)
+    t = np.arange(20.0)
+    X = np.column_stack([np.ones(20), t, (t >= 10).astype(float)])
+    fit = fit_arrays(y, X, family="poisson")
+    assert any("quasi-separation" in w for w in fit.warnings)
+
+
+def test_no_events_after_the_response_is_compared_exactly() -> None:
+    # a log-link model cannot fit a segment without events (the level change runs to minus
+    # infinity); the exact conditional test says what the data do support, and no "inf"
     counts = [3, 5, 4, 6, 2, 5, 4, 3, 5, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]  # none after
     res = its(
         _monthly(counts), time="month", outcome="n", intervention="2020-11-01", family="poisson"
     )
-    assert any("quasi-separation" in w for w in res.warnings)
+    assert res.method == "exact" and res.fit is None
+    row = res.effects.loc["level_change"]
+    assert row["ratio"] == 0 and row["p_value"] < 0.001
+    assert res.exact.bound < 0.1  # one-sided upper bound of the rate ratio
     text = res.summary()
-    assert "quasi-separation" in text
+    assert "exact test" in text and "statistically clear" in text
     assert "inf" not in text.replace("information", "") and "nan" not in text
-    assert "no upper limit" in text
 
 
 def test_a_fit_without_standard_errors_is_an_input_error_that_says_why() -> None:
-    counts = [2, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0]
+    counts = [1, 0, 1, 0, 0, 0, 2, 0, 2, 0, 1, 0, 2, 2, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0]
     with pytest.raises(EvaluationInputError, match="could not be estimated.*quasipoisson"):
         its(_monthly(counts), time="month", outcome="n", intervention="2021-01-01", family="negbin")

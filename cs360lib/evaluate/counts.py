@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.rates import etest_poisson_2indep, test_poisson_2indep
 
+from cs360lib.errors import EvaluationInputError
 from cs360lib.publish.results import Result
 
 from ._checks import (
@@ -36,7 +37,6 @@ from ._checks import (
     count,
     positive,
 )
-from ._design import EvaluationInputError
 from ._results import pct, recording_warnings
 from .wdd import WDDResult, wdd, wdd_harm
 

@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cs360lib.errors import EvaluationInputError
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
 
 from ._checks import check_alpha, pair
-from ._design import EvaluationInputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
