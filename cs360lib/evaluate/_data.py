@@ -82,6 +82,8 @@ class SeriesData:
     def span(self, mask: np.ndarray) -> str:
         """Human label of the periods of the series rows in ``mask`` (first to last)."""
         k = self.keys[mask]
+        if len(k) == 0:
+            return "no periods"
         return self.tindex.span(float(k.min()), float(k.max()))
 
 

@@ -14,11 +14,11 @@ import numpy as np
 
 from ._results import (
     amount,
+    change_phrase,
     change_words,
     describe_difference,
     describe_ratio,
     interval_words,
-    pct,
     signed_change,
 )
 
@@ -27,20 +27,26 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["its_summary"]
 
-_CALENDAR = {"dow": "day of the week", "month": "month", "quarter": "quarter", "year": "year"}
+_CALENDAR = {"dow": "day-of-week", "month": "month", "quarter": "quarter", "year": "year"}
+
+
+def _name(name: str) -> str:
+    return "the response" if name == "response" else name
 
 
 def _allowing(res: ITSResult) -> str:
     parts = []
-    if "pre_trend" in res.effects.index or res.method == "model":
-        parts.append("the trend before the response" if res.method == "model" else "")
+    if res.method == "model" and "pre_trend" in res.effects.index:
+        steps = any(i.kind == "step" for i in res.interventions)
+        parts.append("the trend before the response" if steps else "the trend")
     if res.seasonal:
         parts.append("seasonal patterns")
-    if res.calendar:
-        parts.append(" and ".join(_CALENDAR[c] for c in res.calendar) + " effects")
-    if res.controls:
+    if res.calendar and res.method == "model":
+        names = [_CALENDAR[c] for c in res.calendar]
+        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        parts.append(f"{joined} effects")
+    if res.controls and res.method == "model":
         parts.append(", ".join(res.controls))
-    parts = [p for p in parts if p]
     if not parts:
         return ""
     return ", allowing for " + (
@@ -58,7 +64,7 @@ def _intro(res: ITSResult) -> str:
             + _allowing(res)
             + "."
         )
-    names = " or ".join(i.name for i in res.interventions)
+    names = " or ".join(_name(i.name) for i in res.interventions)
     return (
         f"We compared {res.outcome} in {who} in the {res.n_post:,} periods under {names} with "
         f"the {res.n_pre:,} periods without it" + _allowing(res) + "."
@@ -80,7 +86,9 @@ def _effect_lines(res: ITSResult, term: str) -> list[str]:
     lvl = res.level
     panel_head = "the treated group's level relative to the comparison was "
     if kind == "indicator":
-        head = f"While {name} was on, " + (panel_head if res.panel else f"{res.outcome} was ")
+        head = f"While {_name(name)} was on, " + (
+            panel_head if res.panel else f"{res.outcome} was "
+        )
         what = "difference"
     else:
         label = "" if res._design.kinds.get("level_change") else f" ({name})"
@@ -153,6 +161,10 @@ def _impact_line(res: ITSResult) -> str:
     )
 
 
+def _p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
 def _exact_lines(res: ITSResult) -> list[str]:
     ex = res.exact
     t = ex.test
@@ -166,18 +178,22 @@ def _exact_lines(res: ITSResult) -> list[str]:
     if t.pre == 0:
         lines.append(
             f"There were {counts}: the rate under the response is at least "
-            f"{change_words(ex.bound)} than without it (one-sided {lvl}% bound), with no upper "
-            f"limit the data can set (exact p = {t.p_value:.3f})."
+            f"{change_phrase(ex.bound, 'without it')} (one-sided {lvl}% bound), with no upper "
+            f"limit the data can set (exact test, {_p(t.p_value)})."
         )
     elif t.post == 0:
         lines.append(
             f"There were {counts}: the rate under the response is at least "
-            f"{pct(1 - ex.bound)} lower than without it (one-sided {lvl}% bound; exact "
-            f"p = {t.p_value:.3f})."
+            f"{change_phrase(ex.bound, 'without it')} (one-sided {lvl}% bound; exact test, "
+            f"{_p(t.p_value)})."
         )
     else:
-        text, clear = describe_ratio(t.ratio, t.ci_low, t.ci_high, lvl)
-        lines.append(f"There were {counts}: the rate was {text} (exact p = {t.p_value:.3f}).")
+        lines.append(
+            f"There were {counts}: the rate under the response was "
+            f"{change_phrase(t.ratio, 'without it')} ({lvl}% interval: from "
+            f"{change_words(t.ci_low)} to {change_words(t.ci_high)}; exact test, "
+            f"{_p(t.p_value)})."
+        )
     lines.append(
         "The difference is statistically clear: the interval excludes no change."
         if clear

@@ -52,8 +52,8 @@ def segments(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows of the evaluated series without and with the response.
 
-    With a step: before and from the first step. With indicators only: periods wholly without
-    any indicator, and periods wholly under one (periods partly under one belong to neither).
+    With a step: before and from the first step. With indicators only: periods without any
+    indicator, and periods (wholly or partly) under one.
 
     Returns
     -------
@@ -68,7 +68,7 @@ def segments(
         first = min(i.key for i in steps)
         return mask & (data.keys < first), mask & (data.keys >= first)
     share = np.max([i.share for i in interventions], axis=0)
-    return mask & (share == 0), mask & (share >= 1)
+    return mask & (share == 0), mask & (share > 0)
 
 
 def zero_run_warnings(data: SeriesData, family: str) -> list[str]:

@@ -14,6 +14,7 @@ from statsmodels.tools import sm_exceptions
 __all__ = [
     "NOT_CONVERGED",
     "amount",
+    "change_phrase",
     "change_words",
     "critical_value",
     "describe_difference",
@@ -234,8 +235,20 @@ def change_words(ratio: float, digits: int = 0) -> str:
     if ratio >= TIMES_FROM:
         return f"{ratio:,.0f} times as high" if ratio >= 100 else f"{ratio:,.1f} times as high"
     if ratio < 1:
+        if 0 < ratio and round((1 - ratio) * 100, digits) >= 100:
+            return "over 99% lower"
         return f"{pct(1 - ratio, digits)} lower"
     return f"{pct(ratio - 1, digits)} higher"
+
+
+def change_phrase(ratio: float, reference: str) -> str:
+    """Say a ratio against a reference: ``"12% lower than before"``, ``"14 times as high as"``.
+
+    The rules of :func:`change_words` apply.
+    """
+    words = change_words(ratio)
+    joint = "as" if words.endswith("times as high") else "than"
+    return f"{words} {joint} {reference}"
 
 
 def signed_change(ratio: float, digits: int = 1) -> str:
@@ -261,8 +274,7 @@ def describe_ratio(ratio: float, low: float, high: float, level: int) -> tuple[s
     def _bound(r: float) -> str:
         return change_words(r)
 
-    head = change_words(ratio)
-    head = f"{head} as expected" if head.endswith("times as high") else f"{head} than expected"
+    head = change_phrase(ratio, "expected")
     upper = f" to {_bound(high)}" if np.isfinite(high) else f", {NO_UPPER_LIMIT}"
     text = f"{head} ({level}% interval: from {_bound(low)}{upper})"
     return text, clear

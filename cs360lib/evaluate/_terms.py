@@ -306,7 +306,7 @@ def _check_placement(items: list[Intervention], data: SeriesData) -> None:
                 f"too few periods around intervention {tindex.label_of(first.key)} in "
                 f"{data.time!r}: {n_pre} before; need at least {MIN_PRE} before the response"
             )
-    for a, b in zip(steps, [*steps[1:], None], strict=True):
+    for a, b in zip(steps, [*steps[1:], None], strict=False):
         nxt = b.key if b is not None else tk.max() + 1
         n_after = int(((tk >= a.key) & (tk < nxt)).sum())
         need = MIN_POST_SLOPE if a.slope_change else MIN_POST

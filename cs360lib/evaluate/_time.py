@@ -30,6 +30,7 @@ from cs360lib.errors import EvaluationInputError
 __all__ = ["TimeIndex", "first_period_under", "parse_time", "to_naive_datetime"]
 
 _DAY = np.timedelta64(1, "D")
+_TEXT_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)\s*$")
 _TEXT_DMY = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?:[\sT].*)?$")
 
 
@@ -231,13 +232,11 @@ def _parse_text(values: pd.Series, name: str) -> pd.Series:
             return pd.to_datetime(text.str.slice(0, 10).str.strip(), format=fmt)
         except (TypeError, ValueError):
             pass
+    # text with UTC offsets (which may change with daylight saving) is read as UTC instants
+    offsets = bool(text.str.contains(_TEXT_OFFSET).mean() > 0.5)
     try:
-        return pd.to_datetime(values)
+        return pd.to_datetime(values, utc=offsets)
     except (TypeError, ValueError) as exc:
-        try:  # mixed UTC offsets (e.g. -06:00 and -05:00 across daylight saving)
-            return pd.to_datetime(values, utc=True)
-        except (TypeError, ValueError):
-            pass
         bad = pd.to_datetime(values, errors="coerce").isna() & values.notna()
         example = values[bad.to_numpy()].iloc[0] if bad.any() else values.iloc[0]
         raise EvaluationInputError(

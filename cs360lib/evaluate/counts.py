@@ -37,7 +37,7 @@ from ._checks import (
     count,
     positive,
 )
-from ._results import pct, recording_warnings
+from ._results import change_phrase, recording_warnings
 from .wdd import WDDResult, wdd, wdd_harm
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -318,9 +318,8 @@ class RateRatioResult(Result):
                 f"ratio runs from {self.ci_low:.2f} with no upper limit (p = {self.p_value:.3f}). "
             )
         else:
-            direction = "lower" if self.ratio < 1 else "higher"
             text = (
-                f"The rate after the response was {pct(self.ratio - 1)} {direction} than before "
+                f"The rate after the response was {change_phrase(self.ratio, 'before')} "
                 f"({counts}; rate ratio {self.ratio:.2f}, {lvl}% interval "
                 f"{self.ci_low:.2f} to {self.ci_high:.2f}, p = {self.p_value:.3f}). "
             )

@@ -26,7 +26,7 @@ from cs360lib.publish.results import Result
 from ._data import COUNT_FAMILIES
 from ._design import segmented_columns
 from ._fit import COV_TYPES, fit_arrays
-from ._results import critical_value
+from ._results import change_words, critical_value
 from ._terms import fourier_terms
 from .its import AR1_MIN_PERIODS, ITS
 
@@ -220,13 +220,13 @@ class ITSPowerResult(Result):
             .encode(y="y:Q")
         )
         return alt.layer(band, line, rule).properties(
-            title=f"Chance of detecting a {abs(self.effect):.0%} change", width=500
+            title=f"Chance of detecting a change to {change_words(1 + self.effect)}", width=500
         )
 
     def summary(self) -> str:
         """Plain-language summary."""
         s = self.settings
-        change = f"{abs(self.effect):.0%} {'drop' if self.effect < 0 else 'rise'}"
+        change = f"change to {change_words(1 + self.effect)}"
         first = (
             f"If the response causes a {change} in a series that averages about "
             f"{s['level']:.0f} per period before it (with {s['n_pre']} periods of history), "
