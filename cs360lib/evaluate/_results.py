@@ -242,9 +242,9 @@ def change_words(ratio: float, digits: int = 0) -> str:
 
 
 def change_phrase(ratio: float, reference: str) -> str:
-    """Say a ratio against a reference: ``"12% lower than before"``, ``"14 times as high as"``.
+    """Say a ratio against a reference, e.g. "12% lower than before".
 
-    The rules of :func:`change_words` apply.
+    The rules of :func:`change_words` apply; large ratios read "14 times as high as before".
     """
     words = change_words(ratio)
     joint = "as" if words.endswith("times as high") else "than"
