@@ -62,7 +62,6 @@ class SeriesData:
     labels: np.ndarray
     tindex: TimeIndex
     order: np.ndarray
-    index: pd.Index
     outcome: str
     time: str
     notes: list[str] = field(default_factory=list)
@@ -91,10 +90,9 @@ def check_columns(data: pd.DataFrame, columns: dict[str, str | None]) -> None:
     """Check that ``data`` is a frame holding the named columns (role -> column)."""
     if not isinstance(data, pd.DataFrame):
         raise EvaluationInputError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    present = set(data.columns)
     missing = [
-        f"{role}={col!r}"
-        for role, col in columns.items()
-        if col is not None and col not in data.columns
+        f"{role}={col!r}" for role, col in columns.items() if col is not None and col not in present
     ]
     if missing:
         raise EvaluationInputError(
@@ -103,8 +101,7 @@ def check_columns(data: pd.DataFrame, columns: dict[str, str | None]) -> None:
         )
 
 
-def _isna(series: pd.Series) -> np.ndarray:
-    arr = series.to_numpy()
+def _isna(arr: np.ndarray) -> np.ndarray:
     kind = arr.dtype.kind
     if kind == "f":
         return np.isnan(arr)
@@ -115,22 +112,20 @@ def _isna(series: pd.Series) -> np.ndarray:
     return np.asarray(pd.isna(arr), dtype=bool)
 
 
-def check_missing(data: pd.DataFrame, col: str) -> None:
-    """Refuse missing values in a column, naming the rows."""
-    na = _isna(data[col])
+def check_missing(series: pd.Series, col: str, index: pd.Index) -> None:
+    """Refuse missing values in a column, naming the rows (``index`` the frame's labels)."""
+    na = _isna(series.to_numpy())
     if na.any():
         raise EvaluationInputError(
-            f"column {col!r} has missing values (NaN) in rows {rows_text(data.index[na])}; "
+            f"column {col!r} has missing values (NaN) in rows {rows_text(index[na])}; "
             "fill or drop those periods explicitly before evaluating"
         )
 
 
-def numeric_column(data: pd.DataFrame, col: str) -> np.ndarray:
+def numeric_column(series: pd.Series, col: str, index: pd.Index) -> np.ndarray:
     """Return a column as finite floats, or raise naming the non-numeric or infinite rows."""
-    series = data[col]
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-        arr = series.to_numpy(dtype=float)
-    elif pd.api.types.is_bool_dtype(series.dtype):
+    dtype = series.dtype
+    if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
         arr = series.to_numpy(dtype=float)
     else:
         try:
@@ -139,12 +134,12 @@ def numeric_column(data: pd.DataFrame, col: str) -> np.ndarray:
             bad = pd.to_numeric(series, errors="coerce").isna().to_numpy()
             raise EvaluationInputError(
                 f"column {col!r} must be numeric; non-numeric values in rows "
-                f"{rows_text(data.index[bad])} (e.g. {series[bad].iloc[0]!r})"
+                f"{rows_text(index[bad])} (e.g. {series[bad].iloc[0]!r})"
             ) from exc
     inf = ~np.isfinite(arr)
     if inf.any():
         raise EvaluationInputError(
-            f"column {col!r} has infinite values in rows {rows_text(data.index[inf])}"
+            f"column {col!r} has infinite values in rows {rows_text(index[inf])}"
         )
     return arr
 
@@ -198,22 +193,22 @@ def prepare_data(
         )
     if len(data) == 0:
         raise EvaluationInputError("data has no rows")
-    for col in (time, outcome, offset, group):
-        if col is not None:
-            check_missing(data, col)
-    y = numeric_column(data, outcome)
+    columns = {col: data[col] for col in (time, outcome, offset, group) if col is not None}
+    for col, series in columns.items():
+        check_missing(series, col, data.index)
+    y = numeric_column(columns[outcome], outcome, data.index)
     if family != "gaussian":
         _check_counts(data, y, outcome, family)
     off = None
     if offset is not None:
-        off = numeric_column(data, offset)
+        off = numeric_column(columns[offset], offset, data.index)
         bad = off <= 0
         if bad.any():
             raise EvaluationInputError(
                 f"offset column {offset!r} must be > 0 (it is used on the log scale); "
                 f"rows {rows_text(data.index[bad])}"
             )
-    parsed = parse_time(data[time], name=time, timezone=timezone, label=label)
+    parsed = parse_time(columns[time], name=time, timezone=timezone, label=label)
     tindex = parsed.tindex
     keys = tindex.keys(parsed.starts)
     if not tindex.dated:
@@ -224,7 +219,7 @@ def prepare_data(
                 f"values in rows {rows_text(data.index[off_grid])}"
             )
         keys = np.round(keys)
-    gcodes, guniq = _groups(data, group, treated)
+    gcodes, guniq = _groups(columns.get(group), group, treated, len(data))
     order = np.lexsort((keys, gcodes))
     _check_periods(data, parsed, keys, gcodes, guniq, order, time, group)
     keys_s, g_s = keys[order], gcodes[order]
@@ -251,17 +246,17 @@ def prepare_data(
         labels=parsed.labels[order],
         tindex=tindex,
         order=order,
-        index=data.index[order],
         outcome=outcome,
         time=time,
         notes=list(parsed.notes),
     )
 
 
-def _groups(data: pd.DataFrame, group: str | None, treated: Any) -> tuple[np.ndarray, Any]:
-    if group is None:
-        return np.zeros(len(data), dtype=np.int64), None
-    gcol = data[group]
+def _groups(
+    gcol: pd.Series | None, group: str | None, treated: Any, n: int
+) -> tuple[np.ndarray, Any]:
+    if gcol is None:
+        return np.zeros(n, dtype=np.int64), None
     if treated not in set(gcol.unique()):
         raise EvaluationInputError(
             f"treated={treated!r} is not a value of the group column {group!r}; "

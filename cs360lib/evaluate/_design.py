@@ -233,9 +233,13 @@ def check_rank(design: ITSDesign) -> None:
             f"too few periods ({n}) for a model with {k} parameters; use fewer seasonal or "
             "calendar terms, or more data"
         )
-    scale = np.sqrt((X**2).sum(axis=0))
+    scale = np.sqrt(np.einsum("ij,ij->j", X, X))
     scale[scale == 0] = 1.0
-    _, r, piv = linalg.qr(X / scale, mode="economic", pivoting=True)
+    Z = X / scale
+    eig = np.linalg.eigvalsh(Z.T @ Z)  # cheap test first: k x k, a few microseconds
+    if eig[0] > eig[-1] * 1e-10:
+        return
+    _, r, piv = linalg.qr(Z, mode="economic", pivoting=True)
     diag = np.abs(np.diag(r))
     tol = diag[0] * max(n, k) * np.finfo(float).eps * 1e3
     weak = piv[diag <= tol]

@@ -26,6 +26,7 @@ from ._impact import counterfactual_frame, episodes_frame, impact_frame
 from ._its_chart import its_chart
 from ._its_summary import its_summary
 from ._quality import ExactComparison
+from ._results import effect_table
 from ._terms import Intervention
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,7 +53,8 @@ class ITSResult(Result):
     Attributes
     ----------
     effects : pandas.DataFrame
-        One row per effect with ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``p_value`` and,
+        (Computed on first access.) One row per effect with ``estimate``, ``se``,
+        ``ci_low``, ``ci_high``, ``p_value`` and,
         for log-link families, ``ratio``, ``ratio_low`` and ``ratio_high`` (rate ratios). Rows:
         ``baseline``, ``pre_trend``; per step ``level_change``, ``slope_change``,
         ``post_trend`` (prefixed ``NAME_`` for named interventions); per indicator its name
@@ -77,7 +79,6 @@ class ITSResult(Result):
         Periods of the evaluated series without and under the response.
     """
 
-    effects: pd.DataFrame
     fit: Any
     family: str
     outcome: str
@@ -99,6 +100,7 @@ class ITSResult(Result):
     calendar: tuple[str, ...]
     controls: tuple[str, ...]
     exact: ExactComparison | None = field(repr=False)
+    _effects: pd.DataFrame | None = field(repr=False)
     _data: SeriesData = field(repr=False)
     _design: ITSDesign = field(repr=False)
     _fit: Fit | None = field(repr=False)
@@ -132,12 +134,10 @@ class ITSResult(Result):
         }
 
     @classmethod
-    def from_fit(
-        cls, spec: ITS, fit: Fit, effects: pd.DataFrame, *, alpha: float, warnings: list[str]
-    ) -> ITSResult:
-        """Build the result of a model fit."""
+    def from_fit(cls, spec: ITS, fit: Fit, *, alpha: float, warnings: list[str]) -> ITSResult:
+        """Build the result of a model fit (the effects table is made on first access)."""
         return cls(
-            effects=effects,
+            _effects=None,
             fit=fit.results,
             alpha=alpha,
             method="model",
@@ -179,7 +179,7 @@ class ITSResult(Result):
             index=pd.Index(["baseline", row], name="term"),
         )
         return cls(
-            effects=effects,
+            _effects=effects,
             fit=None,
             alpha=alpha,
             method="exact",
@@ -193,6 +193,21 @@ class ITSResult(Result):
         )
 
     # ---- basic access ------------------------------------------------------------------------
+    @cached_property
+    def effects(self) -> pd.DataFrame:
+        """The effects table (see the class attributes)."""
+        if self._effects is not None:
+            return self._effects
+        f = self._fit
+        return effect_table(
+            f.params,
+            f.cov,
+            self._design.contrasts,
+            df=f.df,
+            alpha=self.alpha,
+            log_link=self.log_link,
+        )
+
     @property
     def model(self) -> Any:
         """The statsmodels model object (None for the exact comparison)."""

@@ -22,7 +22,14 @@ from statsmodels.tsa.deterministic import Fourier
 from cs360lib.errors import EvaluationInputError
 
 from ._data import SeriesData, check_missing, numeric_column
-from ._time import TimeIndex, as_timestamp, day_shares, first_period_under, rows_text
+from ._time import (
+    TimeIndex,
+    as_timestamp,
+    day_shares,
+    first_period_from,
+    first_period_under,
+    rows_text,
+)
 
 __all__ = [
     "CALENDAR_TERMS",
@@ -114,9 +121,9 @@ def _indicator_values(
                 f"{rows_text(missing)} of the data; align it with the data's index"
             )
         values = values.reindex(frame.index)
-    tmp = pd.DataFrame({what: values.to_numpy()}, index=frame.index)
-    check_missing(tmp, what)
-    arr = numeric_column(tmp, what)
+    values = pd.Series(values.to_numpy(), index=frame.index)
+    check_missing(values, what, frame.index)
+    arr = numeric_column(values, what, frame.index)
     bad = (arr < 0) | (arr > 1)
     if bad.any():
         raise EvaluationInputError(
@@ -140,9 +147,12 @@ def _one(
     timezone: str | None,
     legacy: bool,
 ) -> Intervention:
+    if isinstance(value, pd.Timestamp | np.datetime64 | pd.Period | int | float):
+        # a start date or a value of a numeric time column: a step (the common case)
+        return _step(name, value, data, slope_change=slope_change, timezone=timezone, legacy=legacy)
     if isinstance(value, pd.Series):
         share = _indicator_values(value, frame, data, name, str(value.name or name))
-        return Intervention(name, "indicator", share=share, start_text="")
+        return Intervention(name, "indicator", share=share)
     if isinstance(value, str) and value in frame.columns:
         share = _indicator_values(frame[value], frame, data, name, value)
         return Intervention(name, "indicator", share=share)
@@ -154,24 +164,16 @@ def _one(
                 f"'slope_change'; got keys {sorted(map(str, value))}"
             )
         if value.get("end") is not None:
-            return _one(
+            value = [(value["start"], value["end"])]
+        else:
+            return _step(
                 name,
-                [(value["start"], value["end"])],
-                frame,
+                value["start"],
                 data,
-                slope_change=slope_change,
+                slope_change=bool(value.get("slope_change", slope_change)),
                 timezone=timezone,
-                legacy=False,
+                legacy=legacy,
             )
-        return _one(
-            name,
-            value["start"],
-            frame,
-            data,
-            slope_change=bool(value.get("slope_change", slope_change)),
-            timezone=timezone,
-            legacy=legacy,
-        )
     if _is_ranges(value):
         if not data.tindex.dated:
             raise EvaluationInputError(
@@ -192,9 +194,32 @@ def _one(
             f"intervention={value!r} is neither a column of the data nor a value of the numeric "
             f"time column {data.time!r}"
         )
+    return _step(name, value, data, slope_change=slope_change, timezone=timezone, legacy=legacy)
+
+
+def _step(
+    name: str,
+    value: Any,
+    data: SeriesData,
+    *,
+    slope_change: bool,
+    timezone: str | None,
+    legacy: bool,
+) -> Intervention:
+    """Make a lasting step from the first period wholly under a response starting at ``value``."""
     what = "intervention" if legacy else f"intervention {name!r}"
+    notes = []
     try:
-        key = first_period_under(data.tindex, value, name=what, timezone=timezone)
+        if data.tindex.dated:
+            ts = as_timestamp(value, name=what, timezone=timezone)
+            key = first_period_from(data.tindex, ts)
+            if pd.Timestamp(data.tindex.start(key)) != ts:
+                notes.append(
+                    f"The response began on {ts:%Y-%m-%d}; the first period wholly under it, "
+                    f"{data.tindex.label_of(key)}, is the first period counted as after it."
+                )
+        else:
+            key = first_period_under(data.tindex, value, name=what, timezone=timezone)
     except EvaluationInputError as exc:
         if isinstance(value, str):
             raise EvaluationInputError(
@@ -202,15 +227,6 @@ def _one(
                 f"time column {data.time!r} holds dates ({exc})"
             ) from exc
         raise
-    notes = []
-    if data.tindex.dated:
-        ts = as_timestamp(value, name=what, timezone=timezone)
-        first_day = pd.Timestamp(data.tindex.start(key))
-        if first_day != ts:
-            notes.append(
-                f"The response began on {ts:%Y-%m-%d}; the first period wholly under it, "
-                f"{data.tindex.label_of(key)}, is the first period counted as after it."
-            )
     return Intervention(
         name,
         "step",
@@ -545,8 +561,8 @@ def control_columns(
                 f"control column {col!r} not found in data; available columns: "
                 f"{', '.join(map(str, frame.columns))}"
             )
-        check_missing(frame, col)
-        arr = numeric_column(frame, col)[data.order]
+        check_missing(frame[col], col, frame.index)
+        arr = numeric_column(frame[col], col, frame.index)[data.order]
         if np.ptp(arr) == 0:
             raise EvaluationInputError(
                 f"control column {col!r} is constant ({arr[0]:g}): it cannot be told apart from "

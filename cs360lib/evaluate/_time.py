@@ -27,9 +27,16 @@ import pandas as pd
 
 from cs360lib.errors import EvaluationInputError
 
-__all__ = ["TimeIndex", "first_period_under", "parse_time", "to_naive_datetime"]
+__all__ = [
+    "TimeIndex",
+    "first_period_from",
+    "first_period_under",
+    "parse_time",
+    "to_naive_datetime",
+]
 
 _DAY = np.timedelta64(1, "D")
+_TEXT_ISO = re.compile(r"^\s*\d{4}-\d{1,2}(?:-\d{1,2})?(?:[ T][\d:.]*)?\s*$")
 _TEXT_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)\s*$")
 _TEXT_DMY = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?:[\sT].*)?$")
 
@@ -381,8 +388,10 @@ def as_timestamp(value: Any, *, name: str, timezone: str | None) -> pd.Timestamp
     """
     if isinstance(value, pd.Period):
         return value.start_time
+    if type(value) is pd.Timestamp and value.tzinfo is None:
+        return value
     try:
-        if isinstance(value, str):
+        if isinstance(value, str) and not _TEXT_ISO.match(value):
             parsed = _parse_text(pd.Series([value]), name).iloc[0]
             ts = pd.Timestamp(parsed)
         else:
@@ -432,10 +441,18 @@ def first_period_under(tindex: TimeIndex, when: Any, *, name: str, timezone: str
                 f"at {tindex.origin:g} with step {tindex.step:g})"
             )
         return float(round(k))
-    ts = as_timestamp(when, name=name, timezone=timezone)
-    day = np.datetime64(ts.floor("D"), "D")
-    if ts != ts.floor("D"):  # a start during a day: the next day is the first wholly under it
-        day = day + _DAY
+    return first_period_from(tindex, as_timestamp(when, name=name, timezone=timezone))
+
+
+_NS_PER_DAY = 86_400_000_000_000
+
+
+def first_period_from(tindex: TimeIndex, ts: pd.Timestamp) -> float:
+    """Key of the first (dated) period whose first day is on or after the naive time ``ts``."""
+    days, rest = divmod(int(ts.value), _NS_PER_DAY)
+    if rest:  # a start during a day: the next day is the first wholly under it
+        days += 1
+    day = np.datetime64(days, "D")
     k = float(tindex.keys(np.array([day]))[0])
     if tindex.start(k) < day:
         k += 1

@@ -38,7 +38,6 @@ from ._quality import (
     too_few_events,
     zero_run_warnings,
 )
-from ._results import effect_table
 from ._terms import (
     calendar_columns,
     cap_seasonality,
@@ -204,6 +203,7 @@ class ITS:
         self.warnings.extend(zero_run_warnings(d, family))
         self.warnings.extend(coverage_warnings(coverage, d, timezone))
         self._segments = (pre, post)
+        self._counts = (int(d.series_mask.sum()), int(pre.sum()), int(post.sum()))
         self.settings = {
             "slope_change": slope_change,
             "trend": trend,
@@ -216,17 +216,17 @@ class ITS:
     @property
     def n_periods(self) -> int:
         """Periods of the evaluated series (the treated group of a panel)."""
-        return int(self.data.series_mask.sum())
+        return self._counts[0]
 
     @property
     def n_pre(self) -> int:
         """Periods without the response (before the first step, or with every indicator off)."""
-        return int(self._segments[0].sum())
+        return self._counts[1]
 
     @property
     def n_post(self) -> int:
-        """Periods under the response (from the first step, or wholly under an indicator)."""
-        return int(self._segments[1].sum())
+        """Periods under the response (from the first step, or partly or wholly on)."""
+        return self._counts[2]
 
     def default_cov(self) -> str:
         """Return the default covariance: ``"ar1"`` from 24 periods, else ``"model"``."""
@@ -331,17 +331,7 @@ class ITS:
                 "zero counts in one segment, or counts too sparse for this family: try "
                 "family='quasipoisson')." + "".join(f" {w}" for w in fit.warnings)
             )
-        effects = effect_table(
-            fit.params,
-            fit.cov,
-            design.contrasts,
-            df=fit.df,
-            alpha=alpha,
-            log_link=self.family in COUNT_FAMILIES,
-        )
-        return ITSResult.from_fit(
-            self, fit, effects, alpha=alpha, warnings=[*warnings, *fit.warnings]
-        )
+        return ITSResult.from_fit(self, fit, alpha=alpha, warnings=[*warnings, *fit.warnings])
 
     def _exact(self, alpha: float) -> Any:
         """Return the exact comparison when a segment has too few events for the model."""
