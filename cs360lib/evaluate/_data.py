@@ -114,6 +114,8 @@ def _isna(arr: np.ndarray) -> np.ndarray:
 
 def check_missing(series: pd.Series, col: str, index: pd.Index) -> None:
     """Refuse missing values in a column, naming the rows (``index`` the frame's labels)."""
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":
+        return  # numpy integers and booleans cannot be missing
     na = _isna(series.to_numpy())
     if na.any():
         raise EvaluationInputError(
@@ -125,7 +127,9 @@ def check_missing(series: pd.Series, col: str, index: pd.Index) -> None:
 def numeric_column(series: pd.Series, col: str, index: pd.Index) -> np.ndarray:
     """Return a column as finite floats, or raise naming the non-numeric or infinite rows."""
     dtype = series.dtype
-    if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+    if isinstance(dtype, np.dtype) and dtype.kind in "iufb":
+        arr = series.to_numpy().astype(float)
+    elif pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
         arr = series.to_numpy(dtype=float)
     else:
         try:
@@ -136,6 +140,8 @@ def numeric_column(series: pd.Series, col: str, index: pd.Index) -> np.ndarray:
                 f"column {col!r} must be numeric; non-numeric values in rows "
                 f"{rows_text(index[bad])} (e.g. {series[bad].iloc[0]!r})"
             ) from exc
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return arr  # whole numbers are finite
     inf = ~np.isfinite(arr)
     if inf.any():
         raise EvaluationInputError(

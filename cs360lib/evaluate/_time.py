@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 _DAY = np.timedelta64(1, "D")
+_NAIVE_NS = np.dtype("datetime64[ns]")
 _TEXT_ISO = re.compile(r"^\s*\d{4}-\d{1,2}(?:-\d{1,2})?(?:[ T][\d:.]*)?\s*$")
 _TEXT_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)\s*$")
 _TEXT_DMY = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?:[\sT].*)?$")
@@ -255,12 +256,13 @@ def _infer_kind(days: np.ndarray) -> str:
     uniq = np.unique(days)
     if len(uniq) < 2:
         return "month"
-    diffs = np.sort(np.diff(uniq).astype(float))
-    med = float(diffs[len(diffs) // 2])
+    diffs = np.diff(uniq)
+    half = len(diffs) // 2
+    med = float(np.partition(diffs, half)[half])
     if med < 1.5:
         return "day"
     if med < 10:
-        return "week" if float(diffs[0]) >= 6.5 else "day"
+        return "week" if float(diffs.min()) >= 6.5 else "day"
     if med < 45:
         return "month"
     return "quarter" if med < 135 else "year"
@@ -308,6 +310,12 @@ def parse_time(
     _check_zone(timezone)
     notes: list[str] = []
     col = column
+    if col.dtype == _NAIVE_NS:  # the common case first: naive datetimes
+        labels = col.to_numpy()
+        days = labels.astype("datetime64[D]")
+        kind = _infer_kind(days.view(np.int64))
+        if kind != "week":
+            return ParsedTime(labels, days, TimeIndex(kind), notes)
     if isinstance(col.dtype, pd.PeriodDtype):
         starts = col.dt.start_time.to_numpy().astype("datetime64[D]")
         labels = col.dt.start_time.to_numpy()
