@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, signal
 
-__all__ = ["LatentAR1", "ar1_apply", "latent_ar1", "sum_variance"]
+__all__ = ["AR1Moments", "LatentAR1", "ar1_apply", "sum_variance"]
 
 RHO_MAX = 0.98
 """Largest latent lag-1 correlation estimated (a random walk has no stable AR(1) fit)."""
@@ -235,30 +235,6 @@ class AR1Moments:
         C_r = self.r_part(process.rho)[2] if process.s2 > 0 else 0.0
         cov = self.Ai @ (self.C_d + process.s2 * C_r) @ self.Ai
         return (cov + cov.T) / 2
-
-
-def latent_ar1(
-    u: np.ndarray,
-    X: np.ndarray,
-    mu: np.ndarray,
-    *,
-    weights: np.ndarray,
-    gaussian: bool,
-    groups: np.ndarray | None = None,
-) -> tuple[np.ndarray, LatentAR1, float]:
-    """Moment estimates of a latent AR(1) process and the sandwich covariance of the estimates.
-
-    Parameters are those of :class:`AR1Moments`.
-
-    Returns
-    -------
-    tuple of (numpy.ndarray, LatentAR1, float)
-        The ``k x k`` covariance of the estimates, the estimated process and the degrees of
-        freedom of t intervals (:meth:`AR1Moments.effective_df`).
-    """
-    moments = AR1Moments(u, X, mu, weights=weights, gaussian=gaussian, groups=groups)
-    process = moments.estimate()
-    return moments.cov(process), process, moments.effective_df(process)
 
 
 def sum_variance(

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import statsmodels.api as sm
 
-from ._ar1 import LatentAR1, latent_ar1
+from ._ar1 import AR1Moments, LatentAR1
 from ._results import NOT_CONVERGED, recording_warnings
 
 __all__ = ["COV_TYPES", "Fit", "fit_arrays", "newey_west_lags"]
@@ -113,7 +113,7 @@ def fit_arrays(
         Log offset, shape ``(n,)``.
     cov : {"model", "ar1", "hac"}
         Covariance of the estimates: model-based (quasi-Poisson: Pearson-scaled), the latent
-        AR(1) sandwich (:func:`cs360lib.evaluate._ar1.latent_ar1`, t intervals with the
+        AR(1) sandwich (:class:`cs360lib.evaluate._ar1.AR1Moments`, t intervals with the
         effective degrees of freedom)
         or Newey-West with ``hac_lags`` lags (t intervals with n - k df).
     hac_lags : int, optional
@@ -175,9 +175,11 @@ def _ar1_covariance(
     mu = fit.mu
     alpha = fit.nb_alpha if family == "negbin" else 0.0
     weights = 1.0 / (1.0 + alpha * mu) if family == "negbin" else np.ones(len(y))
-    cov, process, df = latent_ar1(
+    moments = AR1Moments(
         y - mu, X, mu, weights=weights, gaussian=family == "gaussian", groups=groups
     )
+    process = moments.estimate()
+    cov, df = moments.cov(process), moments.effective_df(process)
     fit.cov = cov
     fit.df = df
     fit.cov_type = "ar1"

@@ -13,11 +13,12 @@ Two kinds of interval are reported, under their own names:
   CausalImpact (Brodersen et al. 2015).
 
 Prediction intervals of counts take the negative binomial with the predictive mean and variance
-(parameter variance, inflated by ``(t/z)^2`` when intervals use t, plus the outcome's variance);
-gaussian ones are ``mean +/- t sqrt(variance)``. With the exact comparison the counterfactual
-rate is the rate without the response: its confidence interval is Garwood's exact Poisson
-interval and its prediction interval the Jeffreys-prior Poisson predictive (a negative
-binomial).
+(parameter variance plus the outcome's variance, inflated by ``(t/z)^2`` when intervals use t:
+the variance is estimated, as in the classical prediction interval of a regression, which uses
+t on the whole prediction variance); gaussian ones are ``mean +/- t sqrt(variance)``. With the
+exact comparison the counterfactual rate is the rate without the response: its confidence
+interval is Garwood's exact Poisson interval and its prediction interval the Jeffreys-prior
+Poisson predictive (a negative binomial).
 
 References
 ----------
@@ -131,12 +132,11 @@ class _Prediction:
                 self.mean_high = np.exp(eta_cf + self.crit * se)
             self.var_par = (self.mean * se) ** 2
             mu = self.mean
+            phi = max(1.0, f.pearson_chi2 / f.df_resid) if res.family == "quasipoisson" else 1.0
             if res.family == "negbin":
                 self.base = mu + f.nb_alpha * mu**2
-            elif res.family == "quasipoisson":
-                self.base = max(1.0, f.pearson_chi2 / f.df_resid) * mu
             else:
-                self.base = mu
+                self.base = phi * mu
             self.var_noise = mu + f.process.s2 * mu**2 if f.process is not None else self.base
         self.process = f.process
 
@@ -172,7 +172,7 @@ class _Prediction:
         """Prediction interval of each period's realised counterfactual."""
         if self.res.exact is not None:
             return self.exact_predictive(self.exposure)
-        var = self.var_par * self.inflate + self.var_noise
+        var = (self.var_par + self.var_noise) * self.inflate
         if self.gaussian:
             sd = np.sqrt(self.var_par + self.var_noise)
             return self.mean - self.crit * sd, self.mean + self.crit * sd
@@ -216,7 +216,7 @@ class _Prediction:
         se_log = np.sqrt(var_par) / S if S > 0 else 0.0
         with np.errstate(over="ignore"):
             m_lo, m_hi = S * np.exp(-self.crit * se_log), S * np.exp(self.crit * se_log)
-        p_lo, p_hi = count_interval(S, var_par * self.inflate + noise, res.alpha)
+        p_lo, p_hi = count_interval(S, (var_par + noise) * self.inflate, res.alpha)
         return {
             "S": S,
             "mean_low": float(m_lo),

@@ -375,33 +375,27 @@ class ITS:
 def its(
     data: pd.DataFrame,
     *,
-    time: str,
-    outcome: str,
-    intervention: Any = None,
-    interventions: Mapping[str, Any] | Sequence[Any] | None = None,
-    family: str = "quasipoisson",
-    offset: str | None = None,
-    seasonality: int | Mapping[float, int] = 0,
-    period: float | None = None,
-    slope_change: bool = True,
-    trend: bool = True,
-    controls: Sequence[str] = (),
-    calendar: Sequence[str] = (),
-    group: str | None = None,
-    treated: Any = None,
-    timezone: str | None = None,
-    label: str | None = None,
-    coverage: Any = None,
     cov: str | None = None,
     hac_lags: int | str | None = None,
     autocorrelation: str | None = None,
     alpha: float = 0.05,
+    **specification: Any,
 ) -> ITSResult:
-    """Interrupted time series evaluation in one call: ``ITS(...).fit(...)``.
+    """Interrupted time series evaluation in one call: ``ITS(data, **specification).fit(...)``.
 
-    Parameters are those of :class:`ITS` and :meth:`ITS.fit`. Two older keywords still work:
-    ``hac_lags=L`` (or ``"auto"``) means ``cov="hac"`` with those lags, and
-    ``autocorrelation="ar1"`` means ``cov="ar1"``; they cannot be combined.
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The series (see :class:`ITS`).
+    cov, alpha, hac_lags
+        As in :meth:`ITS.fit`. ``hac_lags=L`` (or ``"auto"``) alone means ``cov="hac"``.
+    autocorrelation : {None, "ar1"}
+        Older keyword: ``"ar1"`` means ``cov="ar1"``; it cannot be combined with ``hac_lags``.
+    **specification
+        The keywords of :class:`ITS`: ``time``, ``outcome``, ``intervention`` or
+        ``interventions``, ``family``, ``offset``, ``seasonality``, ``period``,
+        ``slope_change``, ``trend``, ``controls``, ``calendar``, ``group``, ``treated``,
+        ``timezone``, ``label``, ``coverage``.
 
     Returns
     -------
@@ -416,6 +410,8 @@ def its(
         columns, NaNs, negative or non-integer counts, duplicate or missing periods, a constant
         series, an intervention outside the data, too few periods before or after it,
         unreadable or day-first dates, terms that cannot be told apart.
+    TypeError
+        For a keyword that :class:`ITS` does not know.
 
     Examples
     --------
@@ -439,24 +435,4 @@ def its(
         if cov not in (None, "hac"):
             raise EvaluationInputError(f"hac_lags contradicts cov={cov!r}")
         cov = "hac"
-    spec = ITS(
-        data,
-        time=time,
-        outcome=outcome,
-        intervention=intervention,
-        interventions=interventions,
-        family=family,
-        offset=offset,
-        seasonality=seasonality,
-        period=period,
-        slope_change=slope_change,
-        trend=trend,
-        controls=controls,
-        calendar=calendar,
-        group=group,
-        treated=treated,
-        timezone=timezone,
-        label=label,
-        coverage=coverage,
-    )
-    return spec.fit(cov, alpha=alpha, hac_lags=hac_lags)
+    return ITS(data, **specification).fit(cov, alpha=alpha, hac_lags=hac_lags)
