@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import altair as alt
@@ -9,7 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs360lib.evaluate import EvaluationInputError, ITSResult, its, simulate_its
+from cs360lib.evaluate import (
+    EvaluationInputError,
+    ITSResult,
+    its,
+    power_its,
+    power_rate_ratio,
+    simulate_its,
+    wdd_harm,
+)
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "reference"
 
@@ -313,6 +322,23 @@ def test_every_chart_aggregates_long_input() -> None:
         spec = res.chart().to_dict()  # raises Altair's MaxRowsError beyond 5,000 rows
         assert 0 < _spec_rows(spec) <= 3000
         assert "averages of 6 periods" in spec["title"]["subtitle"]
+    # the module's other charts: long power tables, thousands of harm components
+    exact = power_rate_ratio(20, [0.5, 1.0])
+    ratios = np.linspace(0.1, 3.0, 6000)
+    big = pd.DataFrame(
+        {"ratio": ratios, "expected_pre": 20.0, "expected_post": 20 * ratios, "power": ratios / 3}
+    )
+    power = power_its(level=30, n_pre=24, post_periods=(6, 12), n_sims=10)
+    table = pd.DataFrame(
+        {
+            "post_periods": np.arange(1, 6001),
+            **{c: 0.5 for c in ("power", "power_low", "power_high", "mean_ratio", "coverage")},
+            "n_fitted": 10,
+        }
+    )
+    harm = wdd_harm(list(np.arange(6000.0)), se=[1.0] * 6000, weights=[1.0] * 6000)
+    for res in (replace(exact, frame=big), replace(power, frame=table), harm):
+        assert 0 < _spec_rows(res.chart().to_dict()) <= 3000
 
 
 # ------------------------------------------------------------------------------------------------

@@ -23,32 +23,45 @@ MAX_POINTS = 1000
 """Most periods drawn per chart layer; longer series are averaged into blocks."""
 
 
-def block_average(frame: pd.DataFrame, max_points: int = MAX_POINTS) -> pd.DataFrame:
-    """Average consecutive rows into at most ``max_points`` blocks (time: the block's first).
+def block_average(
+    frame: pd.DataFrame, max_points: int = MAX_POINTS, *, first: tuple[str, ...] = ("time",)
+) -> pd.DataFrame:
+    """Average consecutive rows into at most ``max_points`` blocks.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        Rows in time order, a ``time`` column and numeric (or boolean) value columns.
+        Rows in plotting order (time, or the x axis).
     max_points : int
         Most rows returned.
+    first : tuple of str
+        Columns that take the block's first value (labels, times); other numeric or boolean
+        columns are averaged (booleans become shares), other columns take the first value too.
 
     Returns
     -------
     pandas.DataFrame
-        The frame itself when short enough; else one row per block, booleans as shares.
+        The frame itself (re-indexed) when short enough; else one row per block.
     """
     if len(frame) <= max_points:
         return frame.reset_index(drop=True)
     block = int(np.ceil(len(frame) / max_points))
     key = np.arange(len(frame)) // block
-    values = frame.drop(columns="time").astype(float)
-    out = values.groupby(key).mean()
-    out.insert(0, "time", frame["time"].groupby(key).first().to_numpy())
-    return out.reset_index(drop=True)
+    grouped = frame.groupby(key)
+    out = {}
+    for col in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(
+            frame[col]
+        )
+        if col in first or not numeric:
+            out[col] = grouped[col].first().to_numpy()
+        else:
+            out[col] = grouped[col].mean().to_numpy()
+    return pd.DataFrame(out)
 
 
-def _comparison(res: ITSResult, times: np.ndarray) -> np.ndarray:
+def _comparison(res: ITSResult) -> np.ndarray:
+    """Return the comparison groups' mean per period, aligned with the treated series."""
     d = res._data
     others = ~d.series_mask
     comp = pd.Series(d.y[others]).groupby(d.keys[others]).mean()
@@ -66,7 +79,7 @@ def its_chart(res: ITSResult, *, title: str | None, width: int, height: int) -> 
         ["time", "post", "observed", "fitted", "counterfactual", "cf_low", "cf_high"]
     ].copy()
     if res.panel:
-        cf["comparison"] = _comparison(res, cf["time"].to_numpy())
+        cf["comparison"] = _comparison(res)
     cf = block_average(cf)
     cf["post"] = cf["post"].astype(float)
     steps = [i for i in res.interventions if i.kind == "step"]

@@ -71,6 +71,10 @@ class Intervention:
     legacy : bool
         The single step of ``intervention=``: effects keep the names ``level_change``,
         ``slope_change`` and ``post_trend``.
+    start_text : str
+        Step: the label of its first period (for summaries).
+    notes : tuple of str
+        How the start was assigned to a period (a start inside a period).
     """
 
     name: str
@@ -81,12 +85,6 @@ class Intervention:
     legacy: bool = False
     start_text: str = ""
     notes: tuple[str, ...] = ()
-
-    def on(self, data: SeriesData) -> np.ndarray:
-        """Share of each row under this intervention (a step: 1 from its first period on)."""
-        if self.kind == "step":
-            return (data.keys >= self.key).astype(float)
-        return self.share
 
 
 def _is_ranges(value: Any) -> bool:

@@ -37,6 +37,7 @@ from ._checks import (
     count,
     positive,
 )
+from ._its_chart import block_average
 from ._results import change_phrase, recording_warnings
 from .wdd import WDDResult, wdd, wdd_harm
 
@@ -447,8 +448,9 @@ class RateRatioPowerResult(Result):
         """Power against the true rate ratio, with a rule at 80%."""
         import altair as alt
 
+        frame = block_average(self.frame.sort_values("ratio"), first=())  # long inputs
         line = (
-            alt.Chart(self.frame)
+            alt.Chart(frame)
             .mark_line(point=True)
             .encode(
                 x=alt.X("ratio:Q", title="true rate ratio (after / before)"),

@@ -26,6 +26,7 @@ from cs360lib.publish.results import Result
 from ._data import COUNT_FAMILIES
 from ._design import segmented_columns
 from ._fit import COV_TYPES, fit_arrays
+from ._its_chart import block_average
 from ._results import change_words, critical_value
 from ._terms import fourier_terms
 from .its import AR1_MIN_PERIODS, ITS
@@ -207,7 +208,7 @@ class ITSPowerResult(Result):
         """Power against the number of post periods, with the target as a dashed rule."""
         import altair as alt
 
-        base = alt.Chart(self.frame).encode(
+        base = alt.Chart(block_average(self.frame, first=())).encode(
             x=alt.X("post_periods:Q", title="periods after the response starts")
         )
         band = base.mark_area(opacity=0.2).encode(

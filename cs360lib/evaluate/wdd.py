@@ -21,6 +21,7 @@ from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
 
 from ._checks import check_alpha, pair
+from ._its_chart import MAX_POINTS
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
@@ -101,6 +102,10 @@ class WDDResult(Result):
         import altair as alt
 
         df = self.frame.reset_index(names="estimate_of")
+        if len(df) > MAX_POINTS:  # many harm components: the total and the largest ones
+            parts = df[df["estimate_of"] != "total"]
+            keep = parts["estimate"].abs().nlargest(MAX_POINTS - 1).index
+            df = pd.concat([parts.loc[sorted(keep)], df[df["estimate_of"] == "total"]])
         base = alt.Chart(df).encode(y=alt.Y("estimate_of:N", sort=None, title=None))
         bars = base.mark_rule(strokeWidth=2).encode(
             x=alt.X("ci_low:Q", title="change in crimes (negative = fewer)"), x2="ci_high:Q"
