@@ -35,6 +35,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
 	$(BIN)/python benchmarks/bench_its.py
+	$(BIN)/python benchmarks/bench_ceasefire.py
 	$(BIN)/python benchmarks/bench_run.py
 	$(BIN)/python benchmarks/bench_scanning.py
 	$(BIN)/python benchmarks/bench_prioritize.py

@@ -70,7 +70,6 @@ N = 6_000
 SAMPLE = Path(cs360lib.__file__).resolve().parents[1] / "data" / "samples" / "engagement.yml"
 """The sample department: 19,852 incidents, 25,359 calls, 6,316 arrests."""
 
-EVALUATE_XFAIL = pytest.mark.xfail(strict=True, reason="fixed in issue 14 branch")
 
 CRS = "EPSG:32615"
 X0, Y0 = 730_000.0, 4_280_000.0
@@ -478,10 +477,6 @@ FACTORIES: dict[str, Callable[[dict], alt.TopLevelMixin]] = {
     "RateRatioPowerResult.chart": lambda s: _rate_ratio_power(),
 }
 
-EVALUATE_FIXED_ELSEWHERE = {"ITSResult.chart", "ITSPowerResult.chart", "RateRatioPowerResult.chart"}
-"""evaluate/ charts that plot their input row by row today; the evaluation branch (issue 14)
-aggregates them, and the merge turns these strict xfails into passes."""
-
 
 def test_every_chart_producer_has_a_factory() -> None:
     producers = chart_producers()
@@ -497,10 +492,7 @@ def _dataset_sizes(chart: alt.TopLevelMixin) -> list[int]:
 
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(name, marks=EVALUATE_XFAIL) if name in EVALUATE_FIXED_ELSEWHERE else name
-        for name in sorted(FACTORIES)
-    ],
+    [name for name in sorted(FACTORIES)],
 )
 def test_chart_aggregates_its_input(name: str, sources: dict) -> None:
     with alt.data_transformers.enable("default"):

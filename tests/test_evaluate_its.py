@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import altair as alt
@@ -9,7 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs360lib.evaluate import EvaluationInputError, ITSResult, its, simulate_its
+from cs360lib.evaluate import (
+    EvaluationInputError,
+    ITSResult,
+    its,
+    power_its,
+    power_rate_ratio,
+    simulate_its,
+    wdd_harm,
+)
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "reference"
 
@@ -52,6 +61,7 @@ def test_sicily_poisson(sicily: pd.DataFrame) -> None:
         family="poisson",
         offset="stdpop",
         slope_change=False,
+        cov="model",  # the published intervals are model-based
     )
     assert _ratio(res) == (0.894, 0.865, 0.925)
 
@@ -66,6 +76,7 @@ def test_sicily_quasipoisson(sicily: pd.DataFrame) -> None:
         family="quasipoisson",
         offset="stdpop",
         slope_change=False,
+        cov="model",
     )
     assert _ratio(res) == (0.894, 0.839, 0.953)
 
@@ -82,6 +93,7 @@ def test_sicily_quasipoisson_seasonal(sicily: pd.DataFrame) -> None:
         seasonality=2,
         period=12,
         slope_change=False,
+        cov="model",
     )
     assert _ratio(res) == (0.885, 0.839, 0.933)
 
@@ -90,8 +102,8 @@ def test_sicily_quasipoisson_seasonal(sicily: pd.DataFrame) -> None:
 def test_sicily_slope_change_true_does_not_reproduce(sicily: pd.DataFrame) -> None:
     # documents why slope_change=False is the published model: with a slope term the level
     # change is 0.893 (0.834 to 0.955), not 0.894 (0.839 to 0.953)
-    res = its(sicily, time="time", outcome="aces", intervention=37, offset="stdpop")
-    assert _ratio(res) != (0.894, 0.839, 0.953)
+    res = its(sicily, time="time", outcome="aces", intervention=37, offset="stdpop", cov="model")
+    assert _ratio(res) == (0.893, 0.834, 0.955)
 
 
 @pytest.mark.reference
@@ -272,6 +284,10 @@ def test_offset_counts_population(monthly: pd.DataFrame) -> None:
     np.testing.assert_allclose(a.counterfactual["fitted"], b.counterfactual["fitted"])
 
 
+def _spec_rows(spec: dict) -> int:
+    return sum(len(v) for v in spec.get("datasets", {}).values())
+
+
 def test_chart_rows_are_bounded() -> None:
     n = 5000
     df = pd.DataFrame(
@@ -281,9 +297,48 @@ def test_chart_rows_are_bounded() -> None:
         }
     )
     res = its(df, time="day", outcome="y", intervention="2020-01-01")
-    spec = res.chart().to_dict()
-    total = sum(len(v) for v in spec.get("datasets", {}).values())
-    assert total <= 3000
+    assert _spec_rows(res.chart().to_dict()) <= 3000
+
+
+def test_every_chart_aggregates_long_input() -> None:
+    # issue 8 item 11: a controlled chart with 3 groups and 5,001 days, and an indicator chart
+    rng = np.random.default_rng(1)
+    days = pd.date_range("2008-01-01", periods=5001, freq="D")
+    on = (np.arange(5001) % 30 < 2).astype(int)
+    panel = pd.concat(
+        [
+            pd.DataFrame({"day": days, "area": area, "y": rng.poisson(10, 5001), "on": on})
+            for area in ("target", "north", "south")
+        ],
+        ignore_index=True,
+    )
+    kw = dict(time="day", outcome="y", cov="model")
+    charts = [
+        its(panel, intervention="2018-01-01", group="area", treated="target", **kw),
+        its(panel, intervention="on", group="area", treated="target", **kw),
+        its(panel[panel["area"] == "north"], intervention="on", **kw),
+    ]
+    for res in charts:
+        spec = res.chart().to_dict()  # raises Altair's MaxRowsError beyond 5,000 rows
+        assert 0 < _spec_rows(spec) <= 3000
+        assert "averages of 6 periods" in spec["title"]["subtitle"]
+    # the module's other charts: long power tables, thousands of harm components
+    exact = power_rate_ratio(20, [0.5, 1.0])
+    ratios = np.linspace(0.1, 3.0, 6000)
+    big = pd.DataFrame(
+        {"ratio": ratios, "expected_pre": 20.0, "expected_post": 20 * ratios, "power": ratios / 3}
+    )
+    power = power_its(level=30, n_pre=24, post_periods=(6, 12), n_sims=10)
+    table = pd.DataFrame(
+        {
+            "post_periods": np.arange(1, 6001),
+            **{c: 0.5 for c in ("power", "power_low", "power_high", "mean_ratio", "coverage")},
+            "n_fitted": 10,
+        }
+    )
+    harm = wdd_harm(list(np.arange(6000.0)), se=[1.0] * 6000, weights=[1.0] * 6000)
+    for res in (replace(exact, frame=big), replace(power, frame=table), harm):
+        assert 0 < _spec_rows(res.chart().to_dict()) <= 3000
 
 
 # ------------------------------------------------------------------------------------------------
@@ -407,11 +462,20 @@ def test_time_as_periods_strings_and_mid_month_dates(monthly: pd.DataFrame) -> N
     for df, when in [
         (as_period, start),
         (as_text, str(start.date())),
-        (monthly, start + pd.Timedelta(days=14)),
+        (monthly, pd.Period(start, "M")),
     ]:
         res = its(df, time="month", outcome="count", intervention=when)
         pd.testing.assert_frame_equal(res.effects, base.effects)
         assert res.intervention == base.intervention == f"{start:%Y-%m}"
+    # a start inside a month: the first month wholly under the response is the next one
+    later = its(monthly, time="month", outcome="count", intervention=start + pd.Timedelta(days=14))
+    following = start + pd.DateOffset(months=1)
+    assert later.intervention == f"{following:%Y-%m}"
+    pd.testing.assert_frame_equal(
+        later.effects, its(monthly, time="month", outcome="count", intervention=following).effects
+    )
+    assert any("first period wholly under it" in n for n in later.notes)
+    assert "first period wholly under it" in later.summary()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -458,19 +522,34 @@ def test_a_clean_fit_has_no_warnings() -> None:
     assert "Warning:" not in res.summary()
 
 
-def test_quasi_separation_is_recorded_and_no_inf_is_said() -> None:
+def test_quasi_separation_is_recorded_by_the_fit() -> None:
+    # fitted means of practically zero where there are no events: recorded, never silent
+    from cs360lib.evaluate._fit import fit_arrays
+
+    y = np.array([3, 5, 4, 6, 2, 5, 4, 3, 5, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], dtype=float)
+    t = np.arange(20.0)
+    X = np.column_stack([np.ones(20), t, (t >= 10).astype(float)])
+    fit = fit_arrays(y, X, family="poisson")
+    assert any("quasi-separation" in w for w in fit.warnings)
+
+
+def test_no_events_after_the_response_is_compared_exactly() -> None:
+    # a log-link model cannot fit a segment without events (the level change runs to minus
+    # infinity); the exact conditional test says what the data do support, and no "inf"
     counts = [3, 5, 4, 6, 2, 5, 4, 3, 5, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]  # none after
     res = its(
         _monthly(counts), time="month", outcome="n", intervention="2020-11-01", family="poisson"
     )
-    assert any("quasi-separation" in w for w in res.warnings)
+    assert res.method == "exact" and res.fit is None
+    row = res.effects.loc["level_change"]
+    assert row["ratio"] == 0 and row["p_value"] < 0.001
+    assert res.exact.bound < 0.1  # one-sided upper bound of the rate ratio
     text = res.summary()
-    assert "quasi-separation" in text
+    assert "exact test" in text and "statistically clear" in text
     assert "inf" not in text.replace("information", "") and "nan" not in text
-    assert "no upper limit" in text
 
 
 def test_a_fit_without_standard_errors_is_an_input_error_that_says_why() -> None:
-    counts = [2, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0]
+    counts = [1, 0, 1, 0, 0, 0, 2, 0, 2, 0, 1, 0, 2, 2, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0]
     with pytest.raises(EvaluationInputError, match="could not be estimated.*quasipoisson"):
         its(_monthly(counts), time="month", outcome="n", intervention="2021-01-01", family="negbin")

@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cs360lib.evaluate import EvaluationInputError, power_its, simulate_counts, simulate_its
+from cs360lib.evaluate import (
+    ITS,
+    EvaluationInputError,
+    Scenario,
+    power_its,
+    simulate_counts,
+    simulate_its,
+)
 
 
 def test_power_increases_with_effect_and_is_seeded() -> None:
@@ -84,3 +91,38 @@ def test_fit_warnings_of_the_simulations_are_counted_on_the_result() -> None:
         assert f"Warning: {warning}" in res.summary()
     clean = power_its(level=40, n_pre=24, post_periods=(12,), n_sims=20, seed=1)
     assert clean.warnings == []
+
+
+def test_power_from_a_specification_and_a_scenario() -> None:
+    history = simulate_its(
+        n_pre=36, n_post=1, level=30, seasonal_amplitude=0.3, dispersion=2.0, seed=2
+    ).iloc[:36]
+    spec = ITS(history, time="month", outcome="count", seasonality=1, slope_change=False)
+    kw = dict(post_periods=(12, 24), n_sims=40, seed=1)
+    new = power_its(spec, Scenario(effect=-0.3), **kw)
+    old = power_its(history, time="month", outcome="count", seasonality=1, effect=-0.3, **kw)
+    pd.testing.assert_frame_equal(new.frame, old.frame)
+    assert new.settings["cov"] == "auto" and new.settings["n_pre"] == 36
+    # the scenario overrides what is estimated from the series
+    noisy = power_its(spec, Scenario(effect=-0.3, dispersion=4.0, autocorrelation=0.5), **kw)
+    assert noisy.settings["dispersion"] == 4.0 and noisy.settings["autocorrelation"] == 0.5
+    assert (noisy.frame["power"] <= new.frame["power"]).all()
+    # a specification with a response uses the periods before it
+    full = simulate_its(n_pre=30, n_post=12, level=30, dispersion=1.5, seed=4)
+    fitted = ITS(full, time="month", outcome="count", intervention=full.attrs["intervention"])
+    assert power_its(fitted, Scenario(effect=-0.3), **kw).settings["n_pre"] == 30
+    with pytest.raises(EvaluationInputError, match="single step"):
+        power_its(ITS(full, time="month", outcome="count", calendar=["month"]), Scenario())
+    with pytest.raises(EvaluationInputError, match="counts"):
+        power_its(ITS(full, time="month", outcome="count", family="gaussian"), Scenario())
+
+
+def test_power_covariance_follows_the_analysis() -> None:
+    kw = dict(level=30, n_pre=36, post_periods=(12,), dispersion=1.5, n_sims=40, seed=3)
+    default = power_its(autocorrelation=0.5, **kw)
+    model = power_its(autocorrelation=0.5, cov="model", **kw)
+    ar1 = power_its(autocorrelation=0.5, ar1_errors=True, **kw)
+    pd.testing.assert_frame_equal(default.frame, ar1.frame)  # ar1 from 24 periods, as ITS.fit
+    assert model.frame["coverage"].iloc[0] < ar1.frame["coverage"].iloc[0]
+    with pytest.raises(EvaluationInputError, match="contradicts"):
+        power_its(cov="model", hac_lags=2, **kw)

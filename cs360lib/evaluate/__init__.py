@@ -5,7 +5,9 @@ contract (:class:`cs360lib.publish.results.Result`): ``.to_frame()``, ``.chart()
 a plain-language ``.summary()`` and ``.warnings`` (model-fitting warnings, recorded rather than
 printed or ignored); nothing is printed or displayed.
 
-- :func:`its`: segmented regression (single series or treated-vs-comparison panel).
+- :class:`ITS` (a specification, then ``.fit(cov=...)``) and :func:`its` (both in one call):
+  segmented regression with steps, temporary or recurring responses (indicators), controls,
+  calendar effects and seasonality; single series or treated-vs-comparison panel.
 - :func:`wdd`, :func:`wdd_harm`: weighted displacement difference test (Wheeler & Ratcliffe 2018).
 - :func:`e_test`: E-test for two Poisson rates (Krishnamoorthy & Thomson 2004).
 - :func:`rate_ratio_test`, :func:`power_rate_ratio`: exact pre/post rate-ratio test and its power.
@@ -17,7 +19,8 @@ Bad input raises :class:`EvaluationInputError` (a ``ValueError``) naming the col
 
 from __future__ import annotations
 
-from ._design import EvaluationInputError
+from cs360lib.errors import EvaluationInputError
+
 from .counts import (
     ETestResult,
     RateRatioPowerResult,
@@ -26,17 +29,19 @@ from .counts import (
     power_rate_ratio,
     rate_ratio_test,
 )
-from .its import ITSResult, its, newey_west_lags
-from .power import ITSPowerResult, power_its, simulate_counts, simulate_its
+from .its import ITS, ITSResult, its, newey_west_lags
+from .power import ITSPowerResult, Scenario, power_its, simulate_counts, simulate_its
 from .wdd import WDDResult, wdd, wdd_harm
 
 __all__ = [
     "ETestResult",
     "EvaluationInputError",
+    "ITS",
     "ITSPowerResult",
     "ITSResult",
     "RateRatioPowerResult",
     "RateRatioResult",
+    "Scenario",
     "WDDResult",
     "e_test",
     "its",

@@ -10,15 +10,25 @@ response) and a negative binomial dispersion at its lower boundary.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import statsmodels.api as sm
 
+from ._ar1 import AR1Moments, LatentAR1
 from ._results import NOT_CONVERGED, recording_warnings
 
-__all__ = ["Fit", "ar1_adjust", "fit_arrays", "newey_west_lags"]
+__all__ = ["COV_TYPES", "Fit", "fit_arrays", "newey_west_lags"]
+
+COV_TYPES = ("model", "ar1", "hac")
+"""Covariance choices of :meth:`cs360lib.evaluate.ITS.fit`."""
+
+COV_DESCRIPTIONS = {
+    "model": "model-based",
+    "ar1": "latent AR(1) sandwich (Zeger 1988)",
+    "hac": "Newey-West HAC",
+}
 
 SEPARATION_MEAN = 1e-6
 """A fitted mean below this (for a period with no events) marks quasi-separation."""
@@ -51,6 +61,16 @@ class Fit:
         Pearson chi-square and residual degrees of freedom.
     warnings : list of str
         What went wrong in the fit, in plain words (empty for a clean fit).
+    cov_type : str
+        ``"model"``, ``"ar1"`` or ``"hac"``.
+    process : LatentAR1 or None
+        The latent AR(1) process estimated for ``cov_type="ar1"``.
+    mu : numpy.ndarray
+        Fitted means (fitted values for the gaussian family), with the offset.
+    hac_lags : int or None
+        Newey-West lags used (``cov_type="hac"``).
+    nb_alpha : float
+        The negative binomial dispersion (0 for the other families).
     """
 
     results: Any
@@ -61,6 +81,11 @@ class Fit:
     pearson_chi2: float
     df_resid: float
     warnings: list[str] = field(default_factory=list)
+    cov_type: str = "model"
+    process: LatentAR1 | None = None
+    mu: np.ndarray | None = field(default=None, repr=False)
+    hac_lags: int | None = None
+    nb_alpha: float = 0.0
 
 
 def fit_arrays(
@@ -69,8 +94,10 @@ def fit_arrays(
     *,
     family: str,
     offset: np.ndarray | None = None,
+    cov: str = "model",
     hac_lags: int | None = None,
     groups: np.ndarray | None = None,
+    names: list[str] | None = None,
 ) -> Fit:
     """Fit the ITS regression on prepared arrays and record what went wrong.
 
@@ -84,15 +111,24 @@ def fit_arrays(
         Model family (see :func:`cs360lib.evaluate.its`).
     offset : numpy.ndarray, optional
         Log offset, shape ``(n,)``.
+    cov : {"model", "ar1", "hac"}
+        Covariance of the estimates: model-based (quasi-Poisson: Pearson-scaled), the latent
+        AR(1) sandwich (:class:`cs360lib.evaluate._ar1.AR1Moments`, t intervals with the
+        effective degrees of freedom)
+        or Newey-West with ``hac_lags`` lags (t intervals with n - k df).
     hac_lags : int, optional
-        Newey-West lags; ``groups`` (contiguous blocks) keeps them inside groups.
+        Newey-West lags (``cov="hac"``); ``groups`` (contiguous blocks) keeps them inside groups.
     groups : numpy.ndarray, optional
-        Group codes of a panel.
+        Group codes of a panel (contiguous blocks).
+    names : list of str, optional
+        Column names of ``X``, given to the statsmodels model (its ``summary()`` uses them).
 
     Returns
     -------
     Fit
-        With :attr:`Fit.warnings` holding every warning of the fit in plain words.
+        With :attr:`Fit.warnings` holding every warning of the fit in plain words. The
+        statsmodels results carry the same covariance as :attr:`Fit.cov` (their ``bse``,
+        ``summary()`` and ``cov_params()`` agree with the effects table).
 
     Raises
     ------
@@ -101,21 +137,86 @@ def fit_arrays(
     """
     cov_type = "nonrobust"
     cov_kwds: dict[str, Any] | None = None
-    if hac_lags:
+    hac = cov == "hac"
+    if hac:
+        lags = int(hac_lags or 0)
         if groups is None:
             cov_type = "HAC"
-            cov_kwds = {"maxlags": int(hac_lags), "use_correction": True}
+            cov_kwds = {"maxlags": lags, "use_correction": True}
         else:
             cov_type = "hac-panel"
-            cov_kwds = {"groups": groups, "maxlags": int(hac_lags), "use_correction": "hac"}
+            cov_kwds = {"groups": groups, "maxlags": lags, "use_correction": "hac"}
     if family == "negbin":
-        fit, mu = _fit_negbin(y, X, offset, cov_type, cov_kwds, hac_lags)
+        fit, mu = _fit_negbin(y, X, offset, cov_type, cov_kwds, hac)
     else:
         with recording_warnings() as messages:
-            fit, mu = _fit_glm(y, X, family, offset, cov_type, cov_kwds, hac_lags)
+            fit, mu = _fit_glm(y, X, family, offset, cov_type, cov_kwds, hac)
         fit.warnings = messages
     fit.warnings.extend(_unannounced_problems(fit, y, mu, family))
+    fit.mu = mu
+    fit.cov_type = "hac" if hac else "model"
+    fit.hac_lags = int(hac_lags or 0) if hac else None
+    if cov == "ar1":
+        _ar1_covariance(fit, y, X, family, groups)
+    _name_columns(fit.results, names, family)
     return fit
+
+
+def _ar1_covariance(
+    fit: Fit, y: np.ndarray, X: np.ndarray, family: str, groups: np.ndarray | None
+) -> None:
+    """Replace the covariance by the latent AR(1) sandwich, in the fit and its results.
+
+    A fit without finite model-based standard errors is left as it is (it is reported as a
+    model that could not be estimated).
+    """
+    if not np.all(np.isfinite(np.diag(fit.cov))):
+        return
+    mu = fit.mu
+    alpha = fit.nb_alpha if family == "negbin" else 0.0
+    weights = 1.0 / (1.0 + alpha * mu) if family == "negbin" else np.ones(len(y))
+    moments = AR1Moments(
+        y - mu, X, mu, weights=weights, gaussian=family == "gaussian", groups=groups
+    )
+    process = moments.estimate()
+    cov, df = moments.cov(process), moments.effective_df(process)
+    fit.cov = cov
+    fit.df = df
+    fit.cov_type = "ar1"
+    fit.process = process
+    carry_covariance(fit.results, cov, COV_DESCRIPTIONS["ar1"], df=df)
+
+
+def carry_covariance(results: Any, cov: np.ndarray, description: str, *, df: float) -> None:
+    """Make a statsmodels results object report ``cov``, with t inference on ``df``.
+
+    The results' ``cov_params()``, ``bse``, ``tvalues``, ``pvalues``, ``conf_int()`` and
+    ``summary()`` then agree with the effects table (their ``df_resid`` is set to ``df``, the
+    effective degrees of freedom). For a negative binomial the dispersion parameter keeps its
+    own variance.
+    """
+    full = cov
+    k = cov.shape[0]
+    n_params = len(np.asarray(results.params))
+    if n_params > k:
+        full = np.array(results.cov_params(), dtype=float, copy=True)
+        full[:k, :k] = cov
+        full[:k, k:] = 0.0
+        full[k:, :k] = 0.0
+    target = getattr(results, "_results", results)  # statsmodels wraps its results
+    target.cov_params_default = full
+    target.cov_type = description
+    target.cov_kwds = {"description": f"Standard errors: {description}."}
+    target.use_t = True
+    target.df_resid = df
+    target._cache = {}
+
+
+def _name_columns(results: Any, names: list[str] | None, family: str) -> None:
+    if not names:
+        return
+    data = results.model.data
+    data.xnames = [*names, "alpha"] if family == "negbin" else list(names)
 
 
 def _fit_glm(
@@ -125,7 +226,7 @@ def _fit_glm(
     offset: np.ndarray | None,
     cov_type: str,
     cov_kwds: dict[str, Any] | None,
-    hac_lags: int | None,
+    hac: bool,
 ) -> tuple[Fit, np.ndarray]:
     n, k = X.shape
     if family == "gaussian":
@@ -143,11 +244,11 @@ def _fit_glm(
         )
         return fit, mu
     model = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset)
-    scale = "X2" if (family == "quasipoisson" and not hac_lags) else None
+    scale = "X2" if (family == "quasipoisson" and not hac) else None
     if cov_type == "nonrobust":
         res = model.fit(scale=scale)
     else:
-        res = model.fit(cov_type=cov_type, cov_kwds=cov_kwds)
+        res = model.fit(cov_type=cov_type, cov_kwds=cov_kwds, use_t=True)
     params = np.asarray(res.params)
     mu = np.exp(X @ params if offset is None else X @ params + offset)
     chi2 = float(np.sum((y - mu) ** 2 / mu))
@@ -159,7 +260,7 @@ def _fit_glm(
         res,
         params,
         cov,
-        None if not hac_lags else float(n - k),
+        float(n - k) if hac else None,
         float(res.scale) if scale else 1.0,
         chi2,
         float(n - k),
@@ -173,7 +274,7 @@ def _fit_negbin(
     offset: np.ndarray | None,
     cov_type: str,
     cov_kwds: dict[str, Any] | None,
-    hac_lags: int | None,
+    hac: bool,
 ) -> tuple[Fit, np.ndarray]:
     """NB2 regression, alpha by maximum likelihood: Newton first, BFGS when Newton fails.
 
@@ -187,7 +288,7 @@ def _fit_negbin(
     sp = np.append(start.params, 0.1)
     fit_kw: dict[str, Any] = {"start_params": sp, "disp": 0, "maxiter": 300}
     if cov_type != "nonrobust":
-        fit_kw.update(cov_type=cov_type, cov_kwds=cov_kwds)
+        fit_kw.update(cov_type=cov_type, cov_kwds=cov_kwds, use_t=True)
     res = None
     with recording_warnings() as newton:
         try:
@@ -215,11 +316,12 @@ def _fit_negbin(
         res,
         params,
         cov,
-        None if not hac_lags else float(n - k),
+        float(n - k) if hac else None,
         1.0,
         chi2,
         float(n - k),
         warnings=messages,
+        nb_alpha=alpha_nb,
     )
     return fit, mu
 
@@ -250,63 +352,3 @@ def _unannounced_problems(fit: Fit, y: np.ndarray, mu: np.ndarray, family: str) 
                 "fit."
             )
     return found
-
-
-def ar1_adjust(
-    fit: Fit,
-    y: np.ndarray,
-    X: np.ndarray,
-    *,
-    family: str,
-    offset: np.ndarray | None,
-    groups: np.ndarray | None,
-) -> tuple[Fit, float]:
-    """Replace the covariance by a sandwich with AR(1)-correlated errors.
-
-    The lag-1 autocorrelation of the Pearson residuals (within groups) is corrected for its
-    small-sample downward bias, ``rho + (1 + 3 rho)/n + k/n`` (Kendall's bias of the sample
-    autocorrelation plus the bias induced by the k fitted parameters), and clipped to
-    ``[0, 0.95]``. The covariance is ``A^-1 B A^-1`` with ``A`` the expected information and
-    ``B = X' S R S X`` where ``S`` holds the score scale times the residual standard deviation
-    and ``R`` the AR(1) correlation matrix (block diagonal by group).
-
-    Returns
-    -------
-    tuple of (Fit, float)
-        The fit with the sandwich covariance (its warnings kept) and the corrected rho.
-    """
-    n, k = X.shape
-    b = fit.params
-    if family == "gaussian":
-        mu = X @ b
-        sd = np.full(n, np.sqrt(fit.scale))
-        a = np.ones(n)
-        w = np.ones(n)
-    else:
-        mu = np.exp(X @ b + (0 if offset is None else offset))
-        if family == "negbin":
-            al = float(np.asarray(fit.results.params)[k])
-            sd = np.sqrt(mu + al * mu**2)
-            a = 1.0 / (1.0 + al * mu)
-        else:
-            phi = fit.pearson_chi2 / fit.df_resid if family == "quasipoisson" else 1.0
-            sd = np.sqrt(phi * mu)
-            a = np.ones(n)
-        w = a * mu
-    r = (y - mu) / sd
-    g = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups)
-    same = g[1:] == g[:-1]
-    r1 = float(np.sum(r[1:][same] * r[:-1][same]) / np.sum(r**2))
-    n_eff = n / max(1, len(np.unique(g)))
-    rho = float(np.clip(r1 + (1 + 3 * r1) / n_eff + k / n, 0.0, 0.95))
-    A = X.T @ (X * w[:, None])
-    Ai = np.linalg.inv(A)
-    Z = X * (a * sd)[:, None]
-    B = np.zeros((k, k))
-    for gv in np.unique(g):
-        ix = np.flatnonzero(g == gv)
-        lag = np.abs(np.subtract.outer(np.arange(len(ix)), np.arange(len(ix))))
-        Zg = Z[ix]
-        B += Zg.T @ (rho**lag) @ Zg
-    cov = Ai @ B @ Ai
-    return replace(fit, cov=cov, df=float(n - k), warnings=list(fit.warnings)), rho

@@ -14,6 +14,8 @@ from statsmodels.tools import sm_exceptions
 __all__ = [
     "NOT_CONVERGED",
     "amount",
+    "change_phrase",
+    "change_words",
     "critical_value",
     "describe_difference",
     "describe_ratio",
@@ -22,6 +24,7 @@ __all__ = [
     "pct",
     "plain_warning",
     "recording_warnings",
+    "signed_change",
 ]
 
 
@@ -205,23 +208,75 @@ def _num(x: float) -> str:
     return f"{x:,.2f}"
 
 
+TIMES_FROM = 10.0
+"""Ratios from this size on are said as "N times as high" (a change above +900% is unreadable
+as a percentage; no summary prints one above 1,000%)."""
+
+
+def change_words(ratio: float, digits: int = 0) -> str:
+    """Say a ratio as a change: ``"12% lower"``, ``"35% higher"``, ``"14 times as high"``.
+
+    Parameters
+    ----------
+    ratio : float
+        A ratio >= 0 (``inf`` is said as "without limit higher").
+    digits : int
+        Decimals of the percentage.
+
+    Returns
+    -------
+    str
+        Never a percentage above 900% (larger ratios are "N times as high"), "inf" or "nan".
+    """
+    if np.isnan(ratio):
+        return "a change that cannot be estimated"
+    if not np.isfinite(ratio):
+        return "higher without a limit the data can set"
+    if ratio >= TIMES_FROM:
+        return f"{ratio:,.0f} times as high" if ratio >= 100 else f"{ratio:,.1f} times as high"
+    if ratio < 1:
+        if 0 < ratio and round((1 - ratio) * 100, digits) >= 100:
+            return "over 99% lower"
+        return f"{pct(1 - ratio, digits)} lower"
+    return f"{pct(ratio - 1, digits)} higher"
+
+
+def change_phrase(ratio: float, reference: str) -> str:
+    """Say a ratio against a reference, e.g. "12% lower than before".
+
+    The rules of :func:`change_words` apply; large ratios read "14 times as high as before".
+    """
+    words = change_words(ratio)
+    joint = "as" if words.endswith("times as high") else "than"
+    return f"{words} {joint} {reference}"
+
+
+def signed_change(ratio: float, digits: int = 1) -> str:
+    """Say a ratio as a signed percentage (``"+3.1%"``, ``"-45.0%"``), ``"x14"`` from 10 on."""
+    if np.isnan(ratio):
+        return "an amount that cannot be estimated"
+    if not np.isfinite(ratio):
+        return "an unlimited amount"
+    if ratio >= TIMES_FROM:
+        return f"x{ratio:,.0f}"
+    return f"{(ratio - 1) * 100:+.{digits}f}%"
+
+
 def describe_ratio(ratio: float, low: float, high: float, level: int) -> tuple[str, bool]:
     """Describe a rate ratio and its interval in words.
 
     Returns the sentence fragment and whether the interval excludes no change (ratio 1). An
-    upper bound the data cannot set (infinite, e.g. after quasi-separation) is said in words.
+    upper bound the data cannot set (infinite, e.g. after quasi-separation) is said in words;
+    ratios of 10 or more are said as "N times as high", never as a percentage.
     """
     clear = bool(high < 1 or low > 1)
-    direction = "lower" if ratio < 1 else "higher"
-    size = pct(ratio - 1)
 
     def _bound(r: float) -> str:
-        if r >= 10:  # "31667% higher" is unreadable
-            return f"{r:,.0f} times as high"
-        return f"{pct(r - 1)} {'lower' if r < 1 else 'higher'}"
+        return change_words(r)
 
+    head = change_phrase(ratio, "expected")
     upper = f" to {_bound(high)}" if np.isfinite(high) else f", {NO_UPPER_LIMIT}"
-    text = f"{size} {direction} than expected ({level}% interval: from {_bound(low)}{upper})"
+    text = f"{head} ({level}% interval: from {_bound(low)}{upper})"
     return text, clear
 
 

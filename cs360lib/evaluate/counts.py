@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.rates import etest_poisson_2indep, test_poisson_2indep
 
+from cs360lib.errors import EvaluationInputError
 from cs360lib.publish.results import Result
 
 from ._checks import (
@@ -36,8 +37,8 @@ from ._checks import (
     count,
     positive,
 )
-from ._design import EvaluationInputError
-from ._results import pct, recording_warnings
+from ._its_chart import block_average
+from ._results import change_phrase, recording_warnings
 from .wdd import WDDResult, wdd, wdd_harm
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -318,9 +319,8 @@ class RateRatioResult(Result):
                 f"ratio runs from {self.ci_low:.2f} with no upper limit (p = {self.p_value:.3f}). "
             )
         else:
-            direction = "lower" if self.ratio < 1 else "higher"
             text = (
-                f"The rate after the response was {pct(self.ratio - 1)} {direction} than before "
+                f"The rate after the response was {change_phrase(self.ratio, 'before')} "
                 f"({counts}; rate ratio {self.ratio:.2f}, {lvl}% interval "
                 f"{self.ci_low:.2f} to {self.ci_high:.2f}, p = {self.p_value:.3f}). "
             )
@@ -448,8 +448,9 @@ class RateRatioPowerResult(Result):
         """Power against the true rate ratio, with a rule at 80%."""
         import altair as alt
 
+        frame = block_average(self.frame.sort_values("ratio"), first=())  # long inputs
         line = (
-            alt.Chart(self.frame)
+            alt.Chart(frame)
             .mark_line(point=True)
             .encode(
                 x=alt.X("ratio:Q", title="true rate ratio (after / before)"),

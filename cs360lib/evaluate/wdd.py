@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cs360lib.errors import EvaluationInputError
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
 
 from ._checks import check_alpha, pair
-from ._design import EvaluationInputError
+from ._its_chart import MAX_POINTS
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
@@ -43,11 +44,18 @@ class WDDResult(Result):
         fewer crimes in the treated areas than the control trend implies.
     alpha : float
         One minus the confidence level.
+    variance : str
+        ``"poisson"`` or ``"quasi"`` (overdispersion-robust).
+    dispersion : tuple of float
+        The variance-to-mean ratio used for each area (control, treated, disp_control,
+        disp_treated); all 1 for Poisson.
     """
 
     frame: pd.DataFrame
     alpha: float
     harm: bool = False
+    variance: str = "poisson"
+    dispersion: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0)
     labels = {
         "estimate_of": "Estimate of",
         "estimate": "Change in crimes",
@@ -95,6 +103,10 @@ class WDDResult(Result):
         import altair as alt
 
         df = self.frame.reset_index(names="estimate_of")
+        if len(df) > MAX_POINTS:  # many harm components: the total and the largest ones
+            parts = df[df["estimate_of"] != "total"]
+            keep = parts["estimate"].abs().nlargest(MAX_POINTS - 1).index
+            df = pd.concat([parts.loc[sorted(keep)], df[df["estimate_of"] == "total"]])
         base = alt.Chart(df).encode(y=alt.Y("estimate_of:N", sort=None, title=None))
         bars = base.mark_rule(strokeWidth=2).encode(
             x=alt.X("ci_low:Q", title="change in crimes (negative = fewer)"), x2="ci_high:Q"
@@ -125,6 +137,13 @@ class WDDResult(Result):
             + f", the response is associated with about {abs(t['estimate']):,.0f} {more_less} "
             f"{unit} ({lvl}% interval {t['ci_low']:,.0f} to {t['ci_high']:,.0f})."
         ]
+        if self.variance == "quasi":
+            lo, hi = min(self.dispersion), max(self.dispersion)
+            spread = f"{lo:.1f}" if hi - lo < 0.05 else f"{lo:.1f} to {hi:.1f}"
+            lines.append(
+                "The interval allows for counts that vary more than chance alone would make "
+                f"them (variance {spread} times the count)."
+            )
         if not t["se"] > 0:
             lines.append(
                 "The standard errors given are zero, so there is no interval to judge chance by."
@@ -155,47 +174,125 @@ class WDDResult(Result):
         return "\n".join([*lines, *self.warning_lines()])
 
 
-def _rows_table(est: dict[str, float], var: dict[str, float], alpha: float) -> pd.DataFrame:
-    crit = float(stats.norm.ppf(1 - alpha / 2))
+def _rows_table(
+    est: dict[str, float],
+    var: dict[str, float],
+    alpha: float,
+    df: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """Estimates with z (or t with ``df``) statistics, two-sided p values and intervals."""
     rows = {}
     for name, e in est.items():
         se = float(np.sqrt(var[name]))
+        d = (df or {}).get(name, np.inf)
+        dist = stats.norm if not np.isfinite(d) else stats.t(d)
+        crit = float(dist.ppf(1 - alpha / 2))
         z = e / se if se > 0 else np.nan
         rows[name] = {
             "estimate": e,
             "se": se,
             "z": z,
-            "p_value": float(2 * stats.norm.sf(abs(z))) if se > 0 else np.nan,
+            "p_value": float(2 * dist.sf(abs(z))) if se > 0 else np.nan,
             "ci_low": e - crit * se,
             "ci_high": e + crit * se,
         }
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+AREAS = ("control", "treated", "disp_control", "disp_treated")
+"""The four areas of a WDD, in the order of ``area_weights`` and ``dispersion``."""
+
+
+def _split_series(
+    name: str, series: pd.Series, intervention: object
+) -> tuple[tuple[float, float], tuple[int, int], float, int]:
+    """Pre and post totals, window lengths and the quasi-Poisson scale of an area's series.
+
+    The scale is the Pearson chi-square / df of the pre-period counts around their mean
+    (an intercept-only Poisson fit), floored at 1 (Wedderburn 1974; McCullagh & Nelder 1989).
+    """
+    values = pd.to_numeric(series, errors="coerce")
+    if values.isna().any() or (values < 0).any():
+        bad = series.index[(values.isna() | (values < 0)).to_numpy()]
+        raise EvaluationInputError(
+            f"{name} series must hold counts >= 0; periods {', '.join(map(str, bad[:5]))}"
+        )
+    index = series.index
+    try:
+        if isinstance(index, pd.PeriodIndex):
+            index = index.to_timestamp()
+        if isinstance(index, pd.DatetimeIndex):
+            when = intervention.start_time if isinstance(intervention, pd.Period) else intervention
+            post = np.asarray(index >= pd.Timestamp(when))
+        else:
+            post = np.asarray(index >= intervention)
+    except (TypeError, ValueError) as exc:
+        raise EvaluationInputError(
+            f"intervention={intervention!r} cannot be compared with the index of the {name} "
+            "series; give the first period after the response as a value of that index"
+        ) from exc
+    y = values.to_numpy(dtype=float)
+    pre, after = y[~post], y[post]
+    if len(pre) < 2 or len(after) < 1:
+        raise EvaluationInputError(
+            f"the {name} series has {len(pre)} periods before and {len(after)} from "
+            f"intervention={intervention!r}; need at least 2 before and 1 after"
+        )
+    mean = pre.mean()
+    scale = float(np.sum((pre - mean) ** 2) / mean / (len(pre) - 1)) if mean > 0 else 1.0
+    return (
+        (float(pre.sum()), float(after.sum())),
+        (len(pre), len(after)),
+        max(1.0, scale),
+        len(pre) - 1,
+    )
+
+
 def wdd(
-    control: Sequence[float],
-    treated: Sequence[float],
-    disp_control: Sequence[float] | None = None,
-    disp_treated: Sequence[float] | None = None,
+    control: Sequence[float] | pd.Series,
+    treated: Sequence[float] | pd.Series,
+    disp_control: Sequence[float] | pd.Series | None = None,
+    disp_treated: Sequence[float] | pd.Series | None = None,
     *,
     time_weights: Sequence[float] | None = None,
     area_weights: Sequence[float] | None = None,
+    windows: Sequence[float] | None = None,
+    intervention: object = None,
+    variance: str | None = None,
+    dispersion: float | Sequence[float] | None = None,
     alpha: float = 0.05,
 ) -> WDDResult:
     """Weighted displacement difference test (Wheeler & Ratcliffe 2018).
 
     Parameters
     ----------
-    control, treated : (pre, post) pair of counts
-        Crimes in the control and treated areas before and after the response.
-    disp_control, disp_treated : (pre, post) pair of counts, optional
+    control, treated : (pre, post) pair of counts, or pandas.Series of counts per period
+        Crimes in the control and treated areas before and after the response. Series (one
+        count per period, indexed by period) need ``intervention``; their totals and window
+        lengths are taken from them, and their pre periods give each area's dispersion.
+    disp_control, disp_treated : (pre, post) pair or Series, optional
         Crimes in the displacement (buffer) area around the treated area and in its control.
     time_weights : (pre, post) pair, optional
-        Multipliers for periods of unequal length (e.g. ``(1, 12/9)`` to scale 9 post months to
+        Multipliers for windows of unequal length (e.g. ``(1, 12/9)`` to scale 9 post months to
         the 12 pre months). Default ``(1, 1)``.
     area_weights : 4 numbers, optional
         Multipliers for control, treated, displacement-control and displacement-treated areas
         (e.g. to scale a control area to the treated area's size). Default all 1.
+    windows : (pre, post) pair, optional
+        Lengths of the pre and post windows (any unit) when counts are given as pairs. Unequal
+        windows are refused unless ``time_weights`` are given: the WDD compares counts, so a
+        longer window alone makes a difference (the message suggests the weights).
+    intervention : object, optional
+        With series: the first period after the response (a value of the series' index).
+    variance : {"quasi", "poisson"}, optional
+        ``"poisson"``: ``sum(w^2 count)`` (the paper's). ``"quasi"``: each area's part times its
+        dispersion (overdispersion-robust): the quasi-Poisson scale estimated from the area's
+        pre-period series, or ``dispersion``; intervals then use t with Welch-Satterthwaite
+        degrees of freedom when the scales are estimated. Default: ``"quasi"`` when series or
+        ``dispersion`` are given, else ``"poisson"``.
+    dispersion : float or 4 numbers, optional
+        Known variance-to-mean ratio(s) of the counts (all areas, or per area as in
+        ``area_weights``).
     alpha : float
         One minus the confidence level (the paper's example uses 0.05).
 
@@ -203,8 +300,15 @@ def wdd(
     -------
     WDDResult
         ``local = (T1 - T0) - (C1 - C0)``, ``displacement = (D1 - D0) - (DC1 - DC0)`` and
-        ``total = local + displacement`` on the weighted counts, with Poisson variances
-        ``sum(w^2 * count)``, z, two-sided p value and normal interval.
+        ``total = local + displacement`` on the weighted counts, with variances
+        ``sum(phi w^2 count)`` (``phi = 1`` for Poisson), z (or t), two-sided p value and
+        interval.
+
+    Raises
+    ------
+    EvaluationInputError
+        Bad counts or weights, unequal windows without ``time_weights``, series without
+        ``intervention`` or with too few periods.
 
     Examples
     --------
@@ -213,8 +317,36 @@ def wdd(
     (-118, 39.6, -2.98)
     """
     check_alpha(alpha)
-    c, t = pair("control", control), pair("treated", treated)
-    dc, dt = pair("disp_control", disp_control), pair("disp_treated", disp_treated)
+    inputs = {"control": control, "treated": treated}
+    inputs.update({"disp_control": disp_control, "disp_treated": disp_treated})
+    as_series = [isinstance(v, pd.Series) for v in inputs.values() if v is not None]
+    if any(as_series) and not all(as_series):
+        raise EvaluationInputError("give every area either as a (pre, post) pair or as a series")
+    pairs: dict[str, tuple[float, float]] = {}
+    scales: dict[str, float] = {}
+    scale_df: dict[str, int] = {}
+    if any(as_series):
+        if intervention is None:
+            raise EvaluationInputError(
+                "with series, give intervention= (the first period after the response)"
+            )
+        lengths = set()
+        for name, value in inputs.items():
+            if value is None:
+                pairs[name] = (0.0, 0.0)
+                continue
+            pairs[name], win, scales[name], scale_df[name] = _split_series(
+                name, value, intervention
+            )
+            lengths.add(win)
+        if len(lengths) > 1:
+            raise EvaluationInputError(
+                f"the areas' series cover different windows ({sorted(lengths)}); give every area "
+                "the same periods"
+            )
+        windows = lengths.pop()
+    else:
+        pairs = {name: pair(name, value) for name, value in inputs.items()}
     tw = (1.0, 1.0) if time_weights is None else tuple(float(w) for w in time_weights)
     aw = (1.0,) * 4 if area_weights is None else tuple(float(w) for w in area_weights)
     if len(tw) != 2 or len(aw) != 4 or min(*tw, *aw) <= 0:
@@ -222,20 +354,88 @@ def wdd(
             "time_weights must be 2 positive numbers (pre, post) and area_weights 4 positive "
             "numbers (control, treated, disp_control, disp_treated)"
         )
-
-    def est_var(pair: tuple[float, float], a: float) -> tuple[float, float]:
-        w0, w1 = a * tw[0], a * tw[1]
-        return w1 * pair[1] - w0 * pair[0], w1**2 * pair[1] + w0**2 * pair[0]
-
-    (ec, vc), (et, vt) = est_var(c, aw[0]), est_var(t, aw[1])
-    (edc, vdc), (edt, vdt) = est_var(dc, aw[2]), est_var(dt, aw[3])
-    est = {"local": et - ec, "displacement": edt - edc}
-    var = {"local": vt + vc, "displacement": vdt + vdc}
-    est["total"] = est["local"] + est["displacement"]
-    var["total"] = var["local"] + var["displacement"]
-    if var["local"] == 0:
+    if windows is not None:
+        w0, w1 = (float(w) for w in windows)
+        if min(w0, w1) <= 0:
+            raise EvaluationInputError(f"windows must be 2 positive lengths, not {windows!r}")
+        if w0 != w1 and time_weights is None:
+            raise EvaluationInputError(
+                f"the pre and post windows differ ({w0:g} and {w1:g} periods): the WDD compares "
+                "counts, so the longer window alone makes a difference. Scale them with "
+                f"time_weights=(1, {w0 / w1:.4g}) (the post counts to the pre window) or "
+                f"time_weights=({w1 / w0:.4g}, 1)"
+            )
+    variance = variance or ("quasi" if (scales or dispersion is not None) else "poisson")
+    if variance not in ("quasi", "poisson"):
+        raise EvaluationInputError(f"variance must be 'quasi' or 'poisson', not {variance!r}")
+    phi = _dispersions(variance, dispersion, scales)
+    est: dict[str, float] = {}
+    parts: dict[str, float] = {}
+    for i, name in enumerate(AREAS):
+        pre, post = pairs[name]
+        w0, w1 = aw[i] * tw[0], aw[i] * tw[1]
+        est[name] = w1 * post - w0 * pre
+        parts[name] = phi[i] * (w1**2 * post + w0**2 * pre)
+    out_est = {
+        "local": est["treated"] - est["control"],
+        "displacement": est["disp_treated"] - est["disp_control"],
+    }
+    out_var = {
+        "local": parts["treated"] + parts["control"],
+        "displacement": parts["disp_treated"] + parts["disp_control"],
+    }
+    out_est["total"] = out_est["local"] + out_est["displacement"]
+    out_var["total"] = out_var["local"] + out_var["displacement"]
+    if out_var["local"] == 0:
         raise EvaluationInputError("control and treated counts are all zero; nothing to test")
-    return WDDResult(_rows_table(est, var, alpha), alpha)
+    df = None
+    if variance == "quasi" and scales and dispersion is None:
+        members = {
+            "local": ("treated", "control"),
+            "displacement": ("disp_treated", "disp_control"),
+            "total": AREAS,
+        }
+        df = {
+            row: _satterthwaite([parts[a] for a in areas], [scale_df.get(a, 0) for a in areas])
+            for row, areas in members.items()
+        }
+    return WDDResult(
+        _rows_table(out_est, out_var, alpha, df),
+        alpha,
+        variance=variance,
+        dispersion=tuple(phi),
+    )
+
+
+def _dispersions(
+    variance: str, dispersion: float | Sequence[float] | None, scales: dict[str, float]
+) -> list[float]:
+    if variance == "poisson":
+        return [1.0] * 4
+    if dispersion is not None:
+        values = (
+            [float(dispersion)] * 4 if np.ndim(dispersion) == 0 else [float(v) for v in dispersion]  # type: ignore[union-attr]
+        )
+        if len(values) != 4 or min(values) <= 0:
+            raise EvaluationInputError(
+                "dispersion must be one positive number or 4 (control, treated, disp_control, "
+                "disp_treated)"
+            )
+        return values
+    if not scales:
+        raise EvaluationInputError(
+            "variance='quasi' needs the areas as series (to estimate each area's dispersion "
+            "from its pre periods) or a given dispersion="
+        )
+    return [scales.get(name, 1.0) for name in AREAS]
+
+
+def _satterthwaite(parts: list[float], dfs: list[int]) -> float:
+    """Welch-Satterthwaite degrees of freedom of a sum of independently estimated variances."""
+    used = [(v, d) for v, d in zip(parts, dfs, strict=True) if v > 0 and d > 0]
+    if not used:
+        return np.inf
+    return float(sum(v for v, _ in used) ** 2 / sum(v**2 / d for v, d in used))
 
 
 def wdd_harm(

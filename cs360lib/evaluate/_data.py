@@ -1,0 +1,317 @@
+"""Checking an evaluation's input frame and turning it into sorted numpy arrays.
+
+Everything downstream (design, fit, simulations) works on the arrays of :class:`SeriesData`,
+so that fitting many series spends its time in the model fit and not in pandas bookkeeping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cs360lib.errors import EvaluationInputError
+
+from ._time import ParsedTime, TimeIndex, parse_time, rows_text
+
+__all__ = [
+    "COUNT_FAMILIES",
+    "FAMILIES",
+    "SeriesData",
+    "check_columns",
+    "numeric_column",
+    "prepare_data",
+]
+
+COUNT_FAMILIES = ("poisson", "quasipoisson", "negbin")
+FAMILIES = ("gaussian", *COUNT_FAMILIES)
+
+
+@dataclass
+class SeriesData:
+    """A validated series or panel, as arrays sorted by group, then period.
+
+    Attributes
+    ----------
+    y : numpy.ndarray
+        Outcome, shape ``(n,)``.
+    offset : numpy.ndarray or None
+        Exposure (e.g. population), > 0; used on the log scale.
+    treated : numpy.ndarray or None
+        1.0 for rows of the treated group of a panel.
+    groups : numpy.ndarray or None
+        Group codes (contiguous blocks) of a panel.
+    keys : numpy.ndarray
+        Period keys (:class:`TimeIndex` keys); ``t = keys - keys.min()``.
+    starts, labels : numpy.ndarray
+        First day of each row's period and the time labels as given (converted to local time).
+    order : numpy.ndarray
+        Positions of the rows in the input frame.
+    """
+
+    y: np.ndarray
+    offset: np.ndarray | None
+    treated: np.ndarray | None
+    groups: np.ndarray | None
+    group_values: np.ndarray | None
+    keys: np.ndarray
+    t: np.ndarray
+    starts: np.ndarray
+    labels: np.ndarray
+    tindex: TimeIndex
+    order: np.ndarray
+    outcome: str
+    time: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def panel(self) -> bool:
+        """Whether this is a treated-versus-comparison panel."""
+        return self.treated is not None
+
+    @property
+    def series_mask(self) -> np.ndarray:
+        """Rows of the evaluated series (the treated group of a panel, else every row)."""
+        if self.treated is None:
+            return np.ones(len(self.y), dtype=bool)
+        return self.treated > 0
+
+    def span(self, mask: np.ndarray) -> str:
+        """Human label of the periods of the series rows in ``mask`` (first to last)."""
+        k = self.keys[mask]
+        if len(k) == 0:
+            return "no periods"
+        return self.tindex.span(float(k.min()), float(k.max()))
+
+
+def check_columns(data: pd.DataFrame, columns: dict[str, str | None]) -> None:
+    """Check that ``data`` is a frame holding the named columns (role -> column)."""
+    if not isinstance(data, pd.DataFrame):
+        raise EvaluationInputError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    present = set(data.columns)
+    missing = [
+        f"{role}={col!r}" for role, col in columns.items() if col is not None and col not in present
+    ]
+    if missing:
+        raise EvaluationInputError(
+            f"column(s) not found in data: {', '.join(missing)}; "
+            f"available columns: {', '.join(map(str, data.columns))}"
+        )
+
+
+def _isna(arr: np.ndarray) -> np.ndarray:
+    kind = arr.dtype.kind
+    if kind == "f":
+        return np.isnan(arr)
+    if kind in "iub":
+        return np.zeros(len(arr), dtype=bool)
+    if kind in "mM":
+        return np.isnat(arr)
+    return np.asarray(pd.isna(arr), dtype=bool)
+
+
+def check_missing(series: pd.Series, col: str, index: pd.Index) -> None:
+    """Refuse missing values in a column, naming the rows (``index`` the frame's labels)."""
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":
+        return  # numpy integers and booleans cannot be missing
+    na = _isna(series.to_numpy())
+    if na.any():
+        raise EvaluationInputError(
+            f"column {col!r} has missing values (NaN) in rows {rows_text(index[na])}; "
+            "fill or drop those periods explicitly before evaluating"
+        )
+
+
+def numeric_column(series: pd.Series, col: str, index: pd.Index) -> np.ndarray:
+    """Return a column as finite floats, or raise naming the non-numeric or infinite rows."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iufb":
+        arr = series.to_numpy().astype(float)
+    elif pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        arr = series.to_numpy(dtype=float)
+    else:
+        try:
+            arr = pd.to_numeric(series, errors="raise").to_numpy(dtype=float)
+        except (TypeError, ValueError) as exc:
+            bad = pd.to_numeric(series, errors="coerce").isna().to_numpy()
+            raise EvaluationInputError(
+                f"column {col!r} must be numeric; non-numeric values in rows "
+                f"{rows_text(index[bad])} (e.g. {series[bad].iloc[0]!r})"
+            ) from exc
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return arr  # whole numbers are finite
+    inf = ~np.isfinite(arr)
+    if inf.any():
+        raise EvaluationInputError(
+            f"column {col!r} has infinite values in rows {rows_text(index[inf])}"
+        )
+    return arr
+
+
+def _check_counts(data: pd.DataFrame, y: np.ndarray, outcome: str, family: str) -> None:
+    neg = y < 0
+    if neg.any():
+        raise EvaluationInputError(
+            f"column {outcome!r} has negative counts in rows {rows_text(data.index[neg])}; "
+            f"family={family!r} needs counts >= 0"
+        )
+    frac = y != np.round(y)
+    if frac.any():
+        raise EvaluationInputError(
+            f"column {outcome!r} has non-integer values in rows {rows_text(data.index[frac])} "
+            f"(e.g. {y[frac][0]:g}); family={family!r} needs whole counts. For rates, model "
+            "the counts with `offset=` the population, or use family='gaussian'"
+        )
+
+
+def prepare_data(
+    data: pd.DataFrame,
+    *,
+    time: str,
+    outcome: str,
+    family: str,
+    offset: str | None = None,
+    group: str | None = None,
+    treated: Any = None,
+    timezone: str | None = None,
+    label: str | None = None,
+) -> SeriesData:
+    """Validate an evaluation frame and turn it into sorted arrays.
+
+    Raises
+    ------
+    EvaluationInputError
+        Naming the column and the offending rows or periods: missing columns, NaNs, negative
+        or non-integer counts, unreadable times, duplicate or missing periods, a constant
+        series.
+    """
+    if family not in FAMILIES:
+        raise EvaluationInputError(f"family must be one of {FAMILIES}, not {family!r}")
+    check_columns(data, {"time": time, "outcome": outcome, "offset": offset, "group": group})
+    if (group is None) != (treated is None):
+        raise EvaluationInputError("give both `group` and `treated` (or neither)")
+    if offset is not None and family == "gaussian":
+        raise EvaluationInputError(
+            "offset is a log offset for the count families; with family='gaussian' model a rate "
+            "column directly"
+        )
+    if len(data) == 0:
+        raise EvaluationInputError("data has no rows")
+    columns = {col: data[col] for col in (time, outcome, offset, group) if col is not None}
+    for col, series in columns.items():
+        check_missing(series, col, data.index)
+    y = numeric_column(columns[outcome], outcome, data.index)
+    if family != "gaussian":
+        _check_counts(data, y, outcome, family)
+    off = None
+    if offset is not None:
+        off = numeric_column(columns[offset], offset, data.index)
+        bad = off <= 0
+        if bad.any():
+            raise EvaluationInputError(
+                f"offset column {offset!r} must be > 0 (it is used on the log scale); "
+                f"rows {rows_text(data.index[bad])}"
+            )
+    parsed = parse_time(columns[time], name=time, timezone=timezone, label=label)
+    tindex = parsed.tindex
+    keys = tindex.keys(parsed.starts)
+    if not tindex.dated:
+        off_grid = np.abs(keys - np.round(keys)) > 1e-8
+        if off_grid.any():
+            raise EvaluationInputError(
+                f"time column {time!r} is not evenly spaced (step {tindex.step:g}); irregular "
+                f"values in rows {rows_text(data.index[off_grid])}"
+            )
+        keys = np.round(keys)
+    gcodes, guniq = _groups(columns.get(group), group, treated, len(data))
+    order = np.lexsort((keys, gcodes))
+    _check_periods(data, parsed, keys, gcodes, guniq, order, time, group)
+    keys_s, g_s = keys[order], gcodes[order]
+    treated_rows = None
+    if guniq is not None:
+        treated_rows = (g_s == list(guniq).index(treated)).astype(float)
+    y_s = y[order]
+    series_y = y_s[treated_rows > 0] if treated_rows is not None else y_s
+    if np.ptp(series_y) == 0:
+        raise EvaluationInputError(
+            f"column {outcome!r} is constant ({series_y[0]:g} in every period"
+            + (f" of group {treated!r}" if group else "")
+            + "); there is no variation to evaluate"
+        )
+    return SeriesData(
+        y=y_s,
+        offset=None if off is None else off[order],
+        treated=treated_rows,
+        groups=g_s if group is not None else None,
+        group_values=None if guniq is None else np.asarray(guniq)[g_s],
+        keys=keys_s,
+        t=keys_s - keys_s.min(),
+        starts=parsed.starts[order],
+        labels=parsed.labels[order],
+        tindex=tindex,
+        order=order,
+        outcome=outcome,
+        time=time,
+        notes=list(parsed.notes),
+    )
+
+
+def _groups(
+    gcol: pd.Series | None, group: str | None, treated: Any, n: int
+) -> tuple[np.ndarray, Any]:
+    if gcol is None:
+        return np.zeros(n, dtype=np.int64), None
+    if treated not in set(gcol.unique()):
+        raise EvaluationInputError(
+            f"treated={treated!r} is not a value of the group column {group!r}; "
+            f"groups include {rows_text(pd.unique(gcol))}"
+        )
+    if gcol.nunique() < 2:
+        raise EvaluationInputError(
+            f"group column {group!r} has only the treated group; a comparison needs at "
+            "least one other group"
+        )
+    return pd.factorize(gcol, sort=True)
+
+
+def _check_periods(
+    data: pd.DataFrame,
+    parsed: ParsedTime,
+    keys: np.ndarray,
+    gcodes: np.ndarray,
+    guniq: Any,
+    order: np.ndarray,
+    time: str,
+    group: str | None,
+) -> None:
+    tindex = parsed.tindex
+    keys_s, g_s = keys[order], gcodes[order]
+    same = (np.diff(keys_s) == 0) & (np.diff(g_s) == 0)
+    if same.any():
+        dup_rows = data.index[order[1:][same]]
+        raise EvaluationInputError(
+            f"time column {time!r} has duplicate periods "
+            f"({rows_text(tindex.label_of(k) for k in keys_s[1:][same])}) in rows "
+            f"{rows_text(dup_rows)}"
+            + (f" within a group of {group!r}" if group else "")
+            + "; aggregate to one row per period first"
+        )
+    for g in np.unique(g_s):
+        kg = keys_s[g_s == g]
+        n_full = int(kg[-1] - kg[0]) + 1
+        if n_full != len(kg):
+            missing = np.setdiff1d(np.arange(kg[0], kg[-1] + 1), kg)
+            where = f" for group {guniq[g]!r}" if guniq is not None else ""
+            hint = "every period needs a row (fill true zeros with 0, do not leave gaps)"
+            if len(missing) > len(kg):
+                hint = (
+                    "most periods are missing: check that the time column was read correctly "
+                    "(its spacing looks "
+                    f"{'daily' if tindex.kind == 'day' else tindex.kind + 'ly'})"
+                )
+            raise EvaluationInputError(
+                f"time column {time!r} has missing periods{where}: "
+                f"{rows_text(tindex.label_of(k) for k in missing)}; {hint}"
+            )
