@@ -51,6 +51,8 @@ from cs360lib.evaluate import (
     rate_ratio_test,
     wdd,
 )
+from cs360lib.evaluate._its_chart import its_chart
+from cs360lib.evaluate._its_result import ITSResult
 from cs360lib.publish.charts import MAX_ROWS, chart_to_svg, heat_map
 from cs360lib.steps import design, intake, metrics, plan, prioritize, triangle
 from cs360lib.steps.scanning import (
@@ -215,8 +217,9 @@ def _cells(n: int = N) -> pd.DataFrame:
     )
 
 
-def _its_controlled() -> alt.TopLevelMixin:
-    """A controlled ITS: 3 groups, 5,001 days each (15,003 rows)."""
+@functools.cache
+def _its_controlled() -> ITSResult:
+    """A controlled ITS: 3 groups, 5,001 days each (15,003 rows), fitted once."""
     rng = _rng()
     days = pd.date_range("2010-01-01", periods=5_001, freq="D")
     frames = [
@@ -232,7 +235,7 @@ def _its_controlled() -> alt.TopLevelMixin:
         group="group",
         treated="treated",
     )
-    return result.chart()
+    return result
 
 
 def _its_power() -> alt.TopLevelMixin:
@@ -465,7 +468,8 @@ FACTORIES: dict[str, Callable[[dict], alt.TopLevelMixin]] = {
     "Composition.chart": lambda s: composition_check(_roster()).chart(),
     # evaluate: long series and many scenarios (counts of more than 5,000 events for the tests
     # whose input is a few numbers)
-    "ITSResult.chart": lambda s: _its_controlled(),
+    "ITSResult.chart": lambda s: _its_controlled().chart(),
+    "its_chart": lambda s: its_chart(_its_controlled(), title=None, width=600, height=300),
     "ITSPowerResult.chart": lambda s: _its_power(),
     "WDDResult.chart": lambda s: wdd(
         (6308, 6318), (5207, 5110), (4150, 4140), (5178, 5157)
