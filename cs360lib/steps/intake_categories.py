@@ -69,14 +69,19 @@ class CategoryCoverage(Result):
         altair.Chart
             A bar from the first to the last period of each run, coloured by flag: the
             :data:`~cs360lib.publish.aggregate.MAX_BARS` runs with the most rows expected
-            (the title says so when there are more; the table lists all).
+            (the title says so when there are more; the table lists all). With nothing
+            flagged, a chart holding that sentence.
         """
         data = self.frame.assign(
             what=lambda f: f["source"] + ": " + f["category"].astype(str).str.slice(0, 40)
         )
-        if data.empty:
-            data = pd.DataFrame(
-                {"what": ["no category vanishes"], "start": [pd.NaT], "end": [pd.NaT], "flag": [""]}
+        if data.empty:  # a sentence where the timeline would be (no axis over no data)
+            message = pd.DataFrame({"text": ["No category vanishes or drops."]})
+            return (
+                alt.Chart(message, title="Categories that vanish or drop")
+                .mark_text(fontSize=13, color="#555555")
+                .encode(text="text:N")
+                .properties(height=40)
             )
         shown = top_with_other(data, label="what", rank=data.get("expected", 0), n=MAX_BARS)
         title = shown_title(
