@@ -62,7 +62,7 @@ def test_evaluation_set_is_large_enough_and_mixed(cases):
     assert with_personal >= 15 and len(cases) - with_personal >= 10
 
 
-def test_evaluation_set_misses_and_false_positives(cases, capsys):
+def test_evaluation_set_misses_and_false_positives(cases, capsys, request):
     misses, lost, spurious = evaluate(cases)
     personal = sum(len(c.get("personal", [])) for c in cases)
     keep = sum(len(c.get("keep", [])) for c in cases)
@@ -76,8 +76,9 @@ def test_evaluation_set_misses_and_false_positives(cases, capsys):
         f"  findings outside any personal string: {len(spurious)}",
         *[f"    - {kind} {value!r} in {text!r}" for kind, value, text in spurious],
     ]
-    with capsys.disabled():
-        print("\n" + "\n".join(report))
+    if request.config.getoption("verbose") > 0:  # the figures of docs/privacy.md, with -v
+        with capsys.disabled():
+            print("\n" + "\n".join(report))
     assert len(misses) <= MAX_MISSES, report
     assert len(lost) <= MAX_FALSE_POSITIVES, report
     assert len(spurious) <= MAX_FALSE_POSITIVES, report
@@ -195,7 +196,7 @@ def test_import_cs360lib_does_not_import_presidio():
         ("dc_reddit_safety_comments", "cleaned_sentiment_data.csv", "body"),
     ],
 )
-def test_real_free_text_runs_and_finds_names(folder, file, column, capsys):
+def test_real_free_text_runs_and_finds_names(folder, file, column, capsys, request):
     path = REAL / folder / file
     if not path.exists():
         pytest.skip(f"{path} is absent (shared real data not available)")
@@ -205,8 +206,9 @@ def test_real_free_text_runs_and_finds_names(folder, file, column, capsys):
     scrubber = Scrubber()
     findings = [f for text in texts for f in scrubber.find(text)]
     kinds = pd.Series([f.kind for f in findings]).value_counts().to_dict()
-    with capsys.disabled():  # counts only: never print a real person's name
-        print(f"\n{folder}: {len(texts)} texts, findings by kind {kinds}")
+    if request.config.getoption("verbose") > 0:  # counts only: never a real person's name
+        with capsys.disabled():
+            print(f"\n{folder}: {len(texts)} texts, findings by kind {kinds}")
     assert kinds.get("name", 0) >= 10
     scrubbed = scrubber.scrub_series(texts)
     assert (scrubbed.str.len() > 0).all()
