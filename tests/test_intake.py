@@ -121,3 +121,16 @@ def test_browse_static_and_interactive() -> None:
     assert widget.children[0].options == ("a", "b")
     with pytest.raises(KeyError, match="not a column"):
         browse(frame, by="nope", interactive=False)
+
+
+def test_category_coverage_with_nothing_flagged_draws_a_sentence() -> None:
+    # the sample department's codes never vanish: the chart says so instead of failing on
+    # tooltip fields of an empty timeline (notebook 00 shows it for every engagement)
+    from cs360lib.data.coverage import CATEGORY_COLUMNS
+    from cs360lib.publish.charts import chart_to_svg
+    from cs360lib.steps.intake import CategoryCoverage
+
+    empty = CategoryCoverage(pd.DataFrame(columns=["source", *CATEGORY_COLUMNS]), "month")
+    svg = chart_to_svg(empty.chart())
+    assert "No category vanishes or drops." in svg
+    assert empty.summary().startswith("No category of any source vanishes")

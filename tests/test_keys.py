@@ -53,6 +53,8 @@ def test_keys_at_walks_models_dicts_and_lists() -> None:
         "areas",
         "responses",
         "metrics",
+        "dimensions",
+        "prioritization",
         "publishing",
     ]
     assert keys_at(EngagementModel, ("sources", "calls")) == ["kind", "path", "mapping"]
