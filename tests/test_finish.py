@@ -12,16 +12,17 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 import unicodedata
 from html import unescape
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 from browser import blank_share, render_offline, require_chromium
 
 from cs360lib.data.schemas import SCHEMAS, kind_info
-from cs360lib.run.engagement_run import run_engagement
 from cs360lib.run.frontpage import SAMPLE_ENGAGEMENT_ID, absolute_paths
 from cs360lib.run.manifest import Manifest
 from cs360lib.run.reports import chart_title, find_network_refs
@@ -47,15 +48,39 @@ def document_run(tmp_path_factory: pytest.TempPathFactory):
         id="rivertown-pd", name=f"{DEPARTMENT} CS360 engagement", department=DEPARTMENT
     )
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    lines: list[str] = []
-    result = run_engagement(
-        path,
-        out_dir=folder.parent / "reports",
-        progress=lines.append,
-        pdf=shutil.which("chromium") is not None,
+    # as `make demo` runs it: the command, in its own process, its output kept for the test
+    # of what the user sees
+    command = [sys.executable, "-c", "import sys; from cs360lib.cli import main; sys.exit(main())"]
+    command += ["run", str(path), "--out", str(folder.parent / "reports")]
+    if shutil.which("chromium") is not None:
+        command.append("--pdf")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    report_dir = Path(done.stdout.strip().splitlines()[-1])
+    manifest = Manifest.read(report_dir)
+    return SimpleNamespace(
+        engagement_id=manifest.engagement.id,
+        report_dir=report_dir,
+        notebooks=manifest.notebooks,
+        stdout=done.stdout,
+        stderr=done.stderr,
     )
-    assert result.ok, (result.error, lines)
-    return result
+
+
+def test_the_run_prints_one_line_per_step_and_nothing_else(document_run) -> None:
+    # what `make demo` shows: the engagement, the load, one line as each notebook starts and
+    # one as it ends, the summary; no warning, log record or traceback of any library
+    assert document_run.stdout.strip() == str(document_run.report_dir)
+    lines = document_run.stderr.strip().splitlines()
+    progress = re.compile(r"^cs360 \d\d:\d\d:\d\d \[rivertown-pd\] ")
+    assert all(progress.match(line) for line in lines), lines
+    names = [nb.name for nb in document_run.notebooks]
+    assert len(names) >= 1
+    for name in names:
+        assert sum(f"] {name} (" in line and "running" in line for line in lines) == 1, name
+        assert sum(f"] {name}: ok in " in line for line in lines) == 1, name
+    assert re.search(r"\] ok in [\d.]+ s -> ", lines[-1]), lines[-1]
+    assert len(lines) == 3 + 2 * len(names), lines  # engagement, loading, summary
 
 
 def stakeholder_reports(run) -> list[Path]:
