@@ -53,7 +53,10 @@ def test_keys_at_walks_models_dicts_and_lists() -> None:
         "areas",
         "responses",
         "metrics",
+        "dimensions",
+        "prioritization",
         "publishing",
+        "review",
     ]
     assert keys_at(EngagementModel, ("sources", "calls")) == ["kind", "path", "mapping"]
     assert "goal" in keys_at(EngagementModel, ("metrics", 0))

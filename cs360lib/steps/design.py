@@ -76,6 +76,7 @@ __all__ = [
     "EvaluationDesign",
     "TrendDifference",
     "evaluation_design",
+    "recommended_designs",
     "trend_difference",
 ]
 
@@ -465,6 +466,180 @@ def _design_rows(
     return rows
 
 
+@dataclass(frozen=True)
+class _Choice:
+    """What the design of one response rests on (shared by the assistant and the review)."""
+
+    response: str
+    first_post: pd.Timestamp
+    target: pd.DataFrame
+    pre: pd.DataFrame
+    n_pre: int
+    pre_events: int
+    comparison: str | None
+    comp_events: int
+    trend: TrendDifference | None
+    similar: bool | None
+    rows: list[dict[str, object]]
+    notes: list[str]
+
+    @property
+    def design(self) -> str:
+        return next(str(r["design"]) for r in self.rows if r["recommended"])
+
+
+def _design_series(
+    engagement: Engagement,
+    sources: Mapping[str, LoadResult] | None,
+    counts: pd.DataFrame | None,
+) -> tuple[set[str], pd.DataFrame]:
+    """Return the target and comparison areas of the responses, and their counts per period."""
+    roles = {n for r in engagement.responses for n in (r.area, r.comparison) if n is not None}
+    if counts is None:
+        if sources is None:
+            raise PlanError("give the loaded sources or a frame of counts per period and area")
+        counts = area_period_counts(engagement, sources, sorted(roles))
+    missing = {"period", "area", "count"} - set(counts.columns)
+    if missing:
+        raise PlanError(
+            f"counts needs the columns period, area and count; it lacks {sorted(missing)}"
+        )
+    absent = sorted(roles - set(counts["area"].astype(str)))
+    if absent:
+        raise PlanError(f"counts has no rows for the area(s) {absent} that the responses use")
+    series = counts.assign(period=pd.to_datetime(counts["period"]), area=counts["area"].astype(str))
+    return roles, series.sort_values(["area", "period"]).reset_index(drop=True)
+
+
+def _choose(
+    response: Response,
+    series: pd.DataFrame,
+    unit: str,
+    *,
+    alpha: float,
+    min_pre_periods: int,
+) -> _Choice:
+    """Choose the strongest design the counts support for one response."""
+    start = pd.Timestamp(response.start).to_period("M" if unit == "month" else "W-SUN")
+    first_post = start.start_time
+    target = series[series["area"] == response.area]
+    pre = target[target["period"] < first_post]
+    n_pre, pre_events = len(pre), int(pre["count"].sum())
+    if n_pre == 0 or pre_events == 0:
+        what = "no period" if n_pre == 0 else "no event"
+        raise PlanError(
+            f"responses[{response.name!r}]: {what} of the target area {response.area!r} "
+            f"before the start {response.start}: there is nothing to compare with. Check "
+            "the start, the target area and analysis.start"
+        )
+    comparison = response.comparison
+    comp_events, trend, notes = 0, None, []
+    if comparison is not None:
+        comp = series[(series["area"] == comparison) & (series["period"] < first_post)]
+        comp = comp.set_index("period")["count"].reindex(pre["period"], fill_value=0)
+        comp_events = int(comp.sum())
+        if comp_events and n_pre >= 4:
+            trend = trend_difference(pre["count"].to_numpy(), comp.to_numpy(), period=unit)
+            notes += trend.warnings
+    similar = None if trend is None else trend.p_value >= alpha
+    trend_note = (
+        f"p = {trend.p_value:.3f}, trend ratio {trend.ratio:.2f} a year"
+        if trend is not None
+        else ""
+    )
+    rows = _design_rows(
+        response,
+        n_pre=n_pre,
+        pre_events=pre_events,
+        comparison=comparison,
+        comparison_events=comp_events,
+        similar=similar,
+        min_pre_periods=min_pre_periods,
+        unit=unit,
+        trend_note=trend_note,
+    )
+    return _Choice(
+        response=response.name,
+        first_post=first_post,
+        target=target,
+        pre=pre,
+        n_pre=n_pre,
+        pre_events=pre_events,
+        comparison=comparison,
+        comp_events=comp_events,
+        trend=trend,
+        similar=similar,
+        rows=rows,
+        notes=notes,
+    )
+
+
+def recommended_designs(
+    engagement: Engagement,
+    sources: Mapping[str, LoadResult] | None = None,
+    *,
+    counts: pd.DataFrame | None = None,
+    alpha: float = 0.05,
+    min_pre_periods: int = MIN_PRE_PERIODS,
+) -> pd.DataFrame:
+    """Recommend the strongest design for each response, without the power analysis.
+
+    The same choice as :func:`evaluation_design` (same counts, same rules), for callers that
+    need the design only (the lessons-learned review uses it when a response names none).
+
+    Parameters
+    ----------
+    engagement : Engagement
+        The engagement: responses, areas, problem and ``analysis.period``.
+    sources : mapping of str to LoadResult, optional
+        Its loaded sources (used when ``counts`` is not given).
+    counts : pandas.DataFrame, optional
+        Counts per period and area (``period``, ``area``, ``count``).
+    alpha : float, default 0.05
+        Significance level of the trend comparison.
+    min_pre_periods : int, default :data:`MIN_PRE_PERIODS`
+        Fewest periods before the start for a time-series design.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per response: ``response``, ``design`` (id of :data:`DESIGNS`),
+        ``design_label``, ``reason`` (why the stronger designs are out of reach, ``;``-joined;
+        empty when the strongest is supported).
+
+    Raises
+    ------
+    PlanError
+        As :func:`evaluation_design`.
+    """
+    if not engagement.responses:
+        raise PlanError(
+            f"{engagement.path}: no response to design an evaluation for; write `responses:`"
+        )
+    _, series = _design_series(engagement, sources, counts)
+    rows = []
+    for response in engagement.responses:
+        choice = _choose(
+            response,
+            series,
+            engagement.analysis.period,
+            alpha=alpha,
+            min_pre_periods=min_pre_periods,
+        )
+        design = choice.design
+        rank = [d for d, _ in DESIGNS].index(design) + 1
+        reasons = [str(r["reason"]) for r in choice.rows if int(r["rank"]) < rank and r["reason"]]
+        rows.append(
+            {
+                "response": response.name,
+                "design": design,
+                "design_label": _LABELS[design],
+                "reason": "; ".join(dict.fromkeys(reasons)),
+            }
+        )
+    return pd.DataFrame(rows, columns=["response", "design", "design_label", "reason"])
+
+
 def evaluation_design(
     engagement: Engagement,
     sources: Mapping[str, LoadResult] | None = None,
@@ -524,65 +699,18 @@ def evaluation_design(
             f"{engagement.path}: no response to design an evaluation for; write `responses:`"
         )
     unit = engagement.analysis.period
-    roles = {n for r in engagement.responses for n in (r.area, r.comparison) if n is not None}
-    if counts is None:
-        if sources is None:
-            raise PlanError("give the loaded sources or a frame of counts per period and area")
-        counts = area_period_counts(engagement, sources, sorted(roles))
-    missing = {"period", "area", "count"} - set(counts.columns)
-    if missing:
-        raise PlanError(
-            f"counts needs the columns period, area and count; it lacks {sorted(missing)}"
-        )
-    absent = sorted(roles - set(counts["area"].astype(str)))
-    if absent:
-        raise PlanError(f"counts has no rows for the area(s) {absent} that the responses use")
-    series = counts.assign(period=pd.to_datetime(counts["period"]), area=counts["area"].astype(str))
-    series = series.sort_values(["area", "period"]).reset_index(drop=True)
+    roles, series = _design_series(engagement, sources, counts)
     lengths = tuple(post_periods or POST_PERIODS[unit])
     offset = pd.DateOffset(months=1) if unit == "month" else pd.DateOffset(weeks=1)
     rows, design_rows, power_rows, notes = [], [], [], []
     for response in engagement.responses:
-        start = pd.Timestamp(response.start).to_period("M" if unit == "month" else "W-SUN")
-        first_post = start.start_time
-        target = series[series["area"] == response.area]
-        pre = target[target["period"] < first_post]
-        n_pre, pre_events = len(pre), int(pre["count"].sum())
-        if n_pre == 0 or pre_events == 0:
-            what = "no period" if n_pre == 0 else "no event"
-            raise PlanError(
-                f"responses[{response.name!r}]: {what} of the target area {response.area!r} "
-                f"before the start {response.start}: there is nothing to compare with. Check "
-                "the start, the target area and analysis.start"
-            )
-        comparison = response.comparison
-        comp_events, trend = 0, None
-        if comparison is not None:
-            comp = series[(series["area"] == comparison) & (series["period"] < first_post)]
-            comp = comp.set_index("period")["count"].reindex(pre["period"], fill_value=0)
-            comp_events = int(comp.sum())
-            if comp_events and n_pre >= 4:
-                trend = trend_difference(pre["count"].to_numpy(), comp.to_numpy(), period=unit)
-                notes += trend.warnings
-        similar = None if trend is None else trend.p_value >= alpha
-        trend_note = (
-            f"p = {trend.p_value:.3f}, trend ratio {trend.ratio:.2f} a year"
-            if trend is not None
-            else ""
-        )
-        found = _design_rows(
-            response,
-            n_pre=n_pre,
-            pre_events=pre_events,
-            comparison=comparison,
-            comparison_events=comp_events,
-            similar=similar,
-            min_pre_periods=min_pre_periods,
-            unit=unit,
-            trend_note=trend_note,
-        )
-        design_rows += found
-        design = next(str(r["design"]) for r in found if r["recommended"])
+        choice = _choose(response, series, unit, alpha=alpha, min_pre_periods=min_pre_periods)
+        first_post, target, pre = choice.first_post, choice.target, choice.pre
+        n_pre, pre_events, trend = choice.n_pre, choice.pre_events, choice.trend
+        comparison, comp_events, similar = choice.comparison, choice.comp_events, choice.similar
+        notes += choice.notes
+        design_rows += choice.rows
+        design = choice.design
         ratio = response.expected_change or default_change
         if response.expected_change is None:
             notes.append(
