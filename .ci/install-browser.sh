@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Install Debian's Chromium for the headless offline-report tests (pytest -m browser).
-# Idempotent: does nothing when /usr/bin/chromium already exists.
+# Install Debian's Chromium (headless offline-report tests and `cs360 run --pdf`) and
+# poppler-utils (pdftoppm, pdftotext: the PDF tests turn pages into images and text).
+# Idempotent: installs only what is missing.
 set -euo pipefail
 
-if [ -x /usr/bin/chromium ]; then
-    echo "install-browser: /usr/bin/chromium present ($(/usr/bin/chromium --version 2>/dev/null || echo unknown version)), skipping"
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium fonts-dejavu-core)
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-browser: chromium ($(/usr/bin/chromium --version 2>/dev/null || echo unknown version)) and poppler-utils present, skipping"
     exit 0
 fi
 
@@ -15,5 +20,6 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
-$SUDO apt-get install -y --no-install-recommends chromium fonts-dejavu-core
+$SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 /usr/bin/chromium --version
+pdftoppm -v 2>&1 | head -1

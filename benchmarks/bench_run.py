@@ -6,10 +6,13 @@ fresh Python process, like ``cs360 run``. The ratio run / floor is what the
 runner and the notebooks add on top (loading data, analyses, charts, HTML export,
 hashing inputs, manifest). Goal: at most 3.0.
 
+With ``--pdf`` the run also prints each stakeholder report to PDF (``cs360 run --pdf``); the
+PDF figure is reported separately and has the same goal.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_run.py [--engagement data/samples/engagement.yml]
-        [--notebooks notebooks] [--only 00] [--repeat 1] [--json out.json]
+        [--notebooks notebooks] [--only 00] [--repeat 1] [--pdf] [--json out.json]
 """
 
 from __future__ import annotations
@@ -73,9 +76,11 @@ def time_floor(n: int, engagement: Path, work: Path) -> float:
 
 
 def time_run(
-    engagement: Path, notebooks: Path | None, only: str | None, out: Path
+    engagement: Path, notebooks: Path | None, only: str | None, out: Path, pdf: bool = False
 ) -> tuple[float, dict]:
     cmd = [sys.executable, "-m", "cs360lib.cli", "run", str(engagement), "--out", str(out)]
+    if pdf:
+        cmd += ["--pdf"]
     if notebooks is not None:
         cmd += ["--notebooks", str(notebooks)]
     if only:
@@ -98,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", type=Path, default=None)
     parser.add_argument("--only", default=None)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--pdf", action="store_true", help="also print PDF reports")
     parser.add_argument("--json", type=Path, default=None, help="write the numbers here")
     args = parser.parse_args(argv)
 
@@ -106,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cs360-bench-") as td:
         work = Path(td)
         for i in range(args.repeat):
-            elapsed, manifest = time_run(args.engagement, args.notebooks, args.only, work / f"r{i}")
+            elapsed, manifest = time_run(
+                args.engagement, args.notebooks, args.only, work / f"r{i}", args.pdf
+            )
             n = len([nb for nb in manifest["notebooks"] if nb["status"] != "skipped"])
             runs.append(elapsed)
             floors.append(time_floor(max(n, 1), args.engagement.resolve(), work))
@@ -122,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     print(f"run status      {manifest['status']}")
-    print(f"cs360 run       {run_s:7.2f} s  (best of {len(runs)})")
+    label = "cs360 run --pdf" if args.pdf else "cs360 run"
+    print(f"{label:<15} {run_s:7.2f} s  (best of {len(runs)})")
     print(f"floor           {floor_s:7.2f} s  ({n} papermill executions of `import cs360lib`)")
     print(f"ratio           {ratio:7.2f}   (goal <= {GOAL})")
     if args.json:
@@ -133,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                     "floor_s": floor_s,
                     "ratio": ratio,
                     "notebooks": n,
+                    "pdf": args.pdf,
                     "status": manifest["status"],
                     "runs": runs,
                     "floors": floors,

@@ -9,7 +9,9 @@ The main entry points:
 - :class:`Engagement` reads an ``engagement.yml``;
 - :mod:`cs360lib.data.schemas` defines the canonical columns of every kind;
 - :mod:`cs360lib.datasets.sampleton` writes the synthetic sample department;
-- :mod:`cs360lib.evaluate` answers "did the response work?".
+- :mod:`cs360lib.evaluate` answers "did the response work?";
+- :func:`show` displays a result in a notebook for both reports (the stakeholder report
+  gets what the engagement's publishing rules allow, see ``docs/privacy.md``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from cs360lib.data.loaders import (
     load_stakeholders,
     load_survey,
 )
+from cs360lib.publish.display import show
 from cs360lib.publish.widgets import browse
 from cs360lib.run.notebook import setup_notebook
 
@@ -62,6 +65,7 @@ __all__ = [
     "read_mapping",
     "setup_notebook",
     "shipped_mappings",
+    "show",
 ]
 
 _SUBMODULES: dict[str, str] = {

@@ -69,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="skip the remaining notebooks after the first failure",
         )
+        p.add_argument(
+            "--pdf",
+            action="store_true",
+            default=None,
+            help="also print each stakeholder report to PDF with headless Chromium "
+            "(default: the engagement's publishing.pdf)",
+        )
 
     run = sub.add_parser("run", help="execute the notebooks for one engagement")
     run.add_argument("engagement", metavar="ENGAGEMENT.yml")
@@ -156,6 +163,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         only=_only(args),
         timeout=_timeout(args),
         fail_fast=args.fail_fast,
+        pdf=args.pdf,
     )
     if args.result_json:
         Path(args.result_json).write_text(json.dumps(result.to_dict(), default=str))
@@ -177,6 +185,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         only=_only(args),
         timeout=_timeout(args),
         fail_fast=args.fail_fast,
+        pdf=args.pdf,
     )
     print(format_summary(results))
     return 0 if all(r.ok for r in results) else 1
@@ -244,11 +253,14 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """``cs360 export``: write offline HTML for an executed notebook."""
+    from cs360lib.run.frontpage import notebook_facts
     from cs360lib.run.reports import VARIANTS, export_reports
 
     nb = Path(args.notebook)
     variants = VARIANTS if args.variant == "both" else (args.variant,)
-    result = export_reports(nb, Path(args.out or nb.parent), nb.stem, variants=variants)
+    result = export_reports(
+        nb, Path(args.out or nb.parent), nb.stem, variants=variants, meta=notebook_facts(nb)
+    )
     for path in result.paths.values():
         print(path)
     for ref in result.removed:

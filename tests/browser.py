@@ -50,6 +50,16 @@ _CHARTS_JS = """
 """
 
 
+def blank_share(png: Path) -> float:
+    """Share of a screenshot's pixels that are (near) white: 1.0 for a blank page."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        grey = image.convert("L")
+        histogram = grey.histogram()
+    return sum(histogram[245:]) / max(1, sum(histogram))
+
+
 @dataclass
 class BrowserReport:
     """What a report looked like in headless Chromium.
@@ -87,7 +97,9 @@ def require_chromium() -> None:
     pytest.skip(reason)
 
 
-def render_offline(html_path: Path, *, screenshot: Path | None = None) -> BrowserReport:
+def render_offline(
+    html_path: Path, *, screenshot: Path | None = None, width: int = 1200
+) -> BrowserReport:
     """Open an HTML file in offline headless Chromium and report what it drew.
 
     Parameters
@@ -96,6 +108,8 @@ def render_offline(html_path: Path, *, screenshot: Path | None = None) -> Browse
         Report to open.
     screenshot : Path, optional
         Where to save a full-page PNG screenshot.
+    width : int, default 1200
+        Viewport width in CSS pixels (800 for a narrow window or a tablet).
 
     Returns
     -------
@@ -113,7 +127,7 @@ def render_offline(html_path: Path, *, screenshot: Path | None = None) -> Browse
                 headless=True,
                 args=LAUNCH_ARGS,
                 offline=True,
-                viewport={"width": 1200, "height": 900},
+                viewport={"width": width, "height": 900},
             )
             try:
                 page = context.new_page()

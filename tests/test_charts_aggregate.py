@@ -15,12 +15,15 @@ import functools
 import importlib
 import inspect
 import pkgutil
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 import cs360lib
 from cs360lib import load
@@ -39,6 +42,7 @@ from cs360lib.analysis import (
     seasonality,
 )
 from cs360lib.analysis.grid import unproject
+from cs360lib.config.catalogue import Catalogue, catalogue
 from cs360lib.evaluate import (
     e_test,
     its,
@@ -47,8 +51,8 @@ from cs360lib.evaluate import (
     rate_ratio_test,
     wdd,
 )
-from cs360lib.publish.charts import MAX_ROWS, chart_to_svg
-from cs360lib.steps import intake
+from cs360lib.publish.charts import MAX_ROWS, chart_to_svg, heat_map
+from cs360lib.steps import design, intake, metrics, plan, prioritize, triangle
 from cs360lib.steps.scanning import (
     Coding,
     agreement,
@@ -62,6 +66,9 @@ from cs360lib.steps.stakeholders import community_map, composition_check
 
 N = 6_000
 """Rows fed to every chart producer: more than Altair's 5,000."""
+
+SAMPLE = Path(cs360lib.__file__).resolve().parents[1] / "data" / "samples" / "engagement.yml"
+"""The sample department: 19,852 incidents, 25,359 calls, 6,316 arrests."""
 
 
 CRS = "EPSG:32615"
@@ -249,6 +256,142 @@ def _rate_ratio_power() -> alt.TopLevelMixin:
     return dataclasses.replace(small, frame=frame).chart()
 
 
+def _folder() -> Path:
+    return Path(tempfile.mkdtemp(prefix="cs360-charts-"))
+
+
+@functools.cache
+def _sample() -> tuple[cs360lib.Engagement, dict]:
+    engagement = cs360lib.Engagement.load(SAMPLE)
+    return engagement, cs360lib.load_engagement(engagement)
+
+
+def _sample_with(**keys: object) -> cs360lib.Engagement:
+    """The sample's engagement file with more keys (its sources read where they are)."""
+    data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    for source in data["sources"].values():
+        source["path"] = str(SAMPLE.parent / source["path"])
+    for key, value in keys.items():
+        data[key] = [*data.get(key, []), *value]  # type: ignore[misc]
+    path = _folder() / "engagement.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return cs360lib.Engagement.load(path)
+
+
+@functools.cache
+def _worksheet() -> prioritize.Worksheet:
+    """6,600 incidents of 60 offenses over two years: 50 data candidates (more than 40 bars)."""
+    folder = _folder()
+    rng = _rng()
+    kinds = ["Theft", "Burglary", "Robbery", "Simple assault", "Vandalism", "Drug offense"]
+    offenses = [f"{kind} {i:02d}" for kind in kinds for i in range(1, 11)]
+    n = 6_600
+    days = pd.date_range("2022-01-01", "2023-12-31", freq="D")
+    occurred = days[rng.integers(0, len(days), n)] + pd.to_timedelta(rng.integers(0, 1440, n), "m")
+    pd.DataFrame(
+        {
+            "incident_id": [f"I{i:06d}" for i in range(n)],
+            "occurred_at": occurred.strftime("%Y-%m-%d %H:%M"),
+            "offense": [offenses[i % len(offenses)] for i in range(n)],
+            "beat": [f"B{i % 25:02d}" for i in range(n)],
+            "address": [f"{(i % 300) * 100} block of Main St" for i in range(n)],
+        }
+    ).to_csv(folder / "incidents.csv", index=False)
+    (folder / "engagement.yml").write_text(
+        "engagement: {id: big, name: Big department}\n"
+        "sources:\n  incidents: {path: incidents.csv}\n"
+        "prioritization:\n  data_candidates: 50\n",
+        encoding="utf-8",
+    )
+    return prioritize.worksheet(folder / "engagement.yml")
+
+
+def _vanishing_categories() -> alt.TopLevelMixin:
+    """60 offenses over three years, each absent for six months of its own (10,800 rows)."""
+    folder = _folder()
+    months = pd.date_range("2021-01-01", "2023-12-01", freq="MS")
+    rows = []
+    for k in range(60):
+        gone = set(range(6 + k % 24, 12 + k % 24))
+        for m, month in enumerate(months):
+            if m not in gone:
+                rows += [(f"{k}-{m}-{e}", f"{month:%Y-%m}-{1 + 4 * e:02d} 10:00") for e in range(6)]
+    frame = pd.DataFrame(rows, columns=["incident_id", "occurred_at"])
+    frame["offense"] = [f"Offense {int(i.split('-')[0]):02d}" for i in frame["incident_id"]]
+    frame.to_csv(folder / "incidents.csv", index=False)
+    loaded = {"incidents": load("incidents", folder / "incidents.csv")}
+    categories = intake.coverage(loaded).categories
+    assert categories is not None and len(categories.to_frame()) >= 60
+    return categories.chart()
+
+
+def _harm() -> alt.TopLevelMixin:
+    """A harm table with 6,000 of the department's own offense codes weighted."""
+    own = {f"Local offense code {i:04d}": float(1 + i % 900) for i in range(N)}
+    return prioritize.HarmWeights(prioritize.load_harm_table(weights=own)).chart()
+
+
+def _catalogue() -> alt.TopLevelMixin:
+    """The CS360 catalogue with 6,000 indicators spread over its goals."""
+    data = catalogue().model_dump()
+    goals = [g for d in data["dimensions"] for g in d["goals"]]
+    for i in range(N):
+        goals[i % len(goals)]["indicators"].append(
+            {"id": f"local_{i:04d}", "name": f"Local {i}", "type": "output", "source": "partner"}
+        )
+    return metrics.MetricsCatalogue(frame=Catalogue.model_validate(data).to_frame()).chart()
+
+
+def _metrics_check() -> alt.TopLevelMixin:
+    """The sample engagement with 6,000 more measures (a partner's whole indicator list)."""
+    goals = list(catalogue().goals)
+    extra = [
+        {"name": f"Measure {i}", "goal": goals[i % len(goals)], "source": "partner_metrics"}
+        for i in range(N)
+    ]
+    return metrics.metrics_check(_sample_with(metrics=extra)).chart()
+
+
+def _response_plan() -> alt.TopLevelMixin:
+    """The sample engagement with 60 more responses over the sample's sources."""
+    extra = [
+        {
+            "name": f"Block meeting {i}",
+            "owner": "Eastgate Merchants Association",
+            "start": f"{2021 + i % 3}-{1 + i % 12:02d}-01",
+            "area": "target",
+        }
+        for i in range(60)
+    ]
+    engagement = _sample_with(responses=extra)
+    return plan.response_plan(engagement, _sample()[1]).chart()
+
+
+def _design() -> alt.TopLevelMixin:
+    """Weekly counts of a target and a comparison area over 60 years (6,240 rows)."""
+    engagement = cs360lib.Engagement(
+        engagement={"id": "weekly-pd", "name": "Weekly"},
+        sources={"incidents": {"path": "incidents.csv"}},
+        analysis={"period": "week"},
+        areas={
+            "target": {"column": "beat", "values": ["A1"]},
+            "comparison": {"column": "beat", "values": ["B1"]},
+        },
+        responses=[{"name": "Lights", "start": "2020-01-06", "area": "target"}],
+    )
+    weeks = pd.date_range("1960-01-04", periods=3_120, freq="W-MON")
+    rng = _rng()
+    counts = pd.concat(
+        [
+            pd.DataFrame({"period": weeks, "area": area, "count": rng.poisson(level, len(weeks))})
+            for area, level in (("target", 12), ("comparison", 9))
+        ],
+        ignore_index=True,
+    )
+    result = design.evaluation_design(engagement, counts=counts, n_sims=10, post_periods=(26,))
+    return result.chart()
+
+
 FACTORIES: dict[str, Callable[[dict], alt.TopLevelMixin]] = {
     # intake (steps): loaded sources of 6,000 rows over 6,000 days
     "IntakeOverview.chart": lambda s: intake.overview(s).chart(),
@@ -257,6 +400,33 @@ FACTORIES: dict[str, Callable[[dict], alt.TopLevelMixin]] = {
     "MissingValues.chart": lambda s: intake.missing_values(s).chart(),
     "DuplicateKeys.chart": lambda s: intake.duplicate_keys(s).chart(),
     "SourceHealth.chart": lambda s: intake.source_health(s).chart(),
+    "AreaCoverage.chart": lambda s: intake.areas(s).chart(),  # 6,000 beats and districts
+    "CategoryCoverage.chart": lambda s: _vanishing_categories(),
+    "heat_map": lambda s: heat_map(
+        pd.DataFrame(
+            {
+                "source": [f"source {i % 3}" for i in range(N)],
+                "column": [f"column {i}" for i in range(N)],
+                "rows": np.arange(N),
+            }
+        ),
+        x="column",
+        value="rows",
+        title="Rows per column",
+    ),
+    # prioritization (steps): 6,600 incidents of 60 offenses, 50 candidates
+    "CandidateList.chart": lambda s: _worksheet().candidates.chart(),
+    "Criteria.chart": lambda s: _worksheet().criteria.chart(),
+    "Cheers.chart": lambda s: _worksheet().cheers.chart(),
+    "Scores.chart": lambda s: _worksheet().scores.chart(),
+    "Sensitivity.chart": lambda s: _worksheet().sensitivity.chart(),
+    "HarmWeights.chart": lambda s: _harm(),
+    # problem solving (steps): the sample department's sources, or 6,000 measures
+    "MetricsCatalogue.chart": lambda s: _catalogue(),
+    "MetricsCheck.chart": lambda s: _metrics_check(),
+    "ResponsePlan.chart": lambda s: _response_plan(),
+    "TriangleWorksheet.chart": lambda s: triangle.worksheet(*_sample()).chart(),
+    "EvaluationDesign.chart": lambda s: _design(),
     # analysis: 6,000 events in 6,000 places over 6,000 days
     "CompStatResult.chart": lambda s: compstat(
         _events(), area="district", as_of=pd.Timestamp("2024-06-01")
@@ -353,14 +523,18 @@ def test_area_charts_draw_the_largest_areas_and_add_up_the_others() -> None:
 
 
 def test_a_long_coverage_chart_is_drawn_in_blocks(sources: dict) -> None:
+    """6,000 days drawn in blocks of two: counts add up and each block keeps its worst flag."""
     result = intake.coverage(sources, period="day")
-    chart = result.chart()
+    frame = result.to_frame()
+    outage = frame.index[1_000:1_040]  # a 40-day outage (a flag of the source's coverage)
+    frame.loc[outage, ["rows", "flag"]] = [0, "gap"]
+    frame.loc[frame.index[2_001], "flag"] = "spike"  # shares its block with an unflagged day
+    chart = dataclasses.replace(result, frame=frame).chart()
     (data,) = _rows(chart)
-    assert len(result.to_frame()) > MAX_ROWS >= len(data)
-    assert data["rows"].sum() == result.to_frame()["rows"].sum()
-    assert set(data["flag"]) <= {"", "gap", "drop", "spike", "partial"} and "gap" in set(
-        data["flag"]
-    )
+    assert len(frame) > MAX_ROWS >= len(data)
+    assert data["rows"].sum() == frame["rows"].sum()
+    assert set(data["flag"]) <= {"", "gap", "drop", "spike", "partial"}
+    assert (data["flag"] == "gap").sum() == 20 and (data["flag"] == "spike").sum() == 1
     assert chart.to_dict()["title"] == "Rows per 2 days, by source"
 
 

@@ -42,6 +42,7 @@ KEYS = [
     "error",
     "notebooks",
     "report_dir",
+    "publishing",
 ]
 
 

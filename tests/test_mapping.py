@@ -79,3 +79,14 @@ def test_kind_problems_name_the_section() -> None:
     assert (
         read_mapping({"kind": "calls", "columns": {"call_id": "ID"}}).kind_problems("calls") == []
     )
+
+
+def test_privacy_classes_of_extra_columns() -> None:
+    spec = read_mapping(
+        {"extra": {"narrative": "NARR", "victim": "VICTIM"}, "privacy": {"narrative": "text"}}
+    )
+    assert spec.privacy == {"narrative": "text"}  # victim: none given, so personal
+    with pytest.raises(MappingError, match="not extra columns"):
+        read_mapping({"extra": {"narrative": "NARR"}, "privacy": {"offense": "public"}})
+    with pytest.raises(MappingError, match="privacy"):
+        read_mapping({"extra": {"narrative": "NARR"}, "privacy": {"narrative": "secret"}})

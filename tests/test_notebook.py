@@ -66,3 +66,35 @@ def test_set_pandas_options_custom():
 def test_returns_same_as_engagement_load():
     eng = notebook.setup_notebook(FIXTURE_ENGAGEMENT, interactive=False)
     assert eng.input_files() == Engagement.load(Path(FIXTURE_ENGAGEMENT)).input_files()
+
+
+def test_setup_registers_the_publishing_rules(tmp_path):
+    """cs.show publishes by the engagement's rules without being told them."""
+    from cs360lib.publish.display import current_context
+
+    (tmp_path / "incidents.csv").write_text(
+        "incident_id,occurred_at,offense,victim_name,narrative,officer\n"
+        "R1,2023-01-05 10:00,Theft,Jane Doe,Jane Doe lost her bag.,Sgt. Roe\n"
+    )
+    (tmp_path / "engagement.yml").write_text(
+        "engagement: {id: t, name: T}\n"
+        "sources:\n"
+        "  incidents:\n"
+        "    path: incidents.csv\n"
+        "    mapping:\n"
+        "      extra: {victim_name: victim_name, narrative: narrative, officer: officer}\n"
+        "      privacy: {victim_name: name, narrative: text}\n"
+        "publishing: {min_count: 10, location_precision: beat}\n"
+    )
+    eng = notebook.setup_notebook(tmp_path / "engagement.yml", interactive=False)
+    context = current_context()
+    assert context.rules == eng.publishing and context.rules.min_count == 10
+    # an extra column without a class is personal
+    assert dict(context.columns) == {
+        "victim_name": "name",
+        "narrative": "text",
+        "officer": "personal",
+    }
+    assert context.names() == ("Jane Doe",)  # read from the mapped name column
+    notebook.setup_notebook(FIXTURE_ENGAGEMENT, interactive=False)
+    assert current_context().rules.min_count == 5 and current_context().names() == ()

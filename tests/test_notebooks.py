@@ -58,10 +58,14 @@ def test_skeleton(path: Path) -> None:
     assert nb.cells[-1].cell_type == "markdown" and "## Summary" in nb.cells[-1].source
 
 
-def _outputs(nb: nbformat.NotebookNode) -> str:
+def _outputs(nb: nbformat.NotebookNode, audiences: tuple[str, ...] | None = None) -> str:
+    """Text of the outputs (of those cs.show marked for one of ``audiences``, if given)."""
     texts = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
+            audience = output.get("metadata", {}).get("cs360", {}).get("audience")
+            if audiences is not None and audience not in audiences:
+                continue
             texts.append(output.get("text", ""))
             texts.append(json.dumps(output.get("data", {})))
     return "\n".join(texts)
@@ -85,13 +89,23 @@ def intake_report(tmp_path_factory: pytest.TempPathFactory) -> nbformat.Notebook
 
 
 def test_intake_key_results(intake_report: nbformat.NotebookNode) -> None:
-    text = _outputs(intake_report)
     truth = json.loads((ROOT / "data" / "samples" / "truth.json").read_text())
-    assert "8 sources were read" in text
-    assert "of which 0 (0.00%) were set aside" in text
-    assert "Every row of every source was loaded" in text
-    assert "No id repeats in any source." in text
-    assert truth  # the sample department records what was planted
+    loaded, rejected = sum(truth["rows"].values()), sum(truth["rejected"].values())
+    assert rejected == 3  # the planted broken incident rows
+    analyst = _outputs(intake_report, ("all", "analyst"))
+    assert f"8 sources were read: {loaded + rejected:,} rows in all" in analyst
+    assert f"of which {rejected} (0.01%) were set aside" in analyst
+    assert "incidents, offense: is missing (required) (2 rows, e.g. rows" in analyst
+    assert "No id repeats in any source." in analyst
+    for name in truth["personal_planted"]["incidents"]["rejected_ids"]:
+        assert name in analyst  # the rejected rows themselves, for the department
+    stakeholder = _outputs(intake_report, ("all", "stakeholder"))
+    assert f"8 sources were read: {loaded:,} rows were loaded and fewer than 5" in stakeholder
+    assert "(fewer than 5 rows)" in stakeholder and "e.g. rows" not in stakeholder
+    for name in truth["personal_planted"]["incidents"]["rejected_ids"]:
+        assert name not in stakeholder
+    assert "No id repeats in any source." in stakeholder
+    assert "Rows per beat, for the sources that record one" in stakeholder
 
 
 def test_intake_report_is_static(intake_report: nbformat.NotebookNode) -> None:

@@ -7,6 +7,8 @@ misses and false positives (also in docs/privacy.md) and fails if either grows.
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -208,3 +210,66 @@ def test_real_free_text_runs_and_finds_names(folder, file, column, capsys):
     assert kinds.get("name", 0) >= 10
     scrubbed = scrubber.scrub_series(texts)
     assert (scrubbed.str.len() > 0).all()
+
+
+# -- the personal data planted in the sample department ----------------------------------------
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+_TAG = re.compile(r"\[(?:name|phone|email|address|case number)\]")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w'’-]+", text.lower())
+
+
+def _planted_texts(kind: str) -> list[tuple[str, list[str]]]:
+    """(text, planted values) of the sample's free text with planted personal data."""
+    truth = json.loads((SAMPLES / "truth.json").read_text())
+    if kind == "interviews":
+        frame = pd.read_csv(SAMPLES / "interviews.csv", dtype=str)
+        where = truth["personal_planted"]["interviews"]
+        out = []
+        for spot in where:
+            row = frame[
+                (frame["interview_id"] == spot["interview_id"])
+                & (frame["question"] == spot["question"])
+            ]
+            out.append((row["response"].iloc[0], spot["values"]))
+        return out
+    frame = pd.read_csv(SAMPLES / "incidents.csv.gz", dtype=str)
+    personal = truth["personal"]
+    texts = frame["narrative"].dropna().unique()
+    return [(t, [v for v in personal if v in t]) for t in texts if any(v in t for v in personal)]
+
+
+@pytest.mark.parametrize("kind", ["interviews", "incidents"])
+def test_scrubber_removes_the_planted_values_and_keeps_the_rest(kind: str) -> None:
+    """Acceptance (issue 9): the planted names, phones, emails and addresses are removed from
+    the sample's free text; every other word of each sentence stays, in order."""
+    if not (SAMPLES / "truth.json").exists():
+        pytest.skip("data/samples not generated")
+    planted = _planted_texts(kind)
+    assert len(planted) >= 10
+    scrubber = Scrubber()  # the sample's roster has no names: only the rules find them
+    for text, values in planted:
+        scrubbed = scrubber.scrub(text)
+        for value in values:
+            assert value.lower() not in scrubbed.lower(), (value, scrubbed)
+        rest = text
+        for value in values:
+            rest = rest.replace(value, " ")
+        kept, expected = _words(_TAG.sub(" ", scrubbed)), _words(rest)
+        if "[case number]" in scrubbed:  # "report 2021-004512" is one case number, cue and all
+            expected = [w for w in expected if w not in {"report", "case", "incident"}]
+            kept = [w for w in kept if w not in {"report", "case", "incident"}]
+        assert kept == expected, (text, scrubbed)
+
+
+def test_scrubber_leaves_the_sample_answers_without_personal_data_alone() -> None:
+    if not (SAMPLES / "truth.json").exists():
+        pytest.skip("data/samples not generated")
+    truth = json.loads((SAMPLES / "truth.json").read_text())
+    frame = pd.read_csv(SAMPLES / "interviews.csv", dtype=str)
+    plain = [t for t in frame["response"].unique() if not any(v in t for v in truth["personal"])]
+    changed = [(t, s) for t in plain if (s := Scrubber().scrub(t)) != t]
+    assert len(plain) > 30 and not changed, changed

@@ -150,3 +150,17 @@ def test_quotes_is_a_switch():
     assert Publishing(quotes=False).quotes is False
     with pytest.raises(ValidationError):
         Publishing(quotes="sometimes")
+
+
+def test_pdf_is_off_by_default_and_can_be_asked_for() -> None:
+    assert Publishing().pdf is False
+    assert Publishing.model_validate({"pdf": True}).pdf is True
+
+
+def test_cs360_run_pdf_option() -> None:
+    from cs360lib.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["run", "e.yml"]).pdf is None  # the engagement decides
+    assert parser.parse_args(["run", "e.yml", "--pdf"]).pdf is True
+    assert parser.parse_args(["batch", "e.yml", "--pdf"]).pdf is True

@@ -5,18 +5,17 @@ import altair as alt
 import nbformat
 import pandas as pd
 import pytest
-from browser import render_offline, require_chromium
+from browser import CHROMIUM, LAUNCH_ARGS, render_offline, require_chromium
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from cs360lib.run import reports
+from cs360lib.run import audiences, reports
+from cs360lib.run.audiences import STEP_ERROR_NOTE, stakeholder_meta
 from cs360lib.run.reports import (
-    STEP_ERROR_NOTE,
     export_html,
     export_reports,
     find_network_refs,
     make_offline,
-    stakeholder_meta,
 )
 
 REMOTE_HTML = """<!DOCTYPE html><html><head>
@@ -85,6 +84,9 @@ def test_make_offline_clean_document_untouched():
 # ----------------------------------------------------------------- export
 
 
+SHOWN = {"cs360": {"audience": "all"}}  # the mark cs.show puts on what both reports publish
+
+
 def _notebook() -> nbformat.NotebookNode:
     chart = alt.Chart(pd.DataFrame({"x": ["a", "b"], "y": [1, 3]})).mark_bar().encode(x="x", y="y")
     code = new_code_cell("SECRET_CODE_MARKER = 1\nprint('visible output')", execution_count=1)
@@ -100,6 +102,7 @@ def _notebook() -> nbformat.NotebookNode:
                 "application/vnd.vegalite.v6+json": chart.to_dict(),
                 "text/plain": "alt.Chart(...)",
             },
+            metadata=SHOWN,
         )
     ]
     widget = new_code_cell("slider", execution_count=3)
@@ -114,6 +117,7 @@ def _notebook() -> nbformat.NotebookNode:
                 },
                 "text/plain": "IntSlider(value=3)",
             },
+            metadata=SHOWN,
         )
     ]
     hidden = new_code_cell("HIDDEN_CELL_MARKER", execution_count=4)
@@ -163,11 +167,76 @@ def test_export_is_offline(variant):
 def test_stakeholder_hides_code_analyst_shows_it():
     stakeholder, _ = export_html(_notebook(), variant="stakeholder")
     analyst, _ = export_html(_notebook(), variant="analyst")
-    assert "visible output" in stakeholder and "visible output" in analyst
+    # a print is not published (it did not pass cs.show): a note stands in its place
+    assert "visible output" not in stakeholder and "visible output" in analyst
+    assert "This detail is in the analyst report" in stakeholder
     assert "SECRET_CODE_MARKER" not in stakeholder and "SECRET_CODE_MARKER" in analyst
     prompt = re.compile(r"In(&nbsp;|\xa0)\[\d")
     assert not prompt.search(stakeholder) and prompt.search(analyst)
     assert "DeprecationWarning" not in stakeholder and "DeprecationWarning" in analyst
+
+
+def _audience_notebook() -> nbformat.NotebookNode:
+    def shown(text: str, audience: str | None, **extra: str) -> nbformat.NotebookNode:
+        meta = {"cs360": {"audience": audience, **extra}} if audience else {}
+        return new_output("display_data", data={"text/plain": text}, metadata=meta)
+
+    cell = new_code_cell("cs.show(result)", execution_count=1)
+    cell.outputs = [
+        shown("PUBLISHED_FOR_ALL", "all"),
+        shown("PUBLISHED_COPY", "stakeholder"),
+        shown("FULL_DETAIL_1", "analyst", title="Rejected rows"),
+        shown("FULL_DETAIL_2", "analyst", title="Rejected rows"),
+        shown("UNMARKED_FRAME", None),
+        shown("PUBLISHED_AFTER", "all"),
+    ]
+    error = new_code_cell("1 / 0", execution_count=2)
+    error.outputs = [
+        new_output("error", ename="ZeroDivisionError", evalue="Jane Doe", traceback=["Jane Doe"])
+    ]
+    return new_notebook(cells=[new_markdown_cell("# Audiences"), cell, error])
+
+
+def test_audience_preprocessor_stakeholder():
+    """Only what cs.show published reaches the public; one note per run of the rest."""
+    nb = _audience_notebook()
+    audiences.AudiencePreprocessor(variant="stakeholder").preprocess(nb, {})
+    first, error = nb.cells[1].outputs, nb.cells[2].outputs
+    texts = [o.data["text/plain"] for o in first]
+    assert texts[:2] == ["PUBLISHED_FOR_ALL", "PUBLISHED_COPY"]
+    assert texts[2:4] == [  # one line for the two titled details, one for the bare frame
+        "Rejected rows: this detail is in the analyst report (internal: contains "
+        "record-level data).",
+        "This detail is in the analyst report (internal: contains record-level data).",
+    ]
+    assert texts[4:] == ["PUBLISHED_AFTER"]
+    assert [o.data["text/plain"] for o in error] == [
+        "The error message of this cell is in the analyst report (internal: contains "
+        "record-level data)."
+    ]
+
+
+def test_audience_preprocessor_analyst():
+    nb = _audience_notebook()
+    audiences.AudiencePreprocessor(variant="analyst").preprocess(nb, {})
+    texts = [o.get("data", {}).get("text/plain") for o in nb.cells[1].outputs]
+    assert texts == [
+        "PUBLISHED_FOR_ALL", "FULL_DETAIL_1", "FULL_DETAIL_2", "UNMARKED_FRAME", "PUBLISHED_AFTER"
+    ]  # fmt: skip
+    assert nb.cells[2].outputs[0].output_type == "error"
+
+
+def test_analyst_report_says_internal_on_every_page():
+    analyst, _ = export_html(_audience_notebook(), variant="analyst")
+    stakeholder, _ = export_html(_audience_notebook(), variant="stakeholder")
+    notice = audiences.INTERNAL_NOTICE
+    assert notice == "Internal: contains record-level data"
+    assert analyst.count(f"{notice}. Not for publication") == 2  # top and bottom of the page
+    # printed, the notice is the header and footer group that browsers repeat on every page
+    assert '<table class="cs360-page" role="presentation">' in analyst
+    assert "table.cs360-page > thead { display: table-header-group; }" in analyst
+    assert notice not in stakeholder and "Jane Doe" not in stakeholder
+    assert "Jane Doe" in analyst
 
 
 def test_export_banner_marks_failures():
@@ -233,6 +302,7 @@ def test_remote_output_is_removed_and_reported():
             data={
                 "text/html": '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script><b>x</b>'
             },
+            metadata=SHOWN,
         )
     ]
     nb.cells.append(cell)
@@ -259,6 +329,17 @@ def test_fixture_run_reports_are_offline(fixture_run):
     chart = (fixture_run.report_dir / "01_chart.html").read_text()
     assert len(re.findall(r"<img[^>]*src=\"data:image/svg\+xml;base64,", chart)) == 2
     assert "vega-embed" not in chart
+
+
+def test_fixture_run_reports_follow_the_audiences(fixture_run):
+    """cs.show's analyst-only record and a bare print stay out of the stakeholder report."""
+    stakeholder = (fixture_run.report_dir / "00_ok.html").read_text()
+    analyst = (fixture_run.report_dir / "00_ok.analyst.html").read_text()
+    assert ">30<" in stakeholder and ">30<" in analyst  # the published table
+    assert "Jane Doe" not in stakeholder and "Jane Doe" in analyst
+    assert "A record: this detail is in the analyst report" in stakeholder
+    assert "engagement file:" not in stakeholder and "engagement file:" in analyst
+    assert audiences.INTERNAL_NOTICE in analyst and audiences.INTERNAL_NOTICE not in stakeholder
 
 
 # ----------------------------------------------------------------- headless Chromium
@@ -328,3 +409,254 @@ def test_sample_engagement_reports_render_offline(tmp_path):
         seen = render_offline(result.report_dir / name, screenshot=tmp_path / f"{name}.png")
         assert seen.requests == []
         assert seen.charts and len(seen.drawn_charts) == len(seen.charts), seen.charts
+
+
+# ----------------------------------------------------------------- privacy of the sample's reports
+# Issue 9's acceptance: every notebook `cs360 run` executes on the sample engagement publishes
+# nothing personal, only safe counts, and follows the engagement's publishing rules.
+
+SAMPLES = REPO / "data" / "samples"
+NOT_COUNTS = {"Files"}
+"""Table columns of whole numbers that are not counts of records or people (the number of
+files a source was read from)."""
+_WHOLE = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+$")
+_SVG_DATA = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
+_OTHER_DATA = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
+
+
+def _sample_run(tmp_path_factory: pytest.TempPathFactory, **publishing: object):
+    """Run every notebook on a copy of the sample engagement with other publishing rules."""
+    import shutil
+
+    import yaml
+
+    from cs360lib.run.engagement_run import run_engagement
+
+    if not (SAMPLES / "engagement.yml").exists():
+        pytest.skip("data/samples/engagement.yml not committed yet")
+    folder = tmp_path_factory.mktemp("sample")
+    shutil.copytree(SAMPLES, folder, dirs_exist_ok=True)
+    path = folder / "engagement.yml"
+    if publishing:
+        data = yaml.safe_load(path.read_text())
+        data["publishing"].update(publishing)
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = run_engagement(path, out_dir=folder / "reports", progress=lambda line: None)
+    assert result.ok, result.error
+    return result
+
+
+def _stakeholder_reports(result) -> dict[str, str]:
+    return {
+        nb.name: (result.report_dir / nb.reports["stakeholder"]).read_text()
+        for nb in result.notebooks
+        if "stakeholder" in nb.reports
+    }
+
+
+def _readable(html: str) -> str:
+    """The report's text and the text of its SVG charts (other embedded data dropped)."""
+    import base64
+
+    charts = [base64.b64decode(m).decode("utf-8", "replace") for m in _SVG_DATA.findall(html)]
+    return "\n".join([_OTHER_DATA.sub("data:", html), *charts])
+
+
+def _tables(html: str) -> list[tuple[list[str], list[list[str]]]]:
+    from bs4 import BeautifulSoup
+
+    tables = []
+    for table in BeautifulSoup(html, "html.parser").find_all("table"):
+        header = [th.get_text(" ", strip=True) for th in table.select("thead th")]
+        rows = [
+            [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+            for tr in table.select("tbody tr")
+        ]
+        tables.append((header, rows))
+    return tables
+
+
+def _unsafe_counts(html: str, min_count: int) -> list[str]:
+    """Cells of whole numbers from 1 to min_count - 1 in the report's tables."""
+    found = []
+    for header, rows in _tables(html):
+        for row in rows:
+            for name, cell in zip(header[-len(row) :] if row else [], row, strict=False):
+                if name in NOT_COUNTS or not _WHOLE.match(cell):
+                    continue
+                value = int(cell.replace(",", ""))
+                if 0 < value < min_count:
+                    found.append(f"{name}={cell} in {row}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory: pytest.TempPathFactory):
+    return _sample_run(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict:
+    import json
+
+    return json.loads((SAMPLES / "truth.json").read_text())
+
+
+@pytest.mark.slow
+def test_no_planted_personal_value_in_any_stakeholder_report(sample_run, truth) -> None:
+    personal = truth["personal"]
+    assert len(personal) >= 20, "too few planted values: the test would pass vacuously"
+    reports_ = _stakeholder_reports(sample_run)
+    assert reports_ and len(reports_) == len(sample_run.notebooks)
+    for name, html in reports_.items():
+        text = _readable(html).lower()
+        leaked = [value for value in personal if value.lower() in text]
+        assert not leaked, f"{name}: {leaked}"
+        for incident in truth["personal_planted"]["incidents"]["rejected_ids"]:
+            assert incident not in text, f"{name}: the id of a rejected row is published"
+    # control: the same search finds the planted values in the analyst report of the intake
+    analyst = _readable((sample_run.report_dir / "00_data_intake.analyst.html").read_text())
+    found = [value for value in personal if value.lower() in analyst.lower()]
+    assert "Kwame Mensah-Boateng" in found and "314-555-0148" in found
+
+
+@pytest.mark.slow
+def test_every_count_in_the_stakeholder_tables_is_safe(sample_run) -> None:
+    reports_ = _stakeholder_reports(sample_run)
+    cells = 0
+    for name, html in reports_.items():
+        assert not _unsafe_counts(html, 5), name
+        cells += sum(len(rows) for _, rows in _tables(html))
+    intake = reports_["00_data_intake"]
+    assert cells > 100 and "&lt;5" in intake  # there were small counts, and they are hidden
+    # the same check finds the small counts in the analyst report (it is not vacuous)
+    analyst = (sample_run.report_dir / "00_data_intake.analyst.html").read_text()
+    assert _unsafe_counts(analyst, 5)
+
+
+@pytest.mark.slow
+def test_min_count_changes_the_stakeholder_reports(sample_run, tmp_path_factory) -> None:
+    stricter = _sample_run(tmp_path_factory, min_count=10)
+    before = _stakeholder_reports(sample_run)["00_data_intake"]
+    after = _stakeholder_reports(stricter)["00_data_intake"]
+    assert "&lt;5" in before and "&lt;10" not in before
+    assert "&lt;10" in after and "&lt;5" not in after
+    assert not _unsafe_counts(after, 10)
+    assert _unsafe_counts(before, 10)  # counts 5 to 9 were published under min_count 5
+    for name, html in _stakeholder_reports(stricter).items():
+        assert not _unsafe_counts(html, 10), name
+
+
+@pytest.mark.slow
+def test_location_precision_changes_the_stakeholder_reports(sample_run, tmp_path_factory) -> None:
+    coarser = _sample_run(tmp_path_factory, location_precision="district")
+
+    def area_table(html: str) -> tuple[list[str], list[list[str]]]:
+        (table,) = [t for t in _tables(html) if "District" in t[0]]
+        return table
+
+    header, rows = area_table(_stakeholder_reports(sample_run)["00_data_intake"])
+    assert "Beat" in header and {"E2", "W3"} <= {row[header.index("Beat")] for row in rows}
+    html = _stakeholder_reports(coarser)["00_data_intake"]
+    header, rows = area_table(html)
+    assert "Beat" not in header
+    assert {row[header.index("District")] for row in rows} == {"West", "Central", "East"}
+    assert "Rows per district, for the sources that record one" in html
+    # the analyst report keeps the beats: the rule is for what is published
+    analyst = (coarser.report_dir / "00_data_intake.analyst.html").read_text()
+    assert "Rows per beat" in analyst
+
+
+@pytest.mark.slow
+def test_analyst_report_shows_the_rejected_rows_and_is_internal(sample_run, truth) -> None:
+    analyst = (sample_run.report_dir / "00_data_intake.analyst.html").read_text()
+    for incident in truth["personal_planted"]["incidents"]["rejected_ids"]:
+        assert incident in analyst
+    assert "Anthony Marchetti" in analyst  # the unmapped victim_name column of a rejected row
+    notice = audiences.INTERNAL_NOTICE
+    assert analyst.count(f"{notice}. Not for publication") == 2  # top and bottom
+    assert "table.cs360-page > tfoot { display: table-footer-group; }" in analyst
+    stakeholder = _stakeholder_reports(sample_run)["00_data_intake"]
+    assert notice not in stakeholder
+    assert "Records (analyst report only" not in stakeholder
+    assert "The record-level detail behind this table is in the analyst report" in stakeholder
+    assert "The full detail, with every count, is in the analyst report" in stakeholder
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_every_printed_page_of_the_analyst_report_says_internal(sample_run, tmp_path) -> None:
+    """Printed to PDF by headless Chromium, each page has the notice at its top and bottom."""
+    import shutil
+    import subprocess
+
+    require_chromium()
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (Debian's poppler-utils) not installed")
+    html = sample_run.report_dir / "00_data_intake.analyst.html"
+    pdf = tmp_path / "analyst.pdf"
+    subprocess.run(
+        [str(CHROMIUM), *LAUNCH_ARGS, "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+         html.as_uri()],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    pages = text.split("\f")[:-1]
+    assert len(pages) > 3
+    counts = [page.count(audiences.INTERNAL_NOTICE) for page in pages]
+    assert counts == [2] * len(pages), counts
+
+
+# ----------------------------------------------------------------- the plain Jupyter route
+
+
+def test_vega_embed_spec_is_found_in_altair_html():
+    chart = alt.Chart(pd.DataFrame({"x": [1, 2]}), title="T").mark_bar().encode(x="x:Q")
+    html = chart.to_html()
+    spec = reports.vega_embed_spec(html)
+    assert spec is not None and spec["title"] == "T" and spec["mark"]["type"] == "bar"
+    assert reports.vega_embed_spec("<b>no chart</b>") is None
+
+
+@pytest.fixture(scope="module")
+def interactive_export(tmp_path_factory):
+    """The chart fixture notebook run by plain papermill (interactive=True), then exported."""
+    import papermill as pm
+    from conftest import FIXTURE_ENGAGEMENT, FIXTURE_NOTEBOOKS
+
+    from cs360lib.cli import main
+
+    out = tmp_path_factory.mktemp("interactive")
+    executed = out / "01_chart.ipynb"
+    pm.execute_notebook(
+        str(FIXTURE_NOTEBOOKS / "01_chart.ipynb"),
+        str(executed),
+        parameters={"engagement": str(FIXTURE_ENGAGEMENT)},  # interactive stays True
+        kernel_name="python3",
+        cwd=str(FIXTURE_NOTEBOOKS),
+        progress_bar=False,
+    )
+    nb = nbformat.read(str(executed), as_version=4)
+    htmls = [o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", [])]
+    assert sum("vega-embed" in h for h in htmls) == 2  # charts kept as CDN vega-embed HTML
+    assert main(["export", str(executed), "--out", str(out)]) == 0
+    return out
+
+
+def test_export_draws_interactive_charts_as_svg(interactive_export):
+    for name in ("01_chart.html", "01_chart.analyst.html"):
+        html = (interactive_export / name).read_text()
+        assert len(re.findall(r'<img alt="Chart: [^"]+" src="data:image/svg', html)) == 2
+        assert "vega-embed" not in html and "cdn.jsdelivr" not in html
+        assert "removed from the offline report" not in html
+        assert find_network_refs(html) == []
+
+
+@pytest.mark.browser
+def test_exported_interactive_notebook_draws_offline(interactive_export, tmp_path):
+    require_chromium()
+    seen = render_offline(interactive_export / "01_chart.html", screenshot=tmp_path / "x.png")
+    assert seen.requests == [], seen.requests
+    assert len(seen.drawn_charts) == 2, seen.charts

@@ -22,7 +22,6 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
-from pandas.io.formats.style import Styler
 
 import cs360lib
 from cs360lib import load
@@ -38,6 +37,7 @@ from cs360lib.analysis import (
     repeats,
     seasonality,
 )
+from cs360lib.config.publishing import Publishing
 from cs360lib.evaluate import (
     e_test,
     its,
@@ -48,7 +48,9 @@ from cs360lib.evaluate import (
     wdd,
 )
 from cs360lib.publish.charts import chart_to_svg
+from cs360lib.publish.publication import publish_result
 from cs360lib.publish.results import Result
+from cs360lib.publish.tables import PresentationTable
 from cs360lib.steps import design, intake, metrics, plan, prioritize, triangle
 from cs360lib.steps.scanning import (
     agreement,
@@ -249,13 +251,18 @@ def _worksheet() -> prioritize.Worksheet:
 
 def _vanishing() -> Result:
     """Three years of two offenses, one of which is never recorded in the first year."""
+    return _vanishing_coverage().categories
+
+
+def _vanishing_coverage() -> intake.Coverage:
+    """The coverage of :func:`_vanishing`'s source."""
     folder = Path(tempfile.mkdtemp(prefix="cs360-contract-"))
     days = pd.date_range("2021-01-01", "2023-12-31", freq="D")
     rows = [(f"{d:%Y%m%d}-a", f"{d:%Y-%m-%d} 10:00", "Theft") for d in days]
     rows += [(f"{d:%Y%m%d}-b", f"{d:%Y-%m-%d} 11:00", "Shooting") for d in days if d.year > 2021]
     frame = pd.DataFrame(rows, columns=["incident_id", "occurred_at", "offense"])
     frame.to_csv(folder / "incidents.csv", index=False)
-    return intake.coverage({"incidents": load("incidents", folder / "incidents.csv")}).categories
+    return intake.coverage({"incidents": load("incidents", folder / "incidents.csv")})
 
 
 FACTORIES: dict[str, Callable[[dict], Result]] = {
@@ -272,6 +279,7 @@ FACTORIES: dict[str, Callable[[dict], Result]] = {
     "Cheers": lambda s: _worksheet().cheers,
     "Scores": lambda s: _worksheet().scores,
     "Sensitivity": lambda s: _worksheet().sensitivity,
+    "AreaCoverage": lambda s: intake.areas(_loaded(s)),
     "ITSResult": lambda s: _its(),
     "ITSPowerResult": lambda s: power_its(level=30, n_pre=24, post_periods=(6, 12), n_sims=20),
     "WDDResult": lambda s: wdd((308, 318), (207, 110), (150, 140), (178, 157)),
@@ -354,16 +362,84 @@ def test_result_follows_the_contract(cls: type[Result], sources: dict) -> None:
     assert "the planted warning" in planted.summary()
 
     table = result.table()
-    assert isinstance(table, Styler)
+    assert isinstance(table, PresentationTable)
     html = table.to_html()
-    headers = re.findall(r'<th [^>]*class="col_heading[^"]*"[^>]*>([^<]*)</th>', html)
+    headers = re.findall(r'<th [^>]*class="gt_col_heading[^"]*"[^>]*>([^<]*)</th>', html)
     assert headers and all("_" not in h for h in headers), headers
-    assert "row_heading" not in html  # no index
+    assert list(table.data.index) == list(range(len(table.data)))  # no index column
+    assert "gt_row gt_stub" not in html  # great_tables draws no stub (row names)
     assert not re.search(r">\s*(nan|NaN|NaT|None)\s*<", html)
 
     chart = result.chart()
     assert isinstance(chart, alt.TopLevelMixin)
     assert chart_to_svg(chart).lstrip().startswith("<svg")
+
+
+DECLARED = [c for c in RESULT_CLASSES if c.count_columns is not None]
+
+
+def test_the_step_results_declare_their_counts() -> None:
+    """Every result of the CS360 steps says what it counts, so cs.show can publish it."""
+    names = {c.__name__ for c in DECLARED}
+    intake_results = {"IntakeOverview", "Rejections", "Coverage", "MissingValues", "DuplicateKeys"}
+    assert intake_results | {"AreaCoverage", "CategoryCoverage", "SourceHealth"} <= names
+    prioritization = {"CandidateList", "Criteria", "Cheers", "Scores", "Sensitivity"}
+    assert prioritization | {"HarmWeights"} <= names
+    problem_solving = {"MetricsCatalogue", "MetricsCheck", "ResponsePlan", "TriangleWorksheet"}
+    assert problem_solving | {"EvaluationDesign"} <= names
+
+
+def test_a_published_copy_hides_the_counts_of_its_held_results_and_series() -> None:
+    """Coverage's categories and EvaluationDesign's series are published with their result."""
+    coverage = _vanishing_coverage()
+    runs = coverage.categories.to_frame()
+    may = pd.Timestamp("2023-05-01")
+    drop = runs.iloc[0].to_dict() | {
+        "flag": "drop",
+        "observed": 3,
+        "periods": 1,
+        "start": may,
+        "end": may,
+        "when": "in May 2023",
+    }
+    categories = dataclasses.replace(
+        coverage.categories, frame=pd.DataFrame([*runs.to_dict("records"), drop])
+    )
+    coverage = dataclasses.replace(coverage, categories=categories)
+    assert "(3 rows where" in coverage.summary()
+    copy = publish_result(coverage, Publishing(min_count=5)).result
+    assert copy.categories.publication is not None
+    assert copy.categories.to_frame()["observed"].isna().tolist() == [False, True]
+    assert "(fewer than 5 rows where" in copy.summary() and "(3 rows" not in copy.summary()
+    evaluation = FACTORIES["EvaluationDesign"]({})
+    copy = publish_result(evaluation, Publishing(min_count=1000)).result
+    assert copy.series["count"].isna().all() or (copy.series["count"].fillna(0) == 0).all()
+    assert evaluation.series["count"].sum() > 0 and copy.series.shape == evaluation.series.shape
+
+
+@pytest.mark.parametrize("cls", DECLARED, ids=lambda c: c.__name__)
+def test_published_copy_follows_the_contract(cls: type[Result], sources: dict) -> None:
+    """A class that declares its counts promises a stakeholder copy (every count hidden at
+    min_count 1000) whose summary reads and whose chart draws."""
+    result = FACTORIES[cls.__name__](sources)
+    published = publish_result(result, Publishing(min_count=1000))
+    copy, publication = published.result, published.publication
+    assert not publication.records
+    if copy is result:  # nothing to hide: published as it is
+        assert not publication.changed
+        return
+    if copy is None:  # no `frame` field: only its published table is shown
+        assert "frame" not in {f.name for f in dataclasses.fields(result)}
+        return
+    assert type(copy) is cls and copy.publication is publication
+    text = copy.summary()
+    assert text.strip() and not UNREADABLE.search(text) and "<NA>" not in text, text
+    html = copy.table().to_html()
+    assert not re.search(r">\s*(nan|NaN|NaT|None|&lt;NA&gt;)\s*<", html), html
+    for column in publication.withheld:  # personal columns never reach the table
+        label = cls.labels.get(column, column)
+        assert f">{label}<" not in html
+    assert chart_to_svg(copy.chart()).lstrip().startswith("<svg")
 
 
 def test_no_warning_is_silenced_in_the_package() -> None:

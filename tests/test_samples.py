@@ -46,8 +46,12 @@ def _read(folder: Path, kind: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def incidents(fresh: Path) -> pd.DataFrame:
+def incidents(fresh: Path, truth: dict) -> pd.DataFrame:
+    """The incidents the loader keeps: the planted broken rows (rejected) are left out."""
     frame = _read(fresh, "incidents")
+    broken = truth["personal_planted"]["incidents"]["rejected_ids"]
+    assert frame["incident_id"].isin(broken).sum() == truth["rejected"]["incidents"] == 3
+    frame = frame[~frame["incident_id"].isin(broken)].reset_index(drop=True)
     frame["lat"] = frame["lat"].astype(float)
     frame["lon"] = frame["lon"].astype(float)
     return frame
@@ -97,12 +101,16 @@ def test_gzip_header_has_no_timestamp_or_name(fresh: Path) -> None:
     assert head[3] & 0x08 == 0  # no FNAME
 
 
-def test_columns_are_canonical(fresh: Path) -> None:
+def test_columns_are_canonical(fresh: Path, truth: dict) -> None:
+    """Every column is canonical, except the planted personal columns of the incidents."""
+    planted = set(truth["personal_planted"]["incidents"]["columns"])
+    assert planted == {"victim_name", "narrative"}
     for kind, name in FILES.items():
         opener = gzip.open if name.endswith(".gz") else open
         with opener(fresh / name, "rt") as fh:
             header = fh.readline().strip().split(",")
-        assert set(header) <= set(column_types(kind)), (kind, header)
+        allowed = set(column_types(kind)) | (planted if kind == "incidents" else set())
+        assert set(header) <= allowed, (kind, header)
 
 
 def test_scale_multiplies_volumes(tmp_path: Path) -> None:
@@ -118,7 +126,8 @@ def test_tiny_scale_still_writes_valid_truth(tmp_path: Path) -> None:
     text = (folder / "truth.json").read_text()
     truth = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in truth.json"))
     assert truth["rows"]["incidents"] < 20
-    assert len(pd.read_csv(folder / "incidents.csv.gz")) == truth["rows"]["incidents"]
+    written = len(pd.read_csv(folder / "incidents.csv.gz"))
+    assert written == truth["rows"]["incidents"] + truth["rejected"]["incidents"]
 
 
 def test_bad_scale_is_rejected(tmp_path: Path) -> None:
@@ -342,17 +351,26 @@ def test_interviews_themes_and_top_concern(fresh: Path, truth: dict) -> None:
 
 @pytest.mark.skipif(not _has("cs360lib.data.loaders"), reason="cs360lib.data.loaders not available")
 @pytest.mark.parametrize("kind", list(FILES))
-def test_every_kind_loads_without_rejects(kind: str) -> None:
+def test_every_kind_loads_with_only_the_planted_rejects(kind: str) -> None:
     from cs360lib.config.engagement import Engagement
     from cs360lib.data.loaders import load
 
     engagement = Engagement.load(SAMPLES / "engagement.yml")
     source = engagement.sources[kind]
-    result = load(kind, source.path, source.mapping)
-    assert len(result.rejected) == 0, result.summary()
-    assert result.rows_read == len(result.data) > 0
+    result = load(kind, source.path, source.mapping, timezone=engagement.info.timezone)
     truth = json.loads((SAMPLES / "truth.json").read_text())
-    assert result.rows_read == truth["rows"][kind]
+    planted = truth["rejected"].get(kind, 0)
+    assert len(result.rejected) == planted, result.summary()
+    assert len(result.data) == truth["rows"][kind] > 0
+    assert result.rows_read == truth["rows"][kind] + planted
+    if planted:  # the broken rows keep every original value, the unmapped name included
+        assert set(result.rejected["incident_id"]) == set(
+            truth["personal_planted"]["incidents"]["rejected_ids"]
+        )
+        assert result.rejected["victim_name"].notna().all()
+    # no local time falls in a spring-forward gap (the loader would have to move it)
+    moved = result.adjustments["adjustment"].str.contains("sprang forward")
+    assert not moved.any(), result.adjustments
 
 
 @pytest.mark.skipif(

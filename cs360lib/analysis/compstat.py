@@ -48,7 +48,8 @@ from ._input import area_names, check_columns, check_frame, time_column
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
-    from pandas.io.formats.style import Styler
+
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["PERIODS", "TOTAL", "CompStatResult", "compstat"]
 
@@ -137,7 +138,7 @@ class CompStatResult(Result):
         """Rows whose change is unlikely under Poisson variation."""
         return self.frame.loc[self.frame["flag"] != ""]
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return one row per area with, per period, the counts and the change in words.
 
         "no data" a year before the data begin; "beyond chance" marks a flagged change.

@@ -54,7 +54,8 @@ from ._input import check_columns, check_frame, in_window, time_column
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
-    from pandas.io.formats.style import Styler
+
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = [
     "DEFAULT_SHARES",
@@ -378,7 +379,7 @@ class ConcentrationResult(Result):
         """Return the Lorenz curve (see :func:`lorenz_curve`)."""
         return lorenz_curve(self.counts.to_numpy(dtype=float))
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the 80-20 table (:meth:`eighty_twenty`) in words."""
         t = self.eighty_twenty()
         noun = _plural(self.place)

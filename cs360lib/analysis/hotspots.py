@@ -68,7 +68,8 @@ from .maps import cell_map
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
-    from pandas.io.formats.style import Styler
+
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["CATEGORIES", "HotspotResult", "count_p_values", "gi_star", "hotspots"]
 
@@ -262,7 +263,7 @@ class HotspotResult(Result):
         """Return the cells table (see the ``cells`` attribute)."""
         return self.cells.copy()
 
-    def table(self, *, precision: int = 3) -> Styler:
+    def table(self, *, precision: int = 3) -> PresentationTable:
         """Return the significant hot cells, strongest first, with centre, counts and class.
 
         Parameters

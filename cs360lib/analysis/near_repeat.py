@@ -53,7 +53,8 @@ from .grid import project, utm_crs
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
-    from pandas.io.formats.style import Styler
+
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["NearRepeatResult", "knox_table", "near_repeat"]
 
@@ -269,7 +270,7 @@ class NearRepeatResult(Result):
         inside = ~f["space_band"].str.startswith("More") & ~f["time_band"].str.startswith("More")
         return f.loc[f["significant"] & inside]
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the Knox ratios as the NRC shows them, ``*`` for a significant excess.
 
         "none expected" where no pair could fall in a cell.

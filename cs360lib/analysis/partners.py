@@ -36,7 +36,8 @@ from ._input import area_names, check_columns, check_frame, in_window, time_colu
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
-    from pandas.io.formats.style import Styler
+
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["AreaCountsResult", "area_counts"]
 
@@ -73,7 +74,7 @@ class AreaCountsResult(Result):
         """Return the per-area table (see the ``frame`` attribute)."""
         return self.frame.copy()
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return one row per area, most police events first ("no data": the partner has none)."""
         f = self.frame.sort_values("events", ascending=False, kind="stable")
         out = pd.DataFrame({"area": f["area"], "events": f["events"]}).reset_index(drop=True)

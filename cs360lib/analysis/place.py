@@ -27,7 +27,8 @@ from .repeats import RepeatResult, repeats
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
-    from pandas.io.formats.style import Styler
+
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["PLACE_COLUMNS", "PlaceAnalysis", "place_analysis"]
 
@@ -91,7 +92,7 @@ class PlaceAnalysis(Result):
             rows.append(("near repeats", "significant bands", len(self.near_repeats.near_cells())))
         return pd.DataFrame(rows, columns=["part", "measure", "value"])
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the key figures (shares and Gini to 2 decimals, counts whole)."""
         f = self.to_frame()
         f["value"] = [

@@ -40,7 +40,8 @@ from ._input import check_columns, check_frame, in_window, time_column
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
-    from pandas.io.formats.style import Styler
+
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["GAP_BANDS", "RepeatResult", "repeat_victims", "repeats"]
 
@@ -153,7 +154,7 @@ class RepeatResult(Result):
         """One row per key (place or victim), most events first."""
         return self.per_key.copy()
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the repeats by time since the previous event there (:meth:`time_to_repeat`)."""
         t = self.time_to_repeat()
         t["share"] = [share_text(r, len(self.gaps)) for r in t["repeats"]]

@@ -37,7 +37,8 @@ from ._input import check_columns, check_frame, in_window, time_column
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
-    from pandas.io.formats.style import Styler
+
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = [
     "WEEKDAYS",
@@ -130,7 +131,7 @@ class HourWeekdayResult(Result):
         week = self.counts.to_numpy().ravel()
         return _long(week, "events").assign(share=week / max(week.sum(), 1))
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the counts by weekday (rows) and hour (columns ``00`` to ``23``)."""
         out = self.counts.copy()
         out.columns = [f"{h:02d}" for h in out.columns]
@@ -226,7 +227,7 @@ class SeasonalityResult(Result):
         """Return the seasonal index per calendar month."""
         return self.index.copy()
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the seasonal index per calendar month ("not available" without data)."""
         t = self.index
         out = pd.DataFrame(
@@ -404,7 +405,7 @@ class AoristicResult(Result):
             }
         )
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the naive and aoristic counts per hour of the day (:meth:`by_hour`)."""
         h = self.by_hour()
         h["hour"] = [f"{k:02d}:00-{(k + 1) % 24:02d}:00" for k in h["hour"]]

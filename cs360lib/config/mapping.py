@@ -325,6 +325,11 @@ class Mapping(BaseModel):
         ``keep``, ``reject_exact``, ``reject_key`` or ``keep_latest`` (with ``order_by``).
     timezone : str or None
         IANA time zone of the source's times; wins over the engagement's.
+    privacy : dict
+        Publishing class of extra columns: ``public``, ``text`` (free text, scrubbed before
+        publishing), ``location``, ``personal`` or ``name`` (personal, and its values are
+        names always scrubbed from free text). An extra column without one is personal:
+        it never reaches a stakeholder report.
     point : PointSpec or None
         ``lat`` and ``lon`` from one text column or projected x/y.
     unpivot : UnpivotSpec or None
@@ -341,6 +346,9 @@ class Mapping(BaseModel):
     read: ReadOptions = Field(default_factory=ReadOptions)
     columns: dict[str, str | list[str]] = Field(default_factory=dict)
     extra: dict[str, str] = Field(default_factory=dict)
+    privacy: dict[str, Literal["public", "personal", "location", "text", "name"]] = Field(
+        default_factory=dict
+    )
     constants: dict[str, Any] = Field(default_factory=dict)
     datetimes: dict[str, PartsSpec] = Field(default_factory=dict)
     formats: dict[str, str] = Field(default_factory=dict)
@@ -382,6 +390,12 @@ class Mapping(BaseModel):
             )
         if self.order_by and self.duplicates != "keep_latest":
             raise ValueError("order_by is only used with duplicates: keep_latest")
+        stray = sorted(set(self.privacy) - set(self.extra))
+        if stray:
+            raise ValueError(
+                f"privacy names {stray}, which are not extra columns; give the publishing "
+                "class of extra columns only (canonical columns have theirs in the schema)"
+            )
         if self.point is not None and ({"lat", "lon"} & set(self.columns)):
             raise ValueError("point produces lat and lon: do not map them under columns too")
         if self.point is not None:

@@ -184,6 +184,9 @@ class Publishing(BaseModel):
         Notebooks that publish a stakeholder report, named as for ``cs360 run --only``: the
         file stem (``00_data_intake``), its number (``00``) or the stem without its number
         (``data_intake``). The analyst report is always made.
+    pdf : bool, default False
+        Also write a PDF of each stakeholder report (``cs360 run --pdf`` does the same for
+        one run), printed by headless Chromium.
 
     Notes
     -----
@@ -200,6 +203,7 @@ class Publishing(BaseModel):
     location_precision: LocationPrecision = Field(default=LocationPrecision("block"))
     quotes: bool = True
     stakeholder_reports: Literal["all", "none"] | list[str] = "all"
+    pdf: bool = False
 
     @model_validator(mode="before")
     @classmethod

@@ -31,7 +31,8 @@ from ._terms import Intervention
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
-    from pandas.io.formats.style import Styler
+
+    from cs360lib.publish.tables import PresentationTable
 
     from .its import ITS
 
@@ -270,12 +271,12 @@ class ITSResult(Result):
                 return f"{words} ({name})"
         return term
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the effects as a presentation table, with the effects named in words.
 
         Returns
         -------
-        pandas.io.formats.style.Styler
+        cs360lib.publish.tables.PresentationTable
             One row per effect; in a panel the ``diff_`` rows read "Treated minus comparison:".
         """
         frame = self.effects.rename(index=self.effect_label)

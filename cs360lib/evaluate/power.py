@@ -199,6 +199,7 @@ class ITSPowerResult(Result):
         "coverage": "Interval coverage",
         "n_fitted": "Simulated fits",
     }
+    count_columns = ()  # periods and simulation sizes, not counts of events or people
 
     def to_frame(self) -> pd.DataFrame:
         """Return the power table (a copy)."""

@@ -25,7 +25,8 @@ from ._its_chart import MAX_POINTS
 
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
-    from pandas.io.formats.style import Styler
+
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["WDDResult", "wdd", "wdd_harm"]
 
@@ -74,12 +75,12 @@ class WDDResult(Result):
         """Return the estimates table (a copy)."""
         return self.frame.copy()
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the estimates as a presentation table, one row per area and the total.
 
         Returns
         -------
-        pandas.io.formats.style.Styler
+        cs360lib.publish.tables.PresentationTable
         """
         names = {
             "local": "Treated area",

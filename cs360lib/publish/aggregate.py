@@ -10,7 +10,10 @@ Two summaries cover the library's charts:
   monthly or weekly aggregation of crime counts do;
 - :func:`top_with_other` keeps the ``n`` largest categories and adds one row for all the others
   (the "top-N plus other" of Few, *Show Me the Numbers*, 2012, ch. 8), so that a bar chart of
-  6,000 beats shows the 40 largest and what the rest add up to.
+  6,000 beats shows the 40 largest and what the rest add up to;
+- :func:`first_of` keeps the rows of the first ``n`` items of a ranking whose values cannot be
+  added up (candidate problems, harm weights, responses): the chart shows the first ``n`` and
+  its title says how many there are (:func:`shown_title`); the table keeps them all.
 """
 
 from __future__ import annotations
@@ -24,7 +27,14 @@ import pandas as pd
 
 from cs360lib.publish.charts import MAX_ROWS
 
-__all__ = ["MAX_BARS", "block_length", "time_blocks", "top_with_other"]
+__all__ = [
+    "MAX_BARS",
+    "block_length",
+    "first_of",
+    "shown_title",
+    "time_blocks",
+    "top_with_other",
+]
 
 MAX_BARS = 40
 """Most bars of one bar chart; more are drawn as :data:`MAX_BARS` - 1 bars and an "other" bar.
@@ -159,3 +169,71 @@ def top_with_other(
     row: dict[str, Any] = {column: rest[column].agg(how) for column, how in other.items()}
     row[label] = other_label.format(count=len(rest))
     return pd.concat([top, pd.DataFrame([row])], ignore_index=True)
+
+
+def first_of(
+    frame: pd.DataFrame, *, by: str, order: Sequence[Any] | None = None, n: int = MAX_BARS
+) -> tuple[pd.DataFrame, int]:
+    """Keep the rows of the first ``n`` items of a ranking (every row of each item kept).
+
+    For charts of items whose values cannot be added up into an "other" bar (scores,
+    probabilities, weights, timelines): a long frame with several rows per item (one per
+    criterion, say) keeps all the rows of the items it keeps.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Rows of the items, in any order.
+    by : str
+        Column naming the item of each row.
+    order : sequence, optional
+        The items, first first (a ranking); default their order of appearance in ``frame``.
+        Items of ``frame`` missing from ``order`` come after it.
+    n : int, default MAX_BARS
+        Most items kept.
+
+    Returns
+    -------
+    kept : pandas.DataFrame
+        The rows of the first ``n`` items (``frame`` itself when it has at most ``n``).
+    left_out : int
+        Number of items not kept.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is below 1.
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    present = set(frame[by])
+    items = list(dict.fromkeys([*(order if order is not None else []), *frame[by]]))
+    items = [i for i in items if i in present]
+    if len(items) <= n:
+        return frame, 0
+    return frame[frame[by].isin(set(items[:n]))], len(items) - n
+
+
+def shown_title(title: str, *, shown: int, left_out: int, what: str) -> str | dict[str, str]:
+    """Say under a chart's title that it shows the first items only.
+
+    Parameters
+    ----------
+    title : str
+        The chart's title.
+    shown, left_out : int
+        Items drawn and items left out (:func:`first_of`).
+    what : str
+        The items and their order, e.g. ``"highest-ranked candidates"``.
+
+    Returns
+    -------
+    str or dict
+        ``title`` when nothing was left out; else a Vega-Lite title with a subtitle, e.g.
+        ``{"text": title, "subtitle": "The 40 highest-ranked candidates out of 123; the table
+        lists them all."}`` (Altair takes either as ``title=``).
+    """
+    if not left_out:
+        return title
+    subtitle = f"The {shown:,} {what} out of {shown + left_out:,}; the table lists them all."
+    return {"text": title, "subtitle": subtitle}

@@ -40,11 +40,25 @@ SEQUENTIAL_SCHEME = "blues"
 DIVERGING_SCHEME = "redblue"
 """Vega scheme for changes around zero (before/after, observed minus expected)."""
 
-FONT = "'Source Sans Pro', 'Segoe UI', 'Helvetica Neue', Arial, sans-serif"
-"""Font stack: falls back to fonts installed on any office machine; nothing is downloaded."""
+FONT = "'DejaVu Sans', 'Segoe UI', 'Helvetica Neue', Arial, sans-serif"
+"""Font stack of the charts; nothing is downloaded.
+
+vl-convert lays a chart out (the room for each label, the size of the picture) with the
+first family of the stack it finds, and the reader's browser then draws the SVG text with
+the first family *it* finds. DejaVu Sans comes first because vl-convert finds it on the
+machines that run reports (Debian and conda's fonts) and it is wider than the fonts that
+replace it elsewhere (Segoe UI, Helvetica, Arial): text laid out for it never overflows its
+room. With a narrower first choice, a label measured narrow is cut off where the browser
+draws it wider ("partner_metrics" drawn as "artner_metrics")."""
+
+LABEL_LIMIT = 160
+"""Widest category label drawn (pixels); longer ones end with an ellipsis."""
 
 MAX_ROWS = 5000
 """Largest data set handed to Altair; aggregate before plotting."""
+
+HEAT_MAP_CELLS = 24
+"""Most cells in one row of a :func:`heat_map` (44 px each: about a report page's width)."""
 
 StaticRenderer = Literal["svg", "png"]
 _STATIC_RENDERERS: tuple[str, ...] = ("svg", "png")
@@ -87,7 +101,13 @@ def theme() -> dict[str, Any]:
                 "subtitleColor": "#555555",
             },
             "axis": axis,
-            "axisX": {"labelAngle": 0},
+            # continuous x axes: level labels, Vega drops the ones that would overlap
+            "axisXQuantitative": {"labelAngle": 0, "labelOverlap": True, "labelFlush": True},
+            "axisXTemporal": {"labelAngle": 0, "labelOverlap": True, "labelFlush": True},
+            # categories on x: slanted so that long names do not run into each other, cut
+            # with an ellipsis past LABEL_LIMIT (the table under the chart has them whole)
+            "axisXDiscrete": {"labelAngle": -40, "labelLimit": LABEL_LIMIT},
+            "axisYDiscrete": {"labelLimit": LABEL_LIMIT, "grid": False},
             "axisY": {"grid": True},
             "legend": {
                 "labelFont": FONT,
@@ -188,6 +208,120 @@ def enable_renderer(
     else:
         alt.renderers.enable("svg")
     return renderer
+
+
+def heat_map(
+    frame: Any,
+    *,
+    x: str,
+    value: str,
+    title: str,
+    y: str = "source",
+    scale: alt.Scale | None = None,
+    legend: str | None = None,
+    text_format: str = ",",
+    tooltip: list | None = None,
+    max_cells: int = HEAT_MAP_CELLS,
+    other: str = "sum",
+) -> alt.FacetChart:
+    """Draw a heat map: one row of cells per ``y``, one cell per ``x``, coloured by ``value``.
+
+    Each ``y`` (a source) gets its own row with only its own ``x`` values (independent x
+    scales), so the column labels have room: a single grid of every source by every column
+    would be mostly empty, too wide, and would print its labels over each other. A row with
+    more than ``max_cells`` cells keeps the ``max_cells - 1`` with the highest values and
+    one cell for the others (:func:`cs360lib.publish.aggregate.top_with_other`), so the
+    chart stays within a page and hands Altair a few hundred rows at most.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Long data: one row per cell, with columns ``x``, ``y`` and ``value``. A missing value
+        (a hidden count in a published copy) leaves its cell blank.
+    x, y : str
+        Nominal columns of the cells and of the rows (``y`` default ``"source"``).
+    value : str
+        Quantitative column coloured and written in each cell.
+    title : str
+        Chart title.
+    scale : altair.Scale, optional
+        Colour scale; default the :data:`SEQUENTIAL_SCHEME`. Its ``domain``, when given,
+        also sets where the written value turns white (above 60% of the domain).
+    legend : str, optional
+        Legend title; default ``value``.
+    text_format : str, default ","
+        d3 format of the written values.
+    tooltip : list, optional
+        Tooltip fields (interactive charts only).
+    max_cells : int, default HEAT_MAP_CELLS
+        Most cells in one row.
+    other : str, default "sum"
+        How the cells left out of a row combine into its last cell: ``"sum"`` for counts,
+        ``"max"`` for shares (the cell then shows the highest of them).
+
+    Returns
+    -------
+    altair.FacetChart
+        Rectangles and text, 44 px per cell and 24 px per row.
+    """
+    import pandas as pd
+
+    from cs360lib.publish.aggregate import top_with_other
+
+    if len(frame) and frame.groupby(y, sort=False).size().max() > max_cells:
+        frame = pd.concat(
+            [
+                top_with_other(
+                    group,
+                    label=x,
+                    rank=pd.to_numeric(group[value], errors="coerce").fillna(-1.0),
+                    n=max_cells,
+                    other={y: lambda rest: rest.iloc[0], value: other},
+                    other_label="{count:,} others" + (" (highest)" if other == "max" else ""),
+                )
+                for _, group in frame.groupby(y, sort=False)
+            ],
+            ignore_index=True,
+        )
+
+    scale = scale or alt.Scale(scheme=SEQUENTIAL_SCHEME)
+    numbers = pd.to_numeric(frame[value], errors="coerce") if len(frame) else pd.Series([0.0])
+    domain = scale.to_dict().get("domain")
+    low, high = domain if isinstance(domain, list) else (numbers.min(), numbers.max())
+    low, high = (0.0 if pd.isna(low) else float(low)), (0.0 if pd.isna(high) else float(high))
+    dark = low + 0.6 * (high - low)
+    widest = int(frame.groupby(y, sort=False).size().max()) if len(frame) else 1
+    base = alt.Chart(frame).encode(x=alt.X(f"{x}:N", title=None, sort=None))
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.Color(f"{value}:Q", scale=scale, title=legend or value),
+        tooltip=tooltip or [f"{y}:N", f"{x}:N", f"{value}:Q"],
+    )
+    text = (
+        base.transform_filter(f"isValid(datum[{value!r}])")
+        .mark_text(fontSize=11)
+        .encode(
+            text=alt.Text(f"{value}:Q", format=text_format),
+            color=alt.condition(
+                f"datum[{value!r}] > {dark!r}", alt.value("white"), alt.value("#333333")
+            ),
+        )
+    )
+    order = list(pd.unique(frame[y])) if len(frame) else []
+    return (
+        alt.layer(cells, text)
+        .properties(width=44 * widest, height=24)
+        .facet(
+            row=alt.Row(
+                f"{y}:N",
+                title=None,
+                sort=order,
+                header=alt.Header(labelAngle=0, labelAlign="left"),
+            ),
+            title=title,
+            spacing=6,
+        )
+        .resolve_scale(x="independent")
+    )
 
 
 def chart_to_svg(chart: alt.TopLevelMixin) -> str:

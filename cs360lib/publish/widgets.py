@@ -29,8 +29,10 @@ def browse(frame: pd.DataFrame, *, by: str, interactive: bool, max_rows: int = 2
 
     Returns
     -------
-    ipywidgets.Widget or pandas.DataFrame
-        The widget in JupyterLab; the table for reports.
+    ipywidgets.Widget, pandas.DataFrame or None
+        The widget in JupyterLab; the table for reports; ``None`` (nothing displayed) when
+        ``frame`` has no rows: an empty table or a "nothing to show" table says nothing the
+        result's summary has not said.
 
     Raises
     ------
@@ -38,7 +40,7 @@ def browse(frame: pd.DataFrame, *, by: str, interactive: bool, max_rows: int = 2
         If ``by`` is not a column of ``frame``.
     """
     if frame.empty:
-        return pd.DataFrame({"note": ["nothing to show"]})
+        return None
     if by not in frame.columns:
         raise KeyError(f"browse: {by!r} is not a column; columns are {list(frame.columns)}")
     static = frame.groupby(by, sort=False, observed=True).head(max_rows)

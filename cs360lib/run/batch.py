@@ -42,6 +42,7 @@ def run_batch(
     timeout: float | None = DEFAULT_TIMEOUT,
     fail_fast: bool = False,
     progress: Progress | None = None,
+    pdf: bool | None = None,
 ) -> list[RunResult]:
     """Run many engagements, each in its own ``cs360 run`` process.
 
@@ -55,7 +56,7 @@ def run_batch(
         Engagement YAML files.
     jobs : int, default 1
         How many engagements run at the same time.
-    out_dir, notebooks_dir, only, timeout, fail_fast
+    out_dir, notebooks_dir, only, timeout, fail_fast, pdf
         As in :func:`~cs360lib.run.engagement_run.run_engagement`.
     progress : callable, optional
         Receives one line per finished engagement; defaults to stderr.
@@ -70,7 +71,7 @@ def run_batch(
     only_list = list(only) if only is not None else None
 
     def one(path: str | os.PathLike[str]) -> RunResult:
-        result = _run_subprocess(path, out, notebooks_dir, only_list, timeout, fail_fast)
+        result = _run_subprocess(path, out, notebooks_dir, only_list, timeout, fail_fast, pdf)
         say(
             f"[batch] {result.engagement_id}: {result.status} in {result.duration_s:.1f} s"
             + (f" ({result.error})" if result.error else "")
@@ -125,6 +126,7 @@ def _run_subprocess(
     only: list[str] | None,
     timeout: float | None,
     fail_fast: bool,
+    pdf: bool | None = None,
 ) -> RunResult:
     """Run ``python -m cs360lib.cli run`` for one engagement and read its result."""
     t0 = time.perf_counter()
@@ -149,6 +151,8 @@ def _run_subprocess(
             cmd += ["--only", ",".join(only)]
         if fail_fast:
             cmd += ["--fail-fast"]
+        if pdf:
+            cmd += ["--pdf"]
         returncode, stderr = _spawn(cmd)
         if result_json.exists():
             result = RunResult.from_dict(json.loads(result_json.read_text(encoding="utf-8")))
@@ -168,6 +172,7 @@ def _run_subprocess(
             only=only,
             timeout_s=timeout,
             fail_fast=fail_fast,
+            pdf=bool(pdf),
         )
         try:
             folder: Path | None = write_failure_record(

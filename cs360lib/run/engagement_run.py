@@ -49,6 +49,8 @@ from cs360lib.data.loaders.sources import load_engagement
 from cs360lib.errors import Cs360Error, RunError
 from cs360lib.run import execute
 from cs360lib.run.execute import DEFAULT_TIMEOUT, NotebookResult, discover_notebooks
+from cs360lib.run.finish import finish_reports
+from cs360lib.run.frontpage import SAMPLE_ENGAGEMENT_ID
 from cs360lib.run.index import render_index
 from cs360lib.run.manifest import (
     EngagementRecord,
@@ -139,6 +141,7 @@ def run_engagement(
     chart_renderer: str = "svg",
     progress: Progress | None = None,
     timestamp: str | None = None,
+    pdf: bool | None = None,
 ) -> RunResult:
     """Execute the notebook sequence for one engagement and write its reports.
 
@@ -175,6 +178,9 @@ def run_engagement(
         Receives one line per event; defaults to printing on stderr.
     timestamp : str, optional
         Report folder name; defaults to the UTC start time ``YYYYmmddTHHMMSSZ``.
+    pdf : bool, optional
+        Also print each stakeholder report to PDF (:mod:`cs360lib.run.pdf`); defaults to
+        the engagement's ``publishing.pdf``.
 
     Returns
     -------
@@ -209,7 +215,13 @@ def run_engagement(
     tmp = _partial_dir(base, ts)
     results = [NotebookResult(name=p.stem, status="pending") for p in notebooks]
     manifest = Manifest(
-        engagement=EngagementRecord(id=eng_id, name=eng.name if eng else None, path=str(eng_path)),
+        engagement=EngagementRecord(
+            id=eng_id,
+            name=eng.name if eng else None,
+            path=str(eng_path),
+            department=eng.info.department or None if eng else None,
+        ),
+        publishing=eng.publishing.model_dump(mode="json") if eng else None,
         parameters=Parameters(
             engagement=str(eng_path), interactive=False, chart_renderer=chart_renderer
         ),
@@ -222,6 +234,7 @@ def run_engagement(
             only=list(only) if only is not None else None,
             timeout_s=timeout,
             fail_fast=fail_fast,
+            pdf=bool(pdf if pdf is not None else (eng is not None and eng.publishing.pdf)),
         ),
         started_at=started_at,
         error=error,
@@ -237,6 +250,8 @@ def run_engagement(
         else:
             parameters = manifest.parameters.model_dump()
             _execute_all(notebooks, results, tmp, parameters, eng, timeout, fail_fast, say, eng_id)
+            manifest.notebooks = results
+            finish_reports(tmp, manifest, say=say)
             failed = [r for r in results if r.status not in ("ok", "skipped")]
             if failed:
                 error = "; ".join(
@@ -426,7 +441,11 @@ def _execute_all(
     eng_id: str,
 ) -> None:
     """Execute notebooks in order; export each one's HTML in a background thread."""
-    meta_base = {"engagement": eng.name if eng else eng_id}
+    meta_base = {
+        "engagement": eng.name if eng else eng_id,
+        "sample": eng_id == SAMPLE_ENGAGEMENT_ID,
+        "root": str(eng.root) if eng else None,
+    }
     with cf.ThreadPoolExecutor(max_workers=1) as exporter:
         exports: list[tuple[NotebookResult, cf.Future[Any]]] = []
         stop = False
@@ -445,6 +464,7 @@ def _execute_all(
                     "generated": utc_now().strftime("%Y-%m-%d %H:%M UTC"),
                     "status": res.status,
                     "error": res.error,
+                    "duration_s": res.duration_s if res.status == "ok" else None,
                 }
                 fut = exporter.submit(
                     execute.export_notebook, tmp / res.executed, tmp, nb_path.stem, meta

@@ -94,11 +94,14 @@ class EngagementRecord(_Record):
         Display name; ``None`` when the file could not be read.
     path : str
         The engagement file, absolute.
+    department : str or None
+        The department's name (``engagement.department``), for the reports' front page.
     """
 
     id: str
     name: str | None = None
     path: str
+    department: str | None = None
 
 
 class Parameters(_Record):
@@ -117,6 +120,7 @@ class RunOptions(_Record):
     timeout_s: float | None = None
     fail_fast: bool = False
     kernel_name: str = KERNEL_NAME
+    pdf: bool = False
 
 
 class InputFile(_Record):
@@ -145,6 +149,9 @@ class SourceRecord(_Record):
         Name of the mapping used.
     error : str or None
         Why it could not be loaded, or why it yields no usable rows.
+    first_date, last_date : str or None
+        ISO dates of the first and last row in time (the kind's time column); ``None``
+        for kinds without one or a source that failed.
     """
 
     name: str
@@ -155,6 +162,8 @@ class SourceRecord(_Record):
     rows_rejected: int | None = None
     mapping: str | None = None
     error: str | None = None
+    first_date: str | None = None
+    last_date: str | None = None
 
     @classmethod
     def from_sources(cls, sources: EngagementSources) -> list[SourceRecord]:
@@ -172,7 +181,30 @@ class SourceRecord(_Record):
         """
         frame = sources.to_frame().astype(object)
         frame = frame.where(frame.notna(), None)
-        return [cls(name=row.pop("source"), **row) for row in frame.to_dict(orient="records")]
+        records = []
+        for row in frame.to_dict(orient="records"):
+            name = row.pop("source")
+            first, last = _date_range(sources.get(name))
+            records.append(cls(name=name, **row, first_date=first, last_date=last))
+        return records
+
+
+def _date_range(result: Any) -> tuple[str | None, str | None]:
+    """ISO dates of the first and last row of a loaded source in time (None without)."""
+    if result is None:
+        return None, None
+    from cs360lib.data.schemas import kind_info
+
+    column = kind_info(result.kind).time
+    data = result.data
+    if column is None or column not in data.columns or data.empty:
+        return None, None
+    import pandas as pd
+
+    times = pd.to_datetime(data[column], errors="coerce").dropna()
+    if times.empty:
+        return None, None
+    return f"{times.min():%Y-%m-%d}", f"{times.max():%Y-%m-%d}"
 
 
 class Host(_Record):
@@ -218,9 +250,12 @@ class Manifest(_Record):
     error : str or None
         Summary of what failed.
     notebooks : list of NotebookResult
-        Per-notebook status, duration, error, reports.
+        Per-notebook status, duration, error, reports (``reports["pdf"]`` is the PDF of
+        the stakeholder report when one was printed).
     report_dir : str or None
         The final report folder.
+    publishing : dict or None
+        The engagement's publishing rules in force (``Publishing.model_dump``).
     """
 
     manifest_version: int = MANIFEST_VERSION
@@ -240,6 +275,7 @@ class Manifest(_Record):
     error: str | None = None
     notebooks: list[NotebookResult] = Field(default_factory=list)
     report_dir: str | None = None
+    publishing: dict[str, Any] | None = None
 
     @field_serializer("started_at", "finished_at")
     def _iso(self, value: dt.datetime | None) -> str | None:

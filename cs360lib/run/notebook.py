@@ -6,7 +6,10 @@ Every notebook in ``notebooks/`` has a papermill ``parameters`` cell followed by
 
 which loads the engagement, enables the ``"cs360"`` Altair theme, picks the chart
 renderer (interactive Vega-Embed in JupyterLab, or static SVG/PNG drawn by
-vl-convert for reports that must open offline) and sets pandas display options.
+vl-convert for reports that must open offline), sets pandas display options and
+registers the engagement's publishing rules for :func:`cs360lib.show`
+(:func:`cs360lib.publish.display.use_publishing`): every later ``cs.show`` in the kernel
+publishes by them without being told.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from cs360lib.config.engagement import Engagement
+from cs360lib.publish.display import use_publishing
 
 PANDAS_OPTIONS: dict[str, Any] = {
     "display.max_rows": 40,
@@ -27,7 +31,7 @@ PANDAS_OPTIONS: dict[str, Any] = {
     "display.width": 120,
     "display.precision": 2,
     "display.float_format": "{:,.2f}".format,
-    "display.show_dimensions": True,
+    "display.show_dimensions": False,
 }
 """pandas display options set by :func:`setup_notebook`."""
 
@@ -56,7 +60,9 @@ def setup_notebook(
     Returns
     -------
     cs360lib.config.engagement.Engagement
-        The validated engagement.
+        The validated engagement. Its ``publishing`` rules, the names of its mapped name
+        columns (read when the first free text is scrubbed) and the publishing classes of
+        its mapped extra columns are registered for :func:`cs360lib.show`.
 
     Raises
     ------
@@ -77,7 +83,76 @@ def setup_notebook(
     charts.enable_theme()
     charts.enable_renderer(chart_renderer, interactive=interactive)
     set_pandas_options()
-    return Engagement.load(path.resolve())
+    if not interactive:
+        frames_as_presentation_tables()
+    engagement = Engagement.load(path.resolve())
+    register_publishing(engagement)
+    return engagement
+
+
+def register_publishing(engagement: Engagement) -> None:
+    """Register an engagement's publishing rules for :func:`cs360lib.show` in this kernel.
+
+    Parameters
+    ----------
+    engagement : Engagement
+        The engagement. Its ``publishing`` section gives the rules; each source's mapping
+        gives the publishing class of its extra columns (``privacy:``; an extra column without
+        one is personal), and the values of its ``name`` columns are known names that the
+        scrubber always removes from free text (read once, when the first text is scrubbed).
+    """
+    classes: dict[str, str] = {}
+    strict = {"public": 0, "text": 1, "location": 2, "personal": 3, "name": 3}
+    for source in engagement.sources.values():
+        mapping = source.resolved_mapping
+        for column in mapping.extra:
+            cls = mapping.privacy.get(column, "personal")
+            if strict[cls] >= strict[classes.get(column, "public")]:
+                classes[column] = cls
+
+    def names() -> list[str]:
+        from cs360lib.data.loaders import load
+        from cs360lib.publish.privacy import known_names
+
+        found: list[str] = []
+        for source in engagement.sources.values():
+            mapping = source.resolved_mapping
+            columns = [c for c, cls in mapping.privacy.items() if cls == "name"]
+            if columns:
+                result = load(source.kind, source.path, mapping, timezone=engagement.info.timezone)
+                found += known_names(result.data, columns)
+        return found
+
+    use_publishing(engagement.publishing, known_names=names, columns=classes)
+
+
+def frames_as_presentation_tables() -> bool:
+    """Show every DataFrame a report notebook displays as a presentation table.
+
+    A report is read by people, not analysts at a prompt: a frame displayed as it is would
+    show row numbers, snake_case headers and ``NaT``. This registers an IPython HTML
+    formatter that renders :class:`pandas.DataFrame` through
+    :func:`cs360lib.publish.tables.presentation_table` (human labels, no index, formatted
+    numbers, "… N more rows"); JupyterLab sessions (``interactive=True``) keep pandas' own
+    display.
+
+    Returns
+    -------
+    bool
+        True when registered (inside IPython), False elsewhere.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of ipykernel
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    from cs360lib.publish.tables import presentation_table
+
+    formatter = shell.display_formatter.formatters["text/html"]
+    formatter.for_type(pd.DataFrame, lambda frame: presentation_table(frame).to_html())
+    return True
 
 
 def set_pandas_options(options: dict[str, Any] | None = None) -> None:

@@ -12,14 +12,20 @@ network and reports what it removed.
 Two variants are written per notebook:
 
 ``stakeholder``
-    No code cells, no prompts, no stderr noise: the narrative, tables and charts. A notebook
-    that failed shows a plain sentence where the error was, never a Python traceback.
+    No code cells, no prompts, no stderr noise: the narrative, and only the outputs that
+    ``cs.show`` published for it (:mod:`cs360lib.run.audiences`); anything else (an output
+    marked analyst-only, a bare ``df`` at the end of a cell, a print) is replaced by a
+    one-line note that the detail is in the analyst report. A notebook that failed shows a
+    plain sentence where the error was, never a Python traceback.
 ``analyst``
-    Everything, including the code and the parameters papermill injected.
+    Everything, including the code and the parameters papermill injected; it says on every
+    page (and every printed page) that it is internal and contains record-level data.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import threading
 from dataclasses import dataclass, field
@@ -31,6 +37,13 @@ from typing import Any, Literal
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+
+from cs360lib.run.audiences import (
+    INTERNAL_NOTICE,
+    AudiencePreprocessor,
+    PlainErrorsPreprocessor,
+    stakeholder_meta,
+)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 """Folder holding the nbconvert templates shipped with cs360lib."""
@@ -126,11 +139,14 @@ class ExportResult:
 
 
 class VegaLiteToSVGPreprocessor(Preprocessor):
-    """Add an ``image/svg+xml`` rendering to every Vega-Lite output lacking one.
+    """Draw every interactive chart output as SVG, so that it shows offline.
 
-    Notebooks executed with the interactive renderer store Vega-Lite JSON, which
-    needs vega-embed (JavaScript from a CDN) to draw. vl-convert draws it here
-    instead, so the chart still appears in the offline report.
+    A notebook executed with the interactive renderer (``interactive=True``, the default of
+    plain papermill) keeps its charts either as Vega-Lite JSON
+    (``application/vnd.vegalite.v6+json``, JupyterLab's renderer) or as an HTML snippet whose
+    script loads vega-embed from a CDN and calls it with the spec (Altair's ``html``
+    renderer, what papermill stores). Both need the network to draw; vl-convert draws the
+    spec here instead and the output becomes ``image/svg+xml``.
     """
 
     def preprocess_cell(
@@ -141,19 +157,84 @@ class VegaLiteToSVGPreprocessor(Preprocessor):
             data = output.get("data")
             if not data or "image/svg+xml" in data or "image/png" in data:
                 continue
+            svg = None
             for mime, spec in list(data.items()):
                 match = _VEGALITE_MIME.match(mime)
                 if match:
                     svg = _vegalite_svg(spec, int(match.group(1)))
-                    if svg is not None:
-                        data["image/svg+xml"] = svg
-                        data.pop("text/html", None)
                     break
+            if svg is None and "text/html" in data:
+                spec = vega_embed_spec(_text(data["text/html"]))
+                if spec is not None:
+                    svg = _vegalite_svg(spec, _schema_major(spec))
+            if svg is not None:
+                data["image/svg+xml"] = svg
+                data.pop("text/html", None)
         return cell, resources
 
 
-_SVG_TITLE = re.compile(r"role-title-text[^>]*>\s*<text[^>]*>([^<]+)</text>")
+_EMBED_CALL = re.compile(r"(?:\}\)\(\s*|\b(?:var|let|const)\s+spec\s*=\s*)(?=\{)")
+
+
+def vega_embed_spec(html: str) -> dict[str, Any] | None:
+    """Find the Vega-Lite spec in the HTML that Altair writes for vega-embed.
+
+    Parameters
+    ----------
+    html : str
+        A ``text/html`` chart output (``<div id="altair-viz-..."></div><script>...
+        (function(spec, embedOpt){...})({...spec...}, {"mode": "vega-lite"});</script>``), or
+        a page of ``chart.to_html()`` (``var spec = {...}; vegaEmbed("#vis", spec)``).
+
+    Returns
+    -------
+    dict or None
+        The spec, or None when the HTML holds no vega-embed chart.
+    """
+    if "vega-embed" not in html and "vegaEmbed" not in html:
+        return None
+    decoder = json.JSONDecoder()
+    for match in reversed(list(_EMBED_CALL.finditer(html))):
+        try:
+            spec, _ = decoder.raw_decode(html, match.end())
+        except ValueError:
+            continue
+        if isinstance(spec, dict) and ("$schema" in spec or "mark" in spec or "layer" in spec):
+            return spec
+    return None
+
+
+def _schema_major(spec: dict[str, Any]) -> int:
+    found = re.search(r"vega-lite/v(\d+)", str(spec.get("$schema", "")))
+    return int(found.group(1)) if found else 6
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+_SVG_TITLE = re.compile(
+    r"role-title-text[^>]*>\s*<text[^>]*font-size=\"([\d.]+)px\"[^>]*>([^<]+)</text>"
+)
 _SVG_AXIS = re.compile(r'aria-label="((?:X|Y)-axis titled [^"]*)"')
+
+
+def chart_title(svg: str) -> str | None:
+    """Return the title of a vl-convert SVG chart (not a facet's or a panel's header).
+
+    Parameters
+    ----------
+    svg : str
+        SVG document drawn by vl-convert.
+
+    Returns
+    -------
+    str or None
+        The text of the largest title (headers of facets are drawn as titles too, in a
+        smaller font), the last one drawn on a tie; None for a chart without a title.
+    """
+    titles = [(float(size), i, text) for i, (size, text) in enumerate(_SVG_TITLE.findall(svg))]
+    return html_unescape(max(titles)[2].strip()) if titles else None
 
 
 def chart_alt_text(svg: str) -> str:
@@ -169,8 +250,8 @@ def chart_alt_text(svg: str) -> str:
     str
         For example ``"Chart: Calls by beat. X-axis titled 'beat' ...; Y-axis ..."``.
     """
-    title = _SVG_TITLE.search(svg)
-    text = f"Chart: {html_unescape(title.group(1).strip())}" if title else "Chart"
+    title = chart_title(svg)
+    text = f"Chart: {title}" if title else "Chart"
     axes = [html_unescape(a) for a in _SVG_AXIS.findall(svg)[:2]]
     return f"{text}. {'; '.join(axes)}" if axes else text
 
@@ -207,85 +288,6 @@ class DropStderrPreprocessor(Preprocessor):
         return cell, resources
 
 
-PLAIN_FAILURES = {
-    "failed": "a step stopped with an error",
-    "timeout": "a step ran longer than the time allowed",
-    "dead_kernel": "the program running it stopped unexpectedly",
-}
-"""What a stakeholder report says about a notebook that did not finish, by status."""
-
-STEP_ERROR_NOTE = "This step could not be completed. The analyst report says why."
-"""What a stakeholder report shows in place of an error output (a Python traceback)."""
-
-ERROR_CELL_TAGS = ("papermill-error-cell-tag", "cs360-error")
-"""Tags of the error banner cells papermill and the runner add to a failed notebook."""
-
-
-class PlainErrorsPreprocessor(Preprocessor):
-    """Show a plain sentence instead of a Python traceback (stakeholder report).
-
-    Error outputs (the exception and its traceback) become :data:`STEP_ERROR_NOTE`, and the
-    error banner cells papermill and the runner insert (tagged :data:`ERROR_CELL_TAGS`) are
-    removed: the report's own banner says that the notebook did not finish. The analyst
-    report and ``ERROR.txt`` keep the traceback.
-    """
-
-    def preprocess(self, nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-        """Drop the error banner cells, then replace the error outputs of every cell."""
-        nb.cells = [
-            cell
-            for cell in nb.cells
-            if not set(ERROR_CELL_TAGS) & set(cell.get("metadata", {}).get("tags", []))
-        ]
-        return super().preprocess(nb, resources)
-
-    def preprocess_cell(
-        self, cell: Any, resources: dict[str, Any], index: int
-    ) -> tuple[Any, dict[str, Any]]:
-        """Replace the error outputs of one cell with a plain sentence."""
-        if "outputs" in cell:
-            cell.outputs = [
-                nbformat.v4.new_output(
-                    "display_data",
-                    data={
-                        "text/plain": STEP_ERROR_NOTE,
-                        "text/html": f'<p class="cs360-step-error">{STEP_ERROR_NOTE}</p>',
-                    },
-                )
-                if output.get("output_type") == "error"
-                else output
-                for output in cell.outputs
-            ]
-        return cell, resources
-
-
-def stakeholder_meta(meta: dict[str, Any]) -> dict[str, Any]:
-    """Say in the stakeholder banner that a notebook did not finish, without the error itself.
-
-    Parameters
-    ----------
-    meta : dict
-        Banner information (``status``, ``error``, ...).
-
-    Returns
-    -------
-    dict
-        A copy whose ``error`` is the plain sentence of :data:`PLAIN_FAILURES` for a notebook
-        that did not finish (the exception, which may name files and values, stays in the
-        analyst report), and whose ``status_text`` is readable (``"did not finish"`` for
-        ``dead_kernel``).
-    """
-    status = meta.get("status")
-    if not status or status == "ok":
-        return dict(meta)
-    plain = PLAIN_FAILURES.get(status, "a step stopped with an error")
-    return {
-        **meta,
-        "status_text": status.replace("_", " "),
-        "error": f"{plain}; the analyst report says why",
-    }
-
-
 _CACHE = threading.local()
 
 
@@ -303,8 +305,10 @@ def make_exporter(variant: Variant = "stakeholder") -> HTMLExporter:
     Parameters
     ----------
     variant : {"stakeholder", "analyst"}
-        ``"stakeholder"`` hides code cells, prompts and stderr, and shows a plain
-        sentence instead of an error's traceback; ``"analyst"`` keeps everything.
+        ``"stakeholder"`` hides code cells, prompts and stderr, shows a plain sentence
+        instead of an error's traceback, and publishes only what ``cs.show`` marked for it
+        (:class:`~cs360lib.run.audiences.AudiencePreprocessor`); ``"analyst"`` keeps
+        everything but the stakeholder copies.
 
     Returns
     -------
@@ -335,6 +339,7 @@ def make_exporter(variant: Variant = "stakeholder") -> HTMLExporter:
     if stakeholder:
         exporter.register_preprocessor(DropStderrPreprocessor(), enabled=True)
         exporter.register_preprocessor(PlainErrorsPreprocessor(), enabled=True)
+    exporter.register_preprocessor(AudiencePreprocessor(variant=variant), enabled=True)
     return exporter
 
 
@@ -357,7 +362,12 @@ def export_html(
         Document title; defaults to the notebook's first heading or file name.
     meta : dict, optional
         Banner information: ``engagement``, ``generated``, ``status``, ``error`` (the
-        stakeholder banner replaces the error by a plain sentence: :func:`stakeholder_meta`).
+        stakeholder banner replaces the error by a plain sentence:
+        :func:`~cs360lib.run.audiences.stakeholder_meta`);
+        and the run's facts (:mod:`cs360lib.run.frontpage`): ``duration_s`` (the measured
+        running time stated in the narrative), ``sample`` (False removes sentences about the
+        sample department) and ``root`` (the engagement's folder: paths are written relative
+        to it).
 
     Returns
     -------
@@ -373,11 +383,17 @@ def export_html(
     else:
         nb = nbformat.from_dict(notebook)
         name = "notebook"
+    nb = _run_facts(nb, meta or {})
     title = title or _first_heading(nb) or name
     banner = stakeholder_meta(meta or {}) if variant == "stakeholder" else dict(meta or {})
     resources: dict[str, Any] = {
         "metadata": {"name": title},
-        "cs360": {"title": title, "variant": variant, **banner},
+        "cs360": {
+            "title": title,
+            "variant": variant,
+            **banner,
+            **({"internal": INTERNAL_NOTICE} if variant == "analyst" else {}),
+        },
     }
     nb.metadata["title"] = title
     body, _ = _cached_exporter(variant).from_notebook_node(nb, resources=resources)
@@ -605,6 +621,19 @@ def _strip_css_url_comments(html: str) -> str:
         return match.group(1) + css + match.group(3)
 
     return _STYLE_BLOCK.sub(clean, html)
+
+
+def _run_facts(nb: nbformat.NotebookNode, meta: dict[str, Any]) -> nbformat.NotebookNode:
+    """State the run's facts, drop the sample's, and make paths relative (on a copy)."""
+    from cs360lib.run.frontpage import RelativePathsPreprocessor, RunFactsPreprocessor
+
+    nb = copy.deepcopy(nb)
+    resources: dict[str, Any] = {}
+    RunFactsPreprocessor(meta.get("duration_s"), bool(meta.get("sample", True))).preprocess(
+        nb, resources
+    )
+    RelativePathsPreprocessor(meta.get("root")).preprocess(nb, resources)
+    return nb
 
 
 def _first_heading(nb: nbformat.NotebookNode) -> str | None:

@@ -61,12 +61,13 @@ from cs360lib.config.engagement import Engagement, Response
 from cs360lib.data.loaders import LoadResult
 from cs360lib.errors import PlanError
 from cs360lib.evaluate import power_its, power_rate_ratio
-from cs360lib.publish.results import Result
+from cs360lib.publish.aggregate import time_blocks
+from cs360lib.publish.results import Counts, Result, say_count
 from cs360lib.publish.tables import presentation_table
 from cs360lib.steps._engagement import area_period_counts
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pandas.io.formats.style import Styler
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = [
     "DEFAULT_CHANGE",
@@ -260,20 +261,32 @@ class EvaluationDesign(Result):
         "review_from": "Review from",
         "post_periods_in_data": "Periods after the start in the data",
     }
+    # events before the start, and the series the chart draws (complementary suppression
+    # along each area's periods: its total before the start is in the table)
+    count_columns = (
+        Counts(
+            ("pre_events", "comparison_pre_events"),
+            by=("response",),
+            totals=(),
+            rates={"pre_mean": "pre_events"},
+        ),
+    )
+    count_tables = {"series": (Counts(("count",), by=("area", "period"), totals=("period",)),)}
+    privacy = {"area": "public"}
 
     def to_frame(self) -> pd.DataFrame:
         """Return the recommendation of each response (a copy)."""
         return self.frame.copy()
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the main columns as a presentation table.
 
         Returns
         -------
-        pandas.io.formats.style.Styler
+        cs360lib.publish.tables.PresentationTable
             Response, recommended design, periods and events before the start, whether the
             trends are similar, the hoped-for rate ratio, the periods needed and the review
-            date.
+            date. On a published copy, hidden counts show their marker.
         """
         keep = [
             "response",
@@ -285,14 +298,16 @@ class EvaluationDesign(Result):
             "required_periods",
             "review_from",
         ]
-        shown = self.frame[keep].copy()
+        notes = self.publication.notes if self.publication is not None else ()
+        source = self.publication.shown if self.publication is not None else self.frame
+        shown = source[[c for c in keep if c in source.columns]].copy()
         shown["similar_trend"] = (
             shown["similar_trend"].map({True: "yes", False: "no"}).fillna("not tested")
         )
         shown["required_periods"] = shown["required_periods"].map(
             lambda v: f"{int(v)} {self.period}s" if pd.notna(v) else "more than tried"
         )
-        return presentation_table(shown, labels=self.labels)
+        return presentation_table(shown, labels=self.labels, notes=notes)
 
     def summary(self) -> str:
         """Explain the recommended design and the required duration in plain language.
@@ -305,13 +320,13 @@ class EvaluationDesign(Result):
         """
         lines = []
         unit = self.period
-        for r in self.frame.itertuples():
+        for i, r in enumerate(self.frame.itertuples()):
             label = r.design_label.lower()
             article = "an" if label[0] in "aeiou" else "a"
             lines.append(
                 f"{r.response}: the strongest design the data support is {article} {label} "
-                f"({r.pre_periods} {unit}s before the start, {r.pre_events:,} events in "
-                f"{r.target})."
+                f"({r.pre_periods} {unit}s before the start, "
+                f"{say_count(self.shown('pre_events', i))} events in {r.target})."
             )
             stronger = self.designs[
                 (self.designs["response"] == r.response) & ~self.designs["supported"]
@@ -365,14 +380,19 @@ class EvaluationDesign(Result):
         altair.LayerChart
             Counts per period of every area used (one line each), a solid rule at each
             response's start and a dashed rule where the review can detect the hoped-for
-            change.
+            change. A series too long to draw point by point is drawn in blocks of periods
+            (:func:`~cs360lib.publish.aggregate.time_blocks`, counts added up).
         """
+        series, block = time_blocks(
+            self.series, order="period", by=["area"], aggregations={"count": "sum"}
+        )
+        unit = self.period if block == 1 else f"{block} {self.period}s"
         lines = (
-            alt.Chart(self.series)
+            alt.Chart(series)
             .mark_line(point=False)
             .encode(
                 x=alt.X("period:T", title=None),
-                y=alt.Y("count:Q", title=f"events per {self.period}"),
+                y=alt.Y("count:Q", title=f"events per {unit}"),
                 color=alt.Color("area:N", title="area"),
                 tooltip=["area", alt.Tooltip("period:T"), "count"],
             )

@@ -8,12 +8,19 @@ library's result contract (:class:`cs360lib.publish.results.Result`): ``.to_fram
 places a kind's rows in time or space, and whether its rows are events, is read from the
 schemas (:func:`cs360lib.data.schemas.kind_info`). :func:`source_health` (from
 :mod:`cs360lib.steps.source_health`) says first which sources are empty or mostly rejected.
+
+Every result declares its counts (:class:`cs360lib.publish.results.Counts`) and its
+record-level columns (``privacy``), so that ``cs.show`` publishes it by the engagement's rules:
+counts suppressed, example rows, raw values and ids only in the analyst report. Summaries and
+charts accept the published copy (hidden counts missing) and never state a hidden count.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
@@ -30,22 +37,30 @@ from cs360lib.data.loaders import LoadResult
 from cs360lib.data.periods import PERIODS, check_period
 from cs360lib.data.schemas import kind_info
 from cs360lib.publish.aggregate import time_blocks
-from cs360lib.publish.results import Result
+from cs360lib.publish.charts import heat_map
+from cs360lib.publish.results import Counts, Result, is_shown, say_count
+from cs360lib.steps.intake_areas import AreaCoverage, areas
 from cs360lib.steps.intake_categories import CategoryCoverage
+from cs360lib.steps.intake_duplicates import DuplicateKeys, duplicate_keys
 from cs360lib.steps.source_health import SourceHealth as SourceHealth
 from cs360lib.steps.source_health import source_health as source_health
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cs360lib.publish.publication import Publication
 
 __all__ = [
     "MONTHLY_KINDS",
     "PERIODS",
     "SPIKE_RATIO",
     "SPIKE_Z",
+    "AreaCoverage",
     "CategoryCoverage",
     "Coverage",
     "DuplicateKeys",
     "IntakeOverview",
     "MissingValues",
     "Rejections",
+    "areas",
     "coverage",
     "duplicate_keys",
     "missing_values",
@@ -84,6 +99,13 @@ class IntakeOverview(Result):
         "areas": "Areas",
         "duplicate_keys": "Repeated ids",
     }
+    count_columns = (
+        Counts(("loaded", "rejected"), by=("source",), rates={"rejected_pct": "rejected"}),
+        Counts(("duplicate_keys",), by=("source",), totals=()),
+    )
+    # Rows read = loaded + rejected, and the loaded rows are added up again by the coverage
+    # and area tables: published, rows read would give a hidden number of rejected rows away.
+    privacy = {"rows_read": "internal"}
 
     def to_frame(self) -> pd.DataFrame:
         """Return the overview table.
@@ -134,20 +156,35 @@ class IntakeOverview(Result):
             Totals, and the sources that need attention.
         """
         t = self.frame
-        read, rejected = int(t["rows_read"].sum()), int(t["rejected"].sum())
-        lines = [
-            f"{len(t)} sources were read: {read:,} rows in all, of which {rejected:,} "
-            f"({_pct(rejected, read):.2f}%) were set aside because they could not be used "
-            "as they are."
-        ]
-        for row in t.itertuples():
-            if row.rejected_pct >= 1.0:
+        if self.publication is None:
+            read, rejected = int(t["rows_read"].sum()), int(t["rejected"].sum())
+            lines = [
+                f"{len(t)} sources were read: {read:,} rows in all, of which {rejected:,} "
+                f"({_pct(rejected, read):.2f}%) were set aside because they could not be used "
+                "as they are."
+            ]
+        else:  # published: rows read would give a hidden number of rejected rows away
+            lines = [
+                f"{len(t)} sources were read: {say_count(self.total('loaded'))} rows were loaded "
+                f"and {say_count(self.total('rejected'))} were set aside because they could not "
+                "be used as they are."
+            ]
+        for i, row in enumerate(t.itertuples()):
+            if is_shown(row.rejected_pct) and row.rejected_pct >= 1.0:
                 lines.append(
                     f"- {row.source}: {row.rejected_pct:.1f}% of rows rejected; "
                     "see the rejection table."
                 )
-            if row.duplicate_keys:
-                lines.append(f"- {row.source}: {row.duplicate_keys:,} ids occur more than once.")
+            elif not is_shown(row.rejected_pct):
+                lines.append(
+                    f"- {row.source}: {say_count(self.shown('rejected', i))} rows rejected "
+                    "(the exact number is hidden: it is small)."
+                )
+            if not is_shown(row.duplicate_keys) or row.duplicate_keys:
+                lines.append(
+                    f"- {row.source}: {say_count(self.shown('duplicate_keys', i))} ids occur "
+                    "more than once."
+                )
         if len(lines) == 1:
             lines.append("No source lost more than 1% of its rows, and no id repeats.")
         return "\n".join([*lines, *self.warning_lines()])
@@ -214,6 +251,10 @@ class Rejections(Result):
         "example_rows": "Example rows",
         "example_values": "Example values",
     }
+    count_columns = (
+        Counts(("rows",), by=("source", "column", "problem"), totals=("column", "problem")),
+    )
+    privacy = {"example_rows": "personal", "example_values": "personal"}
 
     def to_frame(self) -> pd.DataFrame:
         """Return the counts.
@@ -242,7 +283,7 @@ class Rejections(Result):
                 y=alt.Y("what:N", title=None, sort="-x"),
                 x=alt.X("rows:Q", title="rows"),
                 row=alt.Row("source:N", title=None),
-                tooltip=["source", "column", "problem", "rows", "example_rows", "example_values"],
+                tooltip=["source:N", "column:N", "problem:N", "rows:Q"],
             )
             .resolve_scale(y="independent")
         )
@@ -263,12 +304,42 @@ class Rejections(Result):
                 ]
             )
         lines = ["Rows were set aside for these reasons (the original values are kept for review):"]
-        for row in self.frame.head(10).itertuples():
+        for i, row in enumerate(self.frame.head(10).itertuples()):
+            examples = f", e.g. rows {row.example_rows}" if is_shown(row.example_rows) else ""
             lines.append(
                 f"- {row.source}, {row.column}: {row.problem} "
-                f"({row.rows:,} rows, e.g. rows {row.example_rows})"
+                f"({say_count(self.shown('rows', i))} rows{examples})"
             )
         return "\n".join([*lines, *self.warning_lines()])
+
+    def detail(self) -> pd.DataFrame:
+        """Return the example rejected rows with every original value (analyst report only).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``source``, ``source_file``, ``source_row``, ``reason`` and the original columns.
+        """
+        return self.examples.copy()
+
+    def with_frame(self, frame: pd.DataFrame, publication: Publication) -> Rejections:
+        """Rebuild from published counts; the rejected rows themselves are never published.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Published counts (example rows and values emptied).
+        publication : Publication
+            What was published.
+
+        Returns
+        -------
+        Rejections
+            With ``examples`` empty.
+        """
+        return dataclasses.replace(
+            self, frame=frame, examples=pd.DataFrame(), publication=publication
+        )
 
 
 def rejections(sources: Mapping[str, LoadResult], *, examples: int = 5) -> Rejections:
@@ -332,6 +403,7 @@ class Coverage(Result):
     empty: tuple[str, ...] = ()
     sources: Mapping[str, SourceCoverage] = field(default_factory=dict)
     labels = {"source": "Source", "period": "Period", "rows": "Rows", "flag": "Flag"}
+    count_columns = (Counts(("rows",), by=("source", "period"), totals=("period",)),)
 
     def to_frame(self) -> pd.DataFrame:
         """Return the per-period counts.
@@ -538,6 +610,15 @@ class MissingValues(Result):
         "rows": "Rows",
         "missing_pct": "Empty (%)",
     }
+    count_columns = (
+        Counts(
+            ("missing",),
+            by=("source", "column"),
+            total="rows",
+            totals=(),
+            rates={"missing_pct": "missing"},
+        ),
+    )
 
     def to_frame(self) -> pd.DataFrame:
         """Return the missing-value table.
@@ -549,22 +630,25 @@ class MissingValues(Result):
         """
         return self.frame.copy()
 
-    def chart(self) -> alt.Chart:
-        """Heat map of the share missing, source by column.
+    def chart(self) -> alt.FacetChart:
+        """Heat map of the share missing: one row of cells per source, one cell per column.
 
         Returns
         -------
-        altair.Chart
-            Rectangles coloured by ``missing_pct`` with the value written in.
+        altair.FacetChart
+            Rectangles coloured by ``missing_pct`` with the value written in; each source
+            has its own row and only its own columns
+            (:func:`cs360lib.publish.charts.heat_map`), so the labels have room.
         """
-        base = alt.Chart(self.frame, title="Share of empty values (%)").encode(
-            x=alt.X("column:N", title=None, sort=None),
-            y=alt.Y("source:N", title=None),
-        )
-        cells = base.mark_rect().encode(
-            color=alt.Color(
-                "missing_pct:Q", scale=alt.Scale(scheme="oranges", domain=[0, 100]), title="% empty"
-            ),
+        return heat_map(
+            self.frame,
+            title="Share of empty values (%)",
+            x="column",
+            value="missing_pct",
+            scale=alt.Scale(scheme="oranges", domain=[0, 100]),
+            legend="% empty",
+            text_format=".0f",
+            other="max",
             tooltip=[
                 "source",
                 "column",
@@ -573,8 +657,6 @@ class MissingValues(Result):
                 alt.Tooltip("missing_pct:Q", format=".1f"),
             ],
         )
-        text = base.mark_text(fontSize=9).encode(text=alt.Text("missing_pct:Q", format=".0f"))
-        return cells + text
 
     def summary(self) -> str:
         """Name the columns that are often empty.
@@ -584,12 +666,28 @@ class MissingValues(Result):
         str
             Columns more than 5% empty, or a statement that there are none.
         """
-        high = self.frame[self.frame["missing_pct"] > 5].sort_values("missing_pct", ascending=False)
-        if high.empty:
+        pct = pd.to_numeric(self.frame["missing_pct"], errors="coerce").astype(float)
+        high = self.frame.assign(missing_pct=pct)[pct > 5].sort_values(
+            "missing_pct", ascending=False
+        )
+        hidden = self.frame[pct.isna()]
+        if high.empty and hidden.empty:
             return "\n".join(["No column is more than 5% empty.", *self.warning_lines()])
-        lines = ["Columns more than 5% empty (analyses that need them will use fewer rows):"]
-        for row in high.head(12).itertuples():
-            lines.append(f"- {row.source}.{row.column}: {row.missing_pct:.1f}% empty")
+        lines = []
+        if not high.empty:
+            lines.append(
+                "Columns more than 5% empty (analyses that need them will use fewer rows):"
+            )
+            for row in high.head(12).itertuples():
+                lines.append(f"- {row.source}.{row.column}: {row.missing_pct:.1f}% empty")
+        else:
+            lines.append("No column whose share is shown is more than 5% empty.")
+        if not hidden.empty:
+            names = ", ".join(f"{r.source}.{r.column}" for r in hidden.head(12).itertuples())
+            lines.append(
+                f"The share of empty values is hidden for {len(hidden)} column(s), because it "
+                f"rests on a small count: {names}."
+            )
         return "\n".join([*lines, *self.warning_lines()])
 
 
@@ -624,103 +722,4 @@ def missing_values(sources: Mapping[str, LoadResult]) -> MissingValues:
             )
     return MissingValues(
         pd.DataFrame(rows, columns=["source", "column", "missing", "rows", "missing_pct"])
-    )
-
-
-# -- duplicate keys -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DuplicateKeys(Result):
-    """Ids that occur more than once, per source."""
-
-    frame: pd.DataFrame
-    labels = {
-        "source": "Source",
-        "key": "Key",
-        "repeated_values": "Repeated ids",
-        "extra_rows": "Extra rows",
-        "examples": "Examples",
-    }
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the duplicate-key counts.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Columns ``source``, ``key``, ``repeated_values``, ``extra_rows``, ``examples``.
-        """
-        return self.frame.copy()
-
-    def chart(self) -> alt.Chart:
-        """Bar chart of the extra rows that repeat a key, per source.
-
-        Returns
-        -------
-        altair.Chart
-            One bar per source.
-        """
-        return (
-            alt.Chart(self.frame, title="Rows that repeat an id")
-            .mark_bar(color="#f58518")
-            .encode(y=alt.Y("source:N", title=None), x=alt.X("extra_rows:Q", title="extra rows"))
-        )
-
-    def summary(self) -> str:
-        """Describe repeated ids in plain language.
-
-        Returns
-        -------
-        str
-            One line per source with repeated ids.
-        """
-        repeated = self.frame[self.frame["repeated_values"] > 0]
-        if repeated.empty:
-            return "\n".join(["No id repeats in any source.", *self.warning_lines()])
-        lines = [
-            "Some ids occur more than once (kept; decide whether they are one event or several):"
-        ]
-        for row in repeated.itertuples():
-            lines.append(
-                f"- {row.source}: {row.repeated_values:,} values of {row.key} repeat "
-                f"({row.extra_rows:,} extra rows), e.g. {row.examples}"
-            )
-        return "\n".join([*lines, *self.warning_lines()])
-
-
-def duplicate_keys(sources: Mapping[str, LoadResult]) -> DuplicateKeys:
-    """Count repeated ids in every source.
-
-    Parameters
-    ----------
-    sources : mapping of str to LoadResult
-        The results of ``load_engagement``.
-
-    Returns
-    -------
-    DuplicateKeys
-        One row per source.
-    """
-    rows = []
-    for name, result in sources.items():
-        duplicates = result.duplicates
-        key = "/".join(result.key)
-        examples = ""
-        if not duplicates.empty:
-            examples = ", ".join(
-                "/".join(str(v) for v in values)
-                for values in duplicates[list(result.key)].head(3).itertuples(index=False)
-            )
-        rows.append(
-            {
-                "source": name,
-                "key": key,
-                "repeated_values": len(duplicates),
-                "extra_rows": result.repeat_rows,
-                "examples": examples,
-            }
-        )
-    return DuplicateKeys(
-        pd.DataFrame(rows, columns=["source", "key", "repeated_values", "extra_rows", "examples"])
     )

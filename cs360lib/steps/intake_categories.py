@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from cs360lib.publish.results import Result
+from cs360lib.publish.aggregate import MAX_BARS, shown_title, top_with_other
+from cs360lib.publish.results import Counts, Result, say_count
 
 __all__ = ["CategoryCoverage"]
 
@@ -43,6 +44,10 @@ class CategoryCoverage(Result):
         "expected": "Rows expected",
         "p_value": "P value",
     }
+    # rows of a category in a run: small counts of a rare offense are hidden when published
+    count_columns = (
+        Counts(("observed",), by=("source", "column", "category", "start"), totals=()),
+    )
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per flagged run.
@@ -62,8 +67,9 @@ class CategoryCoverage(Result):
         Returns
         -------
         altair.Chart
-            A bar from the first to the last period of each run, coloured by flag (at most
-            a few hundred rows: one per run).
+            A bar from the first to the last period of each run, coloured by flag: the
+            :data:`~cs360lib.publish.aggregate.MAX_BARS` runs with the most rows expected
+            (the title says so when there are more; the table lists all).
         """
         data = self.frame.assign(
             what=lambda f: f["source"] + ": " + f["category"].astype(str).str.slice(0, 40)
@@ -72,8 +78,15 @@ class CategoryCoverage(Result):
             data = pd.DataFrame(
                 {"what": ["no category vanishes"], "start": [pd.NaT], "end": [pd.NaT], "flag": [""]}
             )
+        shown = top_with_other(data, label="what", rank=data.get("expected", 0), n=MAX_BARS)
+        title = shown_title(
+            "Categories that vanish or drop",
+            shown=len(shown),
+            left_out=len(data) - len(shown),
+            what="runs with the most rows expected",
+        )
         return (
-            alt.Chart(data, title="Categories that vanish or drop")
+            alt.Chart(shown, title=title)
             .mark_bar(height=8)
             .encode(
                 y=alt.Y("what:N", title=None),
@@ -100,7 +113,7 @@ class CategoryCoverage(Result):
         unit = self.period
         for source, rows in self.frame.groupby("source", sort=False):
             parts = []
-            for row in rows.head(8).itertuples():
+            for i, row in zip(rows.index[:8], rows.head(8).itertuples(), strict=True):
                 expected = f"about {row.expected:,.0f}" if row.expected >= 1 else "fewer than 1"
                 if row.flag == "absent":
                     parts.append(
@@ -108,8 +121,9 @@ class CategoryCoverage(Result):
                         f"{expected} rows expected at its rate elsewhere)"
                     )
                 else:
+                    observed = say_count(self.shown("observed", self.frame.index.get_loc(i)))
                     parts.append(
-                        f"{row.category} drops {row.when} ({row.observed:,} rows where "
+                        f"{row.category} drops {row.when} ({observed} rows where "
                         f"{expected} were usual)"
                     )
             more = f"; and {len(rows) - 8} more (see the table)" if len(rows) > 8 else ""

@@ -59,6 +59,13 @@ Problem-Solving Team measures its problem in (crime; community and governmental 
 _PROVIDER_COLOURS = alt.Scale(domain=["police", "partner"], range=["#4c78a8", "#f58518"])
 
 
+def _count_axis(largest: int) -> alt.Axis:
+    """Whole-number axis of a count: every value up to 10, else Vega's own round ticks."""
+    if largest <= 10:
+        return alt.Axis(values=list(range(largest + 1)), format="d")
+    return alt.Axis(format="d", tickMinStep=1)
+
+
 @dataclass(frozen=True)
 class MetricsCatalogue(Result):
     """The CS360 catalogue of dimensions, goals and indicators.
@@ -82,6 +89,7 @@ class MetricsCatalogue(Result):
         "description": "What it measures",
         "examples": "Example measures",
     }
+    count_columns = ()  # the catalogue holds no counts
 
     def to_frame(self) -> pd.DataFrame:
         """Return the catalogue, one row per indicator (a copy)."""
@@ -119,7 +127,7 @@ class MetricsCatalogue(Result):
         f = self.frame.assign(label=self.frame["goal_name"].str.split(" \\(").str[0])
         counts = f.groupby(["dimension", "label", "source"], sort=False).size().reset_index()
         counts = counts.rename(columns={0: "indicators"})
-        ticks = list(range(int(f.groupby("label").size().max()) + 1))
+        axis = _count_axis(int(counts.groupby("label")["indicators"].sum().max()))
         return (
             alt.Chart(counts, title="The CS360 catalogue: indicators per goal")
             .mark_bar()
@@ -130,9 +138,7 @@ class MetricsCatalogue(Result):
                     sort=list(dict.fromkeys(f["label"])),
                     axis=alt.Axis(labelLimit=320),
                 ),
-                x=alt.X(
-                    "indicators:Q", title="indicators", axis=alt.Axis(values=ticks, format="d")
-                ),
+                x=alt.X("indicators:Q", title="indicators", axis=axis),
                 color=alt.Color("source:N", title="usual source", scale=_PROVIDER_COLOURS),
                 tooltip=["dimension", "label", "source", "indicators"],
             )
@@ -229,6 +235,7 @@ class MetricsCheck(Result):
         "partner": "Partner data",
         "covered": "Has a measure",
     }
+    count_columns = ()  # counts of the engagement's measures, not of people or events
 
     @property
     def gaps(self) -> list[str]:
@@ -316,7 +323,7 @@ class MetricsCheck(Result):
         """
         f = self.frame.assign(label=self.frame["goal_name"].str.split(" \\(").str[0])
         order = f["label"].tolist()
-        ticks = list(range(int(f["measures"].max()) + 1))
+        axis = _count_axis(int(f["measures"].max()))
         long = f.melt(
             id_vars=["label", "dimension"],
             value_vars=["police", "partner"],
@@ -328,7 +335,7 @@ class MetricsCheck(Result):
             .mark_bar()
             .encode(
                 y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=320)),
-                x=alt.X("count:Q", title="measures", axis=alt.Axis(values=ticks, format="d")),
+                x=alt.X("count:Q", title="measures", axis=axis),
                 color=alt.Color("provider:N", title="data from", scale=_PROVIDER_COLOURS),
                 tooltip=["dimension", "label", "provider", "count"],
             )

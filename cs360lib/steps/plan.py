@@ -46,6 +46,7 @@ import pandas as pd
 from cs360lib.config.engagement import Engagement, Response
 from cs360lib.data.loaders import LoadResult
 from cs360lib.errors import PlanError
+from cs360lib.publish.aggregate import first_of, shown_title
 from cs360lib.publish.results import Result
 from cs360lib.steps._areas import ADJACENT_METRES, Footprints, footprints
 from cs360lib.steps._engagement import area_mask, roster
@@ -164,6 +165,7 @@ class ResponsePlan(Result):
         "outcome_measures": "Outcome measures",
         "expected_change": "Hoped-for rate ratio",
     }
+    count_columns = ()  # counts of measures, not of people or events
 
     def to_frame(self) -> pd.DataFrame:
         """Return the plan, one row per response (a copy)."""
@@ -220,7 +222,8 @@ class ResponsePlan(Result):
         -------
         altair.Chart
             One bar per response, coloured by whether it has ended or is still running, with
-            its owners in the tooltip.
+            its owners in the tooltip: the first :data:`~cs360lib.publish.aggregate.MAX_BARS`
+            responses of the plan (the title says so when it has more; the table lists all).
         """
         f = self.frame
         bars = pd.DataFrame(
@@ -233,8 +236,15 @@ class ResponsePlan(Result):
                 "target": f["target"],
             }
         )
+        bars, left_out = first_of(bars, by="response")
+        title = shown_title(
+            "Response plan: who does what, when",
+            shown=len(bars),
+            left_out=left_out,
+            what="responses listed first",
+        )
         return (
-            alt.Chart(bars, title="Response plan: who does what, when")
+            alt.Chart(bars, title=title)
             .mark_bar(height=18)
             .encode(
                 y=alt.Y("response:N", title=None, axis=alt.Axis(labelLimit=320)),

@@ -26,7 +26,7 @@ from cs360lib.data.loaders.sources import (
     source_status,
 )
 from cs360lib.publish.charts import PALETTE
-from cs360lib.publish.results import Result
+from cs360lib.publish.results import Counts, Result, is_shown
 
 __all__ = ["STATUSES", "SourceHealth", "source_health"]
 
@@ -69,6 +69,12 @@ class SourceHealth(Result):
         "rejected_pct": "Rejected (%)",
         "problem": "Problem",
     }
+    # the counts of IntakeOverview, declared alike so that both publish the same cells
+    count_columns = (
+        Counts(("loaded", "rejected"), by=("source",), rates={"rejected_pct": "rejected"}),
+    )
+    # rows read would give a hidden number of rejected rows away; the problem names counts
+    privacy = {"rows_read": "internal", "problem": "internal"}
 
     @property
     def usable(self) -> bool:
@@ -121,7 +127,8 @@ class SourceHealth(Result):
             "means anything without rows), and `cs360 run` stops before the next notebooks:"
         ]
         for row in bad.itertuples():
-            lines.append(f"- {row.source} {_STATUS_TEXT[row.status]}: {row.problem}")
+            why = f": {row.problem}" if is_shown(row.problem) else ""
+            lines.append(f"- {row.source} {_STATUS_TEXT[row.status]}{why}")
         lines.append(UNUSABLE_ADVICE)
         return "\n".join([*lines, *self.warning_lines()])
 
@@ -134,10 +141,9 @@ class SourceHealth(Result):
             One bar per source (aggregated), coloured by status; empty and failed sources
             show at 100%.
         """
-        data = self.frame.assign(
-            shown=lambda f: f["rejected_pct"].where(f["status"].isin(["ok", "mostly rejected"]))
-        )
-        data["shown"] = data["shown"].fillna(100.0)
+        counted = self.frame["status"].isin(["ok", "mostly rejected"])
+        shown = pd.to_numeric(self.frame["rejected_pct"], errors="coerce").astype(float)
+        data = self.frame.assign(shown=shown.where(counted, 100.0))
         data = data[["source", "status", "shown", "rows_read", "problem"]]
         bars = (
             alt.Chart(data, title="Share of each source's rows rejected")

@@ -39,7 +39,7 @@ from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pandas.io.formats.style import Styler
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = [
     "DEFAULT_TEAMS",
@@ -221,7 +221,7 @@ class CommunityMap(Result):
             )
         )
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the partners with their sector, levers, teams and data, in words."""
         p = self.partners.assign(
             sector=self.partners["sector"].map(lambda s: _SECTOR_NAMES.get(s, s)),
@@ -407,7 +407,7 @@ class Composition(Result):
             )
         )
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return one row per team: members, external members, missing roles and flag."""
         teams = self.teams[list(self.labels)].reset_index(drop=True)
         return presentation_table(teams, labels=self.labels)

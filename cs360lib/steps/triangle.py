@@ -42,13 +42,13 @@ from cs360lib.analysis import concentration, repeat_victims
 from cs360lib.config.engagement import Engagement
 from cs360lib.data.loaders import LoadResult
 from cs360lib.errors import AnalysisInputError, PlanError
-from cs360lib.publish.results import Result
+from cs360lib.publish.results import Result, is_shown
 from cs360lib.publish.tables import presentation_table
 from cs360lib.steps._engagement import problem_events, roster, source_of_kind
 from cs360lib.steps.stakeholders import DEFAULT_TEAMS, community_map
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pandas.io.formats.style import Styler
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["QUESTIONS", "SIDES", "TriangleWorksheet", "problem_triangle", "worksheet"]
 
@@ -113,6 +113,10 @@ class TriangleWorksheet(Result):
         "gap": "Gap",
         "team_gap": "Gap on the team",
     }
+    # partners are organisations of the community map; the facts state counts of events,
+    # victims and people arrested in words
+    count_columns = ()
+    privacy = {"facts": "internal"}
 
     @property
     def gaps(self) -> list[str]:
@@ -134,14 +138,15 @@ class TriangleWorksheet(Result):
         """
         return self.frame.copy()
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the worksheet as a presentation table (side, controller, facts, partners).
 
         Returns
         -------
-        pandas.io.formats.style.Styler
+        cs360lib.publish.tables.PresentationTable
             The side, who can act, what the data say, the partners and those on the team,
-            and the gap flags written as words.
+            and the gap flags written as words. On a published copy, what the data say is
+            left out (it states counts; the analyst report has it) and noted.
         """
         f = self.frame
         shown = pd.DataFrame(
@@ -157,6 +162,11 @@ class TriangleWorksheet(Result):
                 ],
             }
         )
+        if self.publication is not None:
+            withheld = [c for c in self.publication.withheld if c in shown.columns]
+            return presentation_table(
+                shown.drop(columns=withheld), labels=self.labels, notes=self.publication.notes
+            )
         return presentation_table(shown, labels=self.labels)
 
     def summary(self) -> str:
@@ -178,7 +188,7 @@ class TriangleWorksheet(Result):
                     f"- {r.side_label}: {r.n_partners} partner(s) can act as {who} "
                     f"({r.n_on_team} on the {self.team})."
                 )
-            if r.facts:
+            if is_shown(r.facts) and r.facts:
                 text += f" {r.facts}"
             lines.append(text)
         if self.gaps:

@@ -44,6 +44,7 @@ from cs360lib.datasets.sampleton.params import (
     RATE_RATIO,
     RESPONSE_START,
     THETA,
+    TIMEZONE,
     WEEKLY,
     days,
     month_index,
@@ -80,6 +81,50 @@ RACE_BY_DISTRICT = np.array(
 """Race of arrestees by district (rows in the order of ``DISTRICTS``, columns ``RACES``)."""
 
 _END_SECONDS = END.astype("datetime64[s]").astype(np.int64)
+
+
+def _in_gap(seconds: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Flag the local wall times that fall in a spring-forward gap of :data:`TIMEZONE`."""
+    local = pd.DatetimeIndex(np.where(valid, seconds, 0).astype("datetime64[s]"))
+    strict = local.tz_localize(TIMEZONE, ambiguous=np.ones(len(local), bool), nonexistent="NaT")
+    return np.asarray(strict.isna()) & valid
+
+
+def skip_gaps(
+    *seconds: np.ndarray, valid: tuple[np.ndarray, ...] | None = None
+) -> tuple[np.ndarray, ...]:
+    """Move every event with a local time in a spring-forward gap one hour later.
+
+    Local times between 02:00 and 03:00 on the day clocks spring forward do not exist
+    (America/Chicago, second Sunday of March). An event with any such time has all its times
+    moved one hour later (repeatedly, if that lands another of its times in a gap), so the
+    intervals between them (dispatch, arrival) are kept. The draws of the random streams are
+    not touched.
+
+    Parameters
+    ----------
+    *seconds : numpy.ndarray of int
+        Local wall times of each event in seconds since 1970 (one array per time column,
+        aligned).
+    valid : tuple of numpy.ndarray of bool, optional
+        For each array, where its time exists (a call without a dispatch has none).
+
+    Returns
+    -------
+    tuple of numpy.ndarray of int
+        The moved times, in the order given.
+    """
+    arrays = [np.asarray(s, dtype=np.int64).copy() for s in seconds]
+    masks = valid or tuple(np.ones(len(a), dtype=bool) for a in arrays)
+    for _ in range(4):
+        bad = np.zeros(len(arrays[0]), dtype=bool)
+        for array, mask in zip(arrays, masks, strict=True):
+            bad |= _in_gap(array, mask)
+        if not bad.any():
+            break
+        for array in arrays:
+            array[bad] += 3600
+    return tuple(arrays)
 
 
 def _segment_choice(rng: np.random.Generator, probs: np.ndarray, seg: np.ndarray) -> np.ndarray:
@@ -245,6 +290,7 @@ def simulate_incidents(rng: np.random.Generator, city: City, rates: Rates) -> In
     hour = _segment_choice(rng, hours, off)
     minute = rng.integers(0, 60, size=len(cell))
     seconds = rates.days[day].astype("datetime64[s]").astype(np.int64) + hour * 3600 + minute * 60
+    (seconds,) = skip_gaps(seconds)
     local = _segment_choice(
         rng, city.place.reshape(n_off * n_beats, BLOCKS_PER_BEAT), off * n_beats + beat
     )
@@ -382,6 +428,7 @@ def simulate_arrests(
         }
     )
     both = pd.concat([linked, other], ignore_index=True)
+    (both["seconds"],) = skip_gaps(both["seconds"].to_numpy())
     both = both.sort_values("seconds", kind="stable").reset_index(drop=True)
     m = len(both)
     when = both["seconds"].to_numpy().astype("datetime64[s]")
@@ -416,8 +463,12 @@ def _call_times(
     priority: np.ndarray,
     onview: np.ndarray,
     disposition: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Dispatch, arrival and clearance seconds (NaT as a mask) with consistent ordering."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Received seconds, and dispatch, arrival and clearance datetimes (NaT where none).
+
+    Times are consistently ordered; a call with a time in a spring-forward gap has all its
+    times moved one hour later (:func:`skip_gaps`), so ``received`` may change.
+    """
     n = len(received)
     mean_dispatch = np.array([0, 90, 240, 720, 1500])[priority]  # seconds, by priority 1-4
     dispatch = received + (rng.exponential(1.0, n) * mean_dispatch).astype(np.int64) + 20
@@ -433,11 +484,15 @@ def _call_times(
     clear = np.where(cancelled, dispatch + 60 + rng.integers(0, 600, size=n), clear)
     no_dispatch = phone
     no_arrival = phone | cancelled
+    received, dispatch, arrive, clear = skip_gaps(
+        received, dispatch, arrive, clear,
+        valid=(np.ones(n, dtype=bool), ~no_dispatch, ~no_arrival, np.ones(n, dtype=bool)),
+    )  # fmt: skip
     nat = np.datetime64("NaT", "s")
     d = np.where(no_dispatch, nat, dispatch.astype("datetime64[s]"))
     a = np.where(no_arrival, nat, arrive.astype("datetime64[s]"))
     c = clear.astype("datetime64[s]")
-    return d, a, c
+    return received, d, a, c
 
 
 def simulate_calls(
@@ -525,7 +580,17 @@ def simulate_calls(
     disp = np.r_[disp_a, disp_b][order]
     block = np.r_[block_a, block_b][order]
     disp_text = pd.Categorical.from_codes(disp, disp_names)
-    dispatched, arrived, cleared = _call_times(rng, received, prio, onview, np.asarray(disp_text))
+    received, dispatched, arrived, cleared = _call_times(
+        rng, received, prio, onview, np.asarray(disp_text)
+    )
+    moved = np.argsort(received, kind="stable")  # calls moved out of a gap keep time order
+    received, dispatched, arrived, cleared = (
+        received[moved],
+        dispatched[moved],
+        arrived[moved],
+        cleared[moved],
+    )
+    order, prio, block, disp_text = order[moved], prio[moved], block[moved], disp_text[moved]
     when = received.astype("datetime64[s]")
     return pd.DataFrame(
         {

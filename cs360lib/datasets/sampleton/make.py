@@ -29,12 +29,13 @@ from cs360lib.datasets.sampleton.events import (
     simulate_incidents,
 )
 from cs360lib.datasets.sampleton.params import DEFAULT_SEED, INCIDENTS_PER_SCALE
+from cs360lib.datasets.sampleton.personal import plant_personal
 from cs360lib.datasets.sampleton.scanning import simulate_interviews, stakeholders
 from cs360lib.datasets.sampleton.truth import build_truth
 from cs360lib.datasets.sampleton.write import DATETIME_COLUMNS, write_csv, write_department
 
 _STREAMS = ["city", "incidents", "arrests", "calls", "survey", "partner_metrics",
-            "interviews", "actions", "subsample"]  # fmt: skip
+            "interviews", "actions", "subsample", "personal"]  # fmt: skip
 """One child generator per part, in spawn order (append new parts at the end)."""
 
 
@@ -80,7 +81,10 @@ def make_department(out_dir: str | Path, *, seed: int = DEFAULT_SEED, scale: flo
     Files written: ``incidents.csv.gz``, ``calls.csv.gz``, ``arrests.csv.gz``,
     ``survey.csv``, ``interviews.csv``, ``partner_metrics.csv``, ``stakeholders.csv``,
     ``actions.csv``, ``engagement.yml`` and ``truth.json`` (what was planted, with the
-    expected and observed values the analyses should recover). See ``docs/samples.md``.
+    expected and observed values the analyses should recover). Fake personal data are
+    planted in the incidents (an unmapped ``victim_name`` column, a ``narrative`` column, a
+    few rows the loader rejects) and the interviews, and listed in ``truth.json`` under
+    ``personal`` (:mod:`.personal`). See ``docs/samples.md``.
     """
     scale = _check_scale(scale)
     out = Path(out_dir)
@@ -110,7 +114,12 @@ def _generate(seed: int, scale: float) -> tuple[dict[str, pd.DataFrame], dict[st
         "stakeholders": stakeholders(),
         "actions": actions,
     }
-    return frames, build_truth(seed, scale, city, rates, inc, frames, concerns)
+    truth = build_truth(seed, scale, city, rates, inc, frames, concerns)
+    frames, planted = plant_personal(rng["personal"], frames)
+    truth["rejected"] = planted.rejected
+    truth["personal"] = planted.values
+    truth["personal_planted"] = planted.detail
+    return frames, truth
 
 
 def make_incidents(n_rows: int, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:

@@ -25,6 +25,9 @@ N_MONTHS = 60
 
 CITY = "Sampleton"
 DEPARTMENT = "Sampleton Police Department"
+TIMEZONE = "America/Chicago"
+"""Time zone of the department: written times are its local wall times, and none falls in
+the hour skipped when clocks spring forward (such a time does not exist)."""
 
 RESPONSE_NAME = "Transit hub lighting and guardianship"
 """Name of the planted response (as in ``engagement.yml`` and ``actions.csv``)."""

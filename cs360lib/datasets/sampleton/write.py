@@ -45,6 +45,11 @@ DATETIME_COLUMNS = {
 }
 """strptime format of every datetime column written, by kind."""
 
+EXTRA_COLUMNS = {"incidents": {"narrative": "text"}}
+"""Extra source columns the sample engagement maps, with their publishing class. The
+incidents' ``victim_name`` column is deliberately left unmapped: unmapped columns are
+personal and never published."""
+
 FILES = {
     "incidents": "incidents.csv.gz",
     "calls": "calls.csv.gz",
@@ -92,7 +97,8 @@ def write_csv(frame: pd.DataFrame, path: Path, formats: dict[str, str]) -> None:
         for i, lo in enumerate(range(0, max(len(frame), 1), chunk)):
             part = frame.iloc[lo : lo + chunk].copy(deep=False)
             for col, fmt in formats.items():
-                part[col] = _datetime_text(part[col].to_numpy(), fmt)
+                if pd.api.types.is_datetime64_any_dtype(part[col].dtype):
+                    part[col] = _datetime_text(part[col].to_numpy(), fmt)
             part.to_csv(text, index=False, header=i == 0, lineterminator="\n")
 
     with open(path, "wb") as raw:
@@ -152,7 +158,14 @@ def engagement_yaml() -> str:
         if not formats:
             return " null"
         lines = "".join(f"\n        {c}: {json.dumps(f)}" for c, f in formats.items())
-        return "\n      formats:" + lines
+        extra = ""
+        if kind in EXTRA_COLUMNS:
+            columns = EXTRA_COLUMNS[kind]
+            extra = "\n      extra:" + "".join(f"\n        {c}: {c}" for c in columns)
+            extra += "\n      privacy:" + "".join(
+                f"\n        {c}: {cls}" for c, cls in columns.items()
+            )
+        return "\n      formats:" + lines + extra
 
     sources = "\n".join(
         f"  {kind}:\n    kind: {kind}\n    path: {FILES[kind]}\n    mapping:{mapping(kind)}"
@@ -261,6 +274,7 @@ metrics:
 
 publishing:
   min_count: 5
-  hide_names: true
-  coordinate_decimals: 3
+  location_precision: block
+  quotes: true
+  stakeholder_reports: all
 """

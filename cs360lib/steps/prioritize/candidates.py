@@ -36,7 +36,8 @@ from cs360lib.data.coverage import SourceCoverage, source_coverage
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.schemas import kind_info
 from cs360lib.errors import EvaluationInputError, PrioritizationError
-from cs360lib.publish.results import Result
+from cs360lib.publish.aggregate import MAX_BARS, shown_title, top_with_other
+from cs360lib.publish.results import Counts, Result
 from cs360lib.steps.prioritize.evidence import (
     EventFacts,
     Window,
@@ -184,6 +185,10 @@ class CandidateList(Result):
         "status": "Status",
         "evidence": "Why it is a candidate",
     }
+    # events in 12 months: an estimate (scaled up when months lack data), small ones hidden;
+    # the evidence says how many stakeholders raised a concern, in words
+    count_columns = (Counts(("events",), by=("id",), totals=(), estimates=True),)
+    privacy = {"evidence": "internal"}
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per candidate.
@@ -269,16 +274,24 @@ class CandidateList(Result):
         Returns
         -------
         altair.Chart
-            One bar per candidate (at most a few dozen rows).
+            One bar per candidate: the :data:`~cs360lib.publish.aggregate.MAX_BARS` with
+            the most events (the title says so when there are more; the table lists all).
         """
         frame = self.to_frame()
-        frame = frame[frame["events"].notna()].assign(origin=lambda f: f["origin"])
+        frame = frame[frame["events"].notna()]
         if frame.empty:
             frame = pd.DataFrame(
                 {"label": ["no measured candidate"], "events": [0], "origin": [""]}
             )
+        shown = top_with_other(frame, label="label", rank="events", n=MAX_BARS)
+        title = shown_title(
+            "Candidate problems: events in the last 12 months",
+            shown=len(shown),
+            left_out=len(frame) - len(shown),
+            what="candidates with the most events",
+        )
         return (
-            alt.Chart(frame, title="Candidate problems: events in the last 12 months")
+            alt.Chart(shown, title=title)
             .mark_bar()
             .encode(
                 y=alt.Y("label:N", title=None, sort="-x"),

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from cs360lib.publish.results import Result
+from cs360lib.publish.aggregate import first_of, shown_title
+from cs360lib.publish.results import Result, is_shown
 from cs360lib.steps.prioritize.criteria import Criteria
 
 __all__ = [
@@ -81,6 +82,9 @@ class Cheers(Result):
         "outcome": "Answer",
         "evidence": "Evidence",
     }
+    # the evidence states counts of events and of stakeholders in words
+    count_columns = ()
+    privacy = {"evidence": "internal"}
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per candidate and element.
@@ -120,7 +124,10 @@ class Cheers(Result):
         out = {}
         fails = self.frame[self.frame["outcome"] == "fail"]
         for cid, group in fails.groupby("id", sort=False):
-            out[str(cid)] = "; ".join(f"{r.element}: {r.evidence}" for r in group.itertuples())
+            out[str(cid)] = "; ".join(
+                f"{r.element}: {r.evidence}" if is_shown(r.evidence) else str(r.element)
+                for r in group.itertuples()
+            )
         return out
 
     def reason(self, candidate_id: str) -> str:
@@ -159,14 +166,23 @@ class Cheers(Result):
         Returns
         -------
         altair.Chart
-            One cell per candidate and element.
+            One cell per candidate and element, for the first
+            :data:`~cs360lib.publish.aggregate.MAX_BARS` candidates (the title says so when
+            there are more; the table lists all).
         """
+        shown, left_out = first_of(self.frame, by="id")
+        title = shown_title(
+            "CHEERS: is each candidate a problem?",
+            shown=shown["id"].nunique(),
+            left_out=left_out,
+            what="candidates listed first",
+        )
         return (
-            alt.Chart(self.frame, title="CHEERS: is each candidate a problem?")
+            alt.Chart(shown, title=title)
             .mark_rect()
             .encode(
                 x=alt.X("element:N", title=None, sort=list(ELEMENTS.values())),
-                y=alt.Y("label:N", title=None, sort=list(dict.fromkeys(self.frame["label"]))),
+                y=alt.Y("label:N", title=None, sort=list(dict.fromkeys(shown["label"]))),
                 color=alt.Color(
                     "outcome:N",
                     title="Answer",

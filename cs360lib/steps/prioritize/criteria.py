@@ -63,7 +63,8 @@ import pandas as pd
 from cs360lib.config.prioritization import CRITERIA, CRITERION_LABELS
 from cs360lib.data.coverage import source_coverage
 from cs360lib.data.loaders import LoadResult
-from cs360lib.publish.results import Result
+from cs360lib.publish.aggregate import first_of, shown_title
+from cs360lib.publish.results import Counts, Result
 from cs360lib.steps.prioritize.candidates import Candidate, CandidateList
 from cs360lib.steps.prioritize.evidence import (
     CODE_COLUMNS,
@@ -319,6 +320,39 @@ class Criteria(Result):
         "calls": "Calls for service",
         "not_computed": "Not computed",
     }
+    # events and what is computed from them are hidden together for a candidate with few
+    # events; raised, interviewed and calls count stakeholders and calls
+    count_columns = (
+        Counts(
+            ("events",),
+            by=("id",),
+            totals=(),
+            estimates=True,
+            rates={
+                c: "events"
+                for c in (
+                    "frequency",
+                    "harm",
+                    "trend",
+                    "concentration",
+                    "rate_ratio",
+                    "ci_low",
+                    "ci_high",
+                    "p_value",
+                    "top10_share",
+                    "gini",
+                    "top_place_share",
+                )
+            },
+        ),
+        Counts(
+            ("raised", "interviewed", "calls"),
+            by=("id",),
+            totals=(),
+            rates={"community": "raised"},
+        ),
+    )
+    privacy = {"top_place": "location"}
 
     def to_frame(self) -> pd.DataFrame:
         """Return the criteria and their details.
@@ -373,29 +407,52 @@ class Criteria(Result):
         return "\n".join([*lines, *self.warning_lines()])
 
     def chart(self) -> alt.Chart:
-        """Dot plot of each criterion rescaled to its range across candidates.
+        """Grid of candidates by criterion, shaded by where each stands among the candidates.
 
         Returns
         -------
         altair.Chart
-            One row per criterion, a dot per candidate (at most a few hundred points).
+            One row per candidate (the first :data:`~cs360lib.publish.aggregate.MAX_BARS`;
+            the title says so when there are more), one cell per criterion, darker the
+            higher the candidate is on that criterion's range across the candidates (0
+            lowest, 1 highest); blank where the criterion could not be computed. The raw
+            value is in the tooltip and the table.
         """
         raw = self.values()
         span = (raw.max() - raw.min()).replace(0, np.nan)
         scaled = ((raw - raw.min()) / span).fillna(0.0)
         long = scaled.reset_index().melt(id_vars="id", var_name="criterion", value_name="scaled")
-        long = long.merge(self.frame[["id", "label"]], on="id")
+        long["value"] = raw.reset_index().melt(id_vars="id")["value"].to_numpy()
+        long = long[long["value"].notna()].merge(self.frame[["id", "label"]], on="id")
         long["criterion"] = long["criterion"].map(CRITERION_LABELS)
-        long = long[raw.reset_index().melt(id_vars="id")["value"].notna().to_numpy()]
+        order = list(self.frame["id"])
+        shown, left_out = first_of(long, by="id", order=order)
+        labels = list(dict.fromkeys(self.frame.loc[self.frame["id"].isin(shown["id"]), "label"]))
+        title = shown_title(
+            "Where each candidate stands on each criterion",
+            shown=len(labels),
+            left_out=left_out,
+            what="candidates listed first",
+        )
         return (
-            alt.Chart(long, title="Where each candidate stands on each criterion")
-            .mark_circle(size=80)
+            alt.Chart(shown, title=title)
+            .mark_rect(stroke="white")
             .encode(
-                y=alt.Y("criterion:N", title=None, sort=[CRITERION_LABELS[c] for c in CRITERIA]),
-                x=alt.X("scaled:Q", title="lowest to highest among the candidates"),
-                color=alt.Color("label:N", title="Candidate"),
-                tooltip=["label", "criterion", alt.Tooltip("scaled:Q", format=".2f")],
+                x=alt.X("criterion:N", title=None, sort=[CRITERION_LABELS[c] for c in CRITERIA]),
+                y=alt.Y("label:N", title=None, sort=labels),
+                color=alt.Color(
+                    "scaled:Q",
+                    title="lowest (0) to highest (1) among the candidates",
+                    scale=alt.Scale(scheme="blues", domain=[0, 1]),
+                ),
+                tooltip=[
+                    "label",
+                    "criterion",
+                    alt.Tooltip("value:Q", format=",.3~f", title="value"),
+                    alt.Tooltip("scaled:Q", format=".2f", title="position"),
+                ],
             )
+            .properties(width=alt.Step(64))
         )
 
 

@@ -50,6 +50,7 @@ import pandas as pd
 import yaml
 
 from cs360lib.errors import PrioritizationError
+from cs360lib.publish.aggregate import MAX_BARS, shown_title, top_with_other
 from cs360lib.publish.results import Result
 
 __all__ = [
@@ -420,6 +421,7 @@ class HarmWeights(Result):
         "guideline": "Guideline",
         "patterns": "Matches",
     }
+    count_columns = ()  # weights in days of imprisonment, not counts
 
     def to_frame(self) -> pd.DataFrame:
         """Return the table's entries (see :meth:`HarmTable.to_frame`).
@@ -459,12 +461,21 @@ class HarmWeights(Result):
         Returns
         -------
         altair.Chart
-            One bar per entry with a weight above zero.
+            One bar per entry with a weight above zero: the
+            :data:`~cs360lib.publish.aggregate.MAX_BARS` heaviest (the title says so when
+            the table has more; the table lists all).
         """
         frame = self.to_frame()
         frame = frame[frame["weight"] > 0]
+        shown = top_with_other(frame, label="label", rank="weight", n=MAX_BARS)
+        title = shown_title(
+            "Harm weight of one event (days, log scale)",
+            shown=len(shown),
+            left_out=len(frame) - len(shown),
+            what="heaviest entries",
+        )
         return (
-            alt.Chart(frame, title="Harm weight of one event (days, log scale)")
+            alt.Chart(shown, title=title)
             .mark_bar()
             .encode(
                 y=alt.Y("label:N", title=None, sort="-x"),

@@ -37,6 +37,7 @@ import pandas as pd
 
 from cs360lib.config.prioritization import CRITERIA, CRITERION_LABELS, resolve_weights
 from cs360lib.errors import PrioritizationError
+from cs360lib.publish.aggregate import first_of, shown_title
 from cs360lib.publish.results import Result
 from cs360lib.steps.prioritize.cheers import Cheers
 from cs360lib.steps.prioritize.criteria import Criteria, describe_missing
@@ -120,6 +121,10 @@ class Scores(Result):
         **{f"normalised_{c}": f"{CRITERION_LABELS[c]}: normalised" for c in CRITERIA},
         **{f"raw_{c}": f"{CRITERION_LABELS[c]}: raw" for c in CRITERIA},
     }
+    # ranks and scores are not counts; the raw criteria (events, harm) are in the criteria
+    # table, which hides them for a candidate with few events
+    count_columns = ()
+    privacy = {f"raw_{c}": "internal" for c in CRITERIA}
 
     @property
     def shares(self) -> pd.Series:
@@ -269,21 +274,30 @@ class Scores(Result):
         Returns
         -------
         altair.Chart
-            One bar per ranked candidate, best first, split by criterion.
+            One bar per ranked candidate, best first, split by criterion: the
+            :data:`~cs360lib.publish.aggregate.MAX_BARS` highest-ranked (the title says so
+            when more are ranked; the table lists all).
         """
         contrib = self.contributions()
-        order = [self.names[c] for c in self.ranking()]
         long = contrib.reset_index(names="id").melt(
             id_vars="id", var_name="criterion", value_name="contribution"
         )
+        long, left_out = first_of(long, by="id", order=self.ranking())
+        order = [self.names[c] for c in self.ranking() if c in set(long["id"])]
         long["candidate"] = long["id"].map(self.names)
         long["criterion"] = long["criterion"].map(CRITERION_LABELS)
         if long.empty:
             long = pd.DataFrame(
                 {"candidate": ["none scored"], "criterion": [""], "contribution": [0.0]}
             )
+        title = shown_title(
+            "Score of each candidate and what makes it up",
+            shown=len(order),
+            left_out=left_out,
+            what="highest-ranked candidates",
+        )
         return (
-            alt.Chart(long, title="Score of each candidate and what makes it up")
+            alt.Chart(long, title=title)
             .mark_bar()
             .encode(
                 y=alt.Y("candidate:N", title=None, sort=order),

@@ -40,6 +40,7 @@ import pandas as pd
 
 from cs360lib.config.prioritization import CRITERIA, CRITERION_LABELS, DEFAULT_CONCENTRATION
 from cs360lib.errors import PrioritizationError
+from cs360lib.publish.aggregate import first_of, shown_title
 from cs360lib.publish.results import Result
 from cs360lib.steps.prioritize.scoring import Scores
 
@@ -129,6 +130,7 @@ class Sensitivity(Result):
         "p_first": "Probability of ranking first",
         "p_top3": "Probability of ranking in the top three",
     }
+    count_columns = ()  # ranks and probabilities
 
     def to_frame(self) -> pd.DataFrame:
         """Return the probabilities of each ranked candidate.
@@ -183,9 +185,12 @@ class Sensitivity(Result):
         Returns
         -------
         altair.Chart
-            Two bars per ranked candidate.
+            Two bars per ranked candidate, for the
+            :data:`~cs360lib.publish.aggregate.MAX_BARS` highest-ranked (the title says so
+            when more are ranked; the table lists all).
         """
-        long = self.frame.melt(
+        frame, left_out = first_of(self.frame, by="id")
+        long = frame.melt(
             id_vars=["label", "rank"],
             value_vars=["p_first", "p_top3"],
             var_name="measure",
@@ -196,9 +201,15 @@ class Sensitivity(Result):
             long = pd.DataFrame(
                 {"label": ["none ranked"], "measure": ["first"], "probability": [0.0]}
             )
-        order = list(self.frame["label"])
+        order = list(frame["label"])
+        title = shown_title(
+            "How often each candidate ranks first when the weights vary",
+            shown=len(frame),
+            left_out=left_out,
+            what="highest-ranked candidates",
+        )
         return (
-            alt.Chart(long, title="How often each candidate ranks first when the weights vary")
+            alt.Chart(long, title=title)
             .mark_bar()
             .encode(
                 y=alt.Y("label:N", title=None, sort=order),

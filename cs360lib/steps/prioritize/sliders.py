@@ -62,12 +62,12 @@ def weight_sliders(scores: Scores, *, interactive: bool) -> Any:
     interactive : bool
         True: an ``ipywidgets.VBox`` of one slider per criterion, the ranking table (an
         ``HTML`` widget) and the contribution chart (an ``Output``), redrawn on every
-        change. False: the ranking table under the current weights (a ``Styler``), the
+        change. False: the ranking table under the current weights (a ``PresentationTable``), the
         same content in a report.
 
     Returns
     -------
-    ipywidgets.VBox or pandas.io.formats.style.Styler
+    ipywidgets.VBox or cs360lib.publish.tables.PresentationTable
         The widget in JupyterLab; the table for reports.
     """
     if not interactive:

@@ -74,7 +74,7 @@ class Worksheet:
 
         Returns
         -------
-        ipywidgets.VBox or pandas.io.formats.style.Styler
+        ipywidgets.VBox or cs360lib.publish.tables.PresentationTable
         """
         return weight_sliders(self.scores, interactive=interactive)
 

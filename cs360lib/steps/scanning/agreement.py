@@ -32,7 +32,7 @@ from cs360lib.publish.tables import presentation_table
 from cs360lib.steps.scanning.coding import Coding
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pandas.io.formats.style import Styler
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["Agreement", "agreement", "kappa_band", "krippendorff_alpha"]
 
@@ -184,7 +184,7 @@ class Agreement(Result):
         )
         return bars + rule
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the statistic per concern and pooled ("n/a" where it is undefined)."""
         t = self.results
         out = pd.DataFrame(

@@ -39,7 +39,7 @@ from cs360lib.steps.scanning.language import looks_english
 from cs360lib.steps.scanning.negation import is_negated
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pandas.io.formats.style import Styler
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["Coding", "code_responses"]
 
@@ -311,7 +311,7 @@ class Coding(Result):
             tooltip=["label", "responses", "negated"],
         )
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the responses and negated mentions per concern (:meth:`counts`)."""
         return presentation_table(self.counts()[list(self.labels)], labels=self.labels)
 

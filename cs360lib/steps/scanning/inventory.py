@@ -31,7 +31,7 @@ from cs360lib.steps.scanning.codebook import Codebook, load_codebook
 from cs360lib.steps.scanning.coding import Coding, code_responses
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pandas.io.formats.style import Styler
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["DataInventory", "data_inventory"]
 
@@ -150,7 +150,7 @@ class DataInventory(Result):
             )
         )
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the inventory in words (sharing as the roster wrote it if not recognised)."""
         i = self.items.assign(
             sector=self.items["sector"].map(lambda s: SECTOR_LABELS.get(s, s)),

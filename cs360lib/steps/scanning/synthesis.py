@@ -33,7 +33,7 @@ from cs360lib.steps.scanning._common import RESPONSE_ID, SECTOR_LABELS, share_te
 from cs360lib.steps.scanning.coding import Coding
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pandas.io.formats.style import Styler
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["WITHHELD", "Synthesis", "parse_rating", "synthesize"]
 
@@ -250,7 +250,7 @@ class Synthesis(Result):
             )
         )
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the concerns raised: stakeholders, share of those interviewed, by group."""
         c = self.concerns[self.concerns["stakeholders"] > 0]
         n = self.total_interviewed
@@ -267,7 +267,7 @@ class Synthesis(Result):
         ).reset_index(drop=True)
         return presentation_table(out, labels=self.labels)
 
-    def quotes_table(self) -> Styler:
+    def quotes_table(self) -> PresentationTable:
         """Return the published quotes with their concern and role (withheld ones left out)."""
         q = self.quotes.loc[self.quotes["published"], ["label", "quote", "attribution"]]
         return presentation_table(q.reset_index(drop=True), labels=self.labels)

@@ -28,7 +28,7 @@ from cs360lib.steps.scanning._common import RESPONSE_ID, hbar, share_text
 from cs360lib.steps.scanning.coding import Coding
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pandas.io.formats.style import Styler
+    from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["EmergentThemes", "emergent_themes"]
 
@@ -121,7 +121,7 @@ class EmergentThemes(Result):
             tooltip=["top_terms", "responses"],
         )
 
-    def table(self) -> Styler:
+    def table(self) -> PresentationTable:
         """Return the candidate themes with their top terms, responses and examples."""
         themes = self.themes[list(self.labels)].reset_index(drop=True)
         return presentation_table(themes, labels=self.labels)
