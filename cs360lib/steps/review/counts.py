@@ -75,7 +75,14 @@ from cs360lib.steps.review._common import (
     response_end,
 )
 
-__all__ = ["NOUNS", "CountAnalysis", "count_analyses", "count_sentence", "episodes_of"]
+__all__ = [
+    "NOUNS",
+    "CountAnalysis",
+    "count_analyses",
+    "count_sentence",
+    "episodes_of",
+    "ratio_of_rate_ratios",
+]
 
 SEASONAL_YEARS = 2
 """Complete years before the start needed for a seasonal term (Bhaskaran et al. 2013 advise
@@ -499,6 +506,51 @@ def _fit(
     ).fit(alpha=alpha)
 
 
+def ratio_of_rate_ratios(
+    pre: float, post: float, comparison_pre: float, comparison_post: float, *, alpha: float = 0.05
+) -> tuple[float, float, float, float]:
+    """Compare the change of a target area's count with a comparison area's change.
+
+    Parameters
+    ----------
+    pre, post : float
+        The target area's counts before and since the start (over equal windows of the two
+        areas; the windows' lengths cancel).
+    comparison_pre, comparison_post : float
+        The comparison area's counts over the same windows.
+    alpha : float, default 0.05
+        One minus the confidence level.
+
+    Returns
+    -------
+    estimate : float
+        ``(post / pre) / (comparison_post / comparison_pre)``.
+    low, high : float
+        Its Wald interval on the log scale, standard error
+        ``sqrt(1/pre + 1/post + 1/comparison_pre + 1/comparison_post)`` (four independent
+        Poisson counts; Rothman, Greenland and Lash 2008, *Modern Epidemiology*, ch. 14).
+    p_value : float
+        Two-sided, of no difference between the two areas' changes.
+
+    Raises
+    ------
+    Cs360Error
+        When a count is zero (the log ratio and its variance are undefined).
+    """
+    counts = (pre, post, comparison_pre, comparison_post)
+    if min(counts) <= 0:
+        raise _NoEstimate("a zero count on one side: the ratio of rate ratios has no interval")
+    log_r = float(np.log(post * comparison_pre / (pre * comparison_post)))
+    se = float(np.sqrt(sum(1 / c for c in counts)))
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    return (
+        float(np.exp(log_r)),
+        float(np.exp(log_r - z * se)),
+        float(np.exp(log_r + z * se)),
+        float(2 * stats.norm.sf(abs(log_r) / se)),
+    )
+
+
 def _pre_post(
     parts: Mapping[str, pd.Series], role: str, on: np.ndarray, design: str, alpha: float
 ) -> dict[str, Any]:
@@ -520,17 +572,13 @@ def _pre_post(
     if design == "pre_post_comparison" and "comparison" in parts:
         c = parts["comparison"].to_numpy(dtype=float)
         c0, c1 = float(np.nansum(c[~on])), float(np.nansum(c[on]))
-        if min(pre, post, c0, c1) <= 0:
-            raise _NoEstimate("a zero count on one side: the ratio of rate ratios has no interval")
-        log_r = np.log(post * c0 / (pre * c1))
-        se = float(np.sqrt(1 / pre + 1 / post + 1 / c0 + 1 / c1))
-        z = stats.norm.ppf(1 - alpha / 2)
+        estimate, low, high, p_value = ratio_of_rate_ratios(pre, post, c0, c1, alpha=alpha)
         row.update(
             analysis="pre_post_comparison",
-            estimate=float(np.exp(log_r)),
-            low=float(np.exp(log_r - z * se)),
-            high=float(np.exp(log_r + z * se)),
-            p_value=float(2 * stats.norm.sf(abs(log_r) / se)),
+            estimate=estimate,
+            low=low,
+            high=high,
+            p_value=p_value,
             expected=pre * c1 / c0,
         )
     else:

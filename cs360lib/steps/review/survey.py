@@ -10,7 +10,13 @@ score before the response with the mean since it began:
   squares regression of the period scores on a constant and ``post``; its standard error is
   Newey-West (HAC, Bartlett kernel, ``floor(4 (n/100)^(2/9))`` lags; Newey and West 1994)
   because period scores are autocorrelated (some providers publish rolling or smoothed
-  estimates), with t intervals on n - 2 degrees of freedom;
+  estimates), but never below the classical WLS standard error: HAC errors run narrow on
+  the few dozen periods of a survey (about 92% coverage of a 95% interval on 48 iid months,
+  tests/test_review_survey.py), and the larger of the two is the guard Angrist and Pischke
+  (2009, section 8.2) recommend; t intervals on n - 2 degrees of freedom. With mildly
+  autocorrelated scores (AR(1) 0.3) the 95% interval covers about 89% of the time; with
+  strongly smoothed scores (AR(1) 0.5 or more) it runs narrow (about 85% on 60 months), a
+  known limit of HAC errors in short series (Kiefer and Vogelsang 2005);
 - **by area and by group**: the same for every area at the measured area's level (every
   district, so that a change "elsewhere" is visible too) and for every respondent group of the
   measured areas;
@@ -26,6 +32,8 @@ A change is **clear** when its interval excludes zero.
 References
 ----------
 Angrist, J. D., & Pischke, J.-S. (2009). *Mostly Harmless Econometrics*. Princeton UP.
+Kiefer, N. M., & Vogelsang, T. J. (2005). A new asymptotic theory for heteroskedasticity-
+autocorrelation robust tests. *Econometric Theory*, 21(6), 1130-1164.
 Newey, W. K., & West, K. D. (1994). Automatic lag selection in covariance matrix estimation.
 *Review of Economic Studies*, 61(4), 631-653.
 """
@@ -40,6 +48,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats
 
 from cs360lib.config.engagement import Engagement, Metric, Response
 from cs360lib.data.loaders import LoadResult
@@ -130,8 +139,8 @@ def mean_change(
     -------
     MeanChange or None
         Weighted means before and after, their difference with its ``1 - alpha`` interval
-        (WLS of the scores on ``post``, Newey-West standard errors, t on n - 2 df) and the p
-        value; None with fewer than :data:`MIN_PERIODS` periods on a side.
+        (WLS of the scores on ``post``; the larger of the Newey-West and the classical
+        standard error; t on n - 2 df) and the p value; None with fewer than :data:`MIN_PERIODS` periods on a side.
     """
     y = np.asarray(scores, dtype=float)
     w = np.asarray(weights, dtype=float)
@@ -141,10 +150,14 @@ def mean_change(
     if n0 < MIN_PERIODS or n1 < MIN_PERIODS:
         return None
     X = np.column_stack([np.ones(len(y)), d.astype(float)])
-    fit = sm.WLS(y, X, weights=w).fit(
-        cov_type="HAC", cov_kwds={"maxlags": newey_west_lags(len(y))}, use_t=True
-    )
-    low, high = fit.conf_int(alpha=alpha)[1]
+    model = sm.WLS(y, X, weights=w)
+    hac = model.fit(cov_type="HAC", cov_kwds={"maxlags": newey_west_lags(len(y))})
+    classical = model.fit()
+    se = max(float(hac.bse[1]), float(classical.bse[1]))
+    estimate = float(classical.params[1])
+    t = float(stats.t.ppf(1 - alpha / 2, len(y) - 2))
+    low, high = estimate - t * se, estimate + t * se
+    p_value = float(2 * stats.t.sf(abs(estimate) / se, len(y) - 2)) if se > 0 else 0.0
     before = float(np.average(y[~d], weights=w[~d]))
     after = float(np.average(y[d], weights=w[d]))
     return MeanChange(
@@ -153,7 +166,7 @@ def mean_change(
         change=after - before,
         low=float(low),
         high=float(high),
-        p_value=float(fit.pvalues[1]),
+        p_value=p_value,
         periods_before=n0,
         periods_after=n1,
     )
