@@ -16,11 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SAMPLES, sample_copy
 
 import cs360lib as cs
 from cs360lib.steps.review import impact, process_evaluation
-
-from conftest import SAMPLES, sample_copy
 
 RESPONSE = "Transit hub lighting and guardianship"
 ROBBERY = "Street robberies in the target beat"
@@ -106,9 +105,11 @@ def test_each_count_sentence_says_its_own_numbers(sample_review, analysis: str) 
 
 def test_the_planted_drop_of_streetlight_complaints_is_better(sample_review) -> None:
     _, _, rv = sample_review
-    row = rv.impact.primary().set_index("measure").loc[
-        "Streetlight outage complaints in the target beat (311)"
-    ]
+    row = (
+        rv.impact.primary()
+        .set_index("measure")
+        .loc["Streetlight outage complaints in the target beat (311)"]
+    )
     assert row["provider"] == "partner"
     truth = TRUTH["partner_metrics"]["streetlights"]["rate_ratio"]
     assert row["low"] < truth < row["high"] and row["mark"] == "better"
@@ -134,7 +135,9 @@ def test_a_not_implemented_response_is_not_called_ineffective(tmp_path: Path) ->
 def test_the_design_falls_back_without_a_comparison_series(tmp_path: Path) -> None:
     text = (SAMPLES / "engagement.yml").read_text()
     text = text.replace('comparison: {column: beat, values: ["W2"]}', "")
-    text = text.replace("area: target\n    measures:", "area: target\n    design: its\n    measures:")
+    text = text.replace(
+        "area: target\n    measures:", "area: target\n    design: its\n    measures:"
+    )
     path = sample_copy(tmp_path, text)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)

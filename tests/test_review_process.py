@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SAMPLES, sample_copy
 
 import cs360lib as cs
 from cs360lib.steps.review import process
-
-from conftest import SAMPLES, sample_copy
 
 RESPONSE = "Transit hub lighting and guardianship"
 

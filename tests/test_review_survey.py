@@ -6,10 +6,9 @@ import json
 
 import numpy as np
 import pytest
+from conftest import SAMPLES
 
 from cs360lib.steps.review import survey
-
-from conftest import SAMPLES
 
 TRUTH = json.loads((SAMPLES / "truth.json").read_text())["survey"]
 SAFETY = "Perceived safety in the East district"

@@ -58,10 +58,10 @@ from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
 from cs360lib.steps.review._common import (
     MARK_COLOURS,
-    natural_sorted,
     better_direction,
     change_direction,
     mark_of,
+    natural_sorted,
     response_end,
     review_date,
 )
@@ -140,7 +140,8 @@ def mean_change(
     MeanChange or None
         Weighted means before and after, their difference with its ``1 - alpha`` interval
         (WLS of the scores on ``post``; the larger of the Newey-West and the classical
-        standard error; t on n - 2 df) and the p value; None with fewer than :data:`MIN_PERIODS` periods on a side.
+        standard error; t on n - 2 df) and the p value; None with fewer than
+        :data:`MIN_PERIODS` periods on a side.
     """
     y = np.asarray(scores, dtype=float)
     w = np.asarray(weights, dtype=float)
