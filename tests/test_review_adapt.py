@@ -70,7 +70,7 @@ def test_the_narrative_agrees_with_the_numbers(sample_review) -> None:
         assert verdict.startswith("a clear worsening") == (r.mark == "worse")
     # the proposed decision follows from the marks, and the narrative says why
     assert (
-        "Proposed decision: continue, because an outcome is clearly better, none is clearly "
+        "Proposed decision: continue, because an outcome is clearly better, no outcome is clearly "
         "worse and the problem did not clearly move nearby." in text
     )
     assert "What was done: implemented (52 actions by 5 organisations" in text

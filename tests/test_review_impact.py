@@ -162,3 +162,18 @@ def test_the_chart_shows_each_measure_with_its_interval(sample_review) -> None:
     assert np.isfinite(robbery["low"])
     table = rv.impact.table().data
     assert len(table) == len(rv.impact.primary())
+
+
+def test_the_published_copy_hides_small_counts_in_its_sentences(sample_review) -> None:
+    from cs360lib.config.publishing import Publishing
+
+    _, _, rv = sample_review
+    copy = rv.impact.published(Publishing(min_count=50))
+    rows = copy.to_frame().set_index(["measure", "analysis", "role"])
+    key = ("Streetlight outage complaints in the target beat (311)", "controlled_its", "target")
+    assert rv.impact.frame.set_index(["measure", "analysis", "role"]).loc[key, "actual"] == 48
+    assert pd.isna(rows.loc[key, "actual"]) and pd.isna(rows.loc[key, "after"])
+    assert "<50 recorded" in rows.loc[key, "sentence"]
+    assert "48 recorded" not in copy.summary()
+    robbery = rows.loc[(ROBBERY, "controlled_its", "target")]
+    assert robbery["actual"] == 174 and "174 recorded" in robbery["sentence"]

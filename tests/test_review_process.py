@@ -87,7 +87,7 @@ def test_a_response_logged_without_its_planned_dosage_is_not_implemented(tmp_pat
     engagement, sources = _with_actions(tmp_path, log)
     result = process.process_evaluation(engagement, sources)
     assert result.verdict(RESPONSE) == "not implemented"
-    assert "none of the planned dosage" in result.to_frame()["reasons"].iloc[0]
+    assert "no part of the planned dosage" in result.to_frame()["reasons"].iloc[0]
 
 
 def test_half_the_patrol_hours_is_partly_implemented(tmp_path: Path) -> None:
@@ -117,7 +117,7 @@ def test_without_an_actions_log_the_delivery_is_not_recorded(sample_review) -> N
     [
         ({}, "implemented", ""),
         ({"actions": 0}, "not implemented", "no action of this response is logged"),
-        ({"delivered_any": False}, "not implemented", "none of the planned dosage"),
+        ({"delivered_any": False}, "not implemented", "no part of the planned dosage"),
         ({"dosage_shares": {"officer hours": 0.79}}, "partly implemented", "only 79%"),
         ({"late_days": 45.0}, "partly implemented", "45 days after the planned start"),
         ({"in_target": 0.5}, "partly implemented", "only 50% of the actions"),

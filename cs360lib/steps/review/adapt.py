@@ -74,7 +74,7 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "worse": (
         "replace",
-        "an outcome is clearly worse since it began and none is clearly better",
+        "an outcome is clearly worse since it began and no outcome is clearly better",
     ),
     "better_with_harm": (
         "adjust",
@@ -83,7 +83,7 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "better": (
         "continue",
-        "an outcome is clearly better, none is clearly worse and the problem did not clearly "
+        "an outcome is clearly better, no outcome is clearly worse and the problem did not clearly "
         "move nearby",
     ),
     "too_early": (
@@ -98,7 +98,7 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "unclear": (
         "continue",
-        "no outcome changed clearly yet, and none is a count the hoped-for change can be "
+        "no outcome changed clearly yet, and no outcome is a count the hoped-for change can be "
         "compared with: keep it going and review again with more data",
     ),
     "no_outcome": (
@@ -189,6 +189,8 @@ class Decisions(Result):
 
     frame: pd.DataFrame
     as_of: pd.Timestamp
+    count_columns = ()  # numbers of the plan's measures by mark, not counts of people or events
+    privacy = {"response": "public"}
     labels = {
         "response": "Response",
         "fidelity": "Carried out?",

@@ -98,6 +98,8 @@ class Dashboard(Result):
 
     frame: pd.DataFrame
     dimensions: tuple[int, ...]
+    count_columns = ()  # changes and marks of measures; their counts are in the impact table
+    privacy = {"response": "public", "sentence": "public"}
     labels = {
         "goal_name": "CS360 goal",
         "provider": "Data from",

@@ -22,6 +22,7 @@ built from its own numbers, and the mark of :mod:`cs360lib.steps.review._common`
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ from cs360lib.config.engagement import Engagement, Metric, Response
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.series import SERIES_KINDS, filter_mask
 from cs360lib.errors import Cs360Error
+from cs360lib.publish.count_tables import Counts
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
 from cs360lib.steps.design import recommended_designs
@@ -213,6 +215,17 @@ class Impact(Result):
     models: dict[tuple[str, str, str], Any] = field(repr=False)
     as_of: pd.Timestamp
     alpha: float = 0.05
+    # the events recorded since the start (each row stands alone); the mean per period since
+    # the start is hidden with them. Expected counts are model predictions, not records.
+    count_columns = (
+        Counts(
+            ("actual",),
+            by=("response", "measure", "analysis", "role"),
+            totals=(),
+            rates={"after": "actual"},
+        ),
+    )
+    privacy = {"response": "public", "sentence": "public"}
     labels = {
         "response": "Response",
         "measure": "Measure",
@@ -237,6 +250,40 @@ class Impact(Result):
     def to_frame(self) -> pd.DataFrame:
         """Return every row of the impact table (a copy)."""
         return self.frame.copy()
+
+    def with_frame(self, frame: pd.DataFrame, publication: Any) -> Impact | None:
+        """Rebuild the impact from its published frame, the sentences saying hidden counts.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The published frame (hidden counts missing).
+        publication : Publication
+            What was hidden; its ``shown`` table gives each hidden count's marker.
+
+        Returns
+        -------
+        Impact or None
+            The published copy: a sentence whose count since the start is hidden says the
+            marker (``"<5 recorded"``) instead.
+        """
+        if len(frame) != len(self.frame):
+            return None
+        frame = frame.copy()
+        hidden = frame["actual"].isna().to_numpy() & self.frame["actual"].notna().to_numpy()
+        if hidden.any():
+            shown = publication.shown.reset_index(drop=True)
+            label = self.labels["actual"]
+            column = label if label in shown.columns else "actual"
+            sentences = frame["sentence"].astype(str).to_numpy(copy=True)
+            for i in np.flatnonzero(hidden):
+                marker = str(shown[column].iloc[i]) if column in shown.columns else "a few"
+                count = f"{float(self.frame['actual'].iloc[i]):,.0f} recorded"
+                sentences[i] = sentences[i].replace(count, f"{marker} recorded")
+            frame["sentence"] = sentences
+        return dataclasses.replace(
+            self, frame=frame, publication=publication, **dict(publication.copies)
+        )
 
     def primary(self) -> pd.DataFrame:
         """Return the row that judges each measure (one per response and measure)."""

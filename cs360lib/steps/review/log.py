@@ -162,6 +162,8 @@ class LogEntry(Result):
     path: Path
     appended: bool
     cycle: int
+    count_columns = ()  # review numbers, not counts
+    privacy = {"response": "public"}
     labels = {
         "cycle": "Review",
         "reviewed_on": "Reviewed on",
@@ -322,6 +324,8 @@ class PreviousCycles(Result):
 
     frame: pd.DataFrame
     path: Path
+    count_columns = ()  # review numbers, not counts
+    privacy = {"response": "public"}
     labels = LogEntry.labels
 
     def to_frame(self) -> pd.DataFrame:

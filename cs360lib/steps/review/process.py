@@ -168,7 +168,7 @@ def fidelity(
         return "not implemented", ["no action of this response is logged"]
     if not delivered_any:
         units = ", ".join(dosage_shares)
-        return "not implemented", [f"none of the planned dosage ({units}) was delivered"]
+        return "not implemented", [f"no part of the planned dosage ({units}) was delivered"]
     reasons = []
     for unit, share in dosage_shares.items():
         if share < FIDELITY_SHARE:
@@ -220,6 +220,10 @@ class ProcessEvaluation(Result):
     other_actions: pd.DataFrame
     as_of: pd.Timestamp
     period: str
+    # actions the team logged, days and periods: the work of the responses' owners, not counts
+    # of people or of the public's events
+    count_columns = ()
+    privacy = {"response": "public"}  # the plan's names of its responses, not free text
     labels = {
         "response": "Response",
         "start": "Planned start",
@@ -321,7 +325,7 @@ class ProcessEvaluation(Result):
             f"Rule: implemented when every planned unit reached {FIDELITY_SHARE:.0%} of the "
             f"amount planned to date, the first action came within one {self.period} of the "
             f"planned start, {FIDELITY_SHARE:.0%} of the actions were in the target area and "
-            "every planned owner logged an action; not implemented when nothing (or none of the "
+            "every planned owner logged an action; not implemented when nothing (or no part of the "
             "planned dosage) was delivered; partly implemented otherwise."
         )
         for o in self.other_actions.itertuples():
@@ -348,7 +352,10 @@ class ProcessEvaluation(Result):
             "dosage_share",
             "reasons",
         ]
-        return presentation_table(self.frame[keep], labels=self.labels)
+        shown = self.frame[keep].copy()
+        for column in ("in_target", "dosage_share"):
+            shown[column] = [f"{v:.0%}" if pd.notna(v) else "–" for v in shown[column]]
+        return presentation_table(shown, labels=self.labels)
 
     def chart(self) -> alt.LayerChart:
         """Draw the timeline of the actions against each response's period.

@@ -54,6 +54,7 @@ from cs360lib.config.engagement import Engagement, Metric, Response
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.series import filter_mask
 from cs360lib.evaluate import newey_west_lags
+from cs360lib.publish.count_tables import Counts
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
 from cs360lib.steps.review._common import (
@@ -198,6 +199,15 @@ class SurveyChange(Result):
     frame: pd.DataFrame
     scale: dict[str, str]
     alpha: float = 0.05
+    # respondents over all the periods before and since the start (each row stands alone)
+    count_columns = (
+        Counts(
+            ("respondents_before", "respondents_after"),
+            by=("response", "measure", "analysis", "area", "respondent_group", "comparison"),
+            totals=(),
+        ),
+    )
+    privacy = {"response": "public", "area": "public"}
     labels = {
         "response": "Response",
         "measure": "Measure",
