@@ -269,6 +269,16 @@ class Decisions(Result):
             and the decision written at the end, coloured continue / adjust / replace.
         """
         f = self.frame.head(40)
+        if f.empty:
+            f = pd.DataFrame(
+                {
+                    "response": ["no response in the plan"],
+                    "better": [0],
+                    "worse": [0],
+                    "no_clear_change": [0],
+                    "decision": [""],
+                }
+            )
         long = f.melt(
             id_vars=["response"],
             value_vars=["better", "worse", "no_clear_change"],

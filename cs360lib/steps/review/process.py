@@ -87,6 +87,26 @@ VERDICTS: tuple[str, ...] = (
 )
 """The fidelity verdicts, from the best."""
 
+_FRAME_COLUMNS = [
+    "response",
+    "start",
+    "end",
+    "reviewed_to",
+    "verdict",
+    "reasons",
+    "actions",
+    "first_action",
+    "last_action",
+    "late_days",
+    "owners_planned",
+    "owners_logged",
+    "owners_missing",
+    "areas_logged",
+    "in_target",
+    "periods_active",
+    "periods",
+    "dosage_share",
+]
 _UNIT_DAYS = {"week": 7.0, "month": 365.25 / 12, "year": 365.25}
 _PERIOD_DAYS = {"week": 7, "month": 31, "day": 1}
 _SPLIT = re.compile(r"\s*(?:;|,|&|\+|/|\band\b|\bwith\b)\s*", re.IGNORECASE)
@@ -369,6 +389,11 @@ class ProcessEvaluation(Result):
             verdict, with a rule at the planned start.
         """
         acts = self.actions
+        if self.frame.empty:
+            note = pd.DataFrame({"text": ["No response in the plan: write responses: first"]})
+            return alt.layer(alt.Chart(note).mark_text(size=13).encode(text="text:N")).properties(
+                width=560, height=60, title="No response to review"
+            )
         spans = self.frame.assign(
             stop=self.frame["end"].fillna(self.frame["reviewed_to"]).clip(upper=self.as_of)
         )[["response", "start", "stop", "verdict"]]
@@ -602,7 +627,7 @@ def process_evaluation(
     columns = ["response", "unit", "per", "planned", "delivered", "share", "actions"]
     actions = pd.concat(kept, ignore_index=True) if kept else log.iloc[:0]
     return ProcessEvaluation(
-        frame=pd.DataFrame(rows),
+        frame=pd.DataFrame(rows, columns=_FRAME_COLUMNS),
         dosage=pd.DataFrame(dosage_rows, columns=columns),
         actions=actions,
         other_actions=other_actions,
