@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SAMPLES, sample_copy
+from conftest import sample_copy
 
 import cs360lib as cs
 from cs360lib.errors import ReviewError
@@ -111,7 +111,3 @@ def test_an_entry_is_appended_after_a_file_without_a_final_newline(
     log.write_text(log.read_text().rstrip("\n"))
     review.record(engagement, rv.decisions, today="2025-02-15", path=log)
     assert [e["cycle"] for e in review.read_log(log)] == [1, 2]
-
-
-def test_the_sample_folder_gets_no_log(sample_review) -> None:
-    assert not (SAMPLES / "lessons_learned.yml").exists()
