@@ -80,3 +80,38 @@ def test_chicago_sentiment_shows_intervals(chicago) -> None:
     text = rv.impact.summary()
     assert "95% interval" in text and "Against the 19 other areas" in text
     assert "could not check whether it was carried out" in rv.decisions.summary()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("example", "folder", "said"),
+    [
+        (
+            "baltimore_ceasefire",
+            "baltimore_part1_crime",
+            "recorded on the 27 days of its actions against about",
+        ),
+        ("chicago_police_sentiment", "chicago_police_sentiment", "Against the 19 other areas"),
+    ],
+)
+def test_the_examples_run_notebooks_00_and_04(
+    tmp_path: Path, example: str, folder: str, said: str
+) -> None:
+    """`cs360 run --only 00,04` on a copy of the example (its lessons log lands in the copy)."""
+    from cs360lib.run.engagement_run import run_engagement
+
+    if not (DATA / folder).exists():
+        pytest.skip(f"real data {DATA / folder} is absent (needs ../shared/data/real)")
+    text = (EXAMPLES / example / "engagement.yml").read_text()
+    copy = tmp_path / "engagement.yml"
+    copy.write_text(text.replace("../../../shared/data", str(DATA.parent)))
+    result = run_engagement(
+        copy, out_dir=tmp_path / "reports", only=["00", "04"], progress=lambda line: None
+    )
+    assert result.ok, result.error
+    assert [nb.name for nb in result.notebooks] == ["00_data_intake", "04_lessons_learned"]
+    report = (result.report_dir / "04_lessons_learned.html").read_text()
+    assert said in report.replace("<strong>", "").replace("</strong>", "")
+    assert "interval" in report
+    assert (tmp_path / "lessons_learned.yml").exists()
+    assert not (EXAMPLES / example / "lessons_learned.yml").exists()
