@@ -51,7 +51,8 @@ def sample_copy(folder: Path, engagement_text: str | None = None) -> Path:
 
     folder.mkdir(parents=True, exist_ok=True)
     for path in SAMPLES.iterdir():
-        if path.is_file():
+        # a lessons-learned log there is a local run's (ignored by git), not part of the sample
+        if path.is_file() and path.name != "lessons_learned.yml":
             shutil.copy(path, folder / path.name)
     if engagement_text is not None:
         (folder / "engagement.yml").write_text(engagement_text, encoding="utf-8")

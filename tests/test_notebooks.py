@@ -68,7 +68,8 @@ def _outputs(nb: nbformat.NotebookNode, audiences: tuple[str, ...] | None = None
             if audiences is not None and audience not in audiences:
                 continue
             texts.append(output.get("text", ""))
-            texts.append(json.dumps(output.get("data", {})))
+            # cs.show writes numbers of a summary in bold: read them as plain text
+            texts.append(json.dumps(output.get("data", {})).replace("**", ""))
     return "\n".join(texts)
 
 

@@ -442,7 +442,9 @@ def _sample_run(tmp_path_factory: pytest.TempPathFactory, **publishing: object):
     if not (SAMPLES / "engagement.yml").exists():
         pytest.skip("data/samples/engagement.yml not committed yet")
     folder = tmp_path_factory.mktemp("sample")
-    shutil.copytree(SAMPLES, folder, dirs_exist_ok=True)
+    shutil.copytree(
+        SAMPLES, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("lessons_learned.yml")
+    )
     path = folder / "engagement.yml"
     if publishing:
         data = yaml.safe_load(path.read_text())
