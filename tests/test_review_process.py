@@ -155,3 +155,10 @@ def test_the_timeline_draws_actions_against_the_response_period(sample_review) -
     labels = {r["label"] for r in rows if "label" in r}
     assert any("Directed foot patrol" in label for label in labels)
     assert any(r.get("verdict") == "implemented" for r in rows)
+
+
+def test_cs_review_is_the_review_step() -> None:
+    from cs360lib.steps import review
+
+    assert cs.review is review
+    assert callable(cs.review.process_evaluation) and callable(cs.review.previous_cycles)

@@ -35,6 +35,7 @@ from cs360lib.config.engagement import Engagement, Metric, Response
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.series import SERIES_KINDS, filter_mask
 from cs360lib.errors import Cs360Error
+from cs360lib.publish.aggregate import MAX_BARS
 from cs360lib.publish.count_tables import Counts
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
@@ -99,6 +100,9 @@ ANALYSES: dict[str, str] = {
     "not evaluated": "Not evaluated",
 }
 """What each ``analysis`` of the impact table is, in words."""
+
+_MAX_CHART_ROWS = 200
+"""Most rows the impact chart draws (the first responses' measures; the table has them all)."""
 
 _COUNT_ANALYSES = ("controlled_its", "its", "pre_post_comparison", "pre_post", "wdd")
 
@@ -357,15 +361,15 @@ class Impact(Result):
         -------
         altair.Chart
             One point and interval bar per judging row and displacement row (at most 40 per
-            response), a rule at no change; rate ratios and score changes both as a percentage
-            change from before.
+            response, 200 in all), a rule at no change; rate ratios and score changes both as
+            a percentage change from before.
         """
         f = self.frame
         main = f[f["primary"]].set_index(["response", "measure"])["analysis"]
         key = pd.MultiIndex.from_frame(f[["response", "measure"]])
         same = f["analysis"].to_numpy() == main.reindex(key).to_numpy()
         f = f[(f["primary"] | ((f["role"] == "displacement") & same)) & f["rel_change"].notna()]
-        f = f.groupby("response", sort=False).head(40)
+        f = f.groupby("response", sort=False).head(MAX_BARS).head(_MAX_CHART_ROWS)
         data = f.assign(
             label=np.where(
                 f["role"] == "displacement", f["measure"] + " (displacement area)", f["measure"]

@@ -54,6 +54,7 @@ from cs360lib.config.engagement import Engagement, Metric, Response
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.series import filter_mask
 from cs360lib.evaluate import newey_west_lags
+from cs360lib.publish.aggregate import MAX_BARS
 from cs360lib.publish.count_tables import Counts
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
@@ -316,7 +317,7 @@ class SurveyChange(Result):
         altair.Chart
             One point and interval bar per row (at most the
             :data:`~cs360lib.publish.aggregate.MAX_BARS` rows of each measure with the
-            largest changes), a rule at no change, one panel per measure.
+            largest changes), a rule at no change, one panel per measure (the first 12).
         """
         f = self.frame.copy()
         if f.empty:
@@ -339,8 +340,9 @@ class SurveyChange(Result):
             f.assign(size=f["change"].abs())
             .sort_values(["measure", "size"], ascending=[True, False])
             .groupby("measure", sort=False)
-            .head(40)
+            .head(MAX_BARS)
         )
+        f = f[f["measure"].isin(f["measure"].drop_duplicates().head(_MAX_PANELS))]
         base = alt.Chart(f[["measure", "label", "change", "low", "high", "mark"]])
         y = alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=320))
         colour = alt.Color(
@@ -399,6 +401,9 @@ def did_sentence(r: object, level: int) -> str:
         f"({level}% interval {r.low:+.1f} to {r.high:+.1f}): {verdict}."
     )
 
+
+_MAX_PANELS = 12
+"""Most measures the survey chart draws, one panel each (the table has them all)."""
 
 LISTED_AREAS = 4
 """Most comparison areas a sentence names; more are said as "the N other areas"."""
