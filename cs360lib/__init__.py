@@ -77,6 +77,7 @@ _SUBMODULES: dict[str, str] = {
     "plan": "cs360lib.steps.plan",
     "prioritize": "cs360lib.steps.prioritize",
     "reports": "cs360lib.run.reports",
+    "review": "cs360lib.steps.review",
     "samples": "cs360lib.datasets.sampleton",
     "scanning": "cs360lib.steps.scanning",
     "schemas": "cs360lib.data.schemas",

@@ -28,6 +28,7 @@ __all__ = [
     "PlanError",
     "PrivacyError",
     "PrioritizationError",
+    "ReviewError",
     "RunError",
     "SeriesError",
     "SourceNotFoundError",
@@ -136,6 +137,15 @@ class PrioritizationError(Cs360Error, ValueError):
     Raised for weights that are negative, all zero or name an unknown criterion, a harm table
     that is malformed, or candidates that name unknown sources or columns; the message names
     the setting and says what to write instead.
+    """
+
+
+class ReviewError(Cs360Error, ValueError):
+    """The lessons-learned review cannot go on.
+
+    Raised for a lessons-learned log that is not valid YAML or holds an entry that is not a
+    review (the message names the file and the entry), and for a review asked of an engagement
+    without responses.
     """
 
 

@@ -54,7 +54,7 @@ from cs360lib.evaluate import (
 from cs360lib.evaluate._its_chart import its_chart
 from cs360lib.evaluate._its_result import ITSResult
 from cs360lib.publish.charts import MAX_ROWS, chart_to_svg, heat_map
-from cs360lib.steps import design, intake, metrics, plan, prioritize, triangle
+from cs360lib.steps import design, intake, metrics, plan, prioritize, review, triangle
 from cs360lib.steps.scanning import (
     Coding,
     agreement,
@@ -395,6 +395,78 @@ def _design() -> alt.TopLevelMixin:
     return result.chart()
 
 
+@functools.cache
+def _review() -> review.Review:
+    return review.review(*_sample())
+
+
+def _many(frame: pd.DataFrame, n: int = N, **columns: Callable[[np.ndarray], object]):
+    """``frame``'s rows repeated to ``n`` rows, with columns made from the row number."""
+    out = frame.iloc[np.arange(n) % len(frame)].reset_index(drop=True)
+    i = np.arange(n)
+    return out.assign(**{name: make(i) for name, make in columns.items()})
+
+
+def _process() -> alt.TopLevelMixin:
+    """6,000 logged actions of 6,000 kinds over 600 days."""
+    rv = _review().process
+    actions = _many(
+        rv.actions,
+        action=lambda i: [f"Action {k}" for k in i],
+        start=lambda i: pd.Timestamp("2023-04-01") + pd.to_timedelta(i % 600, unit="D"),
+    )
+    return dataclasses.replace(rv, actions=actions).chart()
+
+
+def _impact() -> alt.TopLevelMixin:
+    """6,000 measures of 150 responses."""
+    rv = _review().impact
+    frame = _many(
+        rv.frame,
+        measure=lambda i: [f"Measure {k}" for k in i],
+        response=lambda i: [f"Response {k % 150}" for k in i],
+        primary=lambda i: np.ones(len(i), dtype=bool),
+    )
+    return dataclasses.replace(rv, frame=frame).chart()
+
+
+def _survey() -> alt.TopLevelMixin:
+    """6,000 survey changes of 300 measures."""
+    rv = _review().impact.survey
+    frame = _many(
+        rv.frame,
+        measure=lambda i: [f"Measure {k % 300}" for k in i],
+        area=lambda i: [f"Area {k}" for k in i],
+    )
+    return dataclasses.replace(rv, frame=frame).chart()
+
+
+def _dashboard() -> alt.TopLevelMixin:
+    rv = _review().dashboard
+    frame = _many(rv.frame, measure=lambda i: [f"Measure {k}" for k in i])
+    return dataclasses.replace(rv, frame=frame).chart()
+
+
+def _decisions() -> alt.TopLevelMixin:
+    rv = _review().decisions
+    frame = _many(rv.frame, response=lambda i: [f"Response {k}" for k in i])
+    return dataclasses.replace(rv, frame=frame).chart()
+
+
+def _log(cls: type) -> alt.TopLevelMixin:
+    """6,000 reviews of one response."""
+    path = Path(tempfile.mkdtemp(prefix="cs360-charts-")) / "lessons_learned.yml"
+    entry = review.record(_sample()[0], _review().decisions, path=path)
+    frame = _many(
+        entry.frame,
+        cycle=lambda i: i + 1,
+        reviewed_on=lambda i: pd.Timestamp("2010-01-01") + pd.to_timedelta(i, unit="D"),
+    )
+    return cls(
+        frame=frame, path=path, **({"appended": True, "cycle": N} if cls is review.LogEntry else {})
+    ).chart()
+
+
 FACTORIES: dict[str, Callable[[dict], alt.TopLevelMixin]] = {
     # intake (steps): loaded sources of 6,000 rows over 6,000 days
     "IntakeOverview.chart": lambda s: intake.overview(s).chart(),
@@ -430,6 +502,14 @@ FACTORIES: dict[str, Callable[[dict], alt.TopLevelMixin]] = {
     "ResponsePlan.chart": lambda s: _response_plan(),
     "TriangleWorksheet.chart": lambda s: triangle.worksheet(*_sample()).chart(),
     "EvaluationDesign.chart": lambda s: _design(),
+    # lessons learned (steps): the sample's review with 6,000 actions, measures or reviews
+    "ProcessEvaluation.chart": lambda s: _process(),
+    "Impact.chart": lambda s: _impact(),
+    "SurveyChange.chart": lambda s: _survey(),
+    "Dashboard.chart": lambda s: _dashboard(),
+    "Decisions.chart": lambda s: _decisions(),
+    "LogEntry.chart": lambda s: _log(review.LogEntry),
+    "PreviousCycles.chart": lambda s: _log(review.PreviousCycles),
     # analysis: 6,000 events in 6,000 places over 6,000 days
     "CompStatResult.chart": lambda s: compstat(
         _events(), area="district", as_of=pd.Timestamp("2024-06-01")

@@ -70,7 +70,7 @@ def test_the_sample_gets_its_with_a_comparison_and_the_power_its_duration() -> N
         pd.DataFrame({"period": pre.index, "count": pre.to_numpy()}),
         time="period",
         outcome="count",
-        effect=-0.2,  # the sample gives no expected_change: the default rate ratio 0.8
+        effect=-0.3,  # the sample's expected_change: a rate ratio of 0.7
         post_periods=LENGTHS,
         seasonality=1,  # more than two years before the start
         n_sims=40,
@@ -78,9 +78,8 @@ def test_the_sample_gets_its_with_a_comparison_and_the_power_its_duration() -> N
     )
     assert row["required_periods"] == direct.required_post_periods
     assert result.power["power"].tolist() == direct.frame["power"].tolist()
-    assert row["assumed_change"] and any(
-        "rate ratio of 0.80 was assumed" in w for w in result.warnings
-    )
+    assert not row["assumed_change"] and row["expected_change"] == pytest.approx(0.7)
+    assert not any("was assumed" in w for w in result.warnings)
     assert (
         "the strongest design the data support is an interrupted time series with a comparison"
         in (result.summary())

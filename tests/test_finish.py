@@ -41,7 +41,7 @@ SCHEMA_NAMES = sorted(
 @pytest.fixture(scope="module")
 def document_run(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("rivertown") / "rivertown"
-    shutil.copytree(SAMPLES, folder)
+    shutil.copytree(SAMPLES, folder, ignore=shutil.ignore_patterns("lessons_learned.yml"))
     path = folder / "engagement.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["engagement"].update(

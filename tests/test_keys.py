@@ -56,6 +56,7 @@ def test_keys_at_walks_models_dicts_and_lists() -> None:
         "dimensions",
         "prioritization",
         "publishing",
+        "review",
     ]
     assert keys_at(EngagementModel, ("sources", "calls")) == ["kind", "path", "mapping"]
     assert "goal" in keys_at(EngagementModel, ("metrics", 0))

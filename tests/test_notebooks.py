@@ -22,7 +22,8 @@ SEQUENCE = [p for p in NOTEBOOKS if re.match(r"\d\d_", p.name) and p.parent.name
 
 
 def test_the_sequence_exists() -> None:
-    assert [p.name for p in SEQUENCE][:1] == ["00_data_intake.ipynb"]
+    names = [p.name for p in SEQUENCE]
+    assert names[:1] == ["00_data_intake.ipynb"] and "04_lessons_learned.ipynb" in names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -120,3 +121,72 @@ def test_intake_report_is_static(intake_report: nbformat.NotebookNode) -> None:
         "no widgets in reports"
     )
     assert not any("vega" in k and "json" in k for k in kinds), "no vega-embed specs in reports"
+
+
+def _execute(
+    source: str, engagement: Path, out: Path, **parameters: object
+) -> nbformat.NotebookNode:
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / source),
+        str(out),
+        parameters={"engagement": str(engagement), "interactive": False, **parameters},
+        kernel_name="python3",
+        cwd=str(ROOT / "notebooks"),
+        progress_bar=False,
+    )
+    return nbformat.read(out, as_version=4)
+
+
+@pytest.fixture(scope="module")
+def lessons_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[nbformat.NotebookNode, Path]:
+    """Notebook 04 on a copy of the sample (its lessons-learned log lands in the copy)."""
+    from conftest import sample_copy
+
+    folder = tmp_path_factory.mktemp("lessons")
+    engagement = sample_copy(folder / "sample")
+    return _execute("04_lessons_learned.ipynb", engagement, folder / "04.ipynb"), engagement
+
+
+def _shown_text(nb: nbformat.NotebookNode) -> str:
+    """The Markdown that cs.show published for both reports, without emphasis and escapes."""
+    texts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("metadata", {}).get("cs360", {}).get("audience") not in ("all",):
+                continue
+            texts.append(str(output.get("data", {}).get("text/markdown", "")))
+    return "\n".join(texts).replace("**", "").replace("\\", "")
+
+
+def test_lessons_learned_key_results(lessons_report) -> None:
+    nb, engagement = lessons_report
+    text = _shown_text(nb)
+    response = "Transit hub lighting and guardianship"
+    # process first: carried out, with the planted dosage
+    assert text.index(f"{response}: implemented.") < text.index("reviewed with")
+    assert "52 actions logged from 6 March 2023" in text
+    assert "officer hours delivered of 2,106 planned to date" in text
+    # impact with intervals, displacement, survey, dashboard, decisions, the log
+    assert "Street robberies in the target beat (beat E2): 174 recorded" in text
+    assert "no clear displacement" in text
+    assert "safety in East: 55.2 before the response" in text
+    assert "No clear change by area: Central, West." in text
+    assert "At a glance: " in text and "Partners and community" in text
+    assert "Proposed decision: continue" in text
+    assert "Review 1 of " in text and "recorded in lessons_learned.yml" in text
+    log = engagement.parent / "lessons_learned.yml"
+    assert log.exists() and log.read_text().count("reviewed_on:") == 1
+
+
+def test_lessons_learned_runs_without_responses(tmp_path: Path) -> None:
+    from conftest import SAMPLES, sample_copy
+
+    text = (SAMPLES / "engagement.yml").read_text()
+    text = re.sub(r"\nresponses:\n.*?\nmetrics:", "\nmetrics:", text, flags=re.S)
+    engagement = sample_copy(tmp_path / "sample", text)
+    nb = _execute("04_lessons_learned.ipynb", engagement, tmp_path / "04.ipynb", record=False)
+    shown = _shown_text(nb)
+    assert "The plan has no response to review: write `responses:` first." in shown
+    assert "No measure of the plan could be reviewed." in shown
+    assert "No earlier review is recorded for this engagement" in shown
+    assert not (engagement.parent / "lessons_learned.yml").exists()

@@ -62,7 +62,8 @@ def test_the_sample_plan(sample) -> None:
     assert set(areas["basis"]) == {"coordinates"} and (areas["finding"] == "").all()
     text = result.summary()
     assert "in target (beat E2), compared with comparison (beat W2)" in text
-    assert any("no measures are named" in w for w in result.warnings)
+    assert row["outcome_measures"] == 5 and row["expected_change"] == pytest.approx(0.7)
+    assert not any("no measures are named" in w for w in result.warnings)
 
 
 @pytest.mark.parametrize(

@@ -416,9 +416,16 @@ def test_sample_engagement_reports_render_offline(tmp_path):
 # nothing personal, only safe counts, and follows the engagement's publishing rules.
 
 SAMPLES = REPO / "data" / "samples"
-NOT_COUNTS = {"Files"}
+NOT_COUNTS = {
+    "Files",
+    "Outcomes better",
+    "Outcomes worse",
+    "Outcomes with no clear change",
+    "Review",
+}
 """Table columns of whole numbers that are not counts of records or people (the number of
-files a source was read from)."""
+files a source was read from; in notebook 04 the number of a plan's measures with each mark
+and the number of a review in the lessons-learned log)."""
 _WHOLE = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+$")
 _SVG_DATA = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
 _OTHER_DATA = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
@@ -435,7 +442,9 @@ def _sample_run(tmp_path_factory: pytest.TempPathFactory, **publishing: object):
     if not (SAMPLES / "engagement.yml").exists():
         pytest.skip("data/samples/engagement.yml not committed yet")
     folder = tmp_path_factory.mktemp("sample")
-    shutil.copytree(SAMPLES, folder, dirs_exist_ok=True)
+    shutil.copytree(
+        SAMPLES, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("lessons_learned.yml")
+    )
     path = folder / "engagement.yml"
     if publishing:
         data = yaml.safe_load(path.read_text())
@@ -662,3 +671,32 @@ def test_exported_interactive_notebook_draws_offline(interactive_export, tmp_pat
     seen = render_offline(interactive_export / "01_chart.html", screenshot=tmp_path / "x.png")
     assert seen.requests == [], seen.requests
     assert len(seen.drawn_charts) == 2, seen.charts
+
+
+# ----------------------------------------------------------------- notebook 04 (lessons learned)
+
+
+@pytest.mark.slow
+def test_lessons_learned_stakeholder_report_is_safe(sample_run, truth) -> None:
+    """Issue 15: notebook 04's stakeholder report publishes nothing personal, no small count."""
+    html = _stakeholder_reports(sample_run)["04_lessons_learned"]
+    text = _readable(html).lower()
+    assert not [value for value in truth["personal"] if value.lower() in text]
+    assert not _unsafe_counts(html, 5)
+    assert "transit hub lighting and guardianship: implemented." in text
+    assert "proposed decision: continue" in text
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_lessons_learned_report_renders_offline(sample_run, tmp_path) -> None:
+    """Issue 15: the stakeholder report of notebook 04 opens offline with every chart drawn."""
+    require_chromium()
+    page = sample_run.report_dir / "04_lessons_learned.html"
+    assert find_network_refs(page.read_text()) == []
+    shot = tmp_path / "04_lessons_learned.png"
+    seen = render_offline(page, screenshot=shot)
+    assert seen.requests == []
+    assert len(seen.charts) >= 6 and len(seen.drawn_charts) == len(seen.charts), seen.charts
+    assert shot.stat().st_size > 10_000
+    print(f"screenshot: {shot}")

@@ -51,7 +51,7 @@ from cs360lib.publish.charts import chart_to_svg
 from cs360lib.publish.publication import publish_result
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import PresentationTable
-from cs360lib.steps import design, intake, metrics, plan, prioritize, triangle
+from cs360lib.steps import design, intake, metrics, plan, prioritize, review, triangle
 from cs360lib.steps.scanning import (
     agreement,
     code_responses,
@@ -265,6 +265,21 @@ def _vanishing_coverage() -> intake.Coverage:
     return intake.coverage({"incidents": load("incidents", folder / "incidents.csv")})
 
 
+@functools.cache
+def _review() -> review.Review:
+    return review.review(*_sample())
+
+
+@functools.cache
+def _log() -> Path:
+    """A lessons-learned log with two reviews of the sample (in a temporary folder)."""
+    path = Path(tempfile.mkdtemp(prefix="cs360-contract-")) / "lessons_learned.yml"
+    engagement = _sample()[0]
+    for day in ("2025-01-15", "2025-07-15"):
+        review.record(engagement, _review().decisions, today=day, path=path)
+    return path
+
+
 FACTORIES: dict[str, Callable[[dict], Result]] = {
     "IntakeOverview": lambda s: intake.overview(_loaded(s)),
     "Rejections": lambda s: intake.rejections(_loaded(s)),
@@ -312,6 +327,13 @@ FACTORIES: dict[str, Callable[[dict], Result]] = {
     "EvaluationDesign": lambda s: design.evaluation_design(
         *_sample(), n_sims=20, post_periods=(6, 12)
     ),
+    "ProcessEvaluation": lambda s: _review().process,
+    "Impact": lambda s: _review().impact,
+    "SurveyChange": lambda s: _review().impact.survey,
+    "Dashboard": lambda s: _review().dashboard,
+    "Decisions": lambda s: _review().decisions,
+    "LogEntry": lambda s: review.record(_sample()[0], _review().decisions, path=_log()),
+    "PreviousCycles": lambda s: review.previous_cycles(_sample()[0], path=_log()),
 }
 
 RESULT_CLASSES = _result_classes()
@@ -387,6 +409,8 @@ def test_the_step_results_declare_their_counts() -> None:
     assert prioritization | {"HarmWeights"} <= names
     problem_solving = {"MetricsCatalogue", "MetricsCheck", "ResponsePlan", "TriangleWorksheet"}
     assert problem_solving | {"EvaluationDesign"} <= names
+    lessons = {"ProcessEvaluation", "Impact", "SurveyChange", "Dashboard", "Decisions"}
+    assert lessons | {"LogEntry", "PreviousCycles"} <= names
 
 
 def test_a_published_copy_hides_the_counts_of_its_held_results_and_series() -> None:

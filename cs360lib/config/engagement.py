@@ -39,6 +39,7 @@ from cs360lib.config.mapping import Mapping, MappingError, mapping_data, validat
 from cs360lib.config.prioritization import Prioritization
 from cs360lib.config.publishing import Publishing
 from cs360lib.config.responses import Response
+from cs360lib.config.review import Review
 from cs360lib.data.readers import resolve_files
 from cs360lib.data.schemas import SCHEMAS, column_types
 from cs360lib.errors import EngagementError
@@ -292,6 +293,10 @@ class Metric(_Strict):
         Who provides the data; by default read from the source's kind (incidents, calls
         and arrests are police records; survey, partner metrics and interviews come from
         partners) and, for the actions log, from the indicator.
+    better : {"lower", "higher"} or None
+        Which way is better, for the review's "better / worse / no clear change" mark. By
+        default an outcome counted from events or partner metrics is better lower and a
+        survey score better higher; an output has no better direction unless it is written.
     source : str
         The engagement's source it is counted in.
     filter : dict of str to list of str
@@ -305,6 +310,7 @@ class Metric(_Strict):
     goal: str = ""
     type: Literal["outcome", "output"] = "outcome"
     provider: Literal["police", "partner"] | None = None
+    better: Literal["lower", "higher"] | None = None
     source: str
     filter: dict[str, list[str]] = Field(default_factory=dict)
     area: str | None = None
@@ -399,6 +405,9 @@ class Engagement(_Strict):
         Id, name and department (the ``engagement:`` section).
     sources : dict of str to Source
         Data sources with paths resolved against the file's folder.
+    review : Review
+        The ``review:`` section: the team's decisions that replace the proposed ones, and
+        the lessons-learned log (:mod:`cs360lib.config.review`).
     path : Path
         The engagement file (absolute).
     """
@@ -413,6 +422,7 @@ class Engagement(_Strict):
     dimensions: list[int] | None = None
     prioritization: Prioritization | None = None
     publishing: Publishing = Field(default_factory=Publishing)
+    review: Review = Field(default_factory=Review)
     path: Path = Path("engagement.yml")
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -673,6 +683,7 @@ class _Known:
         self.names: dict[str, set[str]] = {"sources": set(), "areas": set()}
         self.valid: dict[str, dict[str, Any]] = {"sources": {}, "areas": {}}
         self.metrics: list[str] = []
+        self.responses: list[str] = []
 
     @staticmethod
     def of(info: ValidationInfo) -> _Known | None:
@@ -690,6 +701,12 @@ class _Known:
             for m in (metrics if isinstance(metrics, list) else [])
             if isinstance(m, dict) and m.get("name") is not None
         ]
+        responses = data.get("responses")
+        self.responses = [
+            str(r["name"])
+            for r in (responses if isinstance(responses, list) else [])
+            if isinstance(r, dict) and r.get("name") is not None
+        ]
 
     def has_area(self, name: str) -> bool:
         return name in self.names["areas"] or name in self.valid["areas"]
@@ -700,6 +717,14 @@ class _Known:
         close = difflib.get_close_matches(name, self.metrics, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         message = f"is not the name of a metric{hint}; metrics are {self.metrics}"
+        return [_Issue(key, message, name, value_first=True)]
+
+    def response_issues(self, key: tuple[str | int, ...], name: str) -> list[_Issue]:
+        if name in self.responses:
+            return []
+        close = difflib.get_close_matches(name, self.responses, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        message = f"is not the name of a response{hint}; responses are {self.responses}"
         return [_Issue(key, message, name, value_first=True)]
 
     def overlap_issues(self, response: Response) -> list[_Issue]:

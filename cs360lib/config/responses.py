@@ -9,13 +9,49 @@ has validated so far; the ones that need the data or the community map are made 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from cs360lib.config._base import _Issue, _issues, _Strict, known_in
 
-__all__ = ["ROLE_DEFAULTS", "Response"]
+__all__ = ["DESIGN_IDS", "ROLE_DEFAULTS", "PlannedDosage", "Response"]
+
+DESIGN_IDS: tuple[str, ...] = ("its_comparison", "its", "pre_post_comparison", "pre_post")
+"""Evaluation designs a response may name (Eck 2002, strongest first); the evaluation-design
+assistant (:mod:`cs360lib.steps.design`) recommends one of them when the response names none."""
+
+DesignId = Literal["its_comparison", "its", "pre_post_comparison", "pre_post"]
+
+
+class PlannedDosage(_Strict):
+    """How much of a response is planned, in one unit of the actions log.
+
+    Attributes
+    ----------
+    dosage : float
+        The amount planned (above 0), in ``unit``.
+    unit : str
+        The unit, as the actions log writes it in ``dosage_unit`` (``officer hours``,
+        ``lights repaired``, ``weekends``); compared without regard to case or spacing.
+    per : {"total", "week", "month", "year"}
+        ``total`` (default): the amount over the whole response; otherwise the amount per
+        week, month or year while the response runs (the review multiplies it by the
+        response's length up to the review).
+    """
+
+    dosage: float = Field(gt=0)
+    unit: str = Field(min_length=1)
+    per: Literal["total", "week", "month", "year"] = "total"
+
+    @field_validator("unit")
+    @classmethod
+    def _unit_text(cls, value: str) -> str:
+        text = " ".join(value.split())
+        if not text:
+            raise ValueError("give the unit of the planned dosage (e.g. officer hours)")
+        return text
+
 
 ROLE_DEFAULTS: dict[str, str] = {"comparison": "comparison", "displacement": "displacement"}
 """A response's comparison and displacement areas when it names none: the areas of these
@@ -49,6 +85,18 @@ class Response(_Strict):
     expected_change : float or None
         The hoped-for change as a rate ratio (0.8 for a 20% drop); ``"-20%"`` is read as 0.8.
         The evaluation-design assistant uses it for the required duration.
+    planned : list of PlannedDosage
+        The dosage planned, one entry per unit of the actions log (``{dosage: 300, unit:
+        officer hours}``; a single mapping is read as a list of one). The review's process
+        evaluation compares the logged dosage with it.
+    design : str or None
+        The evaluation design the team chose (one of :data:`DESIGN_IDS`); None lets the
+        review use the evaluation-design assistant's recommendation.
+    recurring : bool
+        True for a response that is on only during its logged actions (ceasefire weekends,
+        crackdown days): the review evaluates it with an on/off indicator for the days of
+        each action (an interrupted time series with episodes), not with a lasting step
+        from ``start``.
     description : str
         Free text.
     """
@@ -63,7 +111,28 @@ class Response(_Strict):
     displacement: str | None = None
     measures: list[str] = Field(default_factory=list)
     expected_change: float | None = None
+    planned: list[PlannedDosage] = Field(default_factory=list)
+    design: DesignId | None = None
+    recurring: bool = False
     description: str = ""
+
+    @field_validator("planned", mode="before")
+    @classmethod
+    def _planned_list(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        return [value] if isinstance(value, dict) else value
+
+    @field_validator("planned")
+    @classmethod
+    def _one_entry_per_unit(cls, value: list[PlannedDosage]) -> list[PlannedDosage]:
+        units = [p.unit.casefold() for p in value]
+        twice = sorted({u for u in units if units.count(u) > 1})
+        if twice:
+            raise ValueError(
+                f"the unit(s) {twice} are planned twice: give one entry per unit of the actions log"
+            )
+        return value
 
     @field_validator("owner", mode="before")
     @classmethod
@@ -110,6 +179,16 @@ class Response(_Strict):
         found = []
         if self.end and self.end < self.start:
             found.append(_Issue(("end",), f"{self.end} is before start {self.start}"))
+        if self.recurring and self.design is not None and not self.design.startswith("its"):
+            found.append(
+                _Issue(
+                    ("design",),
+                    "a recurring response is evaluated with an on/off indicator in an "
+                    "interrupted time series: write design: its or its_comparison (or leave "
+                    "it out)",
+                    self.design,
+                )
+            )
         known = known_in(info)
         if known is not None:
             for role, default in ROLE_DEFAULTS.items():

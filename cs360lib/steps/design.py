@@ -46,7 +46,6 @@ Pharmacy and Therapeutics*, 27(4), 299-309.
 
 from __future__ import annotations
 
-import warnings as _warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -54,8 +53,6 @@ from typing import TYPE_CHECKING
 import altair as alt
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 
 from cs360lib.config.engagement import Engagement, Response
 from cs360lib.data.loaders import LoadResult
@@ -65,6 +62,7 @@ from cs360lib.publish.aggregate import time_blocks
 from cs360lib.publish.results import Counts, Result, say_count
 from cs360lib.publish.tables import presentation_table
 from cs360lib.steps._engagement import area_period_counts
+from cs360lib.steps.design_trend import TrendDifference, trend_difference
 
 if TYPE_CHECKING:  # pragma: no cover
     from cs360lib.publish.tables import PresentationTable
@@ -77,6 +75,7 @@ __all__ = [
     "EvaluationDesign",
     "TrendDifference",
     "evaluation_design",
+    "recommended_designs",
     "trend_difference",
 ]
 
@@ -102,102 +101,6 @@ POST_PERIODS: dict[str, tuple[int, ...]] = {
 
 _PER_YEAR = {"month": 12.0, "week": 52.0}
 _LABELS = dict(DESIGNS)
-
-
-@dataclass(frozen=True)
-class TrendDifference:
-    """The pre-period trend of a target against its comparison area.
-
-    Attributes
-    ----------
-    ratio, low, high : float
-        Ratio of the target's yearly trend to the comparison's (1 = parallel) and its 95%
-        interval.
-    p_value : float
-        Wald test of no difference (quasi-Poisson scale).
-    periods : int
-        Periods of each series used.
-    seasonal : bool
-        Whether a shared seasonal term was fitted.
-    warnings : list of str
-        Fit warnings.
-    """
-
-    ratio: float
-    low: float
-    high: float
-    p_value: float
-    periods: int
-    seasonal: bool
-    warnings: list[str]
-
-
-def trend_difference(
-    target: Sequence[float] | np.ndarray,
-    comparison: Sequence[float] | np.ndarray,
-    *,
-    period: str = "month",
-    seasonal: bool | None = None,
-) -> TrendDifference:
-    """Test whether two pre-period count series share a trend.
-
-    Fits ``log E[y] = a + b t + c g + d t g`` (plus one shared sine-cosine pair per year when
-    ``seasonal``) to both series by Poisson regression with a Pearson chi-square scale
-    (quasi-Poisson), and tests ``d = 0``. ``exp(d * periods_per_year)`` is the ratio of the
-    yearly trends (Lopez Bernal, Cummins and Gasparrini 2018).
-
-    Parameters
-    ----------
-    target, comparison : sequence of float, shape (n,)
-        Counts per period before the start, aligned (same periods, oldest first).
-    period : {"month", "week"}
-        The period of the counts (for the yearly ratio and the seasonal term).
-    seasonal : bool, optional
-        Fit the seasonal pair; default when there are at least two years of periods.
-
-    Returns
-    -------
-    TrendDifference
-
-    Raises
-    ------
-    PlanError
-        For series of different lengths, fewer than 4 periods, or a series without events.
-    """
-    y1 = np.asarray(target, dtype=float)
-    y0 = np.asarray(comparison, dtype=float)
-    if y1.shape != y0.shape or y1.ndim != 1:
-        raise PlanError("the target and comparison series must have the same periods")
-    n = len(y1)
-    if n < 4:
-        raise PlanError(f"{n} periods before the start: at least 4 are needed to compare trends")
-    if y1.sum() == 0 or y0.sum() == 0:
-        raise PlanError("a series without events before the start has no trend to compare")
-    per_year = _PER_YEAR[period]
-    if seasonal is None:
-        seasonal = n >= 2 * per_year
-    t = np.tile(np.arange(n, dtype=float), 2)
-    g = np.repeat([1.0, 0.0], n)
-    columns = [np.ones(2 * n), t, g, t * g]
-    if seasonal:
-        columns += [np.sin(2 * np.pi * t / per_year), np.cos(2 * np.pi * t / per_year)]
-    X = np.column_stack(columns)
-    y = np.concatenate([y1, y0])
-    with _warnings.catch_warnings(record=True) as caught:
-        _warnings.simplefilter("always")
-        fit = sm.GLM(y, X, family=sm.families.Poisson()).fit(scale="X2")
-    notes = [f"Comparing the trends before the start: {w.message}" for w in caught]
-    d, se = float(fit.params[3]), float(fit.bse[3])
-    z = stats.norm.ppf(0.975)
-    return TrendDifference(
-        ratio=float(np.exp(d * per_year)),
-        low=float(np.exp((d - z * se) * per_year)),
-        high=float(np.exp((d + z * se) * per_year)),
-        p_value=float(2 * stats.norm.sf(abs(d / se))) if se > 0 else 1.0,
-        periods=n,
-        seasonal=bool(seasonal),
-        warnings=notes,
-    )
 
 
 @dataclass(frozen=True)
@@ -485,6 +388,180 @@ def _design_rows(
     return rows
 
 
+@dataclass(frozen=True)
+class _Choice:
+    """What the design of one response rests on (shared by the assistant and the review)."""
+
+    response: str
+    first_post: pd.Timestamp
+    target: pd.DataFrame
+    pre: pd.DataFrame
+    n_pre: int
+    pre_events: int
+    comparison: str | None
+    comp_events: int
+    trend: TrendDifference | None
+    similar: bool | None
+    rows: list[dict[str, object]]
+    notes: list[str]
+
+    @property
+    def design(self) -> str:
+        return next(str(r["design"]) for r in self.rows if r["recommended"])
+
+
+def _design_series(
+    engagement: Engagement,
+    sources: Mapping[str, LoadResult] | None,
+    counts: pd.DataFrame | None,
+) -> tuple[set[str], pd.DataFrame]:
+    """Return the target and comparison areas of the responses, and their counts per period."""
+    roles = {n for r in engagement.responses for n in (r.area, r.comparison) if n is not None}
+    if counts is None:
+        if sources is None:
+            raise PlanError("give the loaded sources or a frame of counts per period and area")
+        counts = area_period_counts(engagement, sources, sorted(roles))
+    missing = {"period", "area", "count"} - set(counts.columns)
+    if missing:
+        raise PlanError(
+            f"counts needs the columns period, area and count; it lacks {sorted(missing)}"
+        )
+    absent = sorted(roles - set(counts["area"].astype(str)))
+    if absent:
+        raise PlanError(f"counts has no rows for the area(s) {absent} that the responses use")
+    series = counts.assign(period=pd.to_datetime(counts["period"]), area=counts["area"].astype(str))
+    return roles, series.sort_values(["area", "period"]).reset_index(drop=True)
+
+
+def _choose(
+    response: Response,
+    series: pd.DataFrame,
+    unit: str,
+    *,
+    alpha: float,
+    min_pre_periods: int,
+) -> _Choice:
+    """Choose the strongest design the counts support for one response."""
+    start = pd.Timestamp(response.start).to_period("M" if unit == "month" else "W-SUN")
+    first_post = start.start_time
+    target = series[series["area"] == response.area]
+    pre = target[target["period"] < first_post]
+    n_pre, pre_events = len(pre), int(pre["count"].sum())
+    if n_pre == 0 or pre_events == 0:
+        what = "no period" if n_pre == 0 else "no event"
+        raise PlanError(
+            f"responses[{response.name!r}]: {what} of the target area {response.area!r} "
+            f"before the start {response.start}: there is nothing to compare with. Check "
+            "the start, the target area and analysis.start"
+        )
+    comparison = response.comparison
+    comp_events, trend, notes = 0, None, []
+    if comparison is not None:
+        comp = series[(series["area"] == comparison) & (series["period"] < first_post)]
+        comp = comp.set_index("period")["count"].reindex(pre["period"], fill_value=0)
+        comp_events = int(comp.sum())
+        if comp_events and n_pre >= 4:
+            trend = trend_difference(pre["count"].to_numpy(), comp.to_numpy(), period=unit)
+            notes += trend.warnings
+    similar = None if trend is None else trend.p_value >= alpha
+    trend_note = (
+        f"p = {trend.p_value:.3f}, trend ratio {trend.ratio:.2f} a year"
+        if trend is not None
+        else ""
+    )
+    rows = _design_rows(
+        response,
+        n_pre=n_pre,
+        pre_events=pre_events,
+        comparison=comparison,
+        comparison_events=comp_events,
+        similar=similar,
+        min_pre_periods=min_pre_periods,
+        unit=unit,
+        trend_note=trend_note,
+    )
+    return _Choice(
+        response=response.name,
+        first_post=first_post,
+        target=target,
+        pre=pre,
+        n_pre=n_pre,
+        pre_events=pre_events,
+        comparison=comparison,
+        comp_events=comp_events,
+        trend=trend,
+        similar=similar,
+        rows=rows,
+        notes=notes,
+    )
+
+
+def recommended_designs(
+    engagement: Engagement,
+    sources: Mapping[str, LoadResult] | None = None,
+    *,
+    counts: pd.DataFrame | None = None,
+    alpha: float = 0.05,
+    min_pre_periods: int = MIN_PRE_PERIODS,
+) -> pd.DataFrame:
+    """Recommend the strongest design for each response, without the power analysis.
+
+    The same choice as :func:`evaluation_design` (same counts, same rules), for callers that
+    need the design only (the lessons-learned review uses it when a response names none).
+
+    Parameters
+    ----------
+    engagement : Engagement
+        The engagement: responses, areas, problem and ``analysis.period``.
+    sources : mapping of str to LoadResult, optional
+        Its loaded sources (used when ``counts`` is not given).
+    counts : pandas.DataFrame, optional
+        Counts per period and area (``period``, ``area``, ``count``).
+    alpha : float, default 0.05
+        Significance level of the trend comparison.
+    min_pre_periods : int, default :data:`MIN_PRE_PERIODS`
+        Fewest periods before the start for a time-series design.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per response: ``response``, ``design`` (id of :data:`DESIGNS`),
+        ``design_label``, ``reason`` (why the stronger designs are out of reach, ``;``-joined;
+        empty when the strongest is supported).
+
+    Raises
+    ------
+    PlanError
+        As :func:`evaluation_design`.
+    """
+    if not engagement.responses:
+        raise PlanError(
+            f"{engagement.path}: no response to design an evaluation for; write `responses:`"
+        )
+    _, series = _design_series(engagement, sources, counts)
+    rows = []
+    for response in engagement.responses:
+        choice = _choose(
+            response,
+            series,
+            engagement.analysis.period,
+            alpha=alpha,
+            min_pre_periods=min_pre_periods,
+        )
+        design = choice.design
+        rank = [d for d, _ in DESIGNS].index(design) + 1
+        reasons = [str(r["reason"]) for r in choice.rows if int(r["rank"]) < rank and r["reason"]]
+        rows.append(
+            {
+                "response": response.name,
+                "design": design,
+                "design_label": _LABELS[design],
+                "reason": "; ".join(dict.fromkeys(reasons)),
+            }
+        )
+    return pd.DataFrame(rows, columns=["response", "design", "design_label", "reason"])
+
+
 def evaluation_design(
     engagement: Engagement,
     sources: Mapping[str, LoadResult] | None = None,
@@ -544,65 +621,18 @@ def evaluation_design(
             f"{engagement.path}: no response to design an evaluation for; write `responses:`"
         )
     unit = engagement.analysis.period
-    roles = {n for r in engagement.responses for n in (r.area, r.comparison) if n is not None}
-    if counts is None:
-        if sources is None:
-            raise PlanError("give the loaded sources or a frame of counts per period and area")
-        counts = area_period_counts(engagement, sources, sorted(roles))
-    missing = {"period", "area", "count"} - set(counts.columns)
-    if missing:
-        raise PlanError(
-            f"counts needs the columns period, area and count; it lacks {sorted(missing)}"
-        )
-    absent = sorted(roles - set(counts["area"].astype(str)))
-    if absent:
-        raise PlanError(f"counts has no rows for the area(s) {absent} that the responses use")
-    series = counts.assign(period=pd.to_datetime(counts["period"]), area=counts["area"].astype(str))
-    series = series.sort_values(["area", "period"]).reset_index(drop=True)
+    roles, series = _design_series(engagement, sources, counts)
     lengths = tuple(post_periods or POST_PERIODS[unit])
     offset = pd.DateOffset(months=1) if unit == "month" else pd.DateOffset(weeks=1)
     rows, design_rows, power_rows, notes = [], [], [], []
     for response in engagement.responses:
-        start = pd.Timestamp(response.start).to_period("M" if unit == "month" else "W-SUN")
-        first_post = start.start_time
-        target = series[series["area"] == response.area]
-        pre = target[target["period"] < first_post]
-        n_pre, pre_events = len(pre), int(pre["count"].sum())
-        if n_pre == 0 or pre_events == 0:
-            what = "no period" if n_pre == 0 else "no event"
-            raise PlanError(
-                f"responses[{response.name!r}]: {what} of the target area {response.area!r} "
-                f"before the start {response.start}: there is nothing to compare with. Check "
-                "the start, the target area and analysis.start"
-            )
-        comparison = response.comparison
-        comp_events, trend = 0, None
-        if comparison is not None:
-            comp = series[(series["area"] == comparison) & (series["period"] < first_post)]
-            comp = comp.set_index("period")["count"].reindex(pre["period"], fill_value=0)
-            comp_events = int(comp.sum())
-            if comp_events and n_pre >= 4:
-                trend = trend_difference(pre["count"].to_numpy(), comp.to_numpy(), period=unit)
-                notes += trend.warnings
-        similar = None if trend is None else trend.p_value >= alpha
-        trend_note = (
-            f"p = {trend.p_value:.3f}, trend ratio {trend.ratio:.2f} a year"
-            if trend is not None
-            else ""
-        )
-        found = _design_rows(
-            response,
-            n_pre=n_pre,
-            pre_events=pre_events,
-            comparison=comparison,
-            comparison_events=comp_events,
-            similar=similar,
-            min_pre_periods=min_pre_periods,
-            unit=unit,
-            trend_note=trend_note,
-        )
-        design_rows += found
-        design = next(str(r["design"]) for r in found if r["recommended"])
+        choice = _choose(response, series, unit, alpha=alpha, min_pre_periods=min_pre_periods)
+        first_post, target, pre = choice.first_post, choice.target, choice.pre
+        n_pre, pre_events, trend = choice.n_pre, choice.pre_events, choice.trend
+        comparison, comp_events, similar = choice.comparison, choice.comp_events, choice.similar
+        notes += choice.notes
+        design_rows += choice.rows
+        design = choice.design
         ratio = response.expected_change or default_change
         if response.expected_change is None:
             notes.append(

@@ -206,9 +206,22 @@ areas:
 responses:
   - name: {RESPONSE_NAME}
     owner: Public Works Department with Eastgate Merchants Association
+    objectives:
+      - Fewer street robberies of people on foot around the transit hub in the evening
+      - Residents feel safer around the transit hub and trust the police more
     start: {RESPONSE_START}
     end: null
     area: target
+    measures:
+      - Street robberies in the target beat
+      - Robbery calls for service in the target beat
+      - Streetlight outage complaints in the target beat (311)
+      - Perceived safety in the East district
+      - Trust in police in the East district
+    expected_change: 0.7
+    planned:
+      - {{dosage: 100, unit: officer hours, per: month}}
+      - {{dosage: 150, unit: ambassador hours, per: month}}
     description: >
       Streetlight repairs and LED upgrades, CCTV at the bus bays, evening safety ambassadors
       and directed foot patrol around the transit hub (see actions.csv).
@@ -250,6 +263,14 @@ metrics:
     type: outcome
     source: survey
     filter: {{item: [trust], area: [East]}}
+  - name: Safety ambassador hours at the transit hub
+    indicator: community_volunteers
+    source: actions
+    filter: {{dosage_unit: [ambassador hours]}}
+  - name: Robbery arrests by race and age
+    indicator: enforcement_demographics
+    source: arrests
+    filter: {{charge_group: [Robbery]}}
 
 publishing:
   min_count: 5
