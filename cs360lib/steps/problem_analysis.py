@@ -40,6 +40,7 @@ import pandas as pd
 from cs360lib.analysis import concentration, hotspots, near_repeat
 from cs360lib.analysis import repeats as repeat_places
 from cs360lib.analysis._format import count_text
+from cs360lib.analysis.hotspots import CATEGORIES, CATEGORY_COLORS
 from cs360lib.analysis.maps import cell_map
 from cs360lib.analysis.time_patterns import WEEKDAYS, hour_weekday, seasonality
 from cs360lib.config.engagement import Engagement
@@ -238,10 +239,6 @@ class ProblemPlaces(Result):
         labels = {**self.labels, "places": f"Number of {noun}", "places_share": f"Share of {noun}"}
         return presentation_table(out, labels=labels, notes=notes)
 
-    def detail(self) -> pd.DataFrame | None:
-        """Return the top places with their counts (analyst report)."""
-        return self.top.copy()
-
     def with_frame(self, frame: pd.DataFrame, publication: Publication) -> Result | None:
         """Rebuild from the published numbers; no map when the precision allows none."""
         copies = dict(publication.copies)
@@ -341,31 +338,19 @@ class ProblemPlaces(Result):
         decimals = None
         if self.publication is not None:
             decimals = map_decimals(self.publication.rules.location_precision)
-        used = [c for c in _HOT_CLASSES if c in set(self.cells["category"])]
+        used = [c for c in CATEGORIES if c in set(self.cells["category"])]
         hot_map = cell_map(
             self.cells,
             "category",
             title=f"Hot spots ({self.cell_size:g} m cells, Gi*, false discovery rate controlled)",
             value_title="Cell",
             categories=used,
-            colors=[_HOT_COLORS[_HOT_CLASSES.index(c)] for c in used],
+            colors=[CATEGORY_COLORS[CATEGORIES.index(c)] for c in used],
             rank="z",
             tooltip=[("category", "Class")],
             precision=decimals,
         )
         return alt.hconcat(bars, hot_map)
-
-
-_HOT_CLASSES = (
-    "Hot 99%",
-    "Hot 95%",
-    "Hot 90%",
-    "Not significant",
-    "Cold 90%",
-    "Cold 95%",
-    "Cold 99%",
-)
-_HOT_COLORS = ("#b2182b", "#ef8a62", "#fddbc7", "#e0e0e0", "#d1e5f0", "#67a9cf", "#2166ac")
 
 
 def _interval(ci: tuple[float, float] | None) -> str:
@@ -721,34 +706,35 @@ class ProblemRepeats(Result):
         return self.frame.copy()
 
     def table(self) -> PresentationTable:
-        """Return the Knox table: pairs, pairs expected, ratio, p-value.
+        """Return the Knox ratios as the Near Repeat Calculator shows them.
 
         Returns
         -------
         cs360lib.publish.tables.PresentationTable
-            On a published copy, hidden pair counts show their marker and their ratio is blank.
+            One row per distance band, one column per time band: the ratio of pairs observed
+            to pairs expected, ``*`` for a clear excess; "none expected" where no pair could
+            fall, and on a published copy "–" where the pairs are too few to publish.
         """
-        source = self.publication.shown if self.publication is not None else self.frame
-        if source.empty:
+        if self.frame.empty:
             return presentation_table(
                 pd.DataFrame({"note": ["No near-repeat test: the events have no coordinates."]})
             )
-        out = pd.DataFrame(
-            {
-                "space_band": source["space_band"],
-                "time_band": source["time_band"],
-                "observed": source["observed"],
-                "expected": [f"{v:.1f}" for v in self.frame["expected"]],
-                "ratio": [
-                    f"{v:.2f}" if is_shown(v) and np.isfinite(v) else "–"
-                    for v in self.frame["ratio"]
-                ],
-                "p_value": [f"{v:.3f}" for v in self.frame["p_value"]],
-                "significant": self.frame["significant"].map({True: "yes", False: "no"}),
-            }
+        cells = [
+            _knox_cell(r, e, s)
+            for r, e, s in zip(
+                self.frame["ratio"], self.frame["expected"], self.frame["significant"], strict=True
+            )
+        ]
+        wide = (
+            self.frame.assign(cell=cells)
+            .pivot(index="space_band", columns="time_band", values="cell")
+            .reindex(index=list(self.space_order), columns=list(self.time_order))
         )
+        wide.columns = [str(c) for c in wide.columns]
         notes = self.publication.notes if self.publication is not None else ()
-        return presentation_table(out.astype(object), labels=self.labels, notes=notes)
+        return presentation_table(
+            wide.reset_index(names="space_band").astype(object), labels=self.labels, notes=notes
+        )
 
     def summary(self) -> str:
         """Say how often the problem repeats at a place, and whether near repeats stand out.
@@ -841,6 +827,14 @@ class ProblemRepeats(Result):
             ),
         )
         return heat + base.mark_text(fontSize=11).encode(x=x, y=y, text="label:N")
+
+
+def _knox_cell(ratio: object, expected: float, significant: bool) -> str:
+    if not expected:
+        return "none expected"
+    if not is_shown(ratio) or not np.isfinite(float(ratio)):  # type: ignore[arg-type]
+        return "–"
+    return f"{float(ratio):.2f}{'*' if significant else ''}"  # type: ignore[arg-type]
 
 
 def repeats(
