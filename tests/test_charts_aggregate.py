@@ -16,6 +16,7 @@ import importlib
 import inspect
 import pkgutil
 import tempfile
+from types import SimpleNamespace
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,7 +53,7 @@ from cs360lib.evaluate import (
     wdd,
 )
 from cs360lib.publish.charts import MAX_ROWS, chart_to_svg, heat_map
-from cs360lib.steps import design, intake, metrics, plan, prioritize, triangle
+from cs360lib.steps import design, intake, metrics, plan, prioritize, problem_analysis, triangle
 from cs360lib.steps.scanning import (
     Coding,
     agreement,
@@ -392,6 +393,16 @@ def _design() -> alt.TopLevelMixin:
     return result.chart()
 
 
+def _big_problem(n: int = N) -> tuple[cs360lib.Engagement, dict]:
+    """An engagement whose problem is every one of ``n`` incidents over ``n`` days and places."""
+    engagement = cs360lib.Engagement(
+        engagement={"id": "big-pd", "name": "Big"},
+        sources={"incidents": {"kind": "incidents", "path": "incidents.csv"}},
+        problem={"title": "Everything", "source": "incidents"},
+    )
+    return engagement, {"incidents": SimpleNamespace(data=_events(n))}
+
+
 FACTORIES: dict[str, Callable[[dict], alt.TopLevelMixin]] = {
     # intake (steps): loaded sources of 6,000 rows over 6,000 days
     "IntakeOverview.chart": lambda s: intake.overview(s).chart(),
@@ -427,6 +438,14 @@ FACTORIES: dict[str, Callable[[dict], alt.TopLevelMixin]] = {
     "ResponsePlan.chart": lambda s: _response_plan(),
     "TriangleWorksheet.chart": lambda s: triangle.worksheet(*_sample()).chart(),
     "EvaluationDesign.chart": lambda s: _design(),
+    # 12,000 events in 5,397 cells with events, over 12,000 blocks
+    "ProblemPlaces.chart": lambda s: problem_analysis.places(
+        *_big_problem(2 * N), n_boot=9
+    ).chart(),
+    "ProblemTimes.chart": lambda s: problem_analysis.times(*_big_problem()).chart(),
+    "ProblemRepeats.chart": lambda s: problem_analysis.repeats(
+        *_big_problem(), permutations=9
+    ).chart(),
     # analysis: 6,000 events in 6,000 places over 6,000 days
     "CompStatResult.chart": lambda s: compstat(
         _events(), area="district", as_of=pd.Timestamp("2024-06-01")
