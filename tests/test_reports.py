@@ -565,6 +565,27 @@ def test_location_precision_changes_the_stakeholder_reports(sample_run, tmp_path
     # the analyst report keeps the beats: the rule is for what is published
     analyst = (coarser.report_dir / "00_data_intake.analyst.html").read_text()
     assert "Rows per beat" in analyst
+    # notebook 03: the hot-spot map and the blocks at block precision, neither at district
+    block = _readable(_stakeholder_reports(sample_run)["03_problem_analysis"])
+    assert "Hot spots (250 m cells" in block and "700 block of Main St" in block
+    district = _readable(_stakeholder_reports(coarser)["03_problem_analysis"])
+    assert "Hot spots (250 m cells" not in district and "block of" not in district
+    assert "publishes no coordinates" in district
+    analyst = _readable((coarser.report_dir / "03_problem_analysis.analyst.html").read_text())
+    assert "Hot spots (250 m cells" in analyst and "700 block of Main St" in analyst
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_problem_analysis_reports_render_offline(sample_run, tmp_path) -> None:
+    """Notebook 03's reports (maps and heat maps included) open offline with every chart."""
+    require_chromium()
+    for name in ("03_problem_analysis.html", "03_problem_analysis.analyst.html"):
+        html = (sample_run.report_dir / name).read_text()
+        assert find_network_refs(html) == []
+        seen = render_offline(sample_run.report_dir / name, screenshot=tmp_path / f"{name}.png")
+        assert seen.requests == []
+        assert len(seen.charts) >= 7 and len(seen.drawn_charts) == len(seen.charts), seen.charts
 
 
 @pytest.mark.slow
