@@ -416,9 +416,25 @@ def test_sample_engagement_reports_render_offline(tmp_path):
 # nothing personal, only safe counts, and follows the engagement's publishing rules.
 
 SAMPLES = REPO / "data" / "samples"
-NOT_COUNTS = {"Files"}
-"""Table columns of whole numbers that are not counts of records or people (the number of
-files a source was read from)."""
+NOT_COUNTS = {
+    "Files",
+    "Dimension",
+    "Measures",
+    "Outcomes",
+    "Outputs",
+    "Police data",
+    "Partner data",
+    "Measures (named in the summary)",
+    "Outcome measures",
+    "Periods before the start",
+    "Number of blocks",
+    "Number of beats",
+    "Number of districts",
+}
+"""Table columns of whole numbers that are not counts of records or people: the number of
+files a source was read from; the CS360 dimension and the counts of an engagement's measures
+(notebook 03's metrics check and response plan); months before a response's start; the number
+of places in the 80-20 table (how many blocks make up the top 10% of them)."""
 _WHOLE = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+$")
 _SVG_DATA = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
 _OTHER_DATA = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
