@@ -16,9 +16,9 @@ import importlib
 import inspect
 import pkgutil
 import tempfile
-from types import SimpleNamespace
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import altair as alt
 import numpy as np
