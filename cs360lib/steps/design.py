@@ -46,7 +46,6 @@ Pharmacy and Therapeutics*, 27(4), 299-309.
 
 from __future__ import annotations
 
-import warnings as _warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -54,8 +53,6 @@ from typing import TYPE_CHECKING
 import altair as alt
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 
 from cs360lib.config.engagement import Engagement, Response
 from cs360lib.data.loaders import LoadResult
@@ -65,6 +62,7 @@ from cs360lib.publish.aggregate import time_blocks
 from cs360lib.publish.results import Counts, Result, say_count
 from cs360lib.publish.tables import presentation_table
 from cs360lib.steps._engagement import area_period_counts
+from cs360lib.steps._trend import TrendDifference, trend_difference
 
 if TYPE_CHECKING:  # pragma: no cover
     from cs360lib.publish.tables import PresentationTable
@@ -103,102 +101,6 @@ POST_PERIODS: dict[str, tuple[int, ...]] = {
 
 _PER_YEAR = {"month": 12.0, "week": 52.0}
 _LABELS = dict(DESIGNS)
-
-
-@dataclass(frozen=True)
-class TrendDifference:
-    """The pre-period trend of a target against its comparison area.
-
-    Attributes
-    ----------
-    ratio, low, high : float
-        Ratio of the target's yearly trend to the comparison's (1 = parallel) and its 95%
-        interval.
-    p_value : float
-        Wald test of no difference (quasi-Poisson scale).
-    periods : int
-        Periods of each series used.
-    seasonal : bool
-        Whether a shared seasonal term was fitted.
-    warnings : list of str
-        Fit warnings.
-    """
-
-    ratio: float
-    low: float
-    high: float
-    p_value: float
-    periods: int
-    seasonal: bool
-    warnings: list[str]
-
-
-def trend_difference(
-    target: Sequence[float] | np.ndarray,
-    comparison: Sequence[float] | np.ndarray,
-    *,
-    period: str = "month",
-    seasonal: bool | None = None,
-) -> TrendDifference:
-    """Test whether two pre-period count series share a trend.
-
-    Fits ``log E[y] = a + b t + c g + d t g`` (plus one shared sine-cosine pair per year when
-    ``seasonal``) to both series by Poisson regression with a Pearson chi-square scale
-    (quasi-Poisson), and tests ``d = 0``. ``exp(d * periods_per_year)`` is the ratio of the
-    yearly trends (Lopez Bernal, Cummins and Gasparrini 2018).
-
-    Parameters
-    ----------
-    target, comparison : sequence of float, shape (n,)
-        Counts per period before the start, aligned (same periods, oldest first).
-    period : {"month", "week"}
-        The period of the counts (for the yearly ratio and the seasonal term).
-    seasonal : bool, optional
-        Fit the seasonal pair; default when there are at least two years of periods.
-
-    Returns
-    -------
-    TrendDifference
-
-    Raises
-    ------
-    PlanError
-        For series of different lengths, fewer than 4 periods, or a series without events.
-    """
-    y1 = np.asarray(target, dtype=float)
-    y0 = np.asarray(comparison, dtype=float)
-    if y1.shape != y0.shape or y1.ndim != 1:
-        raise PlanError("the target and comparison series must have the same periods")
-    n = len(y1)
-    if n < 4:
-        raise PlanError(f"{n} periods before the start: at least 4 are needed to compare trends")
-    if y1.sum() == 0 or y0.sum() == 0:
-        raise PlanError("a series without events before the start has no trend to compare")
-    per_year = _PER_YEAR[period]
-    if seasonal is None:
-        seasonal = n >= 2 * per_year
-    t = np.tile(np.arange(n, dtype=float), 2)
-    g = np.repeat([1.0, 0.0], n)
-    columns = [np.ones(2 * n), t, g, t * g]
-    if seasonal:
-        columns += [np.sin(2 * np.pi * t / per_year), np.cos(2 * np.pi * t / per_year)]
-    X = np.column_stack(columns)
-    y = np.concatenate([y1, y0])
-    with _warnings.catch_warnings(record=True) as caught:
-        _warnings.simplefilter("always")
-        fit = sm.GLM(y, X, family=sm.families.Poisson()).fit(scale="X2")
-    notes = [f"Comparing the trends before the start: {w.message}" for w in caught]
-    d, se = float(fit.params[3]), float(fit.bse[3])
-    z = stats.norm.ppf(0.975)
-    return TrendDifference(
-        ratio=float(np.exp(d * per_year)),
-        low=float(np.exp((d - z * se) * per_year)),
-        high=float(np.exp((d + z * se) * per_year)),
-        p_value=float(2 * stats.norm.sf(abs(d / se))) if se > 0 else 1.0,
-        periods=n,
-        seasonal=bool(seasonal),
-        warnings=notes,
-    )
 
 
 @dataclass(frozen=True)
