@@ -71,6 +71,11 @@ def _outputs(nb: nbformat.NotebookNode, audiences: tuple[str, ...] | None = None
     return "\n".join(texts)
 
 
+def _plain(text: str) -> str:
+    """Outputs without the Markdown of the summaries (bold numbers, escaped ``*``)."""
+    return text.replace("**", "").replace("\\", "")
+
+
 @pytest.fixture(scope="module")
 def intake_report(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
     out = tmp_path_factory.mktemp("nb") / "00.ipynb"
@@ -92,14 +97,14 @@ def test_intake_key_results(intake_report: nbformat.NotebookNode) -> None:
     truth = json.loads((ROOT / "data" / "samples" / "truth.json").read_text())
     loaded, rejected = sum(truth["rows"].values()), sum(truth["rejected"].values())
     assert rejected == 3  # the planted broken incident rows
-    analyst = _outputs(intake_report, ("all", "analyst"))
+    analyst = _plain(_outputs(intake_report, ("all", "analyst")))
     assert f"8 sources were read: {loaded + rejected:,} rows in all" in analyst
     assert f"of which {rejected} (0.01%) were set aside" in analyst
     assert "incidents, offense: is missing (required) (2 rows, e.g. rows" in analyst
     assert "No id repeats in any source." in analyst
     for name in truth["personal_planted"]["incidents"]["rejected_ids"]:
         assert name in analyst  # the rejected rows themselves, for the department
-    stakeholder = _outputs(intake_report, ("all", "stakeholder"))
+    stakeholder = _plain(_outputs(intake_report, ("all", "stakeholder")))
     assert f"8 sources were read: {loaded:,} rows were loaded and fewer than 5" in stakeholder
     assert "(fewer than 5 rows)" in stakeholder and "e.g. rows" not in stakeholder
     for name in truth["personal_planted"]["incidents"]["rejected_ids"]:
@@ -153,7 +158,7 @@ def test_problem_analysis_is_in_the_sequence() -> None:
 def test_problem_analysis_key_results(problem_report: nbformat.NotebookNode) -> None:
     truth = json.loads((ROOT / "data" / "samples" / "truth.json").read_text())
     published = _outputs(problem_report, ("all", "stakeholder"))
-    stakeholder = published.replace("**", "").replace("\\", "")  # Markdown bold and escapes
+    stakeholder = _plain(published)
     assert "events of the problem fell on" in stakeholder
     assert "are hot spots (Getis-Ord Gi*" in stakeholder  # the planted hot cells
     assert "700 block of Main St" in stakeholder  # a transit-hub block, at block precision
