@@ -7,6 +7,7 @@ the published copies against the engagement's publishing rules.
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
@@ -68,14 +69,37 @@ def test_where_the_sample_problem_concentrates(sample, robberies, where) -> None
 
 
 @pytest.mark.parametrize(
-    ("precision", "decimals"),
-    [("block", 3), ("grid:100", 3), ("grid:500", 2), ("grid:5000", 1), ("beat", None)],
+    ("precision", "lat", "decimals"),
+    [
+        ("block", 0.0, 3),
+        ("block", 38.6, 2),  # 0.001 degree of longitude is 87 m there
+        ("grid:100", 0.0, 3),
+        ("grid:500", 0.0, 2),
+        ("grid:5000", 45.0, 1),
+        ("beat", 0.0, None),
+        ("district", 38.6, None),
+    ],
 )
-def test_map_decimals_are_never_finer_than_the_precision(precision, decimals) -> None:
-    assert problem_analysis.map_decimals(precision) == decimals
+def test_map_decimals_are_never_finer_than_the_precision(precision, lat, decimals) -> None:
+    assert problem_analysis.map_decimals(precision, lat) == decimals
     if decimals is not None:
-        step = 111_320 * 10.0**-decimals
-        assert step >= (100 if precision == "block" else int(precision.split(":")[1]))
+        step = 111_320 * math.cos(math.radians(lat)) * 10.0**-decimals
+        assert step >= problem_analysis.precision_metres(precision)
+        assert step / 10 < problem_analysis.precision_metres(precision)  # the finest allowed
+
+
+def test_cells_finer_than_the_precision_are_merged_on_the_published_map(sample) -> None:
+    engagement, sources = sample
+    fine = engagement.model_copy(
+        update={"analysis": engagement.analysis.model_copy(update={"cell_size": 60.0})}
+    )
+    where = problem_analysis.places(fine, sources, n_boot=19)
+    copy = publish_result(where, Publishing(location_precision="block")).result
+    cells = [d for d in copy.chart().to_dict()["datasets"].values() if "lat_min" in d[0]][0]
+    widths = pd.DataFrame(cells).eval("lon_max - lon_min")
+    assert (widths * 111_320 * math.cos(math.radians(38.6)) >= 100 - 1e-6).all()
+    analyst = [d for d in where.chart().to_dict()["datasets"].values() if "lat_min" in d[0]][0]
+    assert len(analyst) > len(cells)  # the analyst's map keeps the 60 m cells
 
 
 def test_the_published_map_follows_the_location_precision(where) -> None:

@@ -65,6 +65,7 @@ __all__ = [
     "ProblemRepeats",
     "ProblemTimes",
     "map_decimals",
+    "precision_metres",
     "places",
     "repeats",
     "times",
@@ -78,8 +79,8 @@ _METRES_PER_DEGREE = 111_320.0
 privacy module)."""
 
 
-def map_decimals(precision: LocationPrecision | str) -> int | None:
-    """Return the decimal places a published map may keep in its coordinates.
+def precision_metres(precision: LocationPrecision | str) -> int | None:
+    """Return the finest distance a published location may resolve, metres.
 
     Parameters
     ----------
@@ -89,15 +90,40 @@ def map_decimals(precision: LocationPrecision | str) -> int | None:
     Returns
     -------
     int or None
-        ``block``: 3 (about 100 m, the 100 m grid of the privacy rules); ``grid:N``: the most
-        decimals whose step is at least N metres (``grid:500`` -> 2, about 1.1 km); ``beat``
-        and ``district``: None (no coordinates are published, so no map).
+        ``block``: 100 (the 100 m grid of the privacy rules, docs/privacy.md); ``grid:N``: N;
+        ``beat`` and ``district``: None (no coordinates are published).
     """
     level = LocationPrecision.parse(precision)
     if level.level in ("beat", "district"):
         return None
-    metres = 100 if level.level == "block" else int(level.grid_metres or 100)
-    return max(0, min(3, math.floor(math.log10(_METRES_PER_DEGREE / metres))))
+    return 100 if level.level == "block" else int(level.grid_metres or 100)
+
+
+def map_decimals(precision: LocationPrecision | str, lat: float = 0.0) -> int | None:
+    """Return the decimal places a published map may keep in its coordinates.
+
+    Parameters
+    ----------
+    precision : LocationPrecision or str
+        The engagement's ``publishing.location_precision``.
+    lat : float, default 0
+        Latitude of the map, degrees: a degree of longitude is ``cos(lat)`` times shorter
+        than at the equator, so the step of both coordinates is kept at least
+        :func:`precision_metres` long.
+
+    Returns
+    -------
+    int or None
+        The most decimals (at most 3) whose step in longitude is at least
+        :func:`precision_metres` (``block`` at the equator: 3, about 111 m; at 38.6 degrees:
+        2, as 0.001 degree of longitude is only 87 m there); None at ``beat`` or ``district``
+        (no map is published).
+    """
+    metres = precision_metres(precision)
+    if metres is None:
+        return None
+    degree = _METRES_PER_DEGREE * math.cos(math.radians(min(abs(lat), 89.0)))
+    return max(0, min(3, math.floor(math.log10(degree / metres))))
 
 
 # ----------------------------------------------------------------------------------- where
@@ -265,8 +291,10 @@ class ProblemPlaces(Result):
         Returns
         -------
         altair.TopLevelMixin
-            On a published copy a hidden count is a missing bar, and the map keeps no more
-            decimals than :func:`map_decimals` allows (none at all at beat or district).
+            On a published copy a hidden count is a missing bar, and the map shows no place
+            finer than the location precision: cells at least :func:`precision_metres` wide
+            are drawn as they are (each is an area that size), finer cells are snapped to
+            :func:`map_decimals` and merged; no map at all at beat or district.
         """
         import altair as alt
 
@@ -292,8 +320,10 @@ class ProblemPlaces(Result):
         if self.cells is None or self.cells.empty:
             return bars
         decimals = None
-        if self.publication is not None:
-            decimals = map_decimals(self.publication.rules.location_precision)
+        rules = self.publication.rules.location_precision if self.publication else None
+        if rules is not None and self.cell_size < (precision_metres(rules) or 0):
+            lat = float((self.cells["lat_min"].mean() + self.cells["lat_max"].mean()) / 2)
+            decimals = map_decimals(rules, lat)  # cells finer than the precision: snapped
         used = [c for c in CATEGORIES if c in set(self.cells["category"])]
         hot_map = cell_map(
             self.cells,
