@@ -76,6 +76,7 @@ _SUBMODULES: dict[str, str] = {
     "metrics": "cs360lib.steps.metrics",
     "plan": "cs360lib.steps.plan",
     "prioritize": "cs360lib.steps.prioritize",
+    "problem_analysis": "cs360lib.steps.problem_analysis",
     "reports": "cs360lib.run.reports",
     "review": "cs360lib.steps.review",
     "samples": "cs360lib.datasets.sampleton",

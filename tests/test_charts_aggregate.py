@@ -18,6 +18,7 @@ import pkgutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import altair as alt
 import numpy as np
@@ -54,7 +55,16 @@ from cs360lib.evaluate import (
 from cs360lib.evaluate._its_chart import its_chart
 from cs360lib.evaluate._its_result import ITSResult
 from cs360lib.publish.charts import MAX_ROWS, chart_to_svg, heat_map
-from cs360lib.steps import design, intake, metrics, plan, prioritize, review, triangle
+from cs360lib.steps import (
+    design,
+    intake,
+    metrics,
+    plan,
+    prioritize,
+    problem_analysis,
+    review,
+    triangle,
+)
 from cs360lib.steps.scanning import (
     Coding,
     agreement,
@@ -467,6 +477,16 @@ def _log(cls: type) -> alt.TopLevelMixin:
     ).chart()
 
 
+def _big_problem(n: int = N) -> tuple[cs360lib.Engagement, dict]:
+    """An engagement whose problem is every one of ``n`` incidents over ``n`` days and places."""
+    engagement = cs360lib.Engagement(
+        engagement={"id": "big-pd", "name": "Big"},
+        sources={"incidents": {"kind": "incidents", "path": "incidents.csv"}},
+        problem={"title": "Everything", "source": "incidents"},
+    )
+    return engagement, {"incidents": SimpleNamespace(data=_events(n))}
+
+
 FACTORIES: dict[str, Callable[[dict], alt.TopLevelMixin]] = {
     # intake (steps): loaded sources of 6,000 rows over 6,000 days
     "IntakeOverview.chart": lambda s: intake.overview(s).chart(),
@@ -510,6 +530,14 @@ FACTORIES: dict[str, Callable[[dict], alt.TopLevelMixin]] = {
     "Decisions.chart": lambda s: _decisions(),
     "LogEntry.chart": lambda s: _log(review.LogEntry),
     "PreviousCycles.chart": lambda s: _log(review.PreviousCycles),
+    # 12,000 events in 5,397 cells with events, over 12,000 blocks
+    "ProblemPlaces.chart": lambda s: problem_analysis.places(
+        *_big_problem(2 * N), n_boot=9
+    ).chart(),
+    "ProblemTimes.chart": lambda s: problem_analysis.times(*_big_problem()).chart(),
+    "ProblemRepeats.chart": lambda s: problem_analysis.repeats(
+        *_big_problem(), permutations=9
+    ).chart(),
     # analysis: 6,000 events in 6,000 places over 6,000 days
     "CompStatResult.chart": lambda s: compstat(
         _events(), area="district", as_of=pd.Timestamp("2024-06-01")

@@ -46,9 +46,15 @@ def _counts(
     )
 
 
-def test_the_sample_gets_its_with_a_comparison_and_the_power_its_duration() -> None:
+@pytest.mark.parametrize("change", [0.7, 0.5], ids=["as-written", "halved"])
+def test_the_sample_gets_its_with_a_comparison_and_the_power_its_duration(change: float) -> None:
+    """The sample as written (a 30% drop: not detectable within 36 months, said so), and with
+    a hoped-for halving (detectable: a finite duration), each equal to a direct power_its call."""
     engagement = cs.Engagement.load(SAMPLE)
     sources = cs.load_engagement(engagement)
+    assert engagement.responses[0].expected_change == pytest.approx(0.7)
+    response = engagement.responses[0].model_copy(update={"expected_change": change})
+    engagement = engagement.model_copy(update={"responses": [response]})
     result = design.evaluation_design(engagement, sources, n_sims=40, post_periods=LENGTHS)
     row = result.to_frame().iloc[0]
     assert row["design"] == "its_comparison"
@@ -70,7 +76,7 @@ def test_the_sample_gets_its_with_a_comparison_and_the_power_its_duration() -> N
         pd.DataFrame({"period": pre.index, "count": pre.to_numpy()}),
         time="period",
         outcome="count",
-        effect=-0.3,  # the sample's expected_change: a rate ratio of 0.7
+        effect=change - 1,  # the expected_change as a relative change (0.7 -> -0.3)
         post_periods=LENGTHS,
         seasonality=1,  # more than two years before the start
         n_sims=40,
@@ -78,7 +84,17 @@ def test_the_sample_gets_its_with_a_comparison_and_the_power_its_duration() -> N
     )
     assert row["required_periods"] == direct.required_post_periods
     assert result.power["power"].tolist() == direct.frame["power"].tolist()
-    assert not row["assumed_change"] and row["expected_change"] == pytest.approx(0.7)
+    assert not row["assumed_change"] and row["expected_change"] == pytest.approx(change)
+    text = result.summary()
+    if change == 0.5:
+        months = direct.required_post_periods
+        assert months is not None and row["review_from"] == pd.Timestamp(
+            "2023-04-01"
+        ) + pd.DateOffset(months=months)
+        assert f"{months} months" in text
+    else:  # the sample's 30% drop is not detectable within 36 months: the summary says so
+        assert row["required_periods"] is None and max(direct.frame["power"]) < 0.8
+        assert "Even 36 months after the start would not detect a 30% drop" in text
     assert not any("was assumed" in w for w in result.warnings)
     assert (
         "the strongest design the data support is an interrupted time series with a comparison"

@@ -72,6 +72,11 @@ def _outputs(nb: nbformat.NotebookNode, audiences: tuple[str, ...] | None = None
     return "\n".join(texts).replace("**", "")  # summaries set their numbers in bold
 
 
+def _plain(text: str) -> str:
+    """Outputs without the Markdown of the summaries (bold numbers, escaped ``*``)."""
+    return text.replace("**", "").replace("\\", "")
+
+
 @pytest.fixture(scope="module")
 def intake_report(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
     out = tmp_path_factory.mktemp("nb") / "00.ipynb"
@@ -93,14 +98,14 @@ def test_intake_key_results(intake_report: nbformat.NotebookNode) -> None:
     truth = json.loads((ROOT / "data" / "samples" / "truth.json").read_text())
     loaded, rejected = sum(truth["rows"].values()), sum(truth["rejected"].values())
     assert rejected == 3  # the planted broken incident rows
-    analyst = _outputs(intake_report, ("all", "analyst"))
+    analyst = _plain(_outputs(intake_report, ("all", "analyst")))
     assert f"8 sources were read: {loaded + rejected:,} rows in all" in analyst
     assert f"of which {rejected} (0.01%) were set aside" in analyst
     assert "incidents, offense: is missing (required) (2 rows, e.g. rows" in analyst
     assert "No id repeats in any source." in analyst
     for name in truth["personal_planted"]["incidents"]["rejected_ids"]:
         assert name in analyst  # the rejected rows themselves, for the department
-    stakeholder = _outputs(intake_report, ("all", "stakeholder"))
+    stakeholder = _plain(_outputs(intake_report, ("all", "stakeholder")))
     assert f"8 sources were read: {loaded:,} rows were loaded and fewer than 5" in stakeholder
     assert "(fewer than 5 rows)" in stakeholder and "e.g. rows" not in stakeholder
     for name in truth["personal_planted"]["incidents"]["rejected_ids"]:
@@ -130,6 +135,23 @@ def _execute(
         str(ROOT / "notebooks" / source),
         str(out),
         parameters={"engagement": str(engagement), "interactive": False, **parameters},
+        kernel_name="python3",
+        cwd=str(ROOT / "notebooks"),
+        progress_bar=False,
+    )
+    return nbformat.read(out, as_version=4)
+
+
+@pytest.fixture(scope="module")
+def problem_report(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
+    out = tmp_path_factory.mktemp("nb") / "03.ipynb"
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "03_problem_analysis.ipynb"),
+        str(out),
+        parameters={
+            "engagement": str(ROOT / "data" / "samples" / "engagement.yml"),
+            "interactive": False,
+        },
         kernel_name="python3",
         cwd=str(ROOT / "notebooks"),
         progress_bar=False,
@@ -190,3 +212,50 @@ def test_lessons_learned_runs_without_responses(tmp_path: Path) -> None:
     assert "No measure of the plan could be reviewed." in shown
     assert "No earlier review is recorded for this engagement" in shown
     assert not (engagement.parent / "lessons_learned.yml").exists()
+
+
+def test_problem_analysis_is_in_the_sequence() -> None:
+    names = [p.name for p in SEQUENCE]
+    assert "03_problem_analysis.ipynb" in names
+    nb = nbformat.read(ROOT / "notebooks" / "03_problem_analysis.ipynb", as_version=4)
+    sections = [c for c in nb.cells[2:] if c.cell_type == "code"]
+    assert len(sections) == 8  # setup, then one call and one cs.show per section
+    for cell in sections[1:]:
+        assert cell.source.count("cs.show(") == 1 and len(cell.source.splitlines()) == 2
+    assert "04 · Lessons learned" in nb.cells[-1].source
+
+
+def test_problem_analysis_key_results(problem_report: nbformat.NotebookNode) -> None:
+    truth = json.loads((ROOT / "data" / "samples" / "truth.json").read_text())
+    published = _outputs(problem_report, ("all", "stakeholder"))
+    stakeholder = _plain(published)
+    assert "events of the problem fell on" in stakeholder
+    assert "are hot spots (Getis-Ord Gi*" in stakeholder  # the planted hot cells
+    assert "700 block of Main St" in stakeholder  # a transit-hub block, at block precision
+    assert "the busiest hour of the week was" in stakeholder
+    assert "Near repeats: the" in stakeholder
+    assert "Every side has a partner able to act, on the Problem-Solving Team." in stakeholder
+    assert "in target (beat E2), compared with comparison (beat W2)" in stakeholder
+    assert "Every one of the 8 goals has at least one measure." in stakeholder
+    assert "The measures meet the CS360 rule." in stakeholder
+    assert "interrupted time series with a comparison group" in stakeholder
+    assert "Even 36 months after the start would not detect a 30% drop" in stakeholder
+    assert "&lt;5" in published or "<5" in published  # small counts were hidden
+    for value in truth["personal"]:
+        assert value.lower() not in stakeholder.lower(), value
+
+
+def test_problem_analysis_report_is_static(problem_report: nbformat.NotebookNode) -> None:
+    kinds = {
+        key
+        for cell in problem_report.cells
+        for o in cell.get("outputs", [])
+        for key in o.get("data", {})
+    }
+    assert "image/svg+xml" in kinds
+    assert not any(k.startswith("application/vnd.jupyter.widget") for k in kinds)
+    assert not any("vega" in k and "json" in k for k in kinds)
+    errors = [
+        o for c in problem_report.cells for o in c.get("outputs", []) if o.output_type == "error"
+    ]
+    assert not errors

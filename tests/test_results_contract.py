@@ -51,7 +51,16 @@ from cs360lib.publish.charts import chart_to_svg
 from cs360lib.publish.publication import publish_result
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import PresentationTable
-from cs360lib.steps import design, intake, metrics, plan, prioritize, review, triangle
+from cs360lib.steps import (
+    design,
+    intake,
+    metrics,
+    plan,
+    prioritize,
+    problem_analysis,
+    review,
+    triangle,
+)
 from cs360lib.steps.scanning import (
     agreement,
     code_responses,
@@ -324,6 +333,9 @@ FACTORIES: dict[str, Callable[[dict], Result]] = {
     "MetricsCatalogue": lambda s: metrics.metrics_catalogue(),
     "MetricsCheck": lambda s: metrics.metrics_check(_sample()[0]),
     "ResponsePlan": lambda s: plan.response_plan(*_sample()),
+    "ProblemPlaces": lambda s: problem_analysis.places(*_sample(), n_boot=50),
+    "ProblemTimes": lambda s: problem_analysis.times(*_sample()),
+    "ProblemRepeats": lambda s: problem_analysis.repeats(*_sample(), permutations=19),
     "EvaluationDesign": lambda s: design.evaluation_design(
         *_sample(), n_sims=20, post_periods=(6, 12)
     ),
@@ -408,6 +420,7 @@ def test_the_step_results_declare_their_counts() -> None:
     prioritization = {"CandidateList", "Criteria", "Cheers", "Scores", "Sensitivity"}
     assert prioritization | {"HarmWeights"} <= names
     problem_solving = {"MetricsCatalogue", "MetricsCheck", "ResponsePlan", "TriangleWorksheet"}
+    problem_solving |= {"ProblemPlaces", "ProblemTimes", "ProblemRepeats"}
     assert problem_solving | {"EvaluationDesign"} <= names
     lessons = {"ProcessEvaluation", "Impact", "SurveyChange", "Dashboard", "Decisions"}
     assert lessons | {"LogEntry", "PreviousCycles"} <= names

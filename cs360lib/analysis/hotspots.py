@@ -71,7 +71,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from cs360lib.publish.tables import PresentationTable
 
-__all__ = ["CATEGORIES", "HotspotResult", "count_p_values", "gi_star", "hotspots"]
+__all__ = [
+    "CATEGORIES",
+    "CATEGORY_COLORS",
+    "HotspotResult",
+    "count_p_values",
+    "gi_star",
+    "hotspots",
+]
 
 CATEGORIES: tuple[str, ...] = (
     "Hot spot, 99% confidence",
@@ -84,7 +91,16 @@ CATEGORIES: tuple[str, ...] = (
 )
 """Cell classes, from Esri's Gi_Bin (+3 .. -3), on FDR-adjusted p-values."""
 
-_COLORS = ("#b2182b", "#ef8a62", "#fddbc7", "#f0f0f0", "#d1e5f0", "#67a9cf", "#2166ac")
+CATEGORY_COLORS: tuple[str, ...] = (
+    "#b2182b",
+    "#ef8a62",
+    "#fddbc7",
+    "#f0f0f0",
+    "#d1e5f0",
+    "#67a9cf",
+    "#2166ac",
+)
+"""Map colour of each of :data:`CATEGORIES` (ColorBrewer RdBu, the neutral class light grey)."""
 _NEIGHBOURS = ("queen", "rook", "distance")
 _MAX_CELLS = 250_000
 
@@ -333,7 +349,7 @@ class HotspotResult(Result):
         c = self.cells
         show = c.loc[(c["events"] > 0) | c["significant"]]
         used = [k for k in CATEGORIES if k in set(show["category"])]
-        colors = [_COLORS[CATEGORIES.index(k)] for k in used]
+        colors = [CATEGORY_COLORS[CATEGORIES.index(k)] for k in used]
         return cell_map(
             show,
             "category",

@@ -195,12 +195,16 @@ class Analysis(_Strict):
         Share of a source's rows, from 0 to 1, that may be rejected; a source that rejects
         more, or that loads no row at all, stops ``cs360 validate`` and ``cs360 run``
         (default :data:`DEFAULT_MAX_REJECTED_SHARE`).
+    cell_size : float
+        Side of the square grid cells of the hot-spot analysis, metres (50 to 5,000; default
+        250: 150-250 m is common for city blocks, Chainey 2014).
     """
 
     period: Literal["month", "week"] = "month"
     start: dt.date | None = None
     end: dt.date | None = None
     max_rejected_share: float = Field(default=DEFAULT_MAX_REJECTED_SHARE, ge=0.0, le=1.0)
+    cell_size: float = Field(default=250.0, ge=50.0, le=5000.0)
 
     @model_validator(mode="after")
     def _ordered(self) -> Analysis:

@@ -48,6 +48,7 @@ from cs360lib.data.loaders import LoadResult
 from cs360lib.errors import PlanError
 from cs360lib.publish.aggregate import first_of, shown_title
 from cs360lib.publish.results import Result
+from cs360lib.publish.tables import PresentationTable, presentation_table
 from cs360lib.steps._areas import ADJACENT_METRES, Footprints, footprints
 from cs360lib.steps._engagement import area_mask, roster
 
@@ -170,6 +171,38 @@ class ResponsePlan(Result):
     def to_frame(self) -> pd.DataFrame:
         """Return the plan, one row per response (a copy)."""
         return self.frame.copy()
+
+    def table(self) -> PresentationTable:
+        """Return the plan as a page-wide table: who, when, where, how it is measured.
+
+        The objectives and the names of the measures are long text, said in the summary;
+        the table gives the owners, dates, areas, the number of measures and the hoped-for
+        change, one row per response.
+
+        Returns
+        -------
+        cs360lib.publish.tables.PresentationTable
+        """
+        keep = [
+            "response",
+            "owners",
+            "start",
+            "end",
+            "target",
+            "comparison",
+            "displacement",
+            "outcome_measures",
+            "expected_change",
+        ]
+        out = self.frame[keep].copy()
+        out["owners"] = out["owners"].astype(str).str.replace(";", "; ", regex=False)
+        out["measures"] = [
+            len([m for m in str(v).split(";") if m.strip()]) for v in self.frame["measures"]
+        ]
+        out = out[[*keep[:7], "measures", *keep[7:]]]
+        notes = self.publication.notes if self.publication is not None else ()
+        labels = {**self.labels, "measures": "Measures (named in the summary)"}
+        return presentation_table(out, labels=labels, notes=notes)
 
     def summary(self) -> str:
         """Describe the plan in plain language.
