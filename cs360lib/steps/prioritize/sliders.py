@@ -104,8 +104,9 @@ def weight_sliders(scores: Scores, *, interactive: bool) -> Any:
             table.value = f"<p>{error}</p>"
             chart.value = ""
             return
+        drawn = chart_to_svg(current.chart())  # drawn first: table and chart change together
         table.value = presentation_table(ranking_frame(current), precision=3).to_html()
-        chart.value = chart_to_svg(current.chart())
+        chart.value = drawn
 
     for slider in sliders.values():
         slider.observe(redraw, names="value")
