@@ -75,21 +75,26 @@ def _outputs(nb: nbformat.NotebookNode, audiences: tuple[str, ...] | None = None
     return "\n".join(texts).replace("**", "")
 
 
-@pytest.fixture(scope="module")
-def intake_report(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
-    out = tmp_path_factory.mktemp("nb") / "00.ipynb"
+def _report(name: str, out: Path, **parameters: object) -> nbformat.NotebookNode:
+    """Execute a notebook of the sequence on the sample as a report would (not interactive)."""
     papermill.execute_notebook(
-        str(ROOT / "notebooks" / "00_data_intake.ipynb"),
+        str(ROOT / "notebooks" / name),
         str(out),
         parameters={
             "engagement": str(ROOT / "data" / "samples" / "engagement.yml"),
             "interactive": False,
+            **parameters,
         },
         kernel_name="python3",
         cwd=str(ROOT / "notebooks"),
         progress_bar=False,
     )
     return nbformat.read(out, as_version=4)
+
+
+@pytest.fixture(scope="module")
+def intake_report(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
+    return _report("00_data_intake.ipynb", tmp_path_factory.mktemp("nb") / "00.ipynb")
 
 
 def test_intake_key_results(intake_report: nbformat.NotebookNode) -> None:
@@ -133,20 +138,8 @@ def test_intake_report_is_static(intake_report: nbformat.NotebookNode) -> None:
 def prioritization_report(tmp_path_factory: pytest.TempPathFactory):
     """Notebook 02 executed as a report would be (``interactive=False``), output in tmp."""
     folder = tmp_path_factory.mktemp("nb02")
-    out = folder / "02.ipynb"
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / "02_prioritization.ipynb"),
-        str(out),
-        parameters={
-            "engagement": str(ROOT / "data" / "samples" / "engagement.yml"),
-            "interactive": False,
-            "output_dir": str(folder / "run"),
-        },
-        kernel_name="python3",
-        cwd=str(ROOT / "notebooks"),
-        progress_bar=False,
-    )
-    return nbformat.read(out, as_version=4), folder / "run"
+    nb = _report("02_prioritization.ipynb", folder / "02.ipynb", output_dir=str(folder / "run"))
+    return nb, folder / "run"
 
 
 def test_prioritization_says_which_problem_ranks_first(prioritization_report) -> None:

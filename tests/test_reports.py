@@ -416,9 +416,11 @@ def test_sample_engagement_reports_render_offline(tmp_path):
 # nothing personal, only safe counts, and follows the engagement's publishing rules.
 
 SAMPLES = REPO / "data" / "samples"
-NOT_COUNTS = {"Files"}
-"""Table columns of whole numbers that are not counts of records or people (the number of
-files a source was read from)."""
+NOT_COUNTS = {"Files", "Rank", "Feasibility", "Data availability", "Offense level"}
+"""Table columns of whole numbers that are not counts of records or people: the number of
+files a source was read from; in the priority worksheet (02), a candidate's rank, the partner
+organisations with a lever on it (feasibility), the sources that measure it (data
+availability) and the guideline offense level of a harm weight."""
 _WHOLE = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+$")
 _SVG_DATA = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
 _OTHER_DATA = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
@@ -565,6 +567,29 @@ def test_location_precision_changes_the_stakeholder_reports(sample_run, tmp_path
     # the analyst report keeps the beats: the rule is for what is published
     analyst = (coarser.report_dir / "00_data_intake.analyst.html").read_text()
     assert "Rows per beat" in analyst
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_prioritization_reports_render_offline(sample_run, tmp_path) -> None:
+    """Notebook 02 under `cs360 run`: both reports draw every chart offline; the workbook is
+    beside them and the stakeholder report names it without a path."""
+    require_chromium()
+    (nb,) = [n for n in sample_run.notebooks if n.name == "02_prioritization"]
+    assert nb.status == "ok", nb.error
+    assert (sample_run.report_dir / "02_prioritization_worksheet.xlsx").is_file()
+    stakeholder = (sample_run.report_dir / nb.reports["stakeholder"]).read_text()
+    assert "02_prioritization_worksheet.xlsx" in stakeholder
+    assert ".partial" not in stakeholder and str(sample_run.report_dir.parent) not in stakeholder
+    assert "ranks first in more than 99%" in stakeholder.replace("<strong>", "").replace(
+        "</strong>", ""
+    )
+    for variant, name in nb.reports.items():
+        shot = tmp_path / f"{name}.png"
+        seen = render_offline(sample_run.report_dir / name, screenshot=shot)
+        assert seen.requests == [], (variant, seen.requests)
+        assert len(seen.drawn_charts) == len(seen.charts) == 6, (variant, seen.charts)
+        print(f"screenshot: {shot}")
 
 
 @pytest.mark.slow
