@@ -141,7 +141,8 @@ class Worksheet:
         """
         if Path(name).name != name or not name.endswith(".xlsx"):
             raise PrioritizationError(
-                f"the workbook's name must be a file name ending in .xlsx, got {name!r}"
+                f"the workbook's name must be a plain file name of an Excel workbook "
+                f"(like {WORKBOOK_NAME}), got {name!r}"
             )
         self.to_excel(Path(folder) / name, published=True)
         ranked = len(self.scores.ranking())
