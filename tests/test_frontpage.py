@@ -77,6 +77,15 @@ def test_relative_paths(tmp_path) -> None:
     assert absolute_paths(r"C:\Users\me\data.csv") and not absolute_paths("a/b and 1/2")
 
 
+def test_the_reports_own_folder_is_written_dot(tmp_path) -> None:
+    """The run folder a notebook wrote its files into (02's output_dir) is the report's '.'."""
+    run = tmp_path / "reports" / "eng" / ".20261129T000000Z.partial-1-abc"
+    text = f'output_dir = "{run}"\nsaved {run}/02_prioritization_worksheet.xlsx'
+    out = relative_paths(text, root=tmp_path / "eng", folder=run)
+    assert out == 'output_dir = "."\nsaved ./02_prioritization_worksheet.xlsx'
+    assert absolute_paths(out) == []
+
+
 def test_table_of_contents() -> None:
     html = (
         '<h1 id="T">T</h1><h2 id="1.-What-was-read">1. What was read<a class="anchor-link" '

@@ -60,7 +60,11 @@ def test_skeleton(path: Path) -> None:
 
 
 def _outputs(nb: nbformat.NotebookNode, audiences: tuple[str, ...] | None = None) -> str:
-    """Text of the outputs (of those cs.show marked for one of ``audiences``, if given)."""
+    """Text of the outputs (of those cs.show marked for one of ``audiences``, if given).
+
+    Summaries are shown as Markdown with their numbers in bold; the bold markers are removed
+    so that a test reads the sentence as a reader does.
+    """
     texts = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
@@ -77,21 +81,26 @@ def _plain(text: str) -> str:
     return text.replace("**", "").replace("\\", "")
 
 
-@pytest.fixture(scope="module")
-def intake_report(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
-    out = tmp_path_factory.mktemp("nb") / "00.ipynb"
+def _report(name: str, out: Path, **parameters: object) -> nbformat.NotebookNode:
+    """Execute a notebook of the sequence on the sample as a report would (not interactive)."""
     papermill.execute_notebook(
-        str(ROOT / "notebooks" / "00_data_intake.ipynb"),
+        str(ROOT / "notebooks" / name),
         str(out),
         parameters={
             "engagement": str(ROOT / "data" / "samples" / "engagement.yml"),
             "interactive": False,
+            **parameters,
         },
         kernel_name="python3",
         cwd=str(ROOT / "notebooks"),
         progress_bar=False,
     )
     return nbformat.read(out, as_version=4)
+
+
+@pytest.fixture(scope="module")
+def intake_report(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
+    return _report("00_data_intake.ipynb", tmp_path_factory.mktemp("nb") / "00.ipynb")
 
 
 def test_intake_key_results(intake_report: nbformat.NotebookNode) -> None:
@@ -259,3 +268,91 @@ def test_problem_analysis_report_is_static(problem_report: nbformat.NotebookNode
         o for c in problem_report.cells for o in c.get("outputs", []) if o.output_type == "error"
     ]
     assert not errors
+
+
+# ----------------------------------------------------------------- 02 prioritization
+
+
+@pytest.fixture(scope="module")
+def prioritization_report(tmp_path_factory: pytest.TempPathFactory):
+    """Notebook 02 executed as a report would be (``interactive=False``), output in tmp."""
+    folder = tmp_path_factory.mktemp("nb02")
+    nb = _report("02_prioritization.ipynb", folder / "02.ipynb", output_dir=str(folder / "run"))
+    return nb, folder / "run"
+
+
+def test_prioritization_says_which_problem_ranks_first(prioritization_report) -> None:
+    nb, _ = prioritization_report
+    stakeholder = _outputs(nb, ("all", "stakeholder"))
+    # the planted transit-hub street robbery, in words, in the section "The choice"
+    choice = "Ranking (score from 0 to 1): 1. Robbery (street, transit and commercial)"
+    assert choice in stakeholder
+    assert "Robbery (street, transit and commercial) ranks first in more than 99%" in stakeholder
+    assert "Robbery (street, transit and commercial) ranks first mostly on harm" in stakeholder
+    assert "13 candidate problems: 7 raised in the scanning interviews" in stakeholder
+    assert "Lighting and physical environment cannot be measured in data" in stakeholder
+    assert "Overdose calls (County EMS): not scored: harm: no harm weight" in stakeholder
+    for text in ("nan", "inf%", " 0%)"):
+        assert text not in _markdown_text(nb, ("all", "stakeholder")), text
+
+
+def _markdown_text(nb: nbformat.NotebookNode, audiences: tuple[str, ...]) -> str:
+    """The Markdown that cs.show published (summaries and notes), for wording checks."""
+    return "\n".join(
+        o.get("data", {}).get("text/markdown", "")
+        for cell in nb.cells
+        for o in cell.get("outputs", [])
+        if o.get("metadata", {}).get("cs360", {}).get("audience") in audiences
+    )
+
+
+def test_prioritization_stakeholder_copy_hides_evidence_and_small_counts(
+    prioritization_report,
+) -> None:
+    nb, _ = prioritization_report
+    stakeholder = _outputs(nb, ("all", "stakeholder"))
+    analyst = _outputs(nb, ("all", "analyst"))
+    evidence = "raised by 15 of 20 stakeholders interviewed"
+    assert evidence in analyst and evidence not in stakeholder
+    assert "Not published: Why it is a candidate (in the analyst report)" in stakeholder
+    assert "&lt;5" in stakeholder  # stakeholders who raised a concern, fewer than 5
+    assert "1000 block of 7th St" in analyst  # the robberies' busiest block
+    assert "Addresses are given as hundred blocks" in stakeholder
+    # every section reached the stakeholder report with its chart
+    svgs = [
+        o
+        for cell in nb.cells
+        for o in cell.get("outputs", [])
+        if "image/svg+xml" in o.get("data", {})
+        and o.get("metadata", {}).get("cs360", {}).get("audience") in ("all", "stakeholder")
+    ]
+    assert len(svgs) == 6  # candidates, harm, CHEERS, criteria, scores, sensitivity
+
+
+def test_prioritization_workbook_is_written_and_named_relatively(prioritization_report) -> None:
+    import openpyxl
+
+    from cs360lib.steps.prioritize.excel import SHEETS
+    from cs360lib.steps.prioritize.worksheet import WORKBOOK_NAME
+
+    nb, run = prioritization_report
+    path = run / WORKBOOK_NAME
+    assert path.is_file()
+    stakeholder = _outputs(nb, ("all", "stakeholder"))
+    assert f"saved as `{WORKBOOK_NAME}` in the output folder" in stakeholder
+    assert str(run) not in _outputs(nb)  # the path is shown relative, never absolute
+    book = openpyxl.load_workbook(path)
+    assert tuple(book.sheetnames) == SHEETS
+    scores = [c.value for c in book["Scores"][1]]
+    assert not any(str(v).endswith(": raw") for v in scores)  # the published copy
+    candidates = [c.value for c in book["Candidates"][1]]
+    assert "Why it is a candidate" not in candidates
+    assert str(book["Scores"]["D2"].value).startswith("=SUM(")
+    assert "Published copy" in " ".join(str(c.value) for c in book["About"]["A"] if c.value)
+
+
+def test_prioritization_report_is_static(prioritization_report) -> None:
+    nb, _ = prioritization_report
+    kinds = {key for cell in nb.cells for o in cell.get("outputs", []) for key in o.get("data", {})}
+    assert "image/svg+xml" in kinds
+    assert not any(k.startswith("application/vnd.jupyter.widget") for k in kinds)

@@ -185,19 +185,21 @@ def test_the_excel_export_recalculates_to_the_librarys_ranking(sample, tmp_path:
 def test_weight_sliders_static_and_live(sample) -> None:
     _, _, ws = sample
     static = ws.sliders(interactive=False)
-    html = static.to_html()
+    assert static is ws.scores  # a report shows the ranking, its summary and its chart
+    html = static.table().to_html()
     assert "Robbery (street, transit and commercial)" in html and "<script" not in html
     box = ws.sliders(interactive=True)
     sliders = [w for w in box.children if w.__class__.__name__ == "FloatSlider"]
     assert [s.description for s in sliders] == list(prioritize.criteria.CRITERION_LABELS.values())
-    table = box.children[len(sliders)]
-    before = table.value
+    table, chart = box.children[len(sliders)], box.children[len(sliders) + 1]
+    before, drawn = table.value, chart.value
+    assert drawn.startswith("<svg") and "Score of each candidate" in drawn  # drawn offline
     sliders[0].value = 5.0  # frequency
-    assert table.value != before
+    assert table.value != before and chart.value != drawn
     sliders[1].value = 0.0
     for s in sliders:
         s.value = 0.0
-    assert "all zero" in table.value
+    assert "all zero" in table.value and chart.value == ""
 
 
 # -- a small planted engagement ---------------------------------------------------------

@@ -418,10 +418,10 @@ def test_sample_engagement_reports_render_offline(tmp_path):
 SAMPLES = REPO / "data" / "samples"
 NOT_COUNTS = {
     "Files",
-    "Outcomes better",
-    "Outcomes worse",
-    "Outcomes with no clear change",
-    "Review",
+    "Rank",
+    "Feasibility",
+    "Data availability",
+    "Offense level",
     "Dimension",
     "Measures",
     "Outcomes",
@@ -434,13 +434,19 @@ NOT_COUNTS = {
     "Number of blocks",
     "Number of beats",
     "Number of districts",
+    "Outcomes better",
+    "Outcomes worse",
+    "Outcomes with no clear change",
+    "Review",
 }
 """Table columns of whole numbers that are not counts of records or people: the number of
-files a source was read from; the CS360 dimension and the counts of an engagement's measures
-(notebook 03's metrics check and response plan); months before a response's start; the number
-of places in the 80-20 table (how many blocks make up the top 10% of them); in notebook 04 the
-number of a plan's measures with each mark and the number of a review in the lessons-learned
-log."""
+files a source was read from; in the priority worksheet (02), a candidate's rank, the partner
+organisations with a lever on it (feasibility), the sources that measure it (data
+availability) and the guideline offense level of a harm weight; the CS360 dimension and the
+counts of an engagement's measures (notebook 03's metrics check and response plan); months
+before a response's start; the number of places in the 80-20 table (how many blocks make up
+the top 10% of them); in notebook 04 the number of a plan's measures with each mark and the
+number of a review in the lessons-learned log."""
 _WHOLE = re.compile(r"^\d{1,3}(?:,\d{3})+$|^\d+$")
 _SVG_DATA = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
 _OTHER_DATA = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
@@ -616,6 +622,29 @@ def test_problem_analysis_reports_render_offline(sample_run, tmp_path) -> None:
         seen = render_offline(sample_run.report_dir / name, screenshot=tmp_path / f"{name}.png")
         assert seen.requests == []
         assert len(seen.charts) >= 7 and len(seen.drawn_charts) == len(seen.charts), seen.charts
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_prioritization_reports_render_offline(sample_run, tmp_path) -> None:
+    """Notebook 02 under `cs360 run`: both reports draw every chart offline; the workbook is
+    beside them and the stakeholder report names it without a path."""
+    require_chromium()
+    (nb,) = [n for n in sample_run.notebooks if n.name == "02_prioritization"]
+    assert nb.status == "ok", nb.error
+    assert (sample_run.report_dir / "02_prioritization_worksheet.xlsx").is_file()
+    stakeholder = (sample_run.report_dir / nb.reports["stakeholder"]).read_text()
+    assert "02_prioritization_worksheet.xlsx" in stakeholder
+    assert ".partial" not in stakeholder and str(sample_run.report_dir.parent) not in stakeholder
+    assert "ranks first in more than 99%" in stakeholder.replace("<strong>", "").replace(
+        "</strong>", ""
+    )
+    for variant, name in nb.reports.items():
+        shot = tmp_path / f"{name}.png"
+        seen = render_offline(sample_run.report_dir / name, screenshot=shot)
+        assert seen.requests == [], (variant, seen.requests)
+        assert len(seen.drawn_charts) == len(seen.charts) == 6, (variant, seen.charts)
+        print(f"screenshot: {shot}")
 
 
 @pytest.mark.slow

@@ -455,7 +455,8 @@ def _execute_all(
                 say(f"[{eng_id}] {nb_path.stem}: skipped")
                 continue
             say(f"[{eng_id}] {nb_path.stem} ({i + 1}/{len(notebooks)}) running ...")
-            execute.execute_notebook(nb_path, res, tmp, parameters, timeout)
+            own = execute.notebook_parameters(nb_path, parameters, tmp)
+            execute.execute_notebook(nb_path, res, tmp, own, timeout)
             detail = f": {res.error}" if res.error else ""
             say(f"[{eng_id}] {nb_path.stem}: {res.status} in {res.duration_s:.1f} s{detail}")
             if res.executed:

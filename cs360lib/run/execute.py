@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "KERNEL_NAME",
     "KERNELSPEC",
+    "OUTPUT_DIR_PARAMETER",
     "CapturedOutput",
     "NotebookResult",
     "default_notebooks_dir",
@@ -54,6 +55,10 @@ CLIENT_LOGGER = "papermill"
 
 CAPTURED_HEADING = "--- messages of the notebook client and the kernel process ---"
 """Heading of the captured output appended to a failed notebook's traceback."""
+
+OUTPUT_DIR_PARAMETER = "output_dir"
+"""Optional parameter of a notebook that writes files (the Excel worksheet of 02): under
+``cs360 run`` it receives the run folder, so that the files sit beside the reports."""
 
 NOTEBOOK_PATTERN = re.compile(r"^\d\d_.+\.ipynb$")
 """File names of the notebooks of the sequence: two digits, an underscore, a name."""
@@ -169,6 +174,39 @@ def discover_notebooks(
             raise RunError(f"--only {name!r} matches no notebook in {folder} ({available})")
         selected.extend(m for m in matches if m not in selected)
     return sorted(selected)
+
+
+def notebook_parameters(nb_path: Path, parameters: dict[str, Any], out_dir: Path) -> dict[str, Any]:
+    """Return the parameters of one notebook of a run.
+
+    Every notebook gets the run's parameters; a notebook whose ``parameters`` cell declares
+    :data:`OUTPUT_DIR_PARAMETER` also gets the run folder there (the others do not, so that
+    papermill does not warn of an unknown parameter).
+
+    Parameters
+    ----------
+    nb_path : Path
+        The notebook.
+    parameters : dict
+        The run's parameters (``engagement``, ``interactive``, ``chart_renderer``).
+    out_dir : Path
+        The folder the run writes into (renamed to the report folder when the run ends, so
+        the files a notebook writes there end up beside its reports).
+
+    Returns
+    -------
+    dict
+        The parameters to pass to papermill.
+    """
+    import papermill as pm
+
+    try:
+        declared = pm.inspect_notebook(str(nb_path))
+    except Exception:  # noqa: BLE001 - an unreadable notebook fails in execute_notebook
+        declared = {}
+    if OUTPUT_DIR_PARAMETER in declared:
+        return {**parameters, OUTPUT_DIR_PARAMETER: str(out_dir)}
+    return dict(parameters)
 
 
 def execute_notebook(

@@ -128,7 +128,12 @@ def _drop_sample_sentences(text: str) -> str:
     return "\n".join(lines)
 
 
-def relative_paths(text: str, *, root: str | os.PathLike[str] | None = None) -> str:
+def relative_paths(
+    text: str,
+    *,
+    root: str | os.PathLike[str] | None = None,
+    folder: str | os.PathLike[str] | None = None,
+) -> str:
     """Replace absolute paths by paths relative to the engagement file, or by short names.
 
     Parameters
@@ -137,6 +142,9 @@ def relative_paths(text: str, *, root: str | os.PathLike[str] | None = None) -> 
         Any text of a report (cell sources, outputs, tracebacks).
     root : path, optional
         The engagement file's folder: ``<root>/data/x.csv`` becomes ``data/x.csv``.
+    folder : path, optional
+        The report's own folder (the run folder under ``cs360 run``, where a notebook writes
+        its files through its ``output_dir`` parameter): written ``.``.
 
     Returns
     -------
@@ -148,6 +156,9 @@ def relative_paths(text: str, *, root: str | os.PathLike[str] | None = None) -> 
     import cs360lib
 
     replacements: list[tuple[str, str]] = []
+    if folder is not None:
+        replacements.append((str(Path(folder).resolve()) + os.sep, "./"))
+        replacements.append((str(Path(folder).resolve()), "."))
     if root is not None:
         replacements.append((str(Path(root).resolve()) + os.sep, ""))
         replacements.append((str(Path(root).resolve()), "."))
@@ -181,27 +192,34 @@ def absolute_paths(text: str) -> list[str]:
 class RelativePathsPreprocessor(Preprocessor):
     """Apply :func:`relative_paths` to every cell source and text output."""
 
-    def __init__(self, root: str | os.PathLike[str] | None = None, **kw: Any) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str] | None = None,
+        folder: str | os.PathLike[str] | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(**kw)
         self.root = root
+        self.folder = folder
+
+    def _relative(self, text: str) -> str:
+        return relative_paths(text, root=self.root, folder=self.folder)
 
     def preprocess_cell(
         self, cell: Any, resources: dict[str, Any], index: int
     ) -> tuple[Any, dict[str, Any]]:
         """Rewrite the paths of one cell."""
-        cell.source = relative_paths(cell.source, root=self.root)
+        cell.source = self._relative(cell.source)
         for output in cell.get("outputs", []):
             if "text" in output:
-                output["text"] = relative_paths(_joined(output["text"]), root=self.root)
+                output["text"] = self._relative(_joined(output["text"]))
             if "traceback" in output:
-                output["traceback"] = [
-                    relative_paths(line, root=self.root) for line in output["traceback"]
-                ]
+                output["traceback"] = [self._relative(line) for line in output["traceback"]]
             if "evalue" in output:
-                output["evalue"] = relative_paths(output["evalue"], root=self.root)
+                output["evalue"] = self._relative(output["evalue"])
             for mime, value in (output.get("data") or {}).items():
                 if mime.startswith("text/"):
-                    output["data"][mime] = relative_paths(_joined(value), root=self.root)
+                    output["data"][mime] = self._relative(_joined(value))
         return cell, resources
 
 

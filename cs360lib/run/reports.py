@@ -366,8 +366,9 @@ def export_html(
         :func:`~cs360lib.run.audiences.stakeholder_meta`);
         and the run's facts (:mod:`cs360lib.run.frontpage`): ``duration_s`` (the measured
         running time stated in the narrative), ``sample`` (False removes sentences about the
-        sample department) and ``root`` (the engagement's folder: paths are written relative
-        to it).
+        sample department), ``root`` (the engagement's folder: paths are written relative
+        to it) and ``folder`` (the report's own folder, written ``.``; set by
+        :func:`export_reports` to its ``out_dir``).
 
     Returns
     -------
@@ -419,7 +420,8 @@ def export_reports(
     stem : str
         File stem: ``<stem>.html`` (stakeholder) and ``<stem>.analyst.html``.
     meta : dict, optional
-        Banner information passed to :func:`export_html`.
+        Banner information passed to :func:`export_html` (``folder`` defaults to
+        ``out_dir``: paths into it are written relative to the report).
     variants : tuple of str
         Variants to write.
 
@@ -434,6 +436,7 @@ def export_reports(
         nb = notebook
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    meta = {"folder": str(out.resolve()), **(meta or {})}  # files written beside the report
     result = ExportResult()
     for variant in variants:
         html, removed = export_html(nb, variant=variant, title=None, meta=meta)
@@ -632,7 +635,7 @@ def _run_facts(nb: nbformat.NotebookNode, meta: dict[str, Any]) -> nbformat.Note
     RunFactsPreprocessor(meta.get("duration_s"), bool(meta.get("sample", True))).preprocess(
         nb, resources
     )
-    RelativePathsPreprocessor(meta.get("root")).preprocess(nb, resources)
+    RelativePathsPreprocessor(meta.get("root"), meta.get("folder")).preprocess(nb, resources)
     return nb
 
 

@@ -168,6 +168,8 @@ class CandidateList(Result):
         The harm weights used.
     scanning : Scanning
         The scanning results used.
+    published_frame : pandas.DataFrame or None
+        On the published copy (:meth:`with_frame`): the published :meth:`to_frame`.
     """
 
     candidates: tuple[Candidate, ...]
@@ -175,6 +177,7 @@ class CandidateList(Result):
     windows: Mapping[str, Window]
     harm_table: HarmTable
     scanning: Scanning
+    published_frame: pd.DataFrame | None = field(default=None, kw_only=True)
     labels = {
         "id": "ID",
         "label": "Candidate",
@@ -198,8 +201,11 @@ class CandidateList(Result):
         pandas.DataFrame
             ``id``, ``label``, ``origin`` (words), ``measure``, ``concern`` (label),
             ``events`` (in the window; missing when unmeasured), ``status`` (``candidate``,
-            ``cannot be measured: ...``, ``dropped: ...``) and ``evidence``.
+            ``cannot be measured: ...``, ``dropped: ...``) and ``evidence``. On the
+            published copy, the published frame (small counts and the evidence missing).
         """
+        if self.published_frame is not None:
+            return self.published_frame.copy()
         labels = self.scanning.codebook.labels
         rows = []
         for c in self.candidates:
@@ -225,6 +231,25 @@ class CandidateList(Result):
                 }
             )
         return pd.DataFrame(rows, columns=list(self.labels))
+
+    def with_frame(self, frame: pd.DataFrame, publication: Any) -> CandidateList:
+        """Return the published copy: its frame, chart and table from the published numbers.
+
+        The summary counts candidates by origin and names the unmeasured ones: it states no
+        count of events or people.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The published :meth:`to_frame` (small event counts and the evidence missing).
+        publication : Publication
+            What was hidden.
+
+        Returns
+        -------
+        CandidateList
+        """
+        return replace(self, published_frame=frame, publication=publication)
 
     def active(self) -> list[Candidate]:
         """Return the candidates the group kept (measured or not)."""

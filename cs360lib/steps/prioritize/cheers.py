@@ -32,6 +32,7 @@ import pandas as pd
 
 from cs360lib.publish.aggregate import first_of, shown_title
 from cs360lib.publish.results import Result, is_shown
+from cs360lib.publish.tables import PresentationTable, presentation_table
 from cs360lib.steps.prioritize.criteria import Criteria
 
 __all__ = [
@@ -112,6 +113,23 @@ class Cheers(Result):
         table["gate"] = [("fail" if cid in self.failed() else "pass") for cid in table["id"]]
         table["reason"] = [self.reason(cid) for cid in table["id"]]
         return table
+
+    def table(self) -> PresentationTable:
+        """Return one row per candidate: each element's answer, the gate and why it fails.
+
+        Returns
+        -------
+        cs360lib.publish.tables.PresentationTable
+            :meth:`wide` without the id. The evidence behind each answer is in
+            :meth:`to_frame` (and the chart's tooltips); on a published copy the reasons
+            name the failed elements only (the evidence is not published).
+        """
+        wide = self.wide().drop(columns="id")
+        labels = {"label": "Candidate", "gate": "CHEERS", "reason": "Why it fails"}
+        if not wide["reason"].astype(bool).any():
+            wide = wide.drop(columns="reason")
+        notes = self.publication.notes if self.publication is not None else ()
+        return presentation_table(wide, labels=labels, notes=notes)
 
     def failed(self) -> dict[str, str]:
         """Return the candidates that fail an element, with the reason.

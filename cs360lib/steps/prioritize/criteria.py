@@ -65,6 +65,7 @@ from cs360lib.data.coverage import source_coverage
 from cs360lib.data.loaders import LoadResult
 from cs360lib.publish.aggregate import first_of, shown_title
 from cs360lib.publish.results import Counts, Result
+from cs360lib.publish.tables import PresentationTable, presentation_table
 from cs360lib.steps.prioritize.candidates import Candidate, CandidateList
 from cs360lib.steps.prioritize.evidence import (
     CODE_COLUMNS,
@@ -315,6 +316,8 @@ class Criteria(Result):
         "gini": "Gini",
         "place": "Place unit",
         "top_place": "Place with most events",
+        "raised": "Raised by (outside the department)",
+        "interviewed": "Interviewed (outside the department)",
         "partners": "Partners with levers",
         "data_sources": "Data sources",
         "calls": "Calls for service",
@@ -368,6 +371,26 @@ class Criteria(Result):
             ``not_computed`` (the reasons, in words).
         """
         return self.frame.copy()
+
+    TABLE_COLUMNS = ("label", *CRITERIA, "rate_ratio", "top_place", "raised")
+    """Columns of :meth:`table`: the criteria and the details a reader checks them by, in a
+    table that fits a page (the events, the trend test's interval and p-value, the lists of
+    partners and data sources, and the reasons are in :meth:`to_frame`, the summary and the
+    Excel workbook)."""
+
+    def table(self) -> PresentationTable:
+        """Return the criteria and their main details as a presentation table.
+
+        Returns
+        -------
+        cs360lib.publish.tables.PresentationTable
+            The columns of :attr:`TABLE_COLUMNS` that the frame has (a published copy
+            generalizes or leaves out the place, and shows hidden counts' markers).
+        """
+        notes = self.publication.notes if self.publication is not None else ()
+        source = self.publication.shown if self.publication is not None else self.frame
+        shown = source[[c for c in self.TABLE_COLUMNS if c in source.columns]]
+        return presentation_table(shown, labels=self.labels, notes=notes)
 
     def values(self) -> pd.DataFrame:
         """Return the raw criteria only, indexed by candidate id.

@@ -9,6 +9,13 @@ value), the score is their sum and the rank is ``RANK`` of the score: change a w
 ``Weights`` sheet and the scores and ranks move, exactly as
 :meth:`~cs360lib.steps.prioritize.scoring.Scores.rescore` moves them. The normalised values
 themselves do not depend on the weights (they are written as numbers).
+
+A workbook for the Advisory Team (``published=True``) follows the publishing rules of the
+stakeholder report (:func:`cs360lib.publish.publication.publish_frame`, with the rules that
+``setup_notebook`` registered): each sheet holds the published table of its result (counts
+below ``min_count`` hidden with their marker, columns declared ``internal`` or ``personal`` left
+out, places generalized), the reasons of the CHEERS gate (evidence in words, with counts) and
+the raw values of the ``Scores`` sheet are left out, and each sheet says what was withheld.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet as Sheet
 
 from cs360lib.config.prioritization import CRITERIA, CRITERION_LABELS
+from cs360lib.publish.publication import publish_frame
+from cs360lib.publish.results import Result
 from cs360lib.steps.prioritize.candidates import CandidateList
 from cs360lib.steps.prioritize.cheers import Cheers
 from cs360lib.steps.prioritize.criteria import CRITERION_DOCS, Criteria
@@ -79,6 +88,35 @@ def _table(sheet: Sheet, frame: pd.DataFrame, labels: dict[str, str], start_row:
     return start_row + len(frame) + 2
 
 
+def _published(
+    frame: pd.DataFrame, result: Result | None, published: bool
+) -> tuple[pd.DataFrame, str]:
+    """Return the frame to write and the note of what was withheld ("" when nothing was).
+
+    ``published=False`` returns the frame as computed. Otherwise the frame goes through
+    :func:`~cs360lib.publish.publication.publish_frame` with the result class's declared
+    ``count_columns`` and ``privacy`` (the rules registered for the kernel).
+    """
+    if not published:
+        return frame, ""
+    kind = type(result) if result is not None else None
+    publication = publish_frame(
+        frame,
+        counts=getattr(kind, "count_columns", None),
+        privacy=getattr(kind, "privacy", None),
+        labels=getattr(result, "labels", None),
+    )
+    return publication.shown, publication.note
+
+
+def _note(sheet: Sheet, row: int, note: str) -> int:
+    """Write a publishing note under a table; return the next free row."""
+    if not note:
+        return row
+    sheet.cell(row=row, column=1, value=note).font = Font(italic=True)
+    return row + 2
+
+
 def _widths(sheet: Sheet) -> None:
     for column in sheet.columns:
         longest = max((len(str(c.value)) for c in column if c.value is not None), default=8)
@@ -87,12 +125,21 @@ def _widths(sheet: Sheet) -> None:
         )
 
 
-def _about(sheet: Sheet, title: str, candidates: CandidateList, scores: Scores) -> None:
+def _about(
+    sheet: Sheet, title: str, candidates: CandidateList, scores: Scores, published: bool
+) -> None:
     windows = sorted({w.describe() for w in candidates.windows.values()})
+    audience = (
+        "Published copy: small counts are hidden and record-level evidence is left out, as in "
+        "the stakeholder report."
+        if published
+        else "Internal to the department: the full evidence and every count."
+    )
     lines = [
         (title, True),
         ("Public safety priority worksheet (CompStat360, step 2: prioritize the problem).", False),
         (f"Data criteria over: {', '.join(windows) or 'no data'}.", False),
+        (audience, False),
         ("", False),
         ("How to use it:", True),
         ("1. Change a weight in the yellow cells of the 'Weights' sheet (any number >= 0).", False),
@@ -141,12 +188,13 @@ def _weights(sheet: Sheet, scores: Scores) -> None:
     _widths(sheet)
 
 
-def _scores(sheet: Sheet, scores: Scores) -> None:
+def _scores(sheet: Sheet, scores: Scores, published: bool) -> None:
     k = len(CRITERIA)
     headers = ["Rank", "ID", "Candidate", "Score"]
     headers += [f"{CRITERION_LABELS[c]}: contribution" for c in CRITERIA]
     headers += [f"{CRITERION_LABELS[c]}: normalised" for c in CRITERIA]
-    headers += [f"{CRITERION_LABELS[c]}: raw" for c in CRITERIA]
+    if not published:  # raw counts would give hidden counts away (Scores.privacy)
+        headers += [f"{CRITERION_LABELS[c]}: raw" for c in CRITERIA]
     for j, text in enumerate(headers, start=1):
         sheet.cell(row=1, column=j, value=text).font = _HEADER
     ranking = scores.ranking()
@@ -163,9 +211,12 @@ def _scores(sheet: Sheet, scores: Scores) -> None:
             share = f"Weights!$D${CRITERIA.index(c) + 2}"
             letter = get_column_letter(norm_col[c])
             sheet.cell(row=i, column=contrib_col[c], value=f"={share}*{letter}{i}")
-            sheet.cell(
-                row=i, column=5 + 2 * k + CRITERIA.index(c), value=_cell(scores.raw.at[cid, c])
-            )
+            if not published:
+                sheet.cell(
+                    row=i,
+                    column=5 + 2 * k + CRITERIA.index(c),
+                    value=_cell(scores.raw.at[cid, c]),
+                )
         first_c, last_c = get_column_letter(5), get_column_letter(4 + k)
         sheet.cell(row=i, column=4, value=f"=SUM({first_c}{i}:{last_c}{i})").number_format = "0.000"
         sheet.cell(row=i, column=1, value=f"=RANK(D{i},$D${first_row}:$D${last_row})")
@@ -177,6 +228,13 @@ def _scores(sheet: Sheet, scores: Scores) -> None:
             sheet.cell(row=row, column=2, value=cid)
             sheet.cell(row=row, column=3, value=scores.names[cid])
             sheet.cell(row=row, column=4, value=why)
+    if published:
+        row += 2
+        sheet.cell(
+            row=row,
+            column=1,
+            value="The raw values of the criteria are in the department's internal workbook.",
+        ).font = Font(italic=True)
     for i in range(first_row, last_row + 1):
         for c in CRITERIA:
             sheet.cell(row=i, column=contrib_col[c]).number_format = "0.000"
@@ -221,6 +279,7 @@ def write_workbook(
     harm_table: HarmTable,
     scores: Scores,
     sensitivity: Sensitivity,
+    published: bool = False,
 ) -> Path:
     """Write the worksheet as an Excel workbook (see the module docstring).
 
@@ -234,6 +293,9 @@ def write_workbook(
         The worksheet's results.
     harm_table : HarmTable
         The harm weights used.
+    published : bool, default False
+        True: the Advisory Team's copy, under the publishing rules registered for the kernel
+        (see the module docstring). False: the department's internal workbook.
 
     Returns
     -------
@@ -247,13 +309,19 @@ def write_workbook(
         name: (book.active if i == 0 else book.create_sheet(name)) for i, name in enumerate(SHEETS)
     }
     sheets["About"].title = "About"
-    _about(sheets["About"], title, candidates, scores)
-    _table(sheets["Candidates"], candidates.to_frame(), dict(candidates.labels))
+    _about(sheets["About"], title, candidates, scores, published)
+    frame, note = _published(candidates.to_frame(), candidates, published)
+    _note(sheets["Candidates"], _table(sheets["Candidates"], frame, dict(candidates.labels)), note)
     wide = cheers.wide()
+    if published:  # the reasons quote the evidence, with its counts
+        wide = wide.drop(columns="reason")
     cheers_labels = {"id": "ID", "label": "Candidate", "gate": "Gate", "reason": "Why it fails"}
     row = _table(sheets["CHEERS"], wide, cheers_labels)
-    _table(sheets["CHEERS"], cheers.to_frame(), dict(cheers.labels), start_row=row)
-    row = _table(sheets["Criteria"], criteria.to_frame(), dict(criteria.labels))
+    frame, note = _published(cheers.to_frame(), cheers, published)
+    row = _table(sheets["CHEERS"], frame, dict(cheers.labels), start_row=row)
+    _note(sheets["CHEERS"], row, note)
+    frame, note = _published(criteria.to_frame(), criteria, published)
+    row = _note(sheets["Criteria"], _table(sheets["Criteria"], frame, dict(criteria.labels)), note)
     docs = pd.DataFrame([{"criterion": CRITERION_LABELS[c], **CRITERION_DOCS[c]} for c in CRITERIA])
     _table(
         sheets["Criteria"],
@@ -275,7 +343,7 @@ def write_workbook(
     sheets["Harm weights"].cell(row=row, column=1, value=f"Derivation: {harm_table.derivation}")
     sheets["Harm weights"].cell(row=row + 1, column=1, value=f"Source: {harm_table.source}")
     _weights(sheets["Weights"], scores)
-    _scores(sheets["Scores"], scores)
+    _scores(sheets["Scores"], scores, published)
     _sensitivity(sheets["Sensitivity"], sensitivity)
     for sheet in book.worksheets:
         for cell in sheet[1]:

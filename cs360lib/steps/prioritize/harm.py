@@ -456,12 +456,15 @@ class HarmWeights(Result):
         return "\n".join([*lines, *self.warning_lines()])
 
     def chart(self) -> alt.Chart:
-        """Bar chart of the weight of each entry (log scale).
+        """Dot plot of the weight of each entry (log scale).
+
+        A dot, not a bar: on a log scale a bar has no zero to start from, and its length
+        would not be proportional to the weight (Cleveland and McGill's dot chart).
 
         Returns
         -------
         altair.Chart
-            One bar per entry with a weight above zero: the
+            One dot per entry with a weight above zero: the
             :data:`~cs360lib.publish.aggregate.MAX_BARS` heaviest (the title says so when
             the table has more; the table lists all).
         """
@@ -476,10 +479,10 @@ class HarmWeights(Result):
         )
         return (
             alt.Chart(shown, title=title)
-            .mark_bar()
+            .mark_circle(size=70, opacity=1)
             .encode(
                 y=alt.Y("label:N", title=None, sort="-x"),
-                x=alt.X("weight:Q", title="days", scale=alt.Scale(type="log")),
+                x=alt.X("weight:Q", title="days", scale=alt.Scale(type="log", zero=False)),
                 tooltip=["label", alt.Tooltip("weight:Q", format=",.0f"), "guideline"],
             )
         )

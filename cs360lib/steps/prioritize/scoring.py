@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import altair as alt
 import numpy as np
@@ -39,8 +40,12 @@ from cs360lib.config.prioritization import CRITERIA, CRITERION_LABELS, resolve_w
 from cs360lib.errors import PrioritizationError
 from cs360lib.publish.aggregate import first_of, shown_title
 from cs360lib.publish.results import Result
+from cs360lib.publish.tables import PresentationTable, presentation_table
 from cs360lib.steps.prioritize.cheers import Cheers
 from cs360lib.steps.prioritize.criteria import Criteria, describe_missing
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cs360lib.publish.publication import Publication
 
 __all__ = ["LOG_CRITERIA", "Scores", "normalise", "score", "score_table"]
 
@@ -235,6 +240,45 @@ class Scores(Result):
                 row[f"raw_{c}"] = float(self.raw.at[cid, c]) if cid in self.raw.index else np.nan
             rows.append(row)
         return pd.DataFrame(rows, columns=list(self.labels))
+
+    def table(self) -> PresentationTable:
+        """Return the ranking with each criterion's contribution, for reading.
+
+        Returns
+        -------
+        cs360lib.publish.tables.PresentationTable
+            Rank, candidate, score, the contribution of each criterion with a weight above
+            zero (they add up to the score), and the status (why a candidate is not scored).
+            The normalised and raw values are in :meth:`to_frame` and the Excel workbook.
+        """
+        used = [f"contribution_{c}" for c in CRITERIA if self.weights[c] > 0]
+        frame = self.to_frame()[["rank", "label", "score", *used, "status"]]
+        labels = {
+            **self.labels,
+            **{f"contribution_{c}": CRITERION_LABELS[c] for c in CRITERIA},
+        }
+        notes = ("Each criterion's column is its contribution to the score.",)
+        return presentation_table(frame, labels=labels, precision=3, notes=notes)
+
+    def with_frame(self, frame: pd.DataFrame, publication: Publication) -> Scores:
+        """Return the published copy: the same scores, without the raw values' detail.
+
+        The scores, contributions and normalised values are not counts (the raw criteria,
+        which hold counts, are published in the criteria table, small ones hidden); only the
+        raw columns (``privacy``: internal) differ, and :meth:`table` does not show them.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The published frame (unused: the copy recomputes the same numbers).
+        publication : Publication
+            What was withheld.
+
+        Returns
+        -------
+        Scores
+        """
+        return replace(self, publication=publication)
 
     def summary(self) -> str:
         """Say which candidate ranks first, by how much, and why.

@@ -44,7 +44,7 @@ from cs360lib.publish.aggregate import first_of, shown_title
 from cs360lib.publish.results import Result
 from cs360lib.steps.prioritize.scoring import Scores
 
-__all__ = ["Sensitivity", "sensitivity", "swap_thresholds"]
+__all__ = ["Sensitivity", "chance_text", "sensitivity", "swap_thresholds"]
 
 
 def swap_thresholds(scores: Scores) -> pd.DataFrame:
@@ -93,6 +93,36 @@ def swap_thresholds(scores: Scores) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=columns)
     order = out["change"].abs().sort_values(kind="stable").index
     return out.loc[order].reset_index(drop=True)
+
+
+def chance_text(p: float) -> str:
+    """Write a share of the weight draws so that it never overstates or reads as zero.
+
+    Parameters
+    ----------
+    p : float
+        A share from 0 to 1.
+
+    Returns
+    -------
+    str
+        ``"100%"`` and ``"none"`` only when exact; ``"more than 99%"`` and ``"less than 1%"``
+        for shares that whole percentages would round to them; otherwise whole percentages.
+
+    Examples
+    --------
+    >>> chance_text(1.0), chance_text(0.999), chance_text(0.42), chance_text(0.001)
+    ('100%', 'more than 99%', '42%', 'less than 1%')
+    """
+    if p >= 1:
+        return "100%"
+    if p <= 0:
+        return "none"
+    if p > 0.99:
+        return "more than 99%"
+    if p < 0.01:
+        return "less than 1%"
+    return f"{p:.0%}"
 
 
 @dataclass(frozen=True)
@@ -159,12 +189,16 @@ class Sensitivity(Result):
         lines = [
             f"When the weights vary around the chosen ones ({self.draws:,} draws, "
             f"concentration {self.concentration:g}), {top['label']} ranks first in "
-            f"{top['p_first']:.0%} of them and in the top three in {top['p_top3']:.0%}."
+            f"{chance_text(top['p_first'])} of them and in the top three in "
+            f"{chance_text(top['p_top3'])}."
         ]
         others = self.frame.iloc[1:].sort_values("p_first", ascending=False)
         if len(others) and others.iloc[0]["p_first"] > 0:
             o = others.iloc[0]
-            lines.append(f"The likeliest other first choice is {o['label']} ({o['p_first']:.0%}).")
+            lines.append(
+                f"The likeliest other first choice is {o['label']} "
+                f"({chance_text(o['p_first'])} of the draws)."
+            )
         if self.second is not None:
             if self.swaps.empty:
                 lines.append(f"No change of a single weight makes {self.second} pass {self.first}.")

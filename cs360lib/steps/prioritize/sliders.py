@@ -3,8 +3,13 @@
 In JupyterLab (``interactive=True``) one slider per criterion re-ranks the candidates as the
 group moves it: the ranking table and the contribution chart are redrawn from
 :meth:`~cs360lib.steps.prioritize.scoring.Scores.rescore` (the same numbers as the Excel
-export). In a report (``interactive=False``) the same cell shows the ranking under the
-engagement's weights, as a static table: widgets never carry report content.
+export). The chart is drawn to SVG in the kernel (vl-convert), so the sliders work in a
+meeting room without internet (Altair's default JupyterLab renderer loads Vega from a CDN).
+
+In a report (``interactive=False``) the same cell shows the ranking under the engagement's
+weights: the :class:`~cs360lib.steps.prioritize.scoring.Scores` result itself (summary,
+ranking table with each criterion's contribution, stacked contribution chart), so that
+``cs.show`` publishes it under its declared counts: widgets never carry report content.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import pandas as pd
 
 from cs360lib.config.prioritization import CRITERIA, CRITERION_LABELS
 from cs360lib.errors import PrioritizationError
+from cs360lib.publish.charts import chart_to_svg
 from cs360lib.publish.tables import presentation_table
 from cs360lib.steps.prioritize.scoring import Scores
 
@@ -61,19 +67,18 @@ def weight_sliders(scores: Scores, *, interactive: bool) -> Any:
         The worksheet's scores (their weights are the sliders' starting values).
     interactive : bool
         True: an ``ipywidgets.VBox`` of one slider per criterion, the ranking table (an
-        ``HTML`` widget) and the contribution chart (an ``Output``), redrawn on every
-        change. False: the ranking table under the current weights (a ``PresentationTable``), the
-        same content in a report.
+        ``HTML`` widget) and the contribution chart (an ``HTML`` widget holding its SVG),
+        redrawn on every change. False: ``scores`` itself (its summary, ranking table and
+        contribution chart), the same content in a report.
 
     Returns
     -------
-    ipywidgets.VBox or cs360lib.publish.tables.PresentationTable
-        The widget in JupyterLab; the table for reports.
+    ipywidgets.VBox or Scores
+        The widget in JupyterLab; the scores for reports.
     """
     if not interactive:
-        return presentation_table(ranking_frame(scores), precision=3)
+        return scores
     import ipywidgets as widgets
-    from IPython.display import display
 
     sliders = {
         c: widgets.FloatSlider(
@@ -89,19 +94,19 @@ def weight_sliders(scores: Scores, *, interactive: bool) -> Any:
         for c in CRITERIA
     }
     table = widgets.HTML()
-    chart = widgets.Output()
+    chart = widgets.HTML()
 
     def redraw(change: dict[str, Any] | None = None) -> None:
         weights = {c: s.value for c, s in sliders.items()}
-        chart.clear_output(wait=True)
         try:
             current = scores.rescore(weights)
         except PrioritizationError as error:
             table.value = f"<p>{error}</p>"
+            chart.value = ""
             return
+        drawn = chart_to_svg(current.chart())  # drawn first: table and chart change together
         table.value = presentation_table(ranking_frame(current), precision=3).to_html()
-        with chart:
-            display(current.chart())
+        chart.value = drawn
 
     for slider in sliders.values():
         slider.observe(redraw, names="value")

@@ -9,7 +9,8 @@ one part per section):
 4. :attr:`Worksheet.cheers`: the CHEERS gate (:mod:`.cheers`);
 5. :attr:`Worksheet.scores`: ranking with each criterion's contribution (:mod:`.scoring`);
 6. :attr:`Worksheet.sensitivity`: weight perturbation and swap threshold (:mod:`.sensitivity`);
-7. :meth:`Worksheet.sliders` for the meeting and :meth:`Worksheet.to_excel` for Excel.
+7. :meth:`Worksheet.sliders` for the meeting, :meth:`Worksheet.to_excel` for Excel and
+   :meth:`Worksheet.write_excel` for the Advisory Team's copy beside the notebook's reports.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from cs360lib.errors import PrioritizationError
 from cs360lib.steps.prioritize.candidates import CandidateList, find_candidates
 from cs360lib.steps.prioritize.cheers import Cheers, cheers
 from cs360lib.steps.prioritize.criteria import Criteria, compute_criteria
-from cs360lib.steps.prioritize.excel import write_workbook
+from cs360lib.steps.prioritize.excel import SHEETS, write_workbook
 from cs360lib.steps.prioritize.harm import HarmWeights, load_harm_table
 from cs360lib.steps.prioritize.partners import Scanning, scanning_input
 from cs360lib.steps.prioritize.scoring import Scores, score
@@ -34,7 +35,10 @@ from cs360lib.steps.prioritize.sensitivity import Sensitivity, sensitivity
 from cs360lib.steps.prioritize.sliders import weight_sliders
 from cs360lib.steps.scanning import Codebook, Coding
 
-__all__ = ["Worksheet", "worksheet"]
+__all__ = ["WORKBOOK_NAME", "Worksheet", "worksheet"]
+
+WORKBOOK_NAME = "02_prioritization_worksheet.xlsx"
+"""File name of the Advisory Team's workbook (:meth:`Worksheet.write_excel`)."""
 
 
 @dataclass(frozen=True)
@@ -74,17 +78,23 @@ class Worksheet:
 
         Returns
         -------
-        ipywidgets.VBox or cs360lib.publish.tables.PresentationTable
+        ipywidgets.VBox or Scores
+            The sliders in JupyterLab; :attr:`scores` (ranking table and contribution chart)
+            for reports.
         """
         return weight_sliders(self.scores, interactive=interactive)
 
-    def to_excel(self, path: str | Path) -> Path:
+    def to_excel(self, path: str | Path, *, published: bool = False) -> Path:
         """Write the worksheet as an Excel workbook whose scores are formulas of the weights.
 
         Parameters
         ----------
         path : str or Path
             The ``.xlsx`` file.
+        published : bool, default False
+            True: the copy that follows the publishing rules registered for the kernel
+            (small counts hidden, evidence and raw values left out; :mod:`.excel`). False:
+            the department's internal workbook, with every count.
 
         Returns
         -------
@@ -100,6 +110,50 @@ class Worksheet:
             harm_table=self.harm.harm_table,
             scores=self.scores,
             sensitivity=self.sensitivity,
+            published=published,
+        )
+
+    def write_excel(self, folder: str | Path, *, name: str = WORKBOOK_NAME) -> str:
+        """Write the Advisory Team's workbook into a folder and say where it is.
+
+        The workbook is the published copy (:meth:`to_excel` with ``published=True``): it may
+        leave the department like the stakeholder report. Under ``cs360 run`` the notebook's
+        ``output_dir`` is the run folder, so the file sits beside the reports.
+
+        Parameters
+        ----------
+        folder : str or Path
+            Output folder (created if needed); a relative folder is relative to the current
+            directory (the notebook's folder).
+        name : str, default :data:`WORKBOOK_NAME`
+            File name.
+
+        Returns
+        -------
+        str
+            Markdown for the notebook: the file's name (relative to ``folder``, never an
+            absolute path of the machine that ran it), its sheets and how to use it.
+
+        Raises
+        ------
+        PrioritizationError
+            If ``name`` is not a plain ``.xlsx`` file name.
+        """
+        if Path(name).name != name or not name.endswith(".xlsx"):
+            raise PrioritizationError(
+                f"the workbook's name must be a plain file name of an Excel workbook "
+                f"(like {WORKBOOK_NAME}), got {name!r}"
+            )
+        self.to_excel(Path(folder) / name, published=True)
+        ranked = len(self.scores.ranking())
+        return (
+            f"The worksheet for the Advisory Team was saved as **`{name}`** in the output folder "
+            "(under `cs360 run`, the run folder: beside this report). "
+            f"Its sheets: {', '.join(SHEETS)}. It ranks {ranked} candidates. "
+            "Change a yellow weight cell on the *Weights* sheet and the *Scores* sheet "
+            "recalculates the contributions, scores and ranks. It follows the publishing rules "
+            "of this report: small counts are hidden and the evidence behind each candidate is "
+            "left out."
         )
 
     def summary(self) -> str:
