@@ -434,3 +434,19 @@ def test_every_key_of_the_plan_is_documented() -> None:
             documented = f"`{key}`" in text or re.search(rf"(?<!\w){key}:", text)
             assert documented, f"{model.__name__}.{key}"
     assert "dimensions: [1, 2]" in text
+
+
+# ------------------------------------------------------------------ teams
+
+
+def test_teams_give_display_names_and_are_checked(tmp_path: Path) -> None:
+    text = MINIMAL + "teams: {AT: Advisory Team, PST2: Drug Market Team}\n"
+    engagement = Engagement.load(make(tmp_path, text))
+    assert engagement.teams == {"AT": "Advisory Team", "PST2": "Drug Market Team"}
+    assert Engagement.load(make(tmp_path)).teams == {}
+    message = _errors_of(make(tmp_path, MINIMAL + "tems: {AT: Advisory Team}\n"))
+    assert "tems: unknown key 'tems'; did you mean `teams`?" in message
+    assert str(tmp_path / "engagement.yml") in message
+    message = _errors_of(make(tmp_path, MINIMAL + "teams: {AT+PST: Both, PST: ' '}\n"))
+    assert "teams: 'AT+PST' is not a team code" in message
+    assert "PST: the display name is empty" in message

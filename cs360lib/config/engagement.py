@@ -53,6 +53,10 @@ DIMENSIONS: dict[str, int] = {goal: catalogue().dimension_of(goal) for goal in G
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 """An engagement id: lower-case letters, digits and dashes, starting with a letter or digit."""
 
+TEAM_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+"""A team code of the roster's ``team`` column (``AT``, ``PST``, ``PST2``): a letter, then
+letters, digits, ``_`` or ``-`` (``+`` joins the codes of a member of several teams)."""
+
 _PENDING_CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "cs360_engagement_context", default=None
 )
@@ -399,6 +403,10 @@ class Engagement(_Strict):
         Id, name and department (the ``engagement:`` section).
     sources : dict of str to Source
         Data sources with paths resolved against the file's folder.
+    teams : dict of str to str
+        Display names of the team codes of the stakeholder roster (``AT``, ``PST``,
+        ``PST2``...), for the community map and the composition check
+        (:mod:`cs360lib.steps.stakeholders`); empty: the default names.
     path : Path
         The engagement file (absolute).
     """
@@ -412,6 +420,7 @@ class Engagement(_Strict):
     metrics: list[Metric] = Field(default_factory=list)
     dimensions: list[int] | None = None
     prioritization: Prioritization | None = None
+    teams: dict[str, str] = Field(default_factory=dict)
     publishing: Publishing = Field(default_factory=Publishing)
     path: Path = Path("engagement.yml")
 
@@ -458,6 +467,23 @@ class Engagement(_Strict):
                 raise ValueError(
                     f"{unknown or value} are not CS360 dimensions; expected a list of {known}"
                 )
+        return value
+
+    @field_validator("teams")
+    @classmethod
+    def _team_names(cls, value: dict[str, str]) -> dict[str, str]:
+        """Check the team codes and display names (``teams: {AT: Advisory Team}``)."""
+        found = []
+        for code, name in value.items():
+            if not TEAM_CODE.match(code):
+                found.append(
+                    f"{code!r} is not a team code: a letter, then letters, digits, _ or - "
+                    "(as written in the stakeholder roster's `team` column, e.g. AT, PST2)"
+                )
+            if not name.strip():
+                found.append(f"{code}: the display name is empty; write the team's name")
+        if found:
+            raise ValueError("; ".join(found))
         return value
 
     @model_validator(mode="after")
