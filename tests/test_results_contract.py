@@ -52,6 +52,7 @@ from cs360lib.publish.publication import publish_result
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import PresentationTable
 from cs360lib.steps import design, intake, metrics, plan, prioritize, triangle
+from cs360lib.steps import scanning
 from cs360lib.steps.scanning import (
     agreement,
     code_responses,
@@ -69,6 +70,12 @@ SAMPLE = PACKAGE.parent / "data" / "samples" / "engagement.yml"
 def _sample() -> tuple[cs360lib.Engagement, cs360lib.data.loaders.EngagementSources]:
     engagement = cs360lib.Engagement.load(SAMPLE)
     return engagement, cs360lib.load_engagement(engagement)
+
+
+@functools.cache
+def _scan() -> scanning.ScanningData:
+    """The sample's scanning step (notebook 01's sections read it)."""
+    return scanning.scanning_data(*_sample())
 
 
 def _library_classes() -> list[type]:
@@ -305,6 +312,10 @@ FACTORIES: dict[str, Callable[[dict], Result]] = {
     "EmergentThemes": lambda s: emergent_themes(s["coding"]),
     "CommunityMap": lambda s: community_map(s["stakeholders"]),
     "Composition": lambda s: composition_check(s["stakeholders"]),
+    "Interviewed": lambda s: scanning.interviewed(_scan()),
+    "ConcernCounts": lambda s: scanning.concerns(_scan()),
+    "CodingSheet": lambda s: scanning.check_coding(_scan()),
+    "Quotes": lambda s: scanning.quotes(_scan()),
     "TriangleWorksheet": lambda s: triangle.worksheet(*_sample()),
     "MetricsCatalogue": lambda s: metrics.metrics_catalogue(),
     "MetricsCheck": lambda s: metrics.metrics_check(_sample()[0]),

@@ -39,6 +39,7 @@ from cs360lib.config.mapping import Mapping, MappingError, mapping_data, validat
 from cs360lib.config.prioritization import Prioritization
 from cs360lib.config.publishing import Publishing
 from cs360lib.config.responses import Response
+from cs360lib.config.scanning import ScanningSettings
 from cs360lib.data.readers import resolve_files
 from cs360lib.data.schemas import SCHEMAS, column_types
 from cs360lib.errors import EngagementError
@@ -407,6 +408,8 @@ class Engagement(_Strict):
         Display names of the team codes of the stakeholder roster (``AT``, ``PST``,
         ``PST2``...), for the community map and the composition check
         (:mod:`cs360lib.steps.stakeholders`); empty: the default names.
+    scanning : ScanningSettings
+        The codebook and the returned coding sheets of the scanning step (notebook 01).
     path : Path
         The engagement file (absolute).
     """
@@ -421,6 +424,7 @@ class Engagement(_Strict):
     dimensions: list[int] | None = None
     prioritization: Prioritization | None = None
     teams: dict[str, str] = Field(default_factory=dict)
+    scanning: ScanningSettings = Field(default_factory=ScanningSettings)
     publishing: Publishing = Field(default_factory=Publishing)
     path: Path = Path("engagement.yml")
 
