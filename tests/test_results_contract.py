@@ -51,8 +51,7 @@ from cs360lib.publish.charts import chart_to_svg
 from cs360lib.publish.publication import publish_result
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import PresentationTable
-from cs360lib.steps import design, intake, metrics, plan, prioritize, triangle
-from cs360lib.steps import scanning
+from cs360lib.steps import design, intake, metrics, plan, prioritize, scanning, triangle
 from cs360lib.steps.scanning import (
     agreement,
     code_responses,
