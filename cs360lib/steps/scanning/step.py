@@ -76,8 +76,8 @@ TO_COLLECT = (
     "No scanning interviews were loaded. Interview stakeholders inside and outside the "
     "department (department, other law enforcement, government, community) about the four "
     "CS360 themes: public safety concerns, police-community relationships, data they hold, "
-    "and areas for improvement; add the answers as an `interviews` source of the engagement "
-    "(one row per answer, a form-tool export through a mapping with `unpivot`, or one Word "
+    "and areas for improvement; add the answers as an interviews source of the engagement "
+    "(one row per answer, a form-tool export through a mapping with unpivot, or one Word "
     "file per interview: see docs/scanning.md)."
 )
 """What a section says when the engagement has no interviews."""
@@ -535,16 +535,16 @@ class CodingSheet(Result):
         if not self.responses:
             return "\n".join([TO_COLLECT, *self.warning_lines()])
         where = (
-            f"It was written to `{self.path.name}`."
+            f"It was written to {self.path.name}."
             if self.path is not None
-            else "Write it with the notebook parameter `coding_sheet` (a path ending in .xlsx)."
+            else "Write it with the notebook parameter coding_sheet (a path ending in .xlsx)."
         )
         lines = [
             "Nobody has checked the codebook's codes yet. The coding sheet lists every answer "
             "with the codes proposed and the words that triggered them, one yes/no column per "
             f"concern. {where}",
             "A person reads each answer, changes the codes they disagree with, and returns the "
-            "sheet; list it under `scanning: coding_sheets:` in the engagement file and run "
+            "sheet; list it in the engagement file under scanning, coding_sheets, and run "
             "this notebook again: their codes then replace the codebook's, and the agreement "
             "between them (Cohen's kappa) is shown here.",
         ]
@@ -680,7 +680,7 @@ class Quotes(Result):
         elif not shown:
             lines = [
                 "The quotes are not published in this report (the engagement's publishing "
-                "rule `quotes` is false); they are in the analyst report."
+                "rules say quotes: false); they are in the analyst report."
             ]
         else:
             lines = [
