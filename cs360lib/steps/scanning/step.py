@@ -33,7 +33,7 @@ import pandas as pd
 
 from cs360lib.config.engagement import Engagement
 from cs360lib.data.loaders import LoadResult
-from cs360lib.data.schemas import SECTORS
+from cs360lib.data.schemas import SECTORS, schema_for
 from cs360lib.publish.display import current_context
 from cs360lib.publish.results import Counts, Result, is_shown, say_count
 from cs360lib.publish.tables import PresentationTable, presentation_table
@@ -182,11 +182,34 @@ def _table_without_ids(result: Result) -> PresentationTable:
     return presentation_table(frame.reset_index(drop=True), labels=result.labels, notes=notes)
 
 
+def _bars(frame: pd.DataFrame, *, value: str, title: str) -> alt.Chart:
+    """Bars of one count per label; a hidden count (missing on a published copy) has no bar."""
+    return hbar(
+        frame.dropna(subset=[value]), label="label", value=value, title=title,
+        tooltip=["label", value],
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Section(Result):
+    """A section's result whose numbers are one frame (published copies replace it)."""
+
+    frame: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the section's numbers (``frame``)."""
+        return self.frame.copy()
+
+    def table(self) -> PresentationTable:
+        """Return the table by label, without ids (published numbers on a published copy)."""
+        return _table_without_ids(self)
+
+
 # ------------------------------------------------------------------------ who was interviewed
 
 
 @dataclass(frozen=True)
-class Interviewed(Result):
+class Interviewed(_Section):
     """Who was interviewed, by sector, against the stakeholder roster.
 
     Attributes
@@ -197,7 +220,6 @@ class Interviewed(Result):
         ``interviewed`` (distinct stakeholders interviewed), ``answers``.
     """
 
-    frame: pd.DataFrame
     labels = {
         "label": "Sector",
         "on_roster": "On the community map",
@@ -210,14 +232,6 @@ class Interviewed(Result):
         Counts(("answers",), by=("sector",)),
     )
     privacy = {"label": "public"}
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the counts by sector (``frame``)."""
-        return self.frame.copy()
-
-    def table(self) -> PresentationTable:
-        """Return the counts by sector name (published numbers on a published copy)."""
-        return _table_without_ids(self)
 
     def summary(self) -> str:
         """Say how many stakeholders were interviewed, from which sectors.
@@ -249,13 +263,7 @@ class Interviewed(Result):
 
     def chart(self) -> alt.Chart:
         """Bar chart of the stakeholders interviewed per sector (hidden counts: no bar)."""
-        return hbar(
-            self.frame.dropna(subset=["interviewed"]),
-            label="label",
-            value="interviewed",
-            title="Stakeholders interviewed, by sector",
-            tooltip=["label", "interviewed"],
-        )
+        return _bars(self.frame, value="interviewed", title="Stakeholders interviewed, by sector")
 
 
 def interviewed(scan: ScanningData) -> Interviewed:
@@ -334,25 +342,14 @@ def composition(scan: ScanningData) -> Composition:
 def _roster(scan: ScanningData) -> pd.DataFrame:
     if scan.roster is not None:
         return scan.roster
-    return pd.DataFrame(
-        columns=[
-            "stakeholder_id",
-            "organisation",
-            "role",
-            "sector",
-            "team",
-            "levers",
-            "data_held",
-            "sharing_terms",
-        ]  # fmt: skip
-    )
+    return pd.DataFrame(columns=list(schema_for("stakeholders").to_schema().columns))
 
 
 # ------------------------------------------------------------------------------ concerns
 
 
 @dataclass(frozen=True)
-class ConcernCounts(Result):
+class ConcernCounts(_Section):
     """Concerns raised, counted once per stakeholder, inside and outside the department.
 
     Attributes
@@ -366,7 +363,6 @@ class ConcernCounts(Result):
         Distinct stakeholders interviewed (all sectors), the denominator of the shares.
     """
 
-    frame: pd.DataFrame
     interviewed: int = 0
     labels = {
         "label": "Concern",
@@ -377,14 +373,6 @@ class ConcernCounts(Result):
     count_columns = (
         Counts(("internal", "external"), by=("concern",), total="stakeholders", totals=()),
     )
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the counts per concern (``frame``)."""
-        return self.frame.copy()
-
-    def table(self) -> PresentationTable:
-        """Return the table by concern label (published numbers on a published copy)."""
-        return _table_without_ids(self)
 
     def _share(self, row: int) -> str:
         value = self.frame["stakeholders"].iloc[row]
@@ -439,13 +427,7 @@ class ConcernCounts(Result):
 
     def chart(self) -> alt.Chart:
         """Bar chart of the stakeholders raising each concern (hidden counts: no bar)."""
-        return hbar(
-            self.frame.dropna(subset=["stakeholders"]),
-            label="label",
-            value="stakeholders",
-            title="Stakeholders raising each concern",
-            tooltip=["label", "stakeholders"],
-        )
+        return _bars(self.frame, value="stakeholders", title="Stakeholders raising each concern")
 
 
 def concerns(scan: ScanningData) -> ConcernCounts:
@@ -487,7 +469,7 @@ def _scrub(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class CodingSheet(Result):
+class CodingSheet(_Section):
     """The coding sheet a person fills in to check the codebook, concern by concern.
 
     Attributes
@@ -502,7 +484,6 @@ class CodingSheet(Result):
         Where the sheet was written; None when it was not.
     """
 
-    frame: pd.DataFrame
     responses: int = 0
     path: Path | None = None
     labels = {
@@ -515,14 +496,6 @@ class CodingSheet(Result):
         Counts(("negated",), by=("concern",), totals=()),
     )
     privacy = {"path": "internal"}
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the codes per concern (``frame``)."""
-        return self.frame.copy()
-
-    def table(self) -> PresentationTable:
-        """Return the table by concern label (published numbers on a published copy)."""
-        return _table_without_ids(self)
 
     def summary(self) -> str:
         """Say that nobody has checked the codes yet, and how to.
@@ -552,13 +525,7 @@ class CodingSheet(Result):
 
     def chart(self) -> alt.Chart:
         """Bar chart of the answers coded per concern (hidden counts: no bar)."""
-        return hbar(
-            self.frame.dropna(subset=["coded"]),
-            label="label",
-            value="coded",
-            title="Answers the codebook coded, per concern",
-            tooltip=["label", "coded", "negated"],
-        )
+        return _bars(self.frame, value="coded", title="Answers the codebook coded, per concern")
 
 
 def check_coding(scan: ScanningData, sheet: str | Path | None = None) -> Agreement | CodingSheet:
@@ -647,7 +614,7 @@ def uncovered_themes(scan: ScanningData, *, seed: int = 0) -> EmergentThemes:
 
 
 @dataclass(frozen=True)
-class Quotes(Result):
+class Quotes(_Section):
     """Representative quotes per concern, scrubbed, attributed to a role and a sector.
 
     Attributes
@@ -657,14 +624,9 @@ class Quotes(Result):
         of stakeholder reports when ``publishing.quotes`` is false), ``attribution``.
     """
 
-    frame: pd.DataFrame
     labels = {"label": "Concern", "quote": "Quote", "attribution": "Who"}
     count_columns = ()
     privacy = {"quote": "text", "label": "public", "attribution": "public"}
-
-    def to_frame(self) -> pd.DataFrame:
-        """Return the quotes (``frame``)."""
-        return self.frame.copy()
 
     def summary(self) -> str:
         """Say where the quotes come from and how they were protected.
@@ -689,10 +651,6 @@ class Quotes(Result):
                 "addresses were removed; each quote names a role and a sector, never a person."
             ]
         return "\n".join([*lines, *self.warning_lines()])
-
-    def table(self) -> PresentationTable:
-        """Return the quotes by concern label (scrubbed again on a published copy)."""
-        return _table_without_ids(self)
 
     def chart(self) -> alt.Chart:
         """Bar chart of the quotes by the sector of the speaker: whose voices are heard."""
