@@ -157,7 +157,7 @@ def test_scanning_key_results(scanning_report: nbformat.NotebookNode, tmp_path: 
     assert "Cedar Ave Drug Market Team: 2 members, 0 from outside the department" in analyst
     assert "It was written to coding\\\\_sheet.xlsx." in analyst  # Markdown-escaped, in JSON
     stakeholder = _outputs(scanning_report, ("all", "stakeholder"))
-    assert "Department: fewer than 5 interviewed" in stakeholder
+    assert "Department: fewer than 5 stakeholders interviewed" in stakeholder
     assert "Cedar Ave Drug Market Team (no external member" in stakeholder
     assert "Advisory Team: missing mid-level supervisor (department), US Attorney" in stakeholder
     lowered = stakeholder.lower()

@@ -57,7 +57,7 @@ def test_interviewed_by_sector(scan, truth) -> None:
     assert frame["on_roster"].sum() == truth["stakeholders"]["rows"]
     assert "20 stakeholders were interviewed, giving 90 answers" in result.summary()
     published = publish_result(result, Publishing(min_count=5)).result
-    assert "Department: fewer than 5 interviewed" in published.summary()
+    assert "Department: fewer than 5 stakeholders interviewed" in published.summary()
     assert "sector" not in published.table().data.columns  # the ids stay out of the table
 
 

@@ -242,7 +242,7 @@ class Interviewed(_Section):
             The total, each sector, and the sectors nobody was interviewed in.
         """
         f = self.frame
-        if not len(f) or (f["interviewed"].fillna(0).sum() == 0 and self.publication is None):
+        if not len(f) or self.total("interviewed") == "0":
             return "\n".join([TO_COLLECT, *self.warning_lines()])
         lines = [
             f"{say_count(self.total('interviewed'))} stakeholders were interviewed, giving "
@@ -250,8 +250,9 @@ class Interviewed(_Section):
         ]
         for i, r in enumerate(f.itertuples()):
             lines.append(
-                f"- {r.label}: {say_count(self.shown('interviewed', i))} interviewed, of "
-                f"{say_count(self.shown('on_roster', i))} on the community map."
+                f"- {r.label}: {say_count(self.shown('interviewed', i))} stakeholders "
+                f"interviewed; {say_count(self.shown('on_roster', i))} partners on the "
+                "community map."
             )
         none = [r.label.lower() for r in f.itertuples() if is_shown(r.interviewed) and
                 r.interviewed == 0 and r.sector in SECTORS]  # fmt: skip
