@@ -59,8 +59,7 @@ def test_skeleton(path: Path) -> None:
 
 
 def _outputs(nb: nbformat.NotebookNode, audiences: tuple[str, ...] | None = None) -> str:
-    """Text of the outputs (of those cs.show marked for one of ``audiences``, if given), without
-    the Markdown bold of the summaries' numbers."""
+    """Text of the outputs (of those cs.show marked for one of ``audiences``, if given)."""
     texts = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
@@ -69,7 +68,7 @@ def _outputs(nb: nbformat.NotebookNode, audiences: tuple[str, ...] | None = None
                 continue
             texts.append(output.get("text", ""))
             texts.append(json.dumps(output.get("data", {})))
-    return "\n".join(texts).replace("**", "")  # numbers are bold in the summaries
+    return "\n".join(texts).replace("**", "")  # summaries set their numbers in bold
 
 
 @pytest.fixture(scope="module")
