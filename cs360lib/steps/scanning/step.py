@@ -511,7 +511,7 @@ class CodingSheet(_Section):
         where = (
             f"It was written to {self.path.name}."
             if self.path is not None
-            else "Write it with the notebook parameter coding_sheet (a path ending in .xlsx)."
+            else "Write it with the notebook parameter coding_sheet (the path of an Excel file)."
         )
         lines = [
             "Nobody has checked the codebook's codes yet. The coding sheet lists every answer "
