@@ -55,6 +55,8 @@ def test_keys_at_walks_models_dicts_and_lists() -> None:
         "metrics",
         "dimensions",
         "prioritization",
+        "teams",
+        "scanning",
         "publishing",
     ]
     assert keys_at(EngagementModel, ("sources", "calls")) == ["kind", "path", "mapping"]
