@@ -54,9 +54,10 @@ DIMENSIONS: dict[str, int] = {goal: catalogue().dimension_of(goal) for goal in G
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 """An engagement id: lower-case letters, digits and dashes, starting with a letter or digit."""
 
-TEAM_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-"""A team code of the roster's ``team`` column (``AT``, ``PST``, ``PST2``): a letter, then
-letters, digits, ``_`` or ``-`` (``+`` joins the codes of a member of several teams)."""
+TEAM_CODE = re.compile(r"^[A-Z][A-Z0-9_-]*$")
+"""A team code of the roster's ``team`` column (``AT``, ``PST``, ``PST2``): an upper-case
+letter, then upper-case letters, digits, ``_`` or ``-`` (``+`` joins the codes of a member of
+several teams)."""
 
 _PENDING_CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "cs360_engagement_context", default=None
@@ -481,7 +482,8 @@ class Engagement(_Strict):
         for code, name in value.items():
             if not TEAM_CODE.match(code):
                 found.append(
-                    f"{code!r} is not a team code: a letter, then letters, digits, _ or - "
+                    f"{code!r} is not a team code: an upper-case letter, then upper-case "
+                    "letters, digits, _ or - "
                     "(as written in the stakeholder roster's `team` column, e.g. AT, PST2)"
                 )
             if not name.strip():

@@ -69,10 +69,10 @@ THEMES = [
 TEAMS = ["AT", "PST", "AT+PST", "none"]
 """The usual team memberships: Advisory Team, Problem-Solving Team, both, or neither."""
 
-TEAM_PATTERN = r"^(?:none|[A-Za-z][A-Za-z0-9_-]*(?:\+[A-Za-z][A-Za-z0-9_-]*)*)$"
-"""Team membership as written in a roster: ``none`` or team codes joined with ``+`` (``AT``,
-``PST``, ``AT+PST``, ``PST2``: a department may run several Problem-Solving Teams, named in
-the engagement's ``teams:``)."""
+TEAM_PATTERN = r"^(?:none|[A-Z][A-Z0-9_-]*(?:\+[A-Z][A-Z0-9_-]*)*)$"
+"""Team membership as written in a roster: ``none`` or upper-case team codes joined with ``+``
+(``AT``, ``PST``, ``AT+PST``, ``PST2``: a department may run several Problem-Solving Teams,
+named in the engagement's ``teams:``)."""
 
 LEVERS = ["handler", "guardian", "manager"]
 """Problem analysis triangle controllers a stakeholder can act as."""

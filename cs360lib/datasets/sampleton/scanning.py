@@ -54,7 +54,7 @@ STAKEHOLDERS: list[tuple[str, str, str, str, str, str, str, str]] = [
     ("S16", "Eastgate Neighborhood Association", "Block captain coordinator", "community", "PST",
      "guardian", "Resident safety walk notes", "Open"),
     ("S17", "First Street Baptist Church", "Pastor", "community", "AT", "handler",
-     "None recorded", "Not applicable"),
+     "Nothing recorded", "Not applicable"),
     ("S18", "Sampleton Youth Outreach Center", "Program director", "community", "PST", "handler",
      "Program attendance", "Aggregate only"),
     ("S19", "Westside Tenants Union", "Organizer", "community", "none", "guardian",
