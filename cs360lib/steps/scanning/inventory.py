@@ -41,7 +41,10 @@ OTHER = "other"
 """Data kind of a description no entry of the data codebook covers."""
 
 _PREFIX = re.compile(r"^\s*we\s+hold\s*:?\s*", re.IGNORECASE)
-_NOTHING = r"^\s*(?:we\s+hold:?\s*)?(?:(?:none|nothing)(?:\s+recorded)?|n/?a|not\s+applicable|-)?\s*\.?\s*$"
+_NOTHING = (
+    r"^\s*(?:we\s+hold:?\s*)?"
+    r"(?:(?:none|nothing)(?:\s+recorded)?|n/?a|not\s+applicable|-)?\s*\.?\s*$"
+)
 
 
 @dataclass(frozen=True)
