@@ -63,6 +63,7 @@ from cs360lib.steps import (
     prioritize,
     problem_analysis,
     review,
+    scanning,
     triangle,
 )
 from cs360lib.steps.scanning import (
@@ -267,6 +268,18 @@ def _rate_ratio_power() -> alt.TopLevelMixin:
         {"ratio": ratio, "expected_pre": 20.0, "expected_post": 20 * ratio, "power": 1 - ratio}
     )
     return dataclasses.replace(small, frame=frame).chart()
+
+
+def _scan() -> scanning.ScanningData:
+    """The scanning sections over 6,000 coded responses and a 6,000-partner roster."""
+    return scanning.ScanningData(
+        engagement=_sample()[0],
+        codebook=_coding().codebook,
+        coding=_coding(),
+        automatic=_coding(),
+        sheets={},
+        roster=_roster(),
+    )
 
 
 def _folder() -> Path:
@@ -573,6 +586,10 @@ FACTORIES: dict[str, Callable[[dict], alt.TopLevelMixin]] = {
     "Synthesis.chart": lambda s: synthesize(_coding()).chart(),
     "EmergentThemes.chart": lambda s: emergent_themes(_coding()).chart(),
     "CommunityMap.chart": lambda s: community_map(_roster()).chart(),
+    "Interviewed.chart": lambda s: scanning.interviewed(_scan()).chart(),
+    "ConcernCounts.chart": lambda s: scanning.concerns(_scan()).chart(),
+    "CodingSheet.chart": lambda s: scanning.check_coding(_scan()).chart(),
+    "Quotes.chart": lambda s: scanning.quotes(_scan()).chart(),
     "Composition.chart": lambda s: composition_check(_roster()).chart(),
     # evaluate: long series and many scenarios (counts of more than 5,000 events for the tests
     # whose input is a few numbers)

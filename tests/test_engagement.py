@@ -434,3 +434,34 @@ def test_every_key_of_the_plan_is_documented() -> None:
             documented = f"`{key}`" in text or re.search(rf"(?<!\w){key}:", text)
             assert documented, f"{model.__name__}.{key}"
     assert "dimensions: [1, 2]" in text
+
+
+# ------------------------------------------------------------------ teams
+
+
+def test_teams_give_display_names_and_are_checked(tmp_path: Path) -> None:
+    text = MINIMAL + "teams: {AT: Advisory Team, PST2: Drug Market Team}\n"
+    engagement = Engagement.load(make(tmp_path, text))
+    assert engagement.teams == {"AT": "Advisory Team", "PST2": "Drug Market Team"}
+    assert Engagement.load(make(tmp_path)).teams == {}
+    message = _errors_of(make(tmp_path, MINIMAL + "tems: {AT: Advisory Team}\n"))
+    assert "tems: unknown key 'tems'; did you mean `teams`?" in message
+    assert str(tmp_path / "engagement.yml") in message
+    message = _errors_of(make(tmp_path, MINIMAL + "teams: {AT+PST: Both, PST: ' '}\n"))
+    assert "teams: 'AT+PST' is not a team code" in message
+    assert "PST: the display name is empty" in message
+
+
+def test_scanning_section_resolves_and_checks_its_files(tmp_path: Path) -> None:
+    path = make(tmp_path)
+    assert Engagement.load(path).scanning.codebook is None
+    (tmp_path / "codebook.yml").write_text("extends: default\n")
+    (tmp_path / "coder_a.xlsx").write_bytes(b"")
+    text = MINIMAL + "scanning: {codebook: codebook.yml, coding_sheets: [coder_a.xlsx]}\n"
+    scanning = Engagement.load(make(tmp_path, text)).scanning
+    assert scanning.codebook == tmp_path / "codebook.yml"
+    assert scanning.coding_sheets == [tmp_path / "coder_a.xlsx"]
+    message = _errors_of(make(tmp_path, MINIMAL + "scanning: {coding_sheets: [coder_b.xlsx]}\n"))
+    assert "scanning.coding_sheets: coding sheet(s) not found" in message and "coder_b" in message
+    message = _errors_of(make(tmp_path, MINIMAL + "scanning: {codebok: codebook.yml}\n"))
+    assert "scanning.codebok: unknown key 'codebok'; did you mean `codebook`?" in message

@@ -3,6 +3,7 @@ import csv
 import pandas as pd
 import pytest
 
+from cs360lib import load
 from cs360lib.data.interview_forms import (
     detect_layout,
     question_theme_table,
@@ -232,3 +233,34 @@ def test_duplicate_question_text_is_renamed(tmp_path):
     export = read_form_export(frame)
     assert export.layout == "google_forms"
     assert export.question_columns == [Q1, f"{Q1} (2)"] and export.warnings
+
+
+@pytest.mark.parametrize("layout", ["microsoft_forms", "qualtrics", "qualtrics_xlsx"])
+def test_an_export_loads_into_interviews_through_its_mapping(tmp_path, layout):
+    """The mapping the helper writes loads the file itself: every answer cell accounted for."""
+    path = qualtrics(tmp_path) if layout.startswith("qualtrics") else microsoft_forms(tmp_path)
+    if layout == "qualtrics_xlsx":  # the same export saved as Excel
+        raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False)
+        path = tmp_path / "qualtrics.xlsx"
+        raw.to_excel(path, header=False, index=False)
+    export = read_form_export(path)
+    constants = {"sector": "community"} if layout.startswith("qualtrics") else None
+    mapping = export.mapping(question_theme_table(export), constants=constants)
+    assert mapping["read"]["extra_header_rows"] == export.header_rows_dropped
+    result = load("interviews", path, mapping)
+    cells, empty = export.answer_cells()
+    themed = len(mapping["unpivot"]["columns"])
+    assert result.wide_rows == export.rows_read
+    assert result.rows_read == len(result.data) + len(result.rejected)
+    assert result.rows_read + result.cells_skipped == export.rows_read * themed
+    if layout == "microsoft_forms":  # the sector question is a column, not an answer
+        assert (cells, empty) == (12, 4) and result.rows_read == 5
+        assert set(result.data["sector"]) == {"community", "government"}
+    else:
+        assert (cells, empty) == (6, 2) and result.rows_read == 4
+        assert set(result.data["interview_id"]) == {"R_abc", "R_def"}  # no header row as data
+    assert result.data["theme"].notna().all() and result.data["question"].notna().all()
+    assert (result.data["stakeholder_id"] == result.data["interview_id"]).all()
+    loaded = " ".join(result.data.astype(str).to_numpy().ravel())
+    for personal in ("203.0.113.5", "41.88", "anonymous"):
+        assert personal not in loaded  # personal columns are never mapped

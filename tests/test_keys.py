@@ -55,6 +55,8 @@ def test_keys_at_walks_models_dicts_and_lists() -> None:
         "metrics",
         "dimensions",
         "prioritization",
+        "teams",
+        "scanning",
         "publishing",
         "review",
     ]
@@ -63,7 +65,14 @@ def test_keys_at_walks_models_dicts_and_lists() -> None:
     assert "max_rejected_share" in keys_at(EngagementModel, ("analysis",))
     assert keys_at(EngagementModel, ("sources", "calls", "mapping")) is None  # free-form there
     assert keys_at(EngagementModel, ("nowhere",)) is None
-    assert keys_at(Mapping, ("read",)) == ["files", "encoding", "sep", "skip_rows", "sheet"]
+    assert keys_at(Mapping, ("read",)) == [
+        "files",
+        "encoding",
+        "sep",
+        "skip_rows",
+        "extra_header_rows",
+        "sheet",
+    ]
     assert "hour" in keys_at(Mapping, ("datetimes", "occurred_at"))
     assert "layout" in keys_at(Mapping, ("point",))
 

@@ -356,3 +356,58 @@ def test_prioritization_report_is_static(prioritization_report) -> None:
     kinds = {key for cell in nb.cells for o in cell.get("outputs", []) for key in o.get("data", {})}
     assert "image/svg+xml" in kinds
     assert not any(k.startswith("application/vnd.jupyter.widget") for k in kinds)
+
+
+# ----------------------------------------------------------------- 01 scanning
+
+
+@pytest.fixture(scope="module")
+def scanning_report(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
+    out = tmp_path_factory.mktemp("nb") / "01.ipynb"
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "01_scanning.ipynb"),
+        str(out),
+        parameters={
+            "engagement": str(ROOT / "data" / "samples" / "engagement.yml"),
+            "interactive": False,
+            "coding_sheet": str(out.parent / "coding_sheet.xlsx"),
+        },
+        kernel_name="python3",
+        cwd=str(ROOT / "notebooks"),
+        progress_bar=False,
+    )
+    return nbformat.read(out, as_version=4)
+
+
+def test_scanning_is_in_the_sequence() -> None:
+    assert [p.name for p in SEQUENCE][:2] == ["00_data_intake.ipynb", "01_scanning.ipynb"]
+
+
+def test_scanning_key_results(scanning_report: nbformat.NotebookNode, tmp_path: Path) -> None:
+    truth = json.loads((ROOT / "data" / "samples" / "truth.json").read_text())
+    analyst = _outputs(scanning_report, ("all", "analyst"))
+    n = truth["interviews"]["interviews"]
+    assert f"{n} stakeholders were interviewed, giving {truth['interviews']['rows']} answers" in (
+        analyst
+    )
+    top = truth["interviews"]["stakeholders_by_concern"]["robbery"]
+    assert f"Robbery (street, transit and commercial): {top} stakeholders" in analyst
+    assert "Cedar Ave Drug Market Team: 2 members, 0 from outside the department" in analyst
+    assert "It was written to coding\\\\_sheet.xlsx." in analyst  # Markdown-escaped, in JSON
+    stakeholder = _outputs(scanning_report, ("all", "stakeholder"))
+    assert "Department: fewer than 5 stakeholders interviewed" in stakeholder
+    assert "Cedar Ave Drug Market Team (no external member" in stakeholder
+    assert "Advisory Team: missing mid-level supervisor (department), US Attorney" in stakeholder
+    lowered = stakeholder.lower()
+    assert not [v for v in truth["personal"] if v.lower() in lowered]
+
+
+def test_scanning_report_is_static(scanning_report: nbformat.NotebookNode) -> None:
+    kinds = {
+        key
+        for cell in scanning_report.cells
+        for o in cell.get("outputs", [])
+        for key in o.get("data", {})
+    }
+    assert "image/svg+xml" in kinds
+    assert not any(k.startswith("application/vnd.jupyter.widget") for k in kinds)

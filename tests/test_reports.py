@@ -411,6 +411,29 @@ def test_sample_engagement_reports_render_offline(tmp_path):
         assert seen.charts and len(seen.drawn_charts) == len(seen.charts), seen.charts
 
 
+@pytest.mark.browser
+@pytest.mark.slow
+def test_scanning_report_renders_offline(tmp_path):
+    """Notebook 01 runs in `cs360 run`; both reports open offline and draw every chart."""
+    from cs360lib.run.engagement_run import run_engagement
+
+    sample = REPO / "data" / "samples" / "engagement.yml"
+    require_chromium()
+    result = run_engagement(
+        sample, out_dir=tmp_path, only=["01_scanning"], progress=lambda line: None
+    )
+    assert result.ok, result.error
+    assert [nb.name for nb in result.notebooks] == ["01_scanning"]
+    for name in ("01_scanning.html", "01_scanning.analyst.html"):
+        html = (result.report_dir / name).read_text()
+        assert find_network_refs(html) == []
+        seen = render_offline(result.report_dir / name, screenshot=tmp_path / f"{name}.png")
+        assert seen.requests == []
+        assert len(seen.charts) >= 6 and len(seen.drawn_charts) == len(seen.charts), seen.charts
+    stakeholder = (result.report_dir / "01_scanning.html").read_text()
+    assert "Cedar Ave Drug Market Team" in stakeholder and "&lt;5" in stakeholder
+
+
 # ----------------------------------------------------------------- privacy of the sample's reports
 # Issue 9's acceptance: every notebook `cs360 run` executes on the sample engagement publishes
 # nothing personal, only safe counts, and follows the engagement's publishing rules.

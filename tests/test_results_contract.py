@@ -59,6 +59,7 @@ from cs360lib.steps import (
     prioritize,
     problem_analysis,
     review,
+    scanning,
     triangle,
 )
 from cs360lib.steps.scanning import (
@@ -78,6 +79,12 @@ SAMPLE = PACKAGE.parent / "data" / "samples" / "engagement.yml"
 def _sample() -> tuple[cs360lib.Engagement, cs360lib.data.loaders.EngagementSources]:
     engagement = cs360lib.Engagement.load(SAMPLE)
     return engagement, cs360lib.load_engagement(engagement)
+
+
+@functools.cache
+def _scan() -> scanning.ScanningData:
+    """The sample's scanning step (notebook 01's sections read it)."""
+    return scanning.scanning_data(*_sample())
 
 
 def _library_classes() -> list[type]:
@@ -329,6 +336,10 @@ FACTORIES: dict[str, Callable[[dict], Result]] = {
     "EmergentThemes": lambda s: emergent_themes(s["coding"]),
     "CommunityMap": lambda s: community_map(s["stakeholders"]),
     "Composition": lambda s: composition_check(s["stakeholders"]),
+    "Interviewed": lambda s: scanning.interviewed(_scan()),
+    "ConcernCounts": lambda s: scanning.concerns(_scan()),
+    "CodingSheet": lambda s: scanning.check_coding(_scan()),
+    "Quotes": lambda s: scanning.quotes(_scan()),
     "TriangleWorksheet": lambda s: triangle.worksheet(*_sample()),
     "MetricsCatalogue": lambda s: metrics.metrics_catalogue(),
     "MetricsCheck": lambda s: metrics.metrics_check(_sample()[0]),

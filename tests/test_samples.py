@@ -204,7 +204,7 @@ def test_arrests_link_to_incidents(fresh: Path, incidents: pd.DataFrame) -> None
 def test_no_person_names(fresh: Path) -> None:
     stake = _read(fresh, "stakeholders")
     assert set(stake["sector"]) == set(SECTORS)
-    assert set(stake["team"]) <= {"AT", "PST", "AT+PST", "none"}
+    assert set(stake["team"]) <= {"AT", "PST", "AT+PST", "PST2", "none"}
     levers = stake["levers"].dropna().str.split(";").explode()
     assert set(levers) <= {"handler", "guardian", "manager"}
     assert "name" not in " ".join(stake.columns)
@@ -328,20 +328,51 @@ def test_partner_metrics(fresh: Path, truth: dict) -> None:
     assert ems.groupby("area")["value"].mean().idxmax() == "West"
 
 
-def test_interviews_themes_and_top_concern(fresh: Path, truth: dict) -> None:
+def test_interviews_themes_and_planted_codes(fresh: Path, truth: dict) -> None:
     iv = _read(fresh, "interviews")
     info = truth["interviews"]
     assert set(iv["theme"]) == set(THEMES)
     assert set(iv["sector"]) == set(SECTORS)
     assert iv.groupby("theme").size().to_dict() == info["by_theme"]
     assert not iv.duplicated(["interview_id", "question"]).any()
-    safety = iv[iv["theme"] == "public_safety_concerns"]["response"].str.lower()
-    found = {
-        concern: int(safety.str.contains("|".join(words), regex=True).sum())
-        for concern, words in info["concern_keywords"].items()
+    safety = iv[iv["theme"] == "public_safety_concerns"]
+    labels = info["labels"]
+    assert len(labels) == len(safety) == info["by_theme"]["public_safety_concerns"]
+    # the ids are the order of the answer in its interview
+    position = iv.groupby("interview_id").cumcount() + 1
+    ids = (iv["interview_id"] + "/" + position.map("{:02d}".format))[safety.index]
+    assert [e["response_id"] for e in labels] == ids.tolist()
+    assert [e["stakeholder_id"] for e in labels] == safety["stakeholder_id"].tolist()
+    planted = pd.Series([e["planted"] for e in labels])
+    assert planted.value_counts().to_dict() == {
+        k: v for k, v in info["concern_counts"].items() if v
     }
-    assert found == info["concern_counts"]
-    assert max(found, key=found.get) == info["top_concern"] == "transit_robbery"
+    assert planted.value_counts().idxmax() == info["top_concern"] == "transit_robbery"
+    assert info["top_concern_code"] == "robbery"
+    # every kind of answer the coding must handle is planted, several times
+    assert len(info["two_concerns"]) >= 3 and len(info["negated_mentions"]) >= 3
+    assert len(info["uncovered"]) >= 2
+    for e in labels:  # a negated concern is not also raised; uncovered answers raise nothing
+        assert not set(e["negated"]) & set(e["concerns"])
+        assert (e["planted"] == "uncovered") == (not e["concerns"])
+    raised: dict[str, set] = {}
+    for e in labels:
+        for c in e["concerns"]:
+            raised.setdefault(c, set()).add(e["stakeholder_id"])
+    assert {c: len(v) for c, v in raised.items()} == info["stakeholders_by_concern"]
+    top = max(info["stakeholders_by_concern"], key=info["stakeholders_by_concern"].get)
+    assert top == "robbery"
+
+
+def test_roster_plants_team_gaps(fresh: Path, truth: dict) -> None:
+    roster = _read(fresh, "stakeholders")
+    info = truth["stakeholders"]
+    assert len(roster) == info["rows"] and set(info["teams"]) == {"AT", "PST", "PST2"}
+    assert sum(len(v) for v in info["missing_roles"].values()) >= 2
+    codes = roster["team"].str.split("+")
+    for team in info["no_external_member"]:
+        members = roster[codes.map(lambda c, team=team: team in c)]
+        assert len(members) and (members["sector"] == "department").all()
 
 
 # ------------------------------------------------------------------------------------------

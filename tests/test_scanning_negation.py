@@ -9,6 +9,8 @@ from cs360lib.steps.scanning.negation import is_negated
         ("", " is not a problem here", True),
         ("", " isn't really an issue on our street", True),
         ("", " doesn't happen around here", True),
+        ("", " is not the issue on our street; car break-ins are", True),
+        ("", " is the main issue, not the noise", False),
         ("There is no", " on this block", True),
         ("We never see", " anymore", True),
         ("We don't have", " here", True),

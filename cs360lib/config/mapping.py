@@ -141,7 +141,13 @@ def check_timezone(value: str) -> str:
 
 
 class ReadOptions(BaseModel):
-    """Options for reading a source file."""
+    """Options for reading a source file.
+
+    ``skip_rows`` lines come before the column names; ``extra_header_rows`` rows follow them
+    and are not data (a Qualtrics export writes two: the question texts and the
+    ``ImportId`` row; SurveyMonkey one: the answer types). Both are skipped; data rows are
+    numbered from the first row after them.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -149,6 +155,7 @@ class ReadOptions(BaseModel):
     encoding: str = "utf-8"
     sep: str = ","
     skip_rows: int = Field(default=0, ge=0)
+    extra_header_rows: int = Field(default=0, ge=0)
     sheet: str | int = 0
 
     @field_validator("sep")

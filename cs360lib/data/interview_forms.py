@@ -160,6 +160,9 @@ class FormExport:
         The file read.
     warnings : list of str
         Duplicate question texts renamed, and the like.
+    source_columns : dict of str to str
+        Column of ``frame`` -> its name in the file's header (Qualtrics' ``Q1``; empty for
+        a SurveyMonkey sub-answer column, whose header cell is blank).
     """
 
     layout: str
@@ -173,6 +176,7 @@ class FormExport:
     rows_read: int
     file: str = ""
     warnings: list[str] = field(default_factory=list)
+    source_columns: dict[str, str] = field(default_factory=dict)
 
     def answer_cells(self) -> tuple[int, int]:
         """Count the answer cells: all of them and the empty ones.
@@ -224,6 +228,70 @@ class FormExport:
                 **({self.id_column: "interview_id"} if self.id_column else {}),
                 **({self.time_column: "interviewed_on"} if self.time_column else {}),
             },
+        }
+
+    def mapping(
+        self,
+        themes: pd.DataFrame | Mapping[str, str],
+        *,
+        constants: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Write the whole mapping that loads this export into the ``interviews`` kind.
+
+        Parameters
+        ----------
+        themes : pandas.DataFrame or mapping
+            The checked question-to-theme table (:func:`question_theme_table`) or a
+            mapping question -> target.
+        constants : mapping of str to str, optional
+            Values every answer of the export shares, for columns no question gives
+            (``{"sector": "community"}`` for a survey of residents).
+
+        Returns
+        -------
+        dict
+            A mapping (``docs/mappings.md``) for :func:`cs360lib.load` or an engagement
+            source: ``read.extra_header_rows`` skips the tool's extra header rows, the
+            ``unpivot`` section turns each theme question into one row per answer (empty
+            answers are counted as skipped cells), and ``columns`` names the respondent id,
+            the time and the questions that give the sector, role or stakeholder id (without
+            a stakeholder id question, each respondent is one stakeholder: the respondent
+            id).
+            Personal columns (names, e-mails, IP addresses, coordinates) are not mapped,
+            so they never reach the loaded data.
+        """
+        spec = self.unpivot_spec(themes)
+        used = [*spec["value_columns"], *spec["fields"]]
+        blank = [c for c in used if self.source_columns.get(c, c) == ""]
+        if blank:
+            raise LoadError(
+                f"{self.file or 'the export'}: the columns {blank} have no name in the file's "
+                "header (answers to one question split over several columns): write a name "
+                "in their header cell, or export one column per question.",
+                file=self.file,
+            )
+
+        def src(column: str) -> str:
+            return self.source_columns.get(column, column)
+
+        columns = {canonical: src(source) for source, canonical in spec["fields"].items()}
+        columns.update({"theme": "theme", "question": "question", "response": "response"})
+        if "stakeholder_id" not in columns and self.id_column:  # one respondent, one voice
+            columns["stakeholder_id"] = self.id_column
+        fixed = dict(constants or {})
+        for column in fixed:
+            columns.pop(column, None)
+        return {
+            "kind": "interviews",
+            "read": {"extra_header_rows": self.header_rows_dropped},
+            **({"constants": fixed} if fixed else {}),
+            "unpivot": {
+                "columns": [src(c) for c in spec["value_columns"]],
+                "names": {src(c): {**v, "question": c} for c, v in spec["names"].items()},
+                "name": "question_column",
+                "value": "response",
+            },
+            "columns": columns,
         }
 
 
@@ -331,6 +399,7 @@ def read_form_export(source: str | Path | pd.DataFrame, *, layout: str | None = 
         rows_read=len(frame),
         file=file,
         warnings=warnings,
+        source_columns=dict(zip(names, header, strict=True)),
     )
 
 

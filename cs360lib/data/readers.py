@@ -217,7 +217,12 @@ def read_file(path: Path, options: ReadOptions) -> RawTable:
                 path,
                 sheet_name=options.sheet,
                 dtype=str,
-                skiprows=options.skip_rows,
+                skiprows=[
+                    *range(options.skip_rows),
+                    *range(
+                        options.skip_rows + 1, options.skip_rows + 1 + options.extra_header_rows
+                    ),
+                ],
                 keep_default_na=False,
             )
         except (OSError, ValueError, KeyError) as error:
@@ -324,7 +329,7 @@ def _read_csv_as(
 
     read_options = pa_csv.ReadOptions(
         encoding=_arrow_encoding(options.encoding),
-        skip_rows=options.skip_rows + 1,
+        skip_rows=options.skip_rows + 1 + options.extra_header_rows,
         column_names=names,
         use_threads=use_threads,
     )
@@ -348,7 +353,8 @@ def _read_csv_as(
     if bad:
         for line in bad:
             # Arrow numbers physical lines from 1, header and skipped lines included.
-            line.row = int(line.row) - 1 - options.skip_rows if line.row is not None else None
+            skipped = 1 + options.skip_rows + options.extra_header_rows
+            line.row = int(line.row) - skipped if line.row is not None else None
         bad_rows = np.array(
             sorted(line.row for line in bad if line.row is not None), dtype=np.int64
         )

@@ -67,7 +67,12 @@ THEMES = [
 """The four scanning-interview themes of CS360."""
 
 TEAMS = ["AT", "PST", "AT+PST", "none"]
-"""Team membership: Advisory Team, Problem-Solving Team, both, or neither."""
+"""The usual team memberships: Advisory Team, Problem-Solving Team, both, or neither."""
+
+TEAM_PATTERN = r"^(?:none|[A-Z][A-Z0-9_-]*(?:\+[A-Z][A-Z0-9_-]*)*)$"
+"""Team membership as written in a roster: ``none`` or upper-case team codes joined with ``+``
+(``AT``, ``PST``, ``AT+PST``, ``PST2``: a department may run several Problem-Solving Teams,
+named in the engagement's ``teams:``)."""
 
 LEVERS = ["handler", "guardian", "manager"]
 """Problem analysis triangle controllers a stakeholder can act as."""
@@ -460,7 +465,12 @@ class Stakeholders(_Base):
         "Sector", f"Sector: one of {SECTORS}.", nullable=False, isin=_one_of(SECTORS)
     )
     team: Series[pd.StringDtype] | None = _text(
-        "Team", f"Team membership: one of {TEAMS}.", isin=_one_of(TEAMS)
+        "Team",
+        "Team membership: team codes joined with '+' (AT, PST, AT+PST, PST2...) or none.",
+        str_matches={
+            "pattern": TEAM_PATTERN,
+            "error": "is not team codes joined with '+' (AT, PST, AT+PST, PST2) or none",
+        },
     )
     levers: Series[pd.StringDtype] | None = _text(
         "Levers", f"Problem-triangle levers controlled, ';'-separated from {LEVERS}."

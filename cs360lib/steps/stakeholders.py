@@ -26,6 +26,7 @@ problem-solving team. Display names are configurable (``teams={"AT": "Advisory T
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
 
 if TYPE_CHECKING:  # pragma: no cover
+    from cs360lib.publish.publication import Publication
     from cs360lib.publish.tables import PresentationTable
 
 __all__ = [
@@ -164,10 +166,29 @@ class CommunityMap(Result):
         "data_held": "Data held",
         "sharing_terms": "Sharing",
     }
+    count_columns = ()
+    privacy = {"teams": "public", "levers": "public"}
 
     def to_frame(self) -> pd.DataFrame:
         """Return the partners table (``partners``)."""
         return self.partners.copy()
+
+    def with_frame(self, frame: pd.DataFrame, publication: Publication) -> CommunityMap:
+        """Rebuild from the published partners (their roster ids left out).
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The published ``partners``: organisations and roles, never names.
+        publication : Publication
+            What was withheld.
+
+        Returns
+        -------
+        CommunityMap
+            The published copy (the grid counts organisations, which the table lists).
+        """
+        return dataclasses.replace(self, partners=frame, publication=publication)
 
     def summary(self) -> str:
         """Describe the map in plain language.
@@ -343,6 +364,26 @@ class Composition(Result):
         "missing": "Missing roles",
         "flag": "Flag",
     }
+    count_columns = ()
+    privacy = {"team": "public", "team_name": "public", "members": "personal"}
+
+    def with_frame(self, frame: pd.DataFrame, publication: Publication) -> Composition:
+        """Rebuild from the published checks (the members' roster ids left out).
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The published ``checks``.
+        publication : Publication
+            What was withheld.
+
+        Returns
+        -------
+        Composition
+            The published copy: its summary and table name the missing roles and the
+            flags, without the number of members of each team.
+        """
+        return dataclasses.replace(self, checks=frame, publication=publication)
 
     def missing(self) -> pd.DataFrame:
         """Return the recommended roles that no member fills.
@@ -369,14 +410,24 @@ class Composition(Result):
         lines = []
         for t in self.teams.itertuples():
             miss = self.checks[(self.checks["team"] == t.team) & ~self.checks["present"]]
-            text = f"{t.team_name}: {t.members} members, {t.external} from outside the department"
+            if self.publication is None:
+                text = (
+                    f"{t.team_name}: {t.members} members, {t.external} from outside the department"
+                )
+            else:  # the published copy does not count members
+                text = t.team_name + (f" ({t.flag})" if t.flag else "")
+            sep = "; " if self.publication is None else ": "
             if len(miss):
-                text += "; missing: " + ", ".join(
-                    f"{r.role} ({_SECTOR_NAMES.get(r.sector, r.sector).lower()})"
-                    for r in miss.itertuples()
+                text += (
+                    sep
+                    + "missing "
+                    + ", ".join(
+                        f"{r.role} ({_SECTOR_NAMES.get(r.sector, r.sector).lower()})"
+                        for r in miss.itertuples()
+                    )
                 )
             else:
-                text += "; every recommended role is filled"
+                text += sep + "every recommended role is filled"
             lines.append(text + ".")
         if not lines:
             lines.append("No team is recorded in the roster.")
@@ -408,8 +459,15 @@ class Composition(Result):
         )
 
     def table(self) -> PresentationTable:
-        """Return one row per team: members, external members, missing roles and flag."""
-        teams = self.teams[list(self.labels)].reset_index(drop=True)
+        """Return one row per team: members, external members, missing roles and flag.
+
+        On a published copy: the team, its missing roles and its flag (no member counts).
+        """
+        columns = list(self.labels)
+        if self.publication is not None:
+            columns = [c for c in columns if c not in ("members", "external")]
+        teams = self.teams[columns].reset_index(drop=True)
+        teams["missing"] = teams["missing"].replace("", "none")
         return presentation_table(teams, labels=self.labels)
 
 

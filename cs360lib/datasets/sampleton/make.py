@@ -102,7 +102,7 @@ def _generate(seed: int, scale: float) -> tuple[dict[str, pd.DataFrame], dict[st
     calls = simulate_calls(rng["calls"], city, inc, onview, rates, scale)
     survey = simulate_survey(rng["survey"])
     partner = simulate_partner_metrics(rng["partner_metrics"], scale)
-    interviews, concerns = simulate_interviews(rng["interviews"])
+    interviews, labels = simulate_interviews(rng["interviews"])
     actions = simulate_actions(rng["actions"])
     frames = {
         "incidents": inc.frame,
@@ -114,7 +114,7 @@ def _generate(seed: int, scale: float) -> tuple[dict[str, pd.DataFrame], dict[st
         "stakeholders": stakeholders(),
         "actions": actions,
     }
-    truth = build_truth(seed, scale, city, rates, inc, frames, concerns)
+    truth = build_truth(seed, scale, city, rates, inc, frames, labels)
     frames, planted = plant_personal(rng["personal"], frames)
     truth["rejected"] = planted.rejected
     truth["personal"] = planted.values

@@ -81,13 +81,7 @@ from cs360lib.datasets.sampleton.params import (
     post_months,
     weekday,
 )
-from cs360lib.datasets.sampleton.scanning import (
-    CONCERNS,
-    INTERVIEWED,
-    SECTORS,
-    THEMES,
-    TOP_CONCERN,
-)
+from cs360lib.datasets.sampleton.scanning import interview_truth, roster_truth
 from cs360lib.datasets.sampleton.write import DATETIME_COLUMNS, FILES
 
 
@@ -130,7 +124,7 @@ def build_truth(
     rates: Rates,
     inc: IncidentRows,
     frames: dict[str, pd.DataFrame],
-    concerns: pd.Series,
+    labels: pd.DataFrame,
 ) -> dict[str, Any]:
     """Everything planted in a generated department, with expected and observed values.
 
@@ -146,8 +140,9 @@ def build_truth(
         The simulated incidents.
     frames : dict of str to pandas.DataFrame
         The frame of every kind of ``FILES``, as written.
-    concerns : pandas.Series
-        Planted concern of each row of ``frames["interviews"]`` (``None`` when none).
+    labels : pandas.DataFrame
+        Codes of each row of ``frames["interviews"]``
+        (:func:`~.scanning.simulate_interviews`).
 
     Returns
     -------
@@ -214,12 +209,8 @@ def build_truth(
             "not_linked": int(arrests["incident_id"].isna().sum()),
             "other_charges": {a[0]: a[2] for a in OTHER_ARRESTS},
         },
-        "interviews": _interview_truth(frames["interviews"], concerns),
-        "stakeholders": {
-            "rows": len(frames["stakeholders"]),
-            "by_sector": frames["stakeholders"]["sector"].value_counts().sort_index().to_dict(),
-            "by_team": frames["stakeholders"]["team"].value_counts().sort_index().to_dict(),
-        },
+        "interviews": interview_truth(frames["interviews"], labels),
+        "stakeholders": roster_truth(frames["stakeholders"]),
         "actions": {
             "response": RESPONSE_NAME,
             "rows": int(len(frames["actions"])),
@@ -285,29 +276,6 @@ def _partner_truth(partner: pd.DataFrame) -> dict[str, Any]:
             "observed_target_pre_mean": _r(lights[~post].mean(), 3),
             "observed_target_post_mean": _r(lights[post].mean(), 3),
         },
-    }
-
-
-def _interview_truth(frame: pd.DataFrame, concern: pd.Series) -> dict[str, Any]:
-    """Count the interviews by theme, sector and planted concern."""
-    return {
-        "interviews": len(INTERVIEWED),
-        "rows": len(frame),
-        "by_theme": {t: int((frame["theme"] == t).sum()) for t in THEMES},
-        "by_sector": {
-            s: int(frame.loc[frame["theme"] == "public_safety_concerns", "sector"].eq(s).sum())
-            for s in SECTORS
-        },
-        "interviews_by_sector": {
-            s: int(frame.drop_duplicates("interview_id")["sector"].eq(s).sum()) for s in SECTORS
-        },
-        "top_concern": TOP_CONCERN,
-        "top_concern_label": CONCERNS[TOP_CONCERN]["label"],
-        "concern_counts": {c: int((concern == c).sum()) for c in CONCERNS},
-        "concern_keywords": {c: CONCERNS[c]["keywords"] for c in CONCERNS},
-        "concern_labels": {c: CONCERNS[c]["label"] for c in CONCERNS},
-        "interviewed_from": str(frame["interviewed_on"].min().date()),
-        "interviewed_to": str(frame["interviewed_on"].max().date()),
     }
 
 

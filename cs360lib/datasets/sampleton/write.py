@@ -25,6 +25,7 @@ from cs360lib.datasets.sampleton.city import (
 )
 from cs360lib.datasets.sampleton.offenses import TARGET_OFFENSE
 from cs360lib.datasets.sampleton.params import DEPARTMENT, RESPONSE_NAME, RESPONSE_START
+from cs360lib.datasets.sampleton.scanning import TEAMS
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 """strptime format of written date-times."""
@@ -149,8 +150,8 @@ def engagement_yaml() -> str:
     -------
     str
         Engagement, sources with inline mappings that give the written datetime formats,
-        analysis period, the problem, the areas, the response, the metrics and the
-        publishing rules.
+        analysis period, the problem, the areas, the response, the metrics, the team
+        names and the publishing rules.
     """
 
     def mapping(kind: str) -> str:
@@ -167,6 +168,7 @@ def engagement_yaml() -> str:
             )
         return "\n      formats:" + lines + extra
 
+    teams = "\n".join(f"  {code}: {name}" for code, name in TEAMS.items())
     sources = "\n".join(
         f"  {kind}:\n    kind: {kind}\n    path: {FILES[kind]}\n    mapping:{mapping(kind)}"
         for kind in FILES
@@ -271,6 +273,9 @@ metrics:
     indicator: enforcement_demographics
     source: arrests
     filter: {{charge_group: [Robbery]}}
+
+teams:
+{teams}
 
 publishing:
   min_count: 5

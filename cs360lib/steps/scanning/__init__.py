@@ -10,7 +10,8 @@ One module per concern:
 - :mod:`.agreement`: Cohen's kappa and Krippendorff's alpha;
 - :mod:`.themes`: emergent themes among uncovered responses;
 - :mod:`.synthesis`: concerns by distinct stakeholder and sector, divergence, quotes;
-- :mod:`.inventory`: who holds which data.
+- :mod:`.inventory`: who holds which data;
+- :mod:`.step`: the step for one engagement, section by section (notebook 01).
 
 The community map and the team composition check are in
 :mod:`cs360lib.steps.stakeholders`.
@@ -35,6 +36,22 @@ from cs360lib.steps.scanning.sheet import (
     read_coding_sheet,
     write_coding_sheet,
 )
+from cs360lib.steps.scanning.step import (
+    CodingSheet,
+    ConcernCounts,
+    Interviewed,
+    Quotes,
+    ScanningData,
+    check_coding,
+    community,
+    composition,
+    concerns,
+    data_held,
+    interviewed,
+    quotes,
+    scanning_data,
+    uncovered_themes,
+)
 from cs360lib.steps.scanning.synthesis import Synthesis, synthesize
 from cs360lib.steps.scanning.themes import EmergentThemes, emergent_themes
 
@@ -42,24 +59,38 @@ __all__ = [
     "Agreement",
     "Codebook",
     "Coding",
+    "CodingSheet",
     "Concern",
+    "ConcernCounts",
     "DataInventory",
     "EmergentThemes",
+    "Interviewed",
     "Measure",
+    "Quotes",
+    "ScanningData",
     "Synthesis",
     "agreement",
     "apply_coding_sheet",
+    "check_coding",
     "code_responses",
+    "community",
+    "composition",
+    "concerns",
     "data_codebook",
+    "data_held",
     "data_inventory",
     "default_codebook",
     "emergent_themes",
+    "interviewed",
     "is_negated",
     "krippendorff_alpha",
     "load_codebook",
     "looks_english",
+    "quotes",
     "read_coding_sheet",
+    "scanning_data",
     "shipped_codebooks",
     "synthesize",
+    "uncovered_themes",
     "write_coding_sheet",
 ]

@@ -108,6 +108,7 @@ def hbar(data: pd.DataFrame, *, label: str, value: str, title: str, tooltip: lis
     altair.Chart
         The bar chart.
     """
+    data = data.assign(**{value: data[value].astype(float)})  # published copies: NA -> NaN
     shown = top_with_other(
         data,
         label=label,
@@ -122,6 +123,14 @@ def hbar(data: pd.DataFrame, *, label: str, value: str, title: str, tooltip: lis
         .encode(
             y=alt.Y(f"{label}:N", title=None, sort=order),
             x=alt.X(f"{value}:Q", title=value),
-            tooltip=tooltip,
+            tooltip=[_typed(shown, t) for t in tooltip],
         )
     )
+
+
+def _typed(data: pd.DataFrame, field: object) -> object:
+    """Give a tooltip field its type, which Altair cannot infer from an empty frame."""
+    if not isinstance(field, str) or ":" in field or field not in data.columns:
+        return field
+    numeric = pd.api.types.is_numeric_dtype(data[field])
+    return f"{field}:{'Q' if numeric else 'N'}"

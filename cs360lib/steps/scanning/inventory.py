@@ -16,6 +16,7 @@ Nothing is lost: a description that no data kind covers stays in the inventory a
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from cs360lib.steps.scanning.codebook import Codebook, load_codebook
 from cs360lib.steps.scanning.coding import Coding, code_responses
 
 if TYPE_CHECKING:  # pragma: no cover
+    from cs360lib.publish.publication import Publication
     from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["DataInventory", "data_inventory"]
@@ -40,7 +42,8 @@ OTHER = "other"
 
 _PREFIX = re.compile(r"^\s*we\s+hold\s*:?\s*", re.IGNORECASE)
 _NOTHING = (
-    r"^\s*(?:we\s+hold:?\s*)?(?:none(?:\s+recorded)?|nothing|n/?a|not\s+applicable|-)?\s*\.?\s*$"
+    r"^\s*(?:we\s+hold:?\s*)?"
+    r"(?:(?:none|nothing)(?:\s+recorded)?|n/?a|not\s+applicable|-)?\s*\.?\s*$"
 )
 
 
@@ -74,10 +77,40 @@ class DataInventory(Result):
         "frequency": "Frequency",
         "sharing": "Sharing",
     }
+    count_columns = ()
+    privacy = {
+        "data_kind": "public",
+        "label": "public",
+        "description": "text",
+        "geography": "public",
+        "frequency": "public",
+        "sharing": "public",
+        "sharing_terms": "public",
+        "source": "public",
+    }
 
     def to_frame(self) -> pd.DataFrame:
         """Return the inventory (``items``)."""
         return self.items.copy()
+
+    def with_frame(self, frame: pd.DataFrame, publication: Publication) -> DataInventory:
+        """Rebuild from the published inventory (descriptions scrubbed).
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The published ``items``; their roster ids are withheld from the table and kept
+            here only to count holders.
+        publication : Publication
+            What was scrubbed and withheld.
+
+        Returns
+        -------
+        DataInventory
+            The published copy.
+        """
+        items = frame.assign(stakeholder_id=self.items["stakeholder_id"].to_numpy())
+        return dataclasses.replace(self, items=items, publication=publication)
 
     def gaps(self) -> list[str]:
         """Return the labels of data kinds that nobody said they hold.

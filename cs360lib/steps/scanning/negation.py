@@ -6,7 +6,7 @@ algorithm for identifying negated findings and diseases in discharge summaries",
 negation cue stands within a window of a few words before it (``no``, ``not``,
 ``never``, ``without``, ``no longer``, contractions in ``n't``) or a post-negation cue
 follows it within the window (``... is not a problem``, ``... isn't an issue``,
-``... doesn't happen``, ``... is under control``). As in NegEx:
+``... is not the issue``, ``... doesn't happen``, ``... is under control``). As in NegEx:
 
 - the window is counted in words (default 5, NegEx's own) and stops at a termination
   term: the end of a sentence or clause (``. ; : ! ?`` and line breaks) and the
@@ -47,7 +47,7 @@ _PRE = re.compile(
 _NEG = r"(?:not|never|no\s+longer|hardly|\w*n['\u2019]t)"
 _POST = re.compile(
     rf"(?:\b(?:is|are|was|were|been|be|s)?\s*{_NEG}\s+(?:really\s+|much\s+of\s+|that\s+much\s+of\s+"
-    r"|that\s+|so\s+much\s+|such\s+|even\s+)?(?:a\s+|an\s+)?(?:big\s+|real\s+|major\s+|serious\s+"
+    r"|that\s+|so\s+much\s+|such\s+|even\s+)?(?:a\s+|an\s+|the\s+)?(?:big\s+|real\s+|major\s+|serious\s+"
     r"|huge\s+)?(?:problem|issue|concern|deal|worry)s?\b"
     rf"|\b(?:{_NEG}|do(?:es)?\s+not|did\s+not)\s+(?:really\s+)?(?:happen|occur)s?\b"
     r"|\bunder\s+control\b|\bnot\s+(?:an?\s+)?(?:problem|issue|concern)\b)",

@@ -11,6 +11,7 @@ it, writes its definition and phrases, and recodes.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -22,12 +23,13 @@ from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from cs360lib.publish.results import Result
+from cs360lib.publish.results import Counts, Result, say_count
 from cs360lib.publish.tables import presentation_table
 from cs360lib.steps.scanning._common import RESPONSE_ID, hbar, share_text
 from cs360lib.steps.scanning.coding import Coding
 
 if TYPE_CHECKING:  # pragma: no cover
+    from cs360lib.publish.publication import Publication
     from cs360lib.publish.tables import PresentationTable
 
 __all__ = ["EmergentThemes", "emergent_themes"]
@@ -76,10 +78,35 @@ class EmergentThemes(Result):
         "responses": "Responses",
         "examples": "Examples",
     }
+    count_columns = (Counts(("responses",), by=("theme",), totals=()),)
+    privacy = {"theme": "public", "top_terms": "text", "examples": "text"}
 
     def to_frame(self) -> pd.DataFrame:
         """Return the themes table (``themes``)."""
         return self.themes.copy()
+
+    def with_frame(self, frame: pd.DataFrame, publication: Publication) -> EmergentThemes:
+        """Rebuild from the published themes (hidden sizes missing, text scrubbed).
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The published ``themes``.
+        publication : Publication
+            What was hidden.
+
+        Returns
+        -------
+        EmergentThemes
+            The published copy.
+        """
+        return dataclasses.replace(self, themes=frame, publication=publication)
+
+    def _uncovered_text(self) -> str:
+        n = self.publication.rules.min_count if self.publication is not None else 0
+        if 0 < self.uncovered < n:
+            return f"Fewer than {n} of {self.coded:,} coded responses touch"
+        return f"{share_text(self.uncovered, self.coded)} coded responses touch"
 
     def summary(self) -> str:
         """Describe the uncovered responses and their themes in plain language.
@@ -89,14 +116,12 @@ class EmergentThemes(Result):
         str
             The share uncovered and one line per theme.
         """
-        lines = [
-            f"{share_text(self.uncovered, self.coded)} coded responses touch no concern of "
-            "the codebook."
-        ]
+        lines = [f"{self._uncovered_text()} no concern of the codebook."]
         if len(self.themes):
             lines.append("They group into these candidate themes (a person should name them):")
-            for r in self.themes.itertuples():
-                lines.append(f"- theme {r.theme}: {r.top_terms} ({r.responses} responses)")
+            for i, r in enumerate(self.themes.itertuples()):
+                size = say_count(self.shown("responses", i))
+                lines.append(f"- theme {r.theme}: {r.top_terms} ({size} responses)")
         return "\n".join([*lines, *self.warning_lines()])
 
     def chart(self) -> alt.Chart:
@@ -107,10 +132,14 @@ class EmergentThemes(Result):
         altair.Chart
             One bar per theme.
         """
-        data = self.themes.assign(
+        data = self.themes.dropna(subset=["responses"]).assign(
             name=[
                 f"{t}: {terms}"
-                for t, terms in zip(self.themes["theme"], self.themes["top_terms"], strict=True)
+                for t, terms in zip(
+                    self.themes.dropna(subset=["responses"])["theme"],
+                    self.themes.dropna(subset=["responses"])["top_terms"],
+                    strict=True,
+                )
             ]
         )
         return hbar(
@@ -124,7 +153,12 @@ class EmergentThemes(Result):
     def table(self) -> PresentationTable:
         """Return the candidate themes with their top terms, responses and examples."""
         themes = self.themes[list(self.labels)].reset_index(drop=True)
-        return presentation_table(themes, labels=self.labels)
+        themes["theme"] = [f"Theme {t}" for t in themes["theme"]]
+        notes: tuple[str, ...] = ()
+        if self.publication is not None:  # hidden sizes as their markers ("<5", "x")
+            themes["responses"] = self.publication.shown["responses"].to_numpy()
+            notes = self.publication.notes
+        return presentation_table(themes, labels=self.labels, notes=notes)
 
 
 def emergent_themes(
