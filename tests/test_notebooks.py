@@ -7,6 +7,7 @@ execute them again as a report would (``interactive=False``) and check the key r
 from __future__ import annotations
 
 import ast
+import datetime
 import json
 import re
 from pathlib import Path
@@ -411,3 +412,27 @@ def test_scanning_report_is_static(scanning_report: nbformat.NotebookNode) -> No
     }
     assert "image/svg+xml" in kinds
     assert not any(k.startswith("application/vnd.jupyter.widget") for k in kinds)
+
+
+def test_the_next_cycle_starts_from_the_last_review(tmp_path: Path) -> None:
+    """A review recorded by notebook 04 is the first thing notebook 01 of the next run shows."""
+    from conftest import sample_copy
+
+    import cs360lib as cs
+    from cs360lib.steps import review
+
+    path = sample_copy(tmp_path / "sample")
+    engagement = cs.Engagement.load(path)
+    decisions = review.review(engagement, cs.load_engagement(engagement)).decisions
+    review.record(engagement, decisions, today=datetime.date(2025, 1, 15))
+    nb = _execute(
+        "01_scanning.ipynb", path, tmp_path / "01.ipynb", coding_sheet=str(tmp_path / "c.xlsx")
+    )
+    shown = _shown_text(nb)
+    assert "1 earlier review(s) recorded in lessons_learned.yml. The last, on 15 January 2025" in (
+        shown
+    )
+    assert "- Transit hub lighting and guardianship: implemented; decided: continue" in shown
+    # the first section after the set-up, before anyone is interviewed again
+    calls = [c.source for c in nb.cells if c.cell_type == "code" and "cs.show(" in c.source]
+    assert "previous_cycles" in calls[0]
