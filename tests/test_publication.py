@@ -248,3 +248,20 @@ def test_the_markers_are_the_privacy_librarys() -> None:
     assert count_tables.SECONDARY_MARKER == privacy.SECONDARY_MARKER
     assert count_tables.TOTAL_LABEL == privacy.TOTAL_LABEL
     assert count_tables.primary_marker(7) == privacy.primary_marker(7) == "<7"
+
+
+def test_a_small_count_held_outside_the_frame_is_not_stated() -> None:
+    # EmergentThemes keeps the number of uncovered responses in a field: on the sample it is
+    # 3 of 30, and its published summary must say "fewer than 5", not "3 of 30"
+    from cs360lib.steps.scanning.themes import EmergentThemes
+
+    themes = pd.DataFrame(columns=["theme", "top_terms", "responses", "examples"])
+    assignments = pd.DataFrame(columns=["response_id", "theme", "weight"])
+    small = EmergentThemes(themes, assignments, uncovered=3, coded=30)
+    assert "3 of 30" in small.summary()
+    published = publish_result(small, RULES).result
+    assert published is not small and published.publication is not None
+    assert "Fewer than 5 of 30 coded responses" in published.summary()
+    assert "3 of 30" not in published.summary()
+    large = dataclasses.replace(small, uncovered=12)
+    assert publish_result(large, RULES).result is large  # nothing to hide: the same object

@@ -490,6 +490,10 @@ def publish_result(
         publication = replace(
             publication, parts=parts, copies=copies, changed=publication.changed or bool(copies)
         )
+    fields = _declared(result, "count_fields", (tuple, list)) or ()
+    small = [f for f in fields if 0 < int(getattr(result, f)) < publication.rules.min_count]  # type: ignore[union-attr]
+    if small and not publication.changed:  # a count outside the frame must not be stated
+        publication = replace(publication, changed=True)
     if not publication.changed:
         return PublishedResult(result, publication)
     rebuild = getattr(result, "with_frame", None)

@@ -84,6 +84,11 @@ class Result(ABC):
         Class attribute: the result's other frames of counts (attribute name -> their
         :class:`Counts`), e.g. the series a chart draws; published with the same rules, and
         the published copy gets their published numbers (:meth:`with_frame`).
+    count_fields : tuple of str
+        Class attribute: fields holding a single count outside the frames (e.g. the number
+        of responses no concern covers). When one is from 1 to ``min_count - 1``, the result
+        gets a published copy (:attr:`publication` set) even if no cell was hidden, so that
+        its summary says "fewer than" (:meth:`shown`, :func:`say_count`) instead of the count.
     privacy : mapping of str to str
         Class attribute: publishing class (``"public"``, ``"personal"``, ``"location"``,
         ``"text"``, or ``"internal"``: analyst report only, for a column that would give a
@@ -98,6 +103,7 @@ class Result(ABC):
     labels: ClassVar[Mapping[str, str]] = {}
     count_columns: ClassVar[tuple[Counts, ...] | None] = None
     count_tables: ClassVar[Mapping[str, tuple[Counts, ...]]] = {}
+    count_fields: ClassVar[tuple[str, ...]] = ()
     privacy: ClassVar[Mapping[str, str]] = {}
 
     @abstractmethod

@@ -79,6 +79,7 @@ class EmergentThemes(Result):
         "examples": "Examples",
     }
     count_columns = (Counts(("responses",), by=("theme",), totals=()),)
+    count_fields = ("uncovered",)  # "fewer than 5 of 30 coded responses touch no concern"
     privacy = {"theme": "public", "top_terms": "text", "examples": "text"}
 
     def to_frame(self) -> pd.DataFrame:
@@ -214,8 +215,10 @@ def emergent_themes(
             len(texts),
             coded,
             warnings=[
-                f"Only {len(texts)} uncovered responses: too few to look for themes "
-                f"(at least {MIN_RESPONSES})."
+                # no count: the warning is published as written, and a small one would be
+                # a count below the engagement's min_count
+                f"Fewer than {MIN_RESPONSES} uncovered responses: too few to look for themes; "
+                "read them in the coding sheet."
             ],
         )
     if stop_words == "english":
