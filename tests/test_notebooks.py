@@ -84,19 +84,7 @@ def _plain(text: str) -> str:
 
 def _report(name: str, out: Path, **parameters: object) -> nbformat.NotebookNode:
     """Execute a notebook of the sequence on the sample as a report would (not interactive)."""
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / name),
-        str(out),
-        parameters={
-            "engagement": str(ROOT / "data" / "samples" / "engagement.yml"),
-            "interactive": False,
-            **parameters,
-        },
-        kernel_name="python3",
-        cwd=str(ROOT / "notebooks"),
-        progress_bar=False,
-    )
-    return nbformat.read(out, as_version=4)
+    return _execute(name, ROOT / "data" / "samples" / "engagement.yml", out, **parameters)
 
 
 @pytest.fixture(scope="module")
@@ -154,19 +142,7 @@ def _execute(
 
 @pytest.fixture(scope="module")
 def problem_report(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
-    out = tmp_path_factory.mktemp("nb") / "03.ipynb"
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / "03_problem_analysis.ipynb"),
-        str(out),
-        parameters={
-            "engagement": str(ROOT / "data" / "samples" / "engagement.yml"),
-            "interactive": False,
-        },
-        kernel_name="python3",
-        cwd=str(ROOT / "notebooks"),
-        progress_bar=False,
-    )
-    return nbformat.read(out, as_version=4)
+    return _report("03_problem_analysis.ipynb", tmp_path_factory.mktemp("nb") / "03.ipynb")
 
 
 @pytest.fixture(scope="module")
@@ -365,19 +341,7 @@ def test_prioritization_report_is_static(prioritization_report) -> None:
 @pytest.fixture(scope="module")
 def scanning_report(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
     out = tmp_path_factory.mktemp("nb") / "01.ipynb"
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / "01_scanning.ipynb"),
-        str(out),
-        parameters={
-            "engagement": str(ROOT / "data" / "samples" / "engagement.yml"),
-            "interactive": False,
-            "coding_sheet": str(out.parent / "coding_sheet.xlsx"),
-        },
-        kernel_name="python3",
-        cwd=str(ROOT / "notebooks"),
-        progress_bar=False,
-    )
-    return nbformat.read(out, as_version=4)
+    return _report("01_scanning.ipynb", out, coding_sheet=str(out.parent / "coding_sheet.xlsx"))
 
 
 def test_scanning_is_in_the_sequence() -> None:
