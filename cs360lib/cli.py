@@ -17,6 +17,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from cs360lib import __version__
 
@@ -172,6 +173,18 @@ def _timeout(args: argparse.Namespace) -> float | None:
     return args.timeout if args.timeout and args.timeout > 0 else None
 
 
+def _run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the options ``run`` and ``batch`` share, as keyword arguments of the runner."""
+    return {
+        "out_dir": args.out,
+        "notebooks_dir": args.notebooks,
+        "only": _only(args),
+        "timeout": _timeout(args),
+        "fail_fast": args.fail_fast,
+        "pdf": args.pdf,
+    }
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """``cs360 run``: execute one engagement; prints the report folder on stdout."""
     from cs360lib.run.engagement_run import run_engagement
@@ -180,15 +193,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from cs360lib.run.batch import watch_parent
 
         watch_parent()
-    result = run_engagement(
-        args.engagement,
-        out_dir=args.out,
-        notebooks_dir=args.notebooks,
-        only=_only(args),
-        timeout=_timeout(args),
-        fail_fast=args.fail_fast,
-        pdf=args.pdf,
-    )
+    result = run_engagement(args.engagement, **_run_options(args))
     if args.result_json:
         Path(args.result_json).write_text(json.dumps(result.to_dict(), default=str))
     print(result.report_dir)
@@ -213,14 +218,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
         results = run_batch(
             args.engagements,
             jobs=args.jobs or 1,
-            out_dir=args.out,
-            notebooks_dir=args.notebooks,
-            only=_only(args),
-            timeout=_timeout(args),
-            fail_fast=args.fail_fast,
-            pdf=args.pdf,
             scheduler=args.scheduler,
             cluster=args.cluster,
+            **_run_options(args),
         )
     except RunError as exc:
         print(f"cs360 batch: {exc}", file=sys.stderr)
