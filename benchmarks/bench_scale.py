@@ -138,11 +138,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=None, help="notebooks to run, as `cs360 run --only`")
     parser.add_argument("--skip-run", action="store_true", help="measure the load only")
     parser.add_argument("--json", type=Path, default=None, help="write the numbers here")
+    parser.add_argument(
+        "--department",
+        type=Path,
+        default=None,
+        help="engagement.yml of a department made earlier by `cs360 sample --scale N` "
+        "(default: make one of --scale in a temporary folder)",
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="cs360-bench-scale-") as td:
-        engagement, made_s = make(args.scale, Path(td) / "department")
-        print(f"department      scale {args.scale:g}, written in {made_s:.1f} s")
+        if args.department is not None:
+            engagement = args.department.resolve()
+            print(f"department      {engagement} (made earlier)")
+        else:
+            engagement, made_s = make(args.scale, Path(td) / "department")
+            print(f"department      scale {args.scale:g}, written in {made_s:.1f} s")
         load = measure_load(engagement)
         arrow = load["arrow_bytes"]
         for name, t in load["tables"].items():
