@@ -121,7 +121,8 @@ def run_on_cluster(
     Returns
     -------
     list of RunResult
-        One per engagement, in the order given.
+        The results in the order of ``engagements``, lost or failed tasks included (each
+        with its failure record).
 
     Raises
     ------
