@@ -17,6 +17,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from cs360lib import __version__
 
@@ -81,12 +82,32 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("engagement", metavar="ENGAGEMENT.yml")
     add_run_options(run)
     run.add_argument("--result-json", metavar="FILE", help=argparse.SUPPRESS)
+    run.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
     run.set_defaults(func=cmd_run)
 
-    batch = sub.add_parser("batch", help="run many engagements in parallel processes")
+    batch = sub.add_parser(
+        "batch", help="run many engagements in parallel processes or on a dask cluster"
+    )
     batch.add_argument("engagements", nargs="+", metavar="ENGAGEMENT.yml")
     batch.add_argument(
-        "--jobs", "-j", type=int, default=1, metavar="N", help="engagements at once (default: 1)"
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="engagements at once on this machine (default: 1)",
+    )
+    where = batch.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run each engagement as a task on this dask.distributed scheduler "
+        "(tcp://host:8786); --out must be on a filesystem the workers share (docs/batch.md)",
+    )
+    where.add_argument(
+        "--cluster",
+        metavar="local:N",
+        help="start a dask.distributed cluster of N local worker processes for this batch",
     )
     add_run_options(batch)
     batch.set_defaults(func=cmd_batch)
@@ -152,19 +173,27 @@ def _timeout(args: argparse.Namespace) -> float | None:
     return args.timeout if args.timeout and args.timeout > 0 else None
 
 
+def _run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the options ``run`` and ``batch`` share, as keyword arguments of the runner."""
+    return {
+        "out_dir": args.out,
+        "notebooks_dir": args.notebooks,
+        "only": _only(args),
+        "timeout": _timeout(args),
+        "fail_fast": args.fail_fast,
+        "pdf": args.pdf,
+    }
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """``cs360 run``: execute one engagement; prints the report folder on stdout."""
     from cs360lib.run.engagement_run import run_engagement
 
-    result = run_engagement(
-        args.engagement,
-        out_dir=args.out,
-        notebooks_dir=args.notebooks,
-        only=_only(args),
-        timeout=_timeout(args),
-        fail_fast=args.fail_fast,
-        pdf=args.pdf,
-    )
+    if args.exit_with_parent:  # a batch task: a lost worker must not leave this run behind
+        from cs360lib.run.batch import watch_parent
+
+        watch_parent()
+    result = run_engagement(args.engagement, **_run_options(args))
     if args.result_json:
         Path(args.result_json).write_text(json.dumps(result.to_dict(), default=str))
     print(result.report_dir)
@@ -175,18 +204,27 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """``cs360 batch``: run many engagements; exit 1 when any failed."""
+    from cs360lib.errors import RunError
     from cs360lib.run.batch import format_summary, run_batch
 
-    results = run_batch(
-        args.engagements,
-        jobs=args.jobs,
-        out_dir=args.out,
-        notebooks_dir=args.notebooks,
-        only=_only(args),
-        timeout=_timeout(args),
-        fail_fast=args.fail_fast,
-        pdf=args.pdf,
-    )
+    if args.jobs is not None and (args.scheduler or args.cluster):
+        print(
+            "cs360 batch: --jobs runs engagements on this machine; with --scheduler or "
+            "--cluster the workers' threads decide how many run at once: drop --jobs",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        results = run_batch(
+            args.engagements,
+            jobs=args.jobs or 1,
+            scheduler=args.scheduler,
+            cluster=args.cluster,
+            **_run_options(args),
+        )
+    except RunError as exc:
+        print(f"cs360 batch: {exc}", file=sys.stderr)
+        return 2
     print(format_summary(results))
     return 0 if all(r.ok for r in results) else 1
 

@@ -354,3 +354,19 @@ def test_report_folder_id(tmp_path):
     assert report_folder_id(tmp_path / "bad.yml") == "bad"
     (tmp_path / "odd.yml").write_text("engagement: {id: 'Odd Town PD'}\n")
     assert report_folder_id(tmp_path / "odd.yml") == "odd-town-pd"
+
+
+def test_batch_progress_counts_done_failed_and_running():
+    from cs360lib.run.batch import BatchProgress
+    from cs360lib.run.engagement_run import RunResult
+
+    lines: list[str] = []
+    tally = BatchProgress(3, lines.append)
+    tally.started("a")
+    tally.started("b", " on node-2")
+    tally.finished(RunResult("a.yml", "a", "failed", None, 1.0, error="boom"), "a")
+    tally.started("c")
+    tally.finished(RunResult("b.yml", "b", "ok", None, 2.0), "b")
+    assert lines[1] == "[batch] b: started on node-2 - 0 of 3 done (0 failed), 2 running"
+    assert lines[2] == "[batch] a: failed in 1.0 s (boom) - 1 of 3 done (1 failed), 1 running"
+    assert lines[-1] == "[batch] b: ok in 2.0 s - 2 of 3 done (1 failed), 1 running"

@@ -12,9 +12,11 @@ import collections
 import concurrent.futures as cf
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -29,7 +31,15 @@ from cs360lib.run.execute import DEFAULT_TIMEOUT, default_notebooks_dir
 from cs360lib.run.manifest import RunOptions
 from cs360lib.run.progress import Progress, progress_sink, shorten_middle
 
-__all__ = ["format_summary", "run_batch"]
+__all__ = [
+    "BatchProgress",
+    "failure_result",
+    "format_summary",
+    "run_batch",
+    "run_options",
+    "run_subprocess",
+    "watch_parent",
+]
 
 
 def run_batch(
@@ -43,43 +53,122 @@ def run_batch(
     fail_fast: bool = False,
     progress: Progress | None = None,
     pdf: bool | None = None,
+    scheduler: str | None = None,
+    cluster: str | None = None,
 ) -> list[RunResult]:
     """Run many engagements, each in its own ``cs360 run`` process.
 
     A failing engagement (bad data, an exception, a timeout, a dead kernel, a
     crashed interpreter) is recorded next to its report and does not stop the
-    others.
+    others. With ``scheduler`` or ``cluster`` the engagements run as tasks on
+    dask.distributed (:func:`cs360lib.run.cluster.run_on_cluster`); the results,
+    failure records and summary are the same.
 
     Parameters
     ----------
     engagements : sequence of path
         Engagement YAML files.
     jobs : int, default 1
-        How many engagements run at the same time.
+        How many engagements run at the same time on this machine (ignored with
+        ``scheduler`` or ``cluster``, where the workers' threads decide).
     out_dir, notebooks_dir, only, timeout, fail_fast, pdf
         As in :func:`~cs360lib.run.engagement_run.run_engagement`.
     progress : callable, optional
-        Receives one line per finished engagement; defaults to stderr.
+        Receives one line when an engagement starts or ends, with the counts of
+        engagements done, failed and running; defaults to stderr.
+    scheduler : str, optional
+        Address of a running dask.distributed scheduler (``tcp://host:8786``).
+    cluster : str, optional
+        ``"local:N"``: start a dask ``LocalCluster`` of N worker processes for this batch.
 
     Returns
     -------
     list of RunResult
         One per engagement, in the order given.
+
+    Raises
+    ------
+    RunError
+        If ``cluster`` is malformed, both ``scheduler`` and ``cluster`` are given, or the
+        scheduler cannot be reached.
     """
     say = progress_sink(progress, [])
     out = Path(out_dir).expanduser().resolve()
     only_list = list(only) if only is not None else None
+    tally = BatchProgress(len(engagements), say)
+    if scheduler is not None or cluster is not None:
+        from cs360lib.run.cluster import run_on_cluster
+
+        return run_on_cluster(
+            engagements,
+            out=out,
+            scheduler=scheduler,
+            cluster=cluster,
+            notebooks_dir=notebooks_dir,
+            only=only_list,
+            timeout=timeout,
+            fail_fast=fail_fast,
+            pdf=pdf,
+            tally=tally,
+        )
 
     def one(path: str | os.PathLike[str]) -> RunResult:
-        result = _run_subprocess(path, out, notebooks_dir, only_list, timeout, fail_fast, pdf)
-        say(
-            f"[batch] {result.engagement_id}: {result.status} in {result.duration_s:.1f} s"
-            + (f" ({result.error})" if result.error else "")
-        )
+        label = report_folder_id(Path(path))
+        tally.started(label)
+        result = run_subprocess(path, out, notebooks_dir, only_list, timeout, fail_fast, pdf)
+        tally.finished(result, label)
         return result
 
     with cf.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return list(pool.map(one, engagements))
+
+
+class BatchProgress:
+    """Count the engagements of a batch and report each start and end.
+
+    Each line names the engagement and what happened, then the counts:
+    ``[batch] river-city: ok in 41.2 s - 3 of 20 done (1 failed), 2 running``.
+    Thread-safe: the local pool and the cluster client call it from several threads.
+
+    Parameters
+    ----------
+    total : int
+        Engagements in the batch.
+    say : callable
+        Receives each line.
+    """
+
+    def __init__(self, total: int, say: Progress) -> None:
+        self.total = total
+        self.say = say
+        self.running: set[str] = set()
+        self.done = 0
+        self.failed = 0
+        self._lock = threading.Lock()
+
+    def counts(self) -> str:
+        """Return the counts part of a line: done (failed) and running."""
+        return (
+            f"{self.done} of {self.total} done ({self.failed} failed), {len(self.running)} running"
+        )
+
+    def started(self, label: str, note: str = "") -> None:
+        """Report that an engagement started (``note``: e.g. ``"attempt 2 ..."``)."""
+        with self._lock:
+            self.running.add(label)
+            self.say(f"[batch] {label}: started{note} - {self.counts()}")
+
+    def finished(self, result: RunResult, label: str | None = None) -> None:
+        """Report an engagement's result (``label``: the name it was started under)."""
+        with self._lock:
+            self.running.discard(label or result.engagement_id)
+            self.done += 1
+            self.failed += not result.ok
+            self.say(
+                f"[batch] {result.engagement_id}: {result.status} in {result.duration_s:.1f} s"
+                + (f" ({shorten_middle(result.error, 200)})" if result.error else "")
+                + f" - {self.counts()}"
+            )
 
 
 def format_summary(results: Sequence[RunResult], *, width: int = 100) -> str:
@@ -119,7 +208,7 @@ def format_summary(results: Sequence[RunResult], *, width: int = 100) -> str:
     return "\n".join(lines)
 
 
-def _run_subprocess(
+def run_subprocess(
     engagement: str | os.PathLike[str],
     out: Path,
     notebooks_dir: str | os.PathLike[str] | None,
@@ -128,7 +217,27 @@ def _run_subprocess(
     fail_fast: bool,
     pdf: bool | None = None,
 ) -> RunResult:
-    """Run ``python -m cs360lib.cli run`` for one engagement and read its result."""
+    """Run ``python -m cs360lib.cli run`` for one engagement and read its result.
+
+    The body of every batch task, on this machine or on a dask worker: the run is a
+    child process, so a crash, a timeout or a dead kernel fails this engagement only.
+    The child exits when this process dies (``--exit-with-parent``), so that a lost
+    dask worker leaves no run behind to publish a second report.
+
+    Parameters
+    ----------
+    engagement : path
+        The engagement file.
+    out : Path
+        Reports root (absolute).
+    notebooks_dir, only, timeout, fail_fast, pdf
+        As in :func:`run_batch`.
+
+    Returns
+    -------
+    RunResult
+        The run's own result, or a failure record when the process died first.
+    """
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cs360-batch-") as td:
         result_json = Path(td) / "result.json"
@@ -144,6 +253,7 @@ def _run_subprocess(
             str(result_json),
             "--timeout",
             str(timeout if timeout is not None else 0),
+            "--exit-with-parent",
         ]
         if notebooks_dir is not None:
             cmd += ["--notebooks", str(notebooks_dir)]
@@ -163,32 +273,102 @@ def _run_subprocess(
         tail = "\n".join(stderr.strip().splitlines()[-20:])
         if tail:
             error += f": {tail.splitlines()[-1]}"
-        options = RunOptions(
-            notebooks_dir=str(
-                Path(notebooks_dir).resolve()
-                if notebooks_dir is not None
-                else default_notebooks_dir()
-            ),
-            only=only,
-            timeout_s=timeout,
-            fail_fast=fail_fast,
-            pdf=bool(pdf),
+        return failure_result(
+            engagement,
+            out,
+            error,
+            started=t0,
+            log=stderr,
+            options=run_options(notebooks_dir, only, timeout, fail_fast, pdf),
+            command=cmd,
         )
-        try:
-            folder: Path | None = write_failure_record(
-                engagement, out, error, log=stderr, options=options, command=cmd
-            )
-        except OSError as exc:  # e.g. the reports folder is not writable
-            error += f"; the failure record could not be written either: {exc}"
-            folder = None
-        return RunResult(
-            engagement=str(engagement),
-            engagement_id=folder.parent.name if folder else report_folder_id(Path(engagement)),
-            status="failed",
-            report_dir=folder,
-            duration_s=time.perf_counter() - t0,
-            error=error,
+
+
+def run_options(
+    notebooks_dir: str | os.PathLike[str] | None,
+    only: list[str] | None,
+    timeout: float | None,
+    fail_fast: bool,
+    pdf: bool | None,
+) -> RunOptions:
+    """Build the :class:`~cs360lib.run.manifest.RunOptions` a batch starts each run with.
+
+    Parameters
+    ----------
+    notebooks_dir, only, timeout, fail_fast, pdf
+        As in :func:`run_batch`.
+
+    Returns
+    -------
+    RunOptions
+        With the notebooks folder resolved (the default one when ``None``).
+    """
+    return RunOptions(
+        notebooks_dir=str(
+            Path(notebooks_dir).resolve() if notebooks_dir is not None else default_notebooks_dir()
+        ),
+        only=only,
+        timeout_s=timeout,
+        fail_fast=fail_fast,
+        pdf=bool(pdf),
+    )
+
+
+def failure_result(
+    engagement: str | os.PathLike[str],
+    out: Path,
+    error: str,
+    *,
+    started: float,
+    log: str = "",
+    options: RunOptions | None = None,
+    command: list[str] | None = None,
+) -> RunResult:
+    """Record an engagement whose run produced no report folder, and return its result.
+
+    The one place where a batch (local processes or a cluster) turns a run that died
+    (a crashed process, a lost worker) into a failure record
+    (:func:`~cs360lib.run.engagement_run.write_failure_record`) and a ``"failed"``
+    :class:`~cs360lib.run.engagement_run.RunResult`.
+
+    Parameters
+    ----------
+    engagement : path
+        The engagement file.
+    out : Path
+        Reports root.
+    error : str
+        What happened, in one line.
+    started : float
+        ``time.perf_counter()`` when the engagement was started (for ``duration_s``).
+    log : str, optional
+        Captured output, appended to ``ERROR.txt``.
+    options : RunOptions, optional
+        The options of the run.
+    command : list of str, optional
+        The command of the run process.
+
+    Returns
+    -------
+    RunResult
+        Status ``"failed"``; ``report_dir`` is the failure record's folder, or ``None``
+        when it could not be written (the reason is added to ``error``).
+    """
+    try:
+        folder: Path | None = write_failure_record(
+            engagement, out, error, log=log, options=options, command=command
         )
+    except OSError as exc:  # e.g. the reports folder is not writable
+        error += f"; the failure record could not be written either: {exc}"
+        folder = None
+    return RunResult(
+        engagement=str(engagement),
+        engagement_id=folder.parent.name if folder else report_folder_id(Path(engagement)),
+        status="failed",
+        report_dir=folder,
+        duration_s=time.perf_counter() - started,
+        error=error,
+    )
 
 
 def _spawn(cmd: list[str], keep: int = 400) -> tuple[int, str]:
@@ -203,3 +383,39 @@ def _spawn(cmd: list[str], keep: int = 400) -> tuple[int, str]:
             sys.stderr.flush()
             tail.append(line)
     return proc.returncode, "".join(tail)
+
+
+def watch_parent(interval: float = 1.0, grace: float = 20.0) -> threading.Thread:
+    """End this process when its parent dies (``cs360 run --exit-with-parent``).
+
+    A batch starts each run as a child process. When the parent (a dask worker that
+    was killed, a batch that was interrupted) dies, the child is adopted by another
+    process; this watch sees the parent change, sends itself ``SIGINT`` (the run marks
+    its hidden ``.partial`` folder as interrupted and shuts its kernel down, publishing
+    nothing) and, if it is still alive after ``grace`` seconds, exits with code 137.
+    So a retried engagement never gets a second report from its lost first attempt.
+
+    Parameters
+    ----------
+    interval : float, default 1.0
+        Seconds between checks of the parent process id.
+    grace : float, default 20.0
+        Seconds the interrupted run gets to stop its kernel.
+
+    Returns
+    -------
+    threading.Thread
+        The daemon thread that watches.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(grace)
+        os._exit(137)
+
+    thread = threading.Thread(target=watch, name="cs360-watch-parent", daemon=True)
+    thread.start()
+    return thread
