@@ -53,6 +53,10 @@ def test_index_lists_notebooks_and_sources() -> None:
     assert "12,345" in html and "12,340" in html and "no &lt;file&gt;" in html
     assert "2025-03-01T00:00:00+00:00" in html
     assert find_network_refs(html) == []
+    # it links the analyst reports and shows unsuppressed counts: it says it is internal
+    details = html[html.index("<h2>Run details</h2>") :]
+    assert details.index("Internal: for the department") < details.index("00_a.analyst.html")
+    assert "Sources as loaded (internal)" in html
 
 
 def test_index_without_sources_or_error() -> None:
