@@ -177,3 +177,12 @@ def test_the_published_copy_hides_small_counts_in_its_sentences(sample_review) -
     assert "48 recorded" not in copy.summary()
     robbery = rows.loc[(ROBBERY, "controlled_its", "target")]
     assert robbery["actual"] == 174 and "174 recorded" in robbery["sentence"]
+
+
+def test_other_analyses_are_framed_as_context_not_a_second_verdict(sample_review) -> None:
+    _, _, rv = sample_review
+    text = rv.impact.summary()
+    primary, _, others = text.partition("Other analyses, for context only")
+    assert others, text  # the sample's robberies have a single-series and a WDD analysis too
+    assert "the verdict above is the one the design gives" in others
+    assert "Also:" not in text

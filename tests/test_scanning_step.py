@@ -152,6 +152,15 @@ def test_quotes_are_scrubbed_and_follow_the_quotes_rule(scan, truth) -> None:
     withheld = publish_result(result, Publishing(quotes=False))
     assert "quote" not in withheld.publication.shown.columns
     assert "publishing rules say quotes: false" in withheld.result.summary()
+    # a role held by one person (a deputy mayor) names them: published quotes give the sector
+    published = publish_result(result, Publishing(quotes=True))
+    assert "attribution" not in published.publication.shown.columns
+    assert set(published.publication.shown["sector"]) <= {
+        "Department",
+        "Other law enforcement",
+        "Government",
+        "Community",
+    }, set(published.publication.shown["sector"])
 
 
 def test_uncovered_themes_cluster_scrubbed_concern_answers(scan, truth) -> None:

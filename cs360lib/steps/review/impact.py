@@ -350,7 +350,14 @@ class Impact(Result):
                 lines.append(f"- {r.sentence}")
             others = rows[~rows["primary"]]
             if len(others):
-                lines.append("  Also:")
+                # the verdict is the design's (above); these other analyses are context and
+                # may read "clear" where the stronger design does not (a fresh-user check read
+                # them as a second, contradicting verdict)
+                lines.append(
+                    "  Other analyses, for context only (the verdict above is the one the "
+                    "design gives; a single area's series or a simple before-after comparison "
+                    "does not allow for the change seen in the comparison area):"
+                )
                 lines += [f"  - {r.sentence}" for r in others.itertuples()]
         return "\n".join([*lines, *self.warning_lines()])
 

@@ -622,12 +622,14 @@ class Quotes(_Section):
     ----------
     frame : pandas.DataFrame
         ``concern``, ``label``, ``quote`` (scrubbed; free text, scrubbed again and left out
-        of stakeholder reports when ``publishing.quotes`` is false), ``attribution``.
+        of stakeholder reports when ``publishing.quotes`` is false), ``attribution`` (role
+        and sector; analyst report only: a role held by one person, such as a deputy mayor,
+        names that person), ``sector`` (published).
     """
 
-    labels = {"label": "Concern", "quote": "Quote", "attribution": "Who"}
+    labels = {"label": "Concern", "quote": "Quote", "attribution": "Who", "sector": "Sector"}
     count_columns = ()
-    privacy = {"quote": "text", "label": "public", "attribution": "public"}
+    privacy = {"quote": "text", "label": "public", "attribution": "internal", "sector": "public"}
 
     def summary(self) -> str:
         """Say where the quotes come from and how they were protected.
@@ -649,15 +651,16 @@ class Quotes(_Section):
             lines = [
                 "Up to two answers per concern, from different stakeholders and sectors where "
                 "possible, in their own words. Names, phone numbers, e-mails and exact "
-                "addresses were removed; each quote names a role and a sector, never a person."
+                "addresses were removed; each quote names the speaker's sector, never a person "
+                "(the analyst report also gives the role)."
             ]
         return "\n".join([*lines, *self.warning_lines()])
 
     def chart(self) -> alt.Chart:
         """Bar chart of the quotes by the sector of the speaker: whose voices are heard."""
-        sector = self.frame["attribution"].astype(str).str.extract(r"\(([^()]*)\)\s*$")[0]
         data = (
-            sector.fillna("not recorded")
+            self.frame["sector"]
+            .fillna("not recorded")
             .where(self.frame["quote"].notna())
             .dropna()
             .value_counts()
@@ -689,10 +692,13 @@ def quotes(scan: ScanningData) -> Quotes:
     """
     columns = ["concern", "label", "quote", "attribution"]
     if scan.coding is None:
-        return Quotes(frame=pd.DataFrame(columns=columns), warnings=[TO_COLLECT])
+        empty = pd.DataFrame(columns=[*columns, "sector"])
+        return Quotes(frame=empty, warnings=[TO_COLLECT])
     synthesis = _synthesis(scan)
     q = synthesis.quotes
     frame = q.loc[q["published"], columns].reset_index(drop=True)
+    sector = frame["attribution"].astype(str).str.extract(r"\(([^()]*)\)\s*$")[0]
+    frame["sector"] = sector.str.capitalize()
     withheld = [w for w in synthesis.warnings if "quote" in w.lower()]
     return Quotes(frame=frame, warnings=withheld)
 
