@@ -313,8 +313,10 @@ def data_inventory(
     texts = pd.concat(pieces, ignore_index=True)
     nothing = texts["text"].str.match(_NOTHING, case=False)
     if nothing.any():
+        # no count: warnings are published as written, and this one is often below min_count
         warnings.append(
-            f"{int(texts.loc[nothing, 'stakeholder_id'].nunique())} stakeholders recorded no data."
+            "Some stakeholders recorded no data (answers such as 'nothing recorded'); they are "
+            "left out of the inventory."
         )
     texts = texts[~nothing].reset_index(drop=True)
     texts["response_id"] = [f"d{i}" for i in range(len(texts))]
