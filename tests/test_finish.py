@@ -217,6 +217,8 @@ def test_pdf_of_each_stakeholder_report(document_run, tmp_path) -> None:
         charts = _svg_texts(html_path.read_text(encoding="utf-8"))
         assert charts, "no chart with a title in the report"
         for title, bottom in charts:
+            # normalized as the page texts are ("…" reads "..." there)
+            title, bottom = (unicodedata.normalize("NFKC", x) for x in (title, bottom))
             on = [i for i, t in enumerate(texts) if title in t]
             assert on, f"chart {title!r} does not appear in the PDF"
             # the title's words may also open a paragraph ("Who holds which data that could
