@@ -82,6 +82,11 @@ def _plain(text: str) -> str:
     return text.replace("**", "").replace("\\", "")
 
 
+def _output_kinds(nb: nbformat.NotebookNode) -> set[str]:
+    """The MIME types of every output of an executed notebook."""
+    return {key for cell in nb.cells for o in cell.get("outputs", []) for key in o.get("data", {})}
+
+
 def _report(name: str, out: Path, **parameters: object) -> nbformat.NotebookNode:
     """Execute a notebook of the sequence on the sample as a report would (not interactive)."""
     return _execute(name, ROOT / "data" / "samples" / "engagement.yml", out, **parameters)
@@ -113,12 +118,7 @@ def test_intake_key_results(intake_report: nbformat.NotebookNode) -> None:
 
 
 def test_intake_report_is_static(intake_report: nbformat.NotebookNode) -> None:
-    kinds = {
-        key
-        for cell in intake_report.cells
-        for o in cell.get("outputs", [])
-        for key in o.get("data", {})
-    }
+    kinds = _output_kinds(intake_report)
     assert "image/svg+xml" in kinds, "charts are rendered to SVG for offline reports"
     assert not any(k.startswith("application/vnd.jupyter.widget") for k in kinds), (
         "no widgets in reports"
@@ -232,12 +232,7 @@ def test_problem_analysis_key_results(problem_report: nbformat.NotebookNode) -> 
 
 
 def test_problem_analysis_report_is_static(problem_report: nbformat.NotebookNode) -> None:
-    kinds = {
-        key
-        for cell in problem_report.cells
-        for o in cell.get("outputs", [])
-        for key in o.get("data", {})
-    }
+    kinds = _output_kinds(problem_report)
     assert "image/svg+xml" in kinds
     assert not any(k.startswith("application/vnd.jupyter.widget") for k in kinds)
     assert not any("vega" in k and "json" in k for k in kinds)
@@ -375,12 +370,7 @@ def test_scanning_key_results(scanning_report: nbformat.NotebookNode, tmp_path: 
 
 
 def test_scanning_report_is_static(scanning_report: nbformat.NotebookNode) -> None:
-    kinds = {
-        key
-        for cell in scanning_report.cells
-        for o in cell.get("outputs", [])
-        for key in o.get("data", {})
-    }
+    kinds = _output_kinds(scanning_report)
     assert "image/svg+xml" in kinds
     assert not any(k.startswith("application/vnd.jupyter.widget") for k in kinds)
 
