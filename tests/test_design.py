@@ -46,60 +46,110 @@ def _counts(
     )
 
 
-@pytest.mark.parametrize("change", [0.7, 0.5], ids=["as-written", "halved"])
-def test_the_sample_gets_its_with_a_comparison_and_the_power_its_duration(change: float) -> None:
-    """The sample as written (a 30% drop: not detectable within 36 months, said so), and with
-    a hoped-for halving (detectable: a finite duration), each equal to a direct power_its call."""
-    engagement = cs.Engagement.load(SAMPLE)
-    sources = cs.load_engagement(engagement)
-    assert engagement.responses[0].expected_change == pytest.approx(0.7)
-    response = engagement.responses[0].model_copy(update={"expected_change": change})
-    engagement = engagement.model_copy(update={"responses": [response]})
-    result = design.evaluation_design(engagement, sources, n_sims=40, post_periods=LENGTHS)
-    row = result.to_frame().iloc[0]
-    assert row["design"] == "its_comparison"
-    assert row["design_label"] == "Interrupted time series with a comparison group"
-    assert row["similar_trend"] and row["trend_p"] > 0.05
-    # the target's street robberies before the start, counted here independently
+def _sample_pre(sources: dict) -> pd.Series:
+    """The target's street robberies per month before the start, counted here independently."""
     incidents = sources["incidents"].data
     robberies = incidents[
         (incidents["offense"] == "Street robbery") & (incidents["beat"].astype(str) == "E2")
     ]
     months = robberies["occurred_at"].dt.to_period("M").dt.start_time
-    pre = (
+    return (
         months[months < "2023-04-01"]
         .value_counts()
         .reindex(pd.date_range("2020-01-01", "2023-03-01", freq="MS"), fill_value=0)
     )
-    assert row["pre_periods"] == len(pre) == 39 and row["pre_events"] == pre.sum()
-    direct = power_its(
-        pd.DataFrame({"period": pre.index, "count": pre.to_numpy()}),
-        time="period",
-        outcome="count",
-        effect=change - 1,  # the expected_change as a relative change (0.7 -> -0.3)
-        post_periods=LENGTHS,
-        seasonality=1,  # more than two years before the start
-        n_sims=40,
-        seed=0,
+
+
+def _direct_power(pre: pd.Series, change: float, months: int, n_sims: int) -> float:
+    return float(
+        power_its(
+            pd.DataFrame({"period": pre.index, "count": pre.to_numpy()}),
+            time="period",
+            outcome="count",
+            effect=change - 1,  # the expected_change as a relative change (0.7 -> -0.3)
+            post_periods=(months,),
+            seasonality=1,  # more than two years before the start
+            n_sims=n_sims,
+            seed=0,
+        )
+        .frame["power"]
+        .iloc[0]
     )
-    assert row["required_periods"] == direct.required_post_periods
-    assert result.power["power"].tolist() == direct.frame["power"].tolist()
+
+
+@pytest.mark.parametrize("change", [0.7, 0.5], ids=["as-written", "halved"])
+def test_the_sample_gets_its_with_a_comparison_and_the_power_its_duration(change: float) -> None:
+    """The sample as written (a 30% drop in a noisy beat: a long duration, said to be longer
+    than a response can wait) and with a hoped-for halving (a short one): each the first length
+    of the default search at which a direct power_its call reaches 80%, the one before not."""
+    engagement = cs.Engagement.load(SAMPLE)
+    sources = cs.load_engagement(engagement)
+    assert engagement.responses[0].expected_change == pytest.approx(0.7)
+    response = engagement.responses[0].model_copy(update={"expected_change": change})
+    engagement = engagement.model_copy(update={"responses": [response]})
+    n_sims = 100
+    result = design.evaluation_design(engagement, sources, n_sims=n_sims)
+    row = result.to_frame().iloc[0]
+    assert row["design"] == "its_comparison"
+    assert row["design_label"] == "Interrupted time series with a comparison group"
+    assert row["similar_trend"] and row["trend_p"] > 0.05
+    pre = _sample_pre(sources)
+    assert row["pre_periods"] == len(pre) == 39 and row["pre_events"] == pre.sum()
+    months = row["required_periods"]
+    assert months is not None, "the default search gives the sample a duration"
+    # consistent with direct power_its calls: reached at the length, not at the one before
+    assert _direct_power(pre, change, months, n_sims) >= 0.8
+    lengths = design.POST_PERIODS["month"]
+    before = lengths[lengths.index(months) - 1]
+    assert _direct_power(pre, change, before, n_sims) < 0.8
+    # every simulated length equals a direct call at that length
+    for m, p in result.power[["post_periods", "power"]].itertuples(index=False):
+        assert p == _direct_power(pre, change, int(m), n_sims)
+    assert len(result.power) < len(lengths), "the search simulates fewer lengths than the grid"
+    assert row["review_from"] == pd.Timestamp("2023-04-01") + pd.DateOffset(months=months)
     assert not row["assumed_change"] and row["expected_change"] == pytest.approx(change)
     text = result.summary()
-    if change == 0.5:
-        months = direct.required_post_periods
-        assert months is not None and row["review_from"] == pd.Timestamp(
-            "2023-04-01"
-        ) + pd.DateOffset(months=months)
-        assert f"{months} months" in text
-    else:  # the sample's 30% drop is not detectable within 36 months: the summary says so
-        assert row["required_periods"] is None and max(direct.frame["power"]) < 0.8
-        assert "Even 36 months after the start would not detect a 30% drop" in text
+    assert f"the response must run about {months} months" in text
+    if change == 0.7:  # a noisy beat: beyond what a response can wait for, and said so
+        assert months > design.PRACTICAL_PERIODS["month"]
+        assert "That is longer than the 3 years most responses can wait." in text
+        assert "no clear change will not mean that the response failed" in text
+        # the review date is stated, not drawn: the series keeps its width
+        rules = result.chart().layer[1].data
+        assert (rules["kind"] == "review").sum() == 0
+    else:
+        assert months <= design.PRACTICAL_PERIODS["month"]
+        assert "most responses can wait" not in text
     assert not any("was assumed" in w for w in result.warnings)
     assert (
         "the strongest design the data support is an interrupted time series with a comparison"
         in (result.summary())
     )
+
+
+def test_the_search_finds_the_first_length_reaching_the_power_with_few_evaluations() -> None:
+    lengths = design.POST_PERIODS["month"]
+    for first in lengths:
+        asked: list[int] = []
+
+        def power_at(m: int, first: int = first, asked: list[int] = asked) -> float:
+            asked.append(m)
+            return 0.9 if m >= first else 0.5
+
+        assert design.first_length_reaching(power_at, lengths, 0.8) == first
+        assert len(asked) == len(set(asked)) <= 5  # log2(12) + 1, each length once
+    assert design.first_length_reaching(lambda m: 0.3, lengths, 0.8) is None
+    assert design.first_length_reaching(lambda m: float("nan"), lengths, 0.8) is None
+    assert design.first_length_reaching(lambda m: 0.9, [], 0.8) is None
+
+
+def test_a_duration_is_said_in_years_when_long() -> None:
+    from cs360lib.steps.design_duration import say_duration
+
+    assert say_duration(18, "month") == "18 months"
+    assert say_duration(120, "month") == "120 months (10 years)"
+    assert say_duration(104, "week") == "104 weeks (2 years)"
+    assert say_duration(12, "month") == "12 months"
 
 
 def test_the_required_duration_equals_a_direct_power_its_call() -> None:

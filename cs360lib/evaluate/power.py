@@ -507,7 +507,9 @@ def power_its(
     power : float
         Target power for ``required_post_periods``.
     seed : int
-        Seed: the result is reproducible.
+        Seed: the result is reproducible. Each length draws from its own stream (seeded by
+        ``seed`` and the length), so the power at a length is the same whichever other lengths
+        are asked with it.
 
     Returns
     -------
@@ -618,13 +620,14 @@ def _simulate(
     alpha: float,
     seed: int,
 ) -> tuple[pd.DataFrame, list[str]]:
-    rng = np.random.default_rng(seed)
     npre = gen.n_pre
     truth = np.log1p(effect)
     rows = []
     problems: Counter[str] = Counter()
     attempted = 0
     for npost in posts:
+        # one stream per length: the power at a length does not depend on the other lengths asked
+        rng = np.random.default_rng([seed, npost])
         n = npre + npost
         t = np.arange(n, dtype=float)
         post = (t >= npre).astype(float)

@@ -57,11 +57,12 @@ import pandas as pd
 from cs360lib.config.engagement import Engagement, Response
 from cs360lib.data.loaders import LoadResult
 from cs360lib.errors import PlanError
-from cs360lib.evaluate import power_its, power_rate_ratio
+from cs360lib.evaluate import power_rate_ratio
 from cs360lib.publish.aggregate import time_blocks
 from cs360lib.publish.results import Counts, Result, say_count
 from cs360lib.publish.tables import presentation_table
 from cs360lib.steps._engagement import area_period_counts
+from cs360lib.steps.design_duration import first_length_reaching, its_duration, say_duration
 from cs360lib.steps.design_trend import TrendDifference, trend_difference
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,9 +73,11 @@ __all__ = [
     "DESIGNS",
     "MIN_PRE_PERIODS",
     "POST_PERIODS",
+    "PRACTICAL_PERIODS",
     "EvaluationDesign",
     "TrendDifference",
     "evaluation_design",
+    "first_length_reaching",
     "recommended_designs",
     "trend_difference",
 ]
@@ -94,10 +97,16 @@ DEFAULT_CHANGE = 0.8
 """Hoped-for rate ratio assumed for a response without ``expected_change`` (a 20% drop)."""
 
 POST_PERIODS: dict[str, tuple[int, ...]] = {
-    "month": (3, 6, 9, 12, 18, 24, 30, 36),
-    "week": (13, 26, 39, 52, 78, 104, 130, 156),
+    "month": (3, 6, 9, 12, 18, 24, 30, 36, 48, 60, 84, 120),
+    "week": (13, 26, 39, 52, 78, 104, 130, 156, 208, 260, 364, 520),
 }
-"""Follow-up lengths tried for the required duration, per analysis period."""
+"""Follow-up lengths searched for the required duration, per analysis period (up to ten years,
+so that a small or noisy problem gets a duration, however long, rather than none)."""
+
+PRACTICAL_PERIODS: dict[str, int] = {"month": 36, "week": 156}
+"""The longest follow-up a response can usually wait for (three years). A longer required
+duration is stated with the ways to learn sooner (Eck 2002: a larger area, a larger change,
+or more measures), and is not drawn on the series chart."""
 
 _PER_YEAR = {"month": 12.0, "week": 52.0}
 _LABELS = dict(DESIGNS)
@@ -126,7 +135,7 @@ class EvaluationDesign(Result):
         One row per response and design of :data:`DESIGNS`: ``response``, ``design``,
         ``design_label``, ``rank`` (1 strongest), ``supported``, ``recommended``, ``reason``.
     power : pandas.DataFrame
-        One row per response and follow-up length tried: ``response``, ``post_periods``,
+        One row per response and follow-up length evaluated: ``response``, ``post_periods``,
         ``power``, ``method`` (``power_its`` or ``power_rate_ratio``).
     series : pandas.DataFrame
         The counts used: ``period``, ``area``, ``count``.
@@ -261,9 +270,18 @@ class EvaluationDesign(Result):
             else:
                 lines.append(
                     f"- To detect a {change}{assumed} {self.target_power:.0%} of the time, the "
-                    f"response must run about {int(r.required_periods)} {unit}s: review from "
-                    f"{r.review_from:%B %Y}."
+                    f"response must run about {say_duration(int(r.required_periods), unit)}: "
+                    f"review from {r.review_from:%B %Y}."
                 )
+                if r.required_periods > PRACTICAL_PERIODS[unit]:
+                    lines.append(
+                        "- That is longer than the "
+                        f"{PRACTICAL_PERIODS[unit] / _PER_YEAR[unit]:.0f} years most responses can "
+                        "wait. To learn sooner, widen "
+                        "the target area, add measures of the same harm, or plan for a larger "
+                        "change; until then, an earlier review can still show a clear change, but "
+                        "no clear change will not mean that the response failed."
+                    )
             if r.post_periods_in_data:
                 lines.append(
                     f"- {int(r.post_periods_in_data)} {unit}s after the start are already in "
@@ -282,7 +300,9 @@ class EvaluationDesign(Result):
         altair.LayerChart
             Counts per period of every area used (one line each), a solid rule at each
             response's start and a dashed rule where the review can detect the hoped-for
-            change. A series too long to draw point by point is drawn in blocks of periods
+            change (when that is within :data:`PRACTICAL_PERIODS`; a later date is only stated
+            in the summary, so that the series keeps its width). A series too long to draw
+            point by point is drawn in blocks of periods
             (:func:`~cs360lib.publish.aggregate.time_blocks`, counts added up).
         """
         series, block = time_blocks(
@@ -302,7 +322,7 @@ class EvaluationDesign(Result):
         marks = []
         for r in self.frame.itertuples():
             marks.append({"date": r.start, "what": f"{r.response}: start", "kind": "start"})
-            if pd.notna(r.review_from):
+            if pd.notna(r.review_from) and r.required_periods <= PRACTICAL_PERIODS[self.period]:
                 marks.append(
                     {"date": r.review_from, "what": f"{r.response}: review", "kind": "review"}
                 )
@@ -597,7 +617,9 @@ def evaluation_design(
     min_pre_periods : int, default :data:`MIN_PRE_PERIODS`
         Fewest periods before the start for a time-series design.
     post_periods : sequence of int, optional
-        Follow-up lengths to try (default :data:`POST_PERIODS` of the analysis period).
+        Follow-up lengths to search (default :data:`POST_PERIODS` of the analysis period).
+        Time-series designs search them by bisection (:func:`first_length_reaching`), so
+        ``power`` holds only the lengths simulated; pre-post designs evaluate every length.
     n_sims : int, default 300
         Simulations per length for :func:`cs360lib.evaluate.power_its`.
     seed : int, default 0
@@ -641,21 +663,17 @@ def evaluation_design(
             )
         if design.startswith("its"):
             seasonality = 1 if n_pre >= 2 * _PER_YEAR[unit] else 0
-            result = power_its(
-                pre[["period", "count"]],
-                time="period",
-                outcome="count",
+            required, table, its_notes = its_duration(
+                pre,
                 effect=ratio - 1.0,
-                post_periods=lengths,
+                lengths=lengths,
                 seasonality=seasonality,
                 n_sims=n_sims,
                 alpha=alpha,
                 power=power,
                 seed=seed,
             )
-            notes += [f"{response.name}: {w}" for w in result.warnings]
-            table = result.frame[["post_periods", "power"]].assign(method="power_its")
-            required = result.required_post_periods
+            notes += [f"{response.name}: {w}" for w in its_notes]
         else:
             table = pd.concat(
                 [
