@@ -99,7 +99,8 @@ def ask(key: str, *, context: WorkshopContext | None = None) -> Question:
     if ctx is None:
         return Question(found.key, "run the notebook from the top first (the setup cell).")
     try:
-        return Question(found.key, found.question(ctx))
+        subject = found.subject(ctx) if found.subject is not None else ""
+        return Question(found.key, found.question(ctx), subject)
     except Exception as error:  # noqa: BLE001 - a question must show, whatever the data
         return Question(found.key, f"this exercise cannot be asked on this engagement: {error}")
 

@@ -506,6 +506,7 @@ EXERCISES: dict[str, Exercise] = {
             _q_01_1,
             _e_01_1,
             _j_01_1,
+            lambda ctx: str(_lever_partner(ctx)["organisation"]),
         ),
         Exercise(
             "01.2",

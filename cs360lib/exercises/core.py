@@ -111,6 +111,9 @@ class Exercise:
         ``expected(context) -> object``: the expected answer, computed from the data.
     judge : callable
         ``judge(context, answer, expected) -> Verdict``.
+    subject : callable, optional
+        ``subject(context) -> str``: what the question is about when the data choose it
+        (the partner of ``01.1``), so that a solution cell can look it up.
     """
 
     key: str
@@ -121,6 +124,7 @@ class Exercise:
     question: Callable[[WorkshopContext], str]
     expected: Callable[[WorkshopContext], Any]
     judge: Callable[[WorkshopContext, Any, Any], Verdict]
+    subject: Callable[[WorkshopContext], str] | None = None
 
 
 _MARKS = {
@@ -192,10 +196,14 @@ class Question:
     key : str
     text : str
         Markdown.
+    subject : str
+        What the question is about when the data choose it (a partner's organisation), or
+        empty.
     """
 
     key: str
     text: str
+    subject: str = ""
 
     def __str__(self) -> str:
         """Return the question as plain text."""

@@ -137,7 +137,7 @@ def as_bool(answer: Any) -> bool:
     """
     if isinstance(answer, bool):
         return answer
-    if type(answer).__name__ == "bool_":  # numpy's bool, without importing numpy here
+    if getattr(getattr(answer, "dtype", None), "kind", "") == "b":  # a numpy bool scalar
         return bool(answer)
     if isinstance(answer, str):
         text = answer.strip().lower()
