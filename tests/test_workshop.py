@@ -91,7 +91,13 @@ def test_each_version_follows_the_notebook_skeleton(step):
     for version in VERSIONS:
         cells = built.version(version).cells
         head = cells[0]["source"]
-        for part in ("# Workshop", "## Learning objectives", "## Prerequisites", "## Time"):
+        for part in (
+            "# Workshop",
+            "## Overview",
+            "### Learning objectives",
+            "## Prerequisites",
+            "## Time",
+        ):
             assert part in head
         assert "min |" in head
         assert any("parameters" in _tags(c) for c in cells)
