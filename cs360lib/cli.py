@@ -351,11 +351,19 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_workshop_build(args: argparse.Namespace) -> int:
     """``cs360 workshop build``: write the learner and solution notebooks; prints each path."""
     from cs360lib.errors import Cs360Error
+    from cs360lib.run.execute import PACKAGED_NOTEBOOKS
     from cs360lib.workshop import build_workshop, source_dir
 
     real = Path(args.notebooks) if args.notebooks else None
     sources = source_dir(real)
     real = sources.parent.parent
+    if args.out is None and real.resolve() == PACKAGED_NOTEBOOKS.resolve():
+        print(
+            "cs360 workshop build: cs360lib is installed from a wheel; give --out DIR for the "
+            "learner and solution notebooks (`cs360 workshop new` prepares a workshop folder)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         written = build_workshop(sources, real, Path(args.out) if args.out else sources.parent)
     except Cs360Error as exc:

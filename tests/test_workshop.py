@@ -201,33 +201,24 @@ def _execute(notebook: Path, out: Path, **parameters) -> Path:
     return out
 
 
-def _extra(step: str, tmp_path: Path) -> dict[str, str]:
-    return {"output_dir": str(tmp_path / "worksheet")} if step.startswith("02") else {}
+def _run_on_sample(version: str, step: str, tmp_path: Path) -> Path:
+    """Execute one built notebook on a copy of the sample (its worksheet kept in tmp_path)."""
+    engagement = shutil.copytree(SAMPLE.parent, tmp_path / "sample") / "engagement.yml"
+    extra = {"output_dir": str(tmp_path / "worksheet")} if step.startswith("02") else {}
+    return _execute(WORKSHOP / version / step, tmp_path / step, engagement=str(engagement), **extra)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("step", STEPS)
 def test_solution_notebooks_run_and_every_check_accepts_them(step, tmp_path):
-    engagement = shutil.copytree(SAMPLE.parent, tmp_path / "sample") / "engagement.yml"
-    out = _execute(
-        WORKSHOP / "solution" / step,
-        tmp_path / step,
-        engagement=str(engagement),
-        **_extra(step, tmp_path),
-    )
+    out = _run_on_sample("solution", step, tmp_path)
     assert _statuses(out) == {k: "correct" for k in _keys(step)}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("step", STEPS)
 def test_learner_notebooks_run_blank_and_every_check_is_not_answered_with_a_hint(step, tmp_path):
-    engagement = shutil.copytree(SAMPLE.parent, tmp_path / "sample") / "engagement.yml"
-    out = _execute(
-        WORKSHOP / "learner" / step,
-        tmp_path / step,
-        engagement=str(engagement),
-        **_extra(step, tmp_path),
-    )
+    out = _run_on_sample("learner", step, tmp_path)
     assert _statuses(out) == {k: "not answered" for k in _keys(step)}
     text = out.read_text(encoding="utf-8")
     assert text.count("not answered yet") >= len(_keys(step))

@@ -66,6 +66,13 @@ def _problem_source(ctx: WorkshopContext) -> str:
     return next(iter(ctx.sources))
 
 
+def _first_row(ctx: WorkshopContext, frame: pd.DataFrame, lacking: str) -> pd.Series:
+    """Return the first row of ``frame``, or say what the engagement's data lack."""
+    if frame.empty:
+        raise ExerciseDataError(f"{ctx.engagement.path}: {lacking}")
+    return frame.iloc[0]
+
+
 def _first_response(ctx: WorkshopContext) -> Any:
     if not ctx.engagement.responses:
         raise ExerciseDataError(
@@ -199,9 +206,7 @@ def _concerns_top(ctx: WorkshopContext) -> pd.Series:
     from cs360lib.steps import scanning
 
     frame = ctx.cached("concerns", lambda: scanning.concerns(_scan(ctx))).to_frame()
-    if frame.empty:
-        raise ExerciseDataError(f"{ctx.engagement.path}: the interviews name no concern yet")
-    return frame.iloc[0]
+    return _first_row(ctx, frame, "the interviews name no concern yet")
 
 
 def _q_01_2(ctx: WorkshopContext) -> str:
@@ -310,11 +315,7 @@ def _places_row(ctx: WorkshopContext) -> pd.Series:
     result = ctx.cached("places", lambda: problem_analysis.places(ctx.engagement, ctx.sources))
     frame = result.to_frame()
     row = frame[frame["measure"] == "top 10% of places"]
-    if row.empty:
-        raise ExerciseDataError(
-            f"{ctx.engagement.path}: the problem's events have no places to rank"
-        )
-    return row.iloc[0]
+    return _first_row(ctx, row, "the problem's events have no places to rank")
 
 
 def _q_03_1(ctx: WorkshopContext) -> str:
@@ -401,10 +402,7 @@ def _j_03_2(ctx: WorkshopContext, answer: Any, response: Any) -> Verdict:
 
 
 def _process_row(ctx: WorkshopContext) -> pd.Series:
-    frame = _process(ctx).to_frame()
-    if frame.empty:
-        raise ExerciseDataError(f"{ctx.engagement.path}: no response to review")
-    return frame.iloc[0]
+    return _first_row(ctx, _process(ctx).to_frame(), "no response to review")
 
 
 def _q_04_1(ctx: WorkshopContext) -> str:
@@ -442,9 +440,7 @@ def _impact_row(ctx: WorkshopContext) -> pd.Series:
         & (effects["role"] == "target")
         & (effects["mark"] != "not tested")
     ]
-    if rows.empty:
-        raise ExerciseDataError(f"{ctx.engagement.path}: no measure could be tested yet")
-    return rows.iloc[0]
+    return _first_row(ctx, rows, "no measure could be tested yet")
 
 
 def _q_04_2(ctx: WorkshopContext) -> str:
