@@ -121,7 +121,10 @@ def _j_00_1(ctx: WorkshopContext, answer: Any, expected: LoadResult) -> Verdict:
         )
     if len(answer.data) != len(expected.data):
         return Verdict(False, "this keeps another number of rows than the engagement's load.")
-    return Verdict(True, f"{answer.rows_read:,} rows read; every one is in .data or in .rejected.")
+    return Verdict(
+        True,
+        f"{answer.rows_read:,} rows read; every one is either loaded or set aside with its reason.",
+    )
 
 
 def _q_00_2(ctx: WorkshopContext) -> str:
