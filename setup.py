@@ -4,8 +4,10 @@ The repository's ``notebooks/`` folder is the only copy in git. A wheel (and any
 non-editable install) carries a copy of its ``NN_*.ipynb`` notebooks in
 ``cs360lib/notebooks/``, where ``cs360 run`` finds them without ``--notebooks``
 (``cs360lib.run.execute.default_notebooks_dir``). An editable install copies
-nothing: the repository's folder is used in place. Everything else about the
-package is declared in ``pyproject.toml``.
+nothing: the repository's folder is used in place. The workshop sources
+(``notebooks/workshop/source/NN_*.ipynb``, built into learner and solution notebooks by
+``cs360 workshop``) ship the same way, in ``cs360lib/notebooks/workshop/source/``.
+Everything else about the package is declared in ``pyproject.toml``.
 """
 
 from __future__ import annotations
@@ -31,7 +33,12 @@ class BuildPyWithNotebooks(build_py):
                 "its notebooks (is notebooks/ missing from the source distribution?)"
             )
         target = Path(self.build_lib) / "cs360lib" / "notebooks"
-        return [(p, target / p.name) for p in found]
+        workshop = sorted(
+            p for p in (NOTEBOOKS / "workshop" / "source").glob("*.ipynb") if NOTEBOOK.match(p.name)
+        )
+        return [(p, target / p.name) for p in found] + [
+            (p, target / "workshop" / "source" / p.name) for p in workshop
+        ]
 
     def run(self) -> None:
         """Build the package as usual, then copy the notebooks (not for editable installs)."""

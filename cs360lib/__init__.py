@@ -72,6 +72,7 @@ _SUBMODULES: dict[str, str] = {
     "charts": "cs360lib.publish.charts",
     "design": "cs360lib.steps.design",
     "evaluate": "cs360lib.evaluate",
+    "exercises": "cs360lib.exercises",
     "intake": "cs360lib.steps.intake",
     "metrics": "cs360lib.steps.metrics",
     "plan": "cs360lib.steps.plan",

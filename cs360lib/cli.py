@@ -8,6 +8,7 @@ validate  Check an engagement file, load every source, print what was read and r
 new       Scaffold a new engagement folder.
 sample    Write the synthetic sample department.
 export    Export an executed notebook to offline HTML.
+workshop  Build the workshop notebooks, prepare a workshop folder, or the offline bundle.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     Returns
     -------
     argparse.ArgumentParser
-        Parser with the ``run``, ``batch``, ``validate``, ``new``, ``sample``
-        and ``export`` subcommands.
+        Parser with the ``run``, ``batch``, ``validate``, ``new``, ``sample``,
+        ``export`` and ``workshop`` subcommands.
     """
     parser = argparse.ArgumentParser(
         prog="cs360",
@@ -139,7 +140,48 @@ def build_parser() -> argparse.ArgumentParser:
         help="which report to write (default: both)",
     )
     export.set_defaults(func=cmd_export)
+    add_workshop_parser(sub)
     return parser
+
+
+def add_workshop_parser(sub: Any) -> None:
+    """Add ``cs360 workshop build|new|bundle`` to the subcommands (docs/workshop.md).
+
+    Parameters
+    ----------
+    sub : argparse subparsers action
+        The ``cs360`` subcommands.
+    """
+    workshop = sub.add_parser(
+        "workshop", help="the notebooks as training exercises (docs/workshop.md)"
+    )
+    verbs = workshop.add_subparsers(dest="workshop_command", required=True, metavar="ACTION")
+    build = verbs.add_parser(
+        "build",
+        help="build notebooks/workshop/{learner,solution} from notebooks/workshop/source",
+    )
+    build.add_argument(
+        "--notebooks",
+        metavar="DIR",
+        help="folder of the real notebooks, with workshop/source inside (default: the "
+        "repository's notebooks/)",
+    )
+    build.add_argument(
+        "--out", metavar="DIR", help="where learner/ and solution/ go (default: DIR/workshop)"
+    )
+    build.set_defaults(func=cmd_workshop_build)
+    new = verbs.add_parser(
+        "new", help="prepare a workshop folder whose notebooks run on one engagement"
+    )
+    new.add_argument("directory", metavar="DIR")
+    new.add_argument("--engagement", required=True, metavar="ENGAGEMENT.yml")
+    new.add_argument("--notebooks", metavar="DIR", help="folder of the real notebooks")
+    new.set_defaults(func=cmd_workshop_new)
+    bundle = verbs.add_parser(
+        "bundle", help="build a wheelhouse to install cs360 and JupyterLab with no network"
+    )
+    bundle.add_argument("directory", metavar="DIR")
+    bundle.set_defaults(func=cmd_workshop_bundle)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -303,6 +345,67 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(path)
     for ref in result.removed:
         print(f"cs360 export: removed network reference {ref}", file=sys.stderr)
+    return 0
+
+
+def cmd_workshop_build(args: argparse.Namespace) -> int:
+    """``cs360 workshop build``: write the learner and solution notebooks; prints each path."""
+    from cs360lib.errors import Cs360Error
+    from cs360lib.run.execute import PACKAGED_NOTEBOOKS
+    from cs360lib.workshop import build_workshop, source_dir
+
+    real = Path(args.notebooks) if args.notebooks else None
+    sources = source_dir(real)
+    real = sources.parent.parent
+    if args.out is None and real.resolve() == PACKAGED_NOTEBOOKS.resolve():
+        print(
+            "cs360 workshop build: cs360lib is installed from a wheel; give --out DIR for the "
+            "learner and solution notebooks (`cs360 workshop new` prepares a workshop folder)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        written = build_workshop(sources, real, Path(args.out) if args.out else sources.parent)
+    except Cs360Error as exc:
+        print(f"cs360 workshop build: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
+    return 0
+
+
+def cmd_workshop_new(args: argparse.Namespace) -> int:
+    """``cs360 workshop new``: prepare a workshop folder for one engagement."""
+    from cs360lib.errors import Cs360Error
+    from cs360lib.workshop import new_workshop
+
+    try:
+        written = new_workshop(args.directory, args.engagement, real_dir=args.notebooks)
+    except Cs360Error as exc:
+        print(f"cs360 workshop new: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
+    print(
+        f"next: jupyter lab {Path(args.directory) / 'learner'} (the facilitator guide is "
+        "docs/workshop.md)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_workshop_bundle(args: argparse.Namespace) -> int:
+    """``cs360 workshop bundle``: build the offline wheelhouse; prints its folder."""
+    from cs360lib.errors import Cs360Error
+    from cs360lib.workshop import build_bundle
+
+    try:
+        folder = build_bundle(args.directory)
+    except Cs360Error as exc:
+        print(f"cs360 workshop bundle: {exc}", file=sys.stderr)
+        return 1
+    print(folder)
+    print((folder / "INSTALL.txt").read_text(encoding="utf-8"), file=sys.stderr)
     return 0
 
 

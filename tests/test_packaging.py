@@ -87,9 +87,13 @@ def test_wheel_carries_package_data(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         for nb in notebooks:
             assert archive.read(f"cs360lib/notebooks/{nb.name}") == nb.read_bytes(), nb.name
-    # only the numbered notebooks of the sequence, nothing else of the repository
+    # only the numbered notebooks of the sequence and the workshop sources (cs360 workshop
+    # builds the learner and solution notebooks from them), nothing else of the repository
+    workshop = sorted((REPO / "notebooks" / "workshop" / "source").glob("[0-9][0-9]_*.ipynb"))
+    assert workshop
     assert {n for n in names if n.startswith("cs360lib/notebooks/")} == {
-        f"cs360lib/notebooks/{nb.name}" for nb in notebooks
+        *(f"cs360lib/notebooks/{nb.name}" for nb in notebooks),
+        *(f"cs360lib/notebooks/workshop/source/{nb.name}" for nb in workshop),
     }
     assert not any(n.startswith(("tests/", "notebooks/", "data/")) for n in names)
 
