@@ -60,6 +60,43 @@ def test_the_transit_hub_robbery_ranks_first_and_stays_first(sample) -> None:
     assert "Robbery" in ws.summary()
 
 
+def test_published_criteria_count_partners_and_raisers_as_people(sample) -> None:
+    """Feasibility counts partners (docs/privacy.md, counts of organisations) and the
+    raisers of a concern are published as the scanning notebook publishes them."""
+    from cs360lib.config.publishing import Publishing
+    from cs360lib.publish.publication import publish_result
+    from cs360lib.steps import scanning
+
+    eng, sources, ws = sample
+    raw = ws.criteria.to_frame().set_index("id")
+    small = raw.index[(raw["feasibility"] >= 1) & (raw["feasibility"] < 5)]
+    large = raw.index[raw["feasibility"] >= 5]
+    assert len(small) >= 3 and len(large) >= 1  # the sample has both: not vacuous
+    published = publish_result(ws.criteria, Publishing(min_count=5)).publication
+    shown = published.shown.set_index("id")
+    assert (shown.loc[small, "feasibility"] == "<5").all()
+    assert (
+        shown.loc[large, "feasibility"].astype(float).tolist()
+        == raw.loc[large, "feasibility"].tolist()
+    )
+    assert "partners" not in shown.columns  # the list of partners would name them
+    # robbery: 12 raised it, 1 inside the department; 11 outside is hidden in both reports
+    assert raw.loc["robbery", ["raised", "raised_inside", "raised_all"]].tolist() == [11, 1, 12]
+    scan = scanning.scanning_data(eng, sources)
+    concerns = publish_result(scanning.concerns(scan), Publishing(min_count=5))
+    by_concern = concerns.publication.shown.set_index("concern")
+    compared = 0
+    for cid in raw.index:
+        concern = ws.candidates.get(cid).concern
+        if concern in by_concern.index:
+            assert shown.loc[cid, "raised"] == by_concern.loc[concern, "external"], cid
+            compared += 1
+    assert compared >= 8
+    assert shown.loc["robbery", "raised"] == "x" and pd.isna(
+        published.frame.set_index("id").loc["robbery", "community"]
+    )
+
+
 def test_the_drug_market_is_in_the_top_three_on_concentration(sample) -> None:
     _, _, ws = sample
     criteria = ws.criteria.to_frame().dropna(subset=["concentration"])

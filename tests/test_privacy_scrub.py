@@ -16,7 +16,10 @@ import pytest
 import yaml
 
 from cs360lib.publish.privacy import Scrubber, scrub_text
-from cs360lib.publish.privacy.names import find_names, first_names
+from cs360lib.publish.privacy.names import TITLES, find_names, first_names
+from cs360lib.publish.privacy.roles import find_roles
+
+TITLE_WORDS = sorted((t.replace(" ", r"\s+") for t in TITLES), key=len, reverse=True)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "privacy"
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
@@ -94,21 +97,45 @@ def test_tags_and_readable_sentence():
     )
 
 
-def test_role_words_titles_and_places_survive():
+def test_role_words_and_places_survive_but_a_title_goes_with_its_name():
     text = "The pastor, the district commander and Officer Reyes met in Baltimore on Main St."
     out = scrub_text(text)
-    assert out == (
-        "The pastor, the district commander and Officer [name] met in Baltimore on Main St."
-    )
+    # "Officer [name]" would still point at the one officer: the title goes with the name
+    assert out == "The pastor, the district commander and [name] met in Baltimore on Main St."
     assert scrub_text("Officer said the pastor will call.") == "Officer said the pastor will call."
+    assert scrub_text("Deputy Chief Harris and my brother Tyrone came.") == (
+        "[name] and my brother [name] came."
+    )
+
+
+def test_unique_roles_are_generalised():
+    """Acceptance (privacy holes): a role held by one person is not published as such."""
+    assert scrub_text("Ask Tamika Johnson at 2212 Cedar Avenue, she chairs the block club.") == (
+        "Ask [name] at [address], she chairs [a local group]."
+    )
+    assert scrub_text("Call the president of the Eastgate Merchants Association.") == (
+        "Call the president of [a local group]."
+    )
+    assert scrub_text("The owner of the corner store on Grand Ave saw it.") == (
+        "The owner of [a local business] saw it."
+    )
+    assert scrub_text("She owns the deli at 1200 Grand Ave.") == "She owns [a local business]."
+    assert scrub_text("He pastors the church on Elm St.") == "He pastors [a local congregation]."
+    kept = "The block club meets at the library; the pastor leads the clergy walk on Fridays."
+    assert scrub_text(kept) == kept
+    finding = Scrubber().find("she chairs the block club")[0]
+    assert (finding.kind, finding.text) == ("role", "the block club")
+    assert Scrubber(kinds=["name"]).scrub("she chairs the block club") == (
+        "she chairs the block club"
+    )
 
 
 def test_known_names_whole_parts_and_roles():
     scrubber = Scrubber({"Grace Okafor": "the pastor", "Tom Reilly": ""})
     out = scrubber.scrub("Grace Okafor and Tom Reilly spoke; later Okafor and reilly left.")
     assert out == "the pastor and [name] spoke; later the pastor and [name] left."
-    # after a title the part becomes [name], so the title still reads
-    assert scrubber.scrub("Ms. Okafor agreed.") == "Ms. [name] agreed."
+    # a title goes with the name it is attached to: "Ms. the pastor" would not read
+    assert scrubber.scrub("Ms. Okafor agreed.") == "[name] agreed."
     # a known name that is also a word is found whole but not as a lone lower-case word
     plain = Scrubber(["April Stone"])
     assert plain.scrub("April Stone came in April.") == "[name] came in April."
@@ -217,7 +244,7 @@ def test_real_free_text_runs_and_finds_names(folder, file, column, capsys, reque
 # -- the personal data planted in the sample department ----------------------------------------
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
-_TAG = re.compile(r"\[(?:name|phone|email|address|case number)\]")
+_TAG = re.compile(r"\[(?:name|phone|email|address|case number|a local [a-z]+)\]")
 
 
 def _words(text: str) -> list[str]:
@@ -260,6 +287,10 @@ def test_scrubber_removes_the_planted_values_and_keeps_the_rest(kind: str) -> No
         rest = text
         for value in values:
             rest = rest.replace(value, " ")
+        # what goes with a value: the title before a name, the organisation of a unique role
+        for role in find_roles(text):
+            rest = rest.replace(role.text, " ")
+        rest = re.sub(rf"\b(?:{'|'.join(TITLE_WORDS)})\.?\s+(?=\s)", " ", rest, flags=re.I)
         kept, expected = _words(_TAG.sub(" ", scrubbed)), _words(rest)
         if "[case number]" in scrubbed:  # "report 2021-004512" is one case number, cue and all
             expected = [w for w in expected if w not in {"report", "case", "incident"}]

@@ -1,4 +1,5 @@
 import re
+from collections import Counter
 from pathlib import Path
 
 import altair as alt
@@ -6,6 +7,7 @@ import nbformat
 import pandas as pd
 import pytest
 from browser import CHROMIUM, LAUNCH_ARGS, render_offline, require_chromium
+from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
@@ -442,7 +444,7 @@ SAMPLES = REPO / "data" / "samples"
 NOT_COUNTS = {
     "Files",
     "Rank",
-    "Feasibility",
+    "On the community map",
     "Data availability",
     "Offense level",
     "Dimension",
@@ -463,10 +465,10 @@ NOT_COUNTS = {
     "Review",
 }
 """Table columns of whole numbers that are not counts of records or people: the number of
-files a source was read from; in the priority worksheet (02), a candidate's rank, the partner
-organisations with a lever on it (feasibility), the sources that measure it (data
-availability) and the guideline offense level of a harm weight; the CS360 dimension and the
-counts of an engagement's measures (notebook 03's metrics check and response plan); months
+files a source was read from; the partners on the community map, which the map names (01;
+docs/privacy.md, counts of organisations); in the priority worksheet (02), a candidate's
+rank, the sources that measure it (data availability) and the guideline offense level of a
+harm weight; the CS360 dimension and the counts of an engagement's measures (notebook 03's metrics check and response plan); months
 before a response's start; the number of places in the 80-20 table (how many blocks make up
 the top 10% of them); in notebook 04 the number of a plan's measures with each mark and the
 number of a review in the lessons-learned log."""
@@ -604,6 +606,99 @@ def test_min_count_changes_the_stakeholder_reports(sample_run, tmp_path_factory)
     for name, html in _stakeholder_reports(stricter).items():
         assert not _unsafe_counts(html, 10), name
     assert "&lt;10" in _stakeholder_reports(stricter)["03_problem_analysis"]
+
+
+def _table_with(html: str, column: str) -> list[dict[str, str]]:
+    """The rows of the report's table that has ``column``, as dicts by header."""
+    found = [(h, rows) for h, rows in _tables(html) if column in h]
+    assert found, f"no table with a {column!r} column"
+    header, rows = found[0]
+    return [dict(zip(header[-len(row) :], row, strict=True)) for row in rows if row]
+
+
+def _published_quantities(reports_: dict[str, str]) -> list[tuple[tuple[str, ...], str, str]]:
+    """Every published number about the stakeholders and partners of the scanning step.
+
+    Returns (quantity, published value, where) triples: a quantity is ``("raised", concern,
+    side)``, ``("interviewed", side)``, ``("interviewed", sector)`` or ``("partners",
+    sector)``; side is ``all``, ``inside`` or ``outside`` the department. The number of
+    stakeholders interviewed outside the department is published in 02 as the ratio of a
+    shown count of stakeholders who raised a concern to its community concern share.
+    """
+    scan, worksheet = reports_["01_scanning"], reports_["02_prioritization"]
+    out: list[tuple[tuple[str, ...], str, str]] = []
+    for row in _table_with(scan, "Stakeholders who raised it"):
+        concern = row["Concern"]
+        out.append((("raised", concern, "all"), row["Stakeholders who raised it"], "01 §4"))
+        out.append((("raised", concern, "inside"), row["Department"], "01 §4"))
+        out.append((("raised", concern, "outside"), row["External partners"], "01 §4"))
+    for row in _table_with(scan, "Stakeholders interviewed"):
+        out.append((("interviewed", row["Sector"]), row["Stakeholders interviewed"], "01 §1"))
+        out.append((("partners", row["Sector"]), row["On the community map"], "01 §1"))
+        if row["Sector"] == "Department":
+            value = row["Stakeholders interviewed"]
+            out.append((("interviewed", "inside"), value, "01 §1"))
+    text = BeautifulSoup(scan, "html.parser").get_text(" ", strip=True)
+    for pattern in (r"(\d+) stakeholders were interviewed", r"out of the (\d+) stakeholders"):
+        for match in re.finditer(pattern, text):
+            out.append((("interviewed", "all"), match.group(1), "01 summary"))
+    sectors = Counter(row["Sector"] for row in _table_with(scan, "Levers"))
+    for sector, count in sectors.items():
+        out.append((("partners", sector), str(count), "01 §2 (the map's rows)"))
+    concern_of = {
+        row["Candidate"]: row["Scanning concern"] for row in _table_with(worksheet, "Measured as")
+    }
+    for row in _table_with(worksheet, "Raised by (outside the department)"):
+        concern = concern_of.get(row["Candidate"])
+        raised, share = row["Raised by (outside the department)"], row["Community concern"]
+        if concern:
+            where = f"02 §4 ({row['Candidate']})"
+            out.append((("raised", concern, "outside"), raised, where))
+        if _WHOLE.match(raised) and re.fullmatch(r"[\d.]+", share) and float(share) > 0:
+            outside = round(int(raised) / float(share))
+            out.append((("interviewed", "outside"), str(outside), "02 §4 (raised / share)"))
+    return out
+
+
+PARTS = {"all": ("inside", "outside")}
+"""A quantity published for all stakeholders and for those inside and outside the
+department: the whole minus one part is the other."""
+
+
+@pytest.mark.slow
+def test_no_published_count_can_be_derived_from_another(sample_run) -> None:
+    """Differencing across and within reports (issue 9, complementary suppression).
+
+    The same quantity is published the same way everywhere (a number in one report is not
+    hidden in another), and no two published numbers of a whole and its part differ by a
+    count from 1 to min_count - 1 (which would give the other part away).
+    """
+    n = 5
+    published = _published_quantities(_stakeholder_reports(sample_run))
+    values: dict[tuple[str, ...], dict[str, str]] = {}
+    for key, value, where in published:
+        values.setdefault(key, {})[where] = value
+    assert len(values) > 30  # not vacuous: the tables were found and read
+    for key, seen in values.items():
+        numbers = {v for v in seen.values() if _WHOLE.match(v)}
+        assert len(numbers) <= 1, f"{key} published as {seen}"
+        if numbers:
+            hidden = {w: v for w, v in seen.items() if not _WHOLE.match(v)}
+            assert not hidden, f"{key} shown in one place and hidden in another: {seen}"
+    pairs = 0
+    for key, seen in values.items():
+        if key[-1] not in PARTS:
+            continue
+        whole = next((int(v) for v in seen.values() if _WHOLE.match(v)), None)
+        for side in PARTS[key[-1]]:
+            part = values.get((*key[:-1], side), {})
+            if whole is None or not part:
+                continue
+            pairs += 1
+            shown = next((int(v) for v in part.values() if _WHOLE.match(v)), None)
+            if shown is not None:
+                assert not 1 <= whole - shown < n, f"{key}: {seen} and {side}: {part}"
+    assert pairs >= 3  # robbery's raisers by side, the stakeholders interviewed inside
 
 
 @pytest.mark.slow

@@ -58,7 +58,35 @@ def test_interviewed_by_sector(scan, truth) -> None:
     assert "20 stakeholders were interviewed, giving 90 answers" in result.summary()
     published = publish_result(result, Publishing(min_count=5)).result
     assert "Department: fewer than 5 stakeholders interviewed" in published.summary()
+    # partners on the community map are published as the map (section 2) lists them
+    assert "fewer than 5 partners" not in published.summary()
+    assert "Other law enforcement: fewer than 5 stakeholders interviewed; 4 partners" in (
+        published.summary()
+    )
     assert "sector" not in published.table().data.columns  # the ids stay out of the table
+
+
+def test_interviewed_outside_the_department_is_a_known_subtotal() -> None:
+    """The worksheet publishes the stakeholders interviewed outside the department (the
+    denominator of community concern): a hidden sector is protected against it too."""
+    frame = pd.DataFrame(
+        {
+            "sector": ["department", "other_law_enforcement", "government", "community"],
+            "side": ["department", "outside", "outside", "outside"],
+            "label": ["Department", "Other law enforcement", "Government", "Community"],
+            "on_roster": [7, 4, 6, 7],
+            "interviewed": [6, 3, 8, 7],
+            "answers": [20, 15, 28, 30],
+        }
+    )
+    shown = publish_result(step.Interviewed(frame=frame), Publishing(min_count=5))
+    interviewed = shown.publication.shown["interviewed"].tolist()
+    # without the subtotal, hiding the department (6, the smallest other cell) would do; with
+    # it (18 outside, 24 in all) the department is known, so another outside sector is hidden
+    assert interviewed[0] == 6 and interviewed[1] == "<5"
+    assert sum(v == "x" for v in interviewed[2:]) == 1
+    assert shown.publication.shown["on_roster"].tolist() == [7, 4, 6, 7]
+    assert not {"sector", "side"} & set(shown.result.table().data.columns)  # ids stay out
 
 
 def test_concerns_by_distinct_stakeholder(scan, truth) -> None:

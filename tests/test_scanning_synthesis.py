@@ -122,3 +122,49 @@ def test_presentation_and_charts(coding):
 )
 def test_parse_rating(text, value):
     assert parse_rating(text) == value
+
+
+def test_side_counts_publish_one_quantity_the_same_way_everywhere() -> None:
+    """Stakeholders who raised a concern: 01's concern counts and 02's criteria (issue 9)."""
+    from cs360lib.config.publishing import Publishing
+    from cs360lib.publish.publication import publish_frame
+    from cs360lib.steps.scanning import side_counts
+
+    concerns = pd.DataFrame(
+        {
+            "concern": ["robbery", "lighting", "traffic", "drugs"],
+            "internal": [1, 6, 0, 2],
+            "external": [11, 9, 3, 2],
+            "stakeholders": [12, 15, 3, 4],
+        }
+    )
+    criteria = concerns.rename(
+        columns={
+            "concern": "id",
+            "internal": "raised_inside",
+            "external": "raised",
+            "stakeholders": "raised_all",
+        }
+    ).assign(community=concerns["external"] / 16)
+    rules = Publishing(min_count=5)
+    scanning = publish_frame(concerns, rules, counts=[side_counts("concern")])
+    worksheet = publish_frame(
+        criteria,
+        rules,
+        counts=[
+            side_counts(
+                "id",
+                inside="raised_inside",
+                outside="raised",
+                total="raised_all",
+                rates={"community": "raised"},
+            )
+        ],
+    )
+    one = scanning.shown[["internal", "external", "stakeholders"]].to_numpy().tolist()
+    two = worksheet.shown[["raised_inside", "raised", "raised_all"]].to_numpy().tolist()
+    assert one == two
+    # 12 in all, 1 inside: the 11 outside is hidden wherever it is published
+    assert one[0] == ["<5", "x", 12]
+    assert pd.isna(worksheet.frame.loc[0, "community"])
+    assert one[1] == [6, 9, 15]

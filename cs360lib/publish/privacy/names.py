@@ -9,9 +9,10 @@ at run time, so names are found by a maintained name list plus context rules:
    more, any case; a part that is also a common word, such as ``Stone``, only when
    capitalised inside a sentence; month and day names never).
 2. **Titles**: capitalised words after an honorific, rank or kinship word (``Officer``,
-   ``Sgt.``, ``Pastor``, ``Ms.``, ``Councilwoman``, ``my brother`` ...) are a name; the title
-   itself is kept, so ``Officer Daniels`` becomes ``Officer [name]`` and ``the officer`` (no
-   capitalised word after it) is left alone.
+   ``Sgt.``, ``Pastor``, ``Ms.``, ``Councilwoman``, ``my brother`` ...) are a name; the span
+   found is the name (the scrubber removes the title with it, :mod:`.roles`, so ``Officer
+   Daniels`` becomes ``[name]``), and ``the officer`` (no capitalised word after it) is left
+   alone.
 3. **Cues**: a capitalised word after ``my name is``, ``named``, ``goes by`` ... is a name.
 4. **First names**: a capitalised word that is a first name given to at least
    :data:`MIN_BIRTHS_FULL` US babies since 1930 (Social Security Administration baby-name

@@ -20,7 +20,14 @@ case numbers       ``[case number]``   Presidio patterns: ``case``/``report``/``
                                        ... followed by an id, and report-number formats
                                        (``2021-004512``, ``21-123456``, ``JB123456``), plus
                                        the engagement's own ids (``known_ids``)
+unique roles       its kind, e.g.      :mod:`cs360lib.publish.privacy.roles`: the
+                   [a local group],    organisation after a leadership word (``chairs the
+                   [a local business]  block club``, ``the owner of the corner store on
+                                       Grand Ave``)
 =================  ==================  =====================================================
+
+A title attached to a scrubbed name goes with it (``Councilwoman Reyes`` becomes ``[name]``),
+so that the title does not point at the person (:func:`~.roles.title_before`).
 
 Microsoft Presidio (analyzer and anonymizer) runs with its no-op NLP engine: no spaCy
 model is loaded or downloaded. Its regional and pattern recognizers need none; names come
@@ -39,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cs360lib.publish.privacy.names import STREET_WORDS, TITLES, find_names
+from cs360lib.publish.privacy.roles import GENERAL, find_roles, title_before
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -52,8 +60,10 @@ TAGS: dict[str, str] = {
     "email": "[email]",
     "address": "[address]",
     "case number": "[case number]",
+    "role": GENERAL["group"],
 }
-"""What each kind of personal data is replaced by (a known person with a role: the role)."""
+"""What each kind of personal data is replaced by (a known person with a role: the role; a
+unique role's organisation: its kind, :data:`~cs360lib.publish.privacy.roles.GENERAL`)."""
 
 _KINDS = {
     "PERSON": "name",
@@ -122,7 +132,8 @@ class Finding:
     start, end : int
         Character offsets.
     kind : str
-        ``"name"``, ``"phone"``, ``"email"``, ``"address"`` or ``"case number"``.
+        ``"name"``, ``"phone"``, ``"email"``, ``"address"``, ``"case number"`` or
+        ``"role"`` (the organisation that makes a role unique).
     text : str
         The text found.
     replacement : str
@@ -266,8 +277,15 @@ class Scrubber:
             ):
                 continue  # "2018 -160, 2019 -166": a list of years, not a phone number
             kind = _KINDS[result.entity_type]
-            piece = text[result.start : result.end]
-            findings.append(Finding(result.start, result.end, kind, piece, self._tag(result, text)))
+            start = result.start
+            replacement = self._tag(result, text)
+            if kind == "name":  # "Councilwoman [name]" still points at her: the title goes too
+                start = title_before(text, result.start)
+                replacement = TAGS["name"] if start < result.start else replacement
+            piece = text[start : result.end]
+            findings.append(Finding(start, result.end, kind, piece, replacement))
+        if "role" in self.kinds:
+            findings = _with_roles(text, findings)
         return findings
 
     def scrub(self, text: str) -> str:
@@ -369,6 +387,21 @@ class Scrubber:
                 if piece == name or piece in name.split():
                     return role
         return TAGS[_KINDS[result.entity_type]]
+
+
+def _with_roles(text: str, findings: list[Finding]) -> list[Finding]:
+    """Add the organisations that make a role unique; they absorb findings inside them."""
+    roles = []
+    for role in find_roles(text):
+        inside = [f for f in findings if role.start <= f.start and f.end <= role.end]
+        crossing = [
+            f for f in findings if f not in inside and f.start < role.end and role.start < f.end
+        ]
+        if crossing:  # a name or an address across its edge: keep those, they are scrubbed
+            continue
+        roles.append(Finding(role.start, role.end, "role", role.text, role.replacement))
+        findings = [f for f in findings if f not in inside]
+    return sorted([*findings, *roles], key=lambda f: f.start)
 
 
 def _phone_shaped(text: str) -> bool:

@@ -76,6 +76,7 @@ from cs360lib.steps.prioritize.evidence import (
     source_window,
 )
 from cs360lib.steps.prioritize.harm import HarmTable
+from cs360lib.steps.scanning import side_counts
 
 __all__ = [
     "CRITERION_DOCS",
@@ -317,7 +318,11 @@ class Criteria(Result):
         "place": "Place unit",
         "top_place": "Place with most events",
         "raised": "Raised by (outside the department)",
+        "raised_inside": "Raised by (in the department)",
+        "raised_all": "Raised by (all stakeholders)",
         "interviewed": "Interviewed (outside the department)",
+        "interviewed_inside": "Interviewed (in the department)",
+        "interviewed_all": "Interviewed (all stakeholders)",
         "partners": "Partners with levers",
         "data_sources": "Data sources",
         "calls": "Calls for service",
@@ -348,14 +353,30 @@ class Criteria(Result):
                 )
             },
         ),
-        Counts(
-            ("raised", "interviewed", "calls"),
-            by=("id",),
-            totals=(),
+        # the stakeholders who raised a candidate's concern are published as the scanning
+        # notebook publishes them (one declaration for both: side_counts)
+        side_counts(
+            "id",
+            inside="raised_inside",
+            outside="raised",
+            total="raised_all",
             rates={"community": "raised"},
         ),
+        # so are the stakeholders interviewed (the scanning notebook publishes them by sector
+        # and outside the department): the share of a hidden count of them is hidden too
+        side_counts(
+            "id",
+            inside="interviewed_inside",
+            outside="interviewed",
+            total="interviewed_all",
+            rates={"community": "interviewed"},
+        ),
+        Counts(("calls",), by=("id",), totals=()),
+        # partners are counted as people: the rule for counts of organisations in
+        # docs/privacy.md (feasibility links partners by what they said in the interviews)
+        Counts(("feasibility",), by=("id",), totals=()),
     )
-    privacy = {"top_place": "location"}
+    privacy = {"top_place": "location", "partners": "internal"}
 
     def to_frame(self) -> pd.DataFrame:
         """Return the criteria and their details.
@@ -366,7 +387,10 @@ class Criteria(Result):
             ``id``, ``label``, one column per criterion (:data:`CRITERIA`, NaN where it
             could not be computed), then ``events``, ``rate_ratio``, ``ci_low``,
             ``ci_high``, ``p_value``, ``top10_share``, ``gini``, ``place``, ``top_place``,
-            ``top_place_share``, ``raised``, ``interviewed``, ``partners``, ``levers``,
+            ``top_place_share``, ``raised`` (stakeholders outside the department who
+            raised its concern), ``raised_inside`` (in the department), ``raised_all``,
+            ``interviewed`` (outside the department), ``interviewed_inside``,
+            ``interviewed_all``, ``partners``, ``levers``,
             ``data_sources``, ``calls`` (calls for service that record it in the window) and
             ``not_computed`` (the reasons, in words).
         """
@@ -583,6 +607,8 @@ def compute_criteria(
         row: dict[str, object] = {"id": c.id, "label": c.label}
         row.update({k: values[k] for k in ("frequency", "harm", "trend", "concentration")})
         share, raised, interviewed, _ = scan.community_concern(c.concern)
+        raised_inside = scan.raised_by_side(c.concern)[0]
+        interviewed_inside = scan.interviewed_by_side()[0]
         row["community"] = share
         partners = scan.partners(c.concern, c.names(), c.partners)
         row["feasibility"] = float(len(partners))
@@ -595,7 +621,11 @@ def compute_criteria(
             {
                 **{k: v for k, v in values.items() if k not in CRITERIA and k != "previous"},
                 "raised": raised,
+                "raised_inside": raised_inside,
+                "raised_all": raised + raised_inside,
                 "interviewed": interviewed,
+                "interviewed_inside": interviewed_inside,
+                "interviewed_all": interviewed + interviewed_inside,
                 "partners": "; ".join(
                     f"{p.organisation} ({p.levers})" for p in partners.itertuples()
                 ),

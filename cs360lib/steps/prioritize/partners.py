@@ -108,10 +108,24 @@ class Scanning:
     # -- community concern ---------------------------------------------------------------
     def external_interviewed(self) -> int:
         """Stakeholders interviewed outside the department."""
+        return self.interviewed_by_side()[1]
+
+    def interviewed_by_side(self) -> tuple[int, int]:
+        """Stakeholders interviewed inside and outside the department.
+
+        Returns
+        -------
+        tuple of int
+            ``(inside, outside)``; ``(0, 0)`` without interviews.
+        """
         if self.synthesis is None:
-            return 0
+            return 0, 0
         table = self.synthesis.interviewed
-        return int(table.loc[table["sector"] != INTERNAL, "stakeholders"].sum())
+        inside = table["sector"] == INTERNAL
+        return (
+            int(table.loc[inside, "stakeholders"].sum()),
+            int(table.loc[~inside, "stakeholders"].sum()),
+        )
 
     def raisers(self, concern: str | None) -> pd.DataFrame:
         """Stakeholders who raised a concern in the public-safety theme.
@@ -161,18 +175,7 @@ class Scanning:
         interviewed = self.external_interviewed()
         if concern is None:
             return 0.0, 0, interviewed, "no scanning concern covers it"
-        counted = (
-            self.synthesis.concerns.set_index("concern")
-            if self.synthesis is not None
-            else pd.DataFrame()
-        )
-        if concern in counted.index:  # the synthesis's own count, once per stakeholder
-            raised = int(counted.at[concern, "external"])
-            internal = int(counted.at[concern, "internal"])
-        else:
-            who = self.raisers(concern)
-            raised = int((who["sector"] != INTERNAL).sum())
-            internal = int((who["sector"] == INTERNAL).sum())
+        internal, raised = self.raised_by_side(concern)
         share = raised / interviewed if interviewed else 0.0
         label = self.codebook.labels.get(concern, concern)
         text = (
@@ -180,6 +183,33 @@ class Scanning:
             f"'{label}' ({internal} in the department)"
         )
         return share, raised, interviewed, text
+
+    def raised_by_side(self, concern: str | None) -> tuple[int, int]:
+        """Stakeholders who raised a concern, inside and outside the department.
+
+        Parameters
+        ----------
+        concern : str or None
+            Concern id.
+
+        Returns
+        -------
+        tuple of int
+            ``(inside, outside)``: distinct stakeholders of the department, and of every
+            other sector, who raised it (the synthesis's own count, once per stakeholder,
+            as the scanning notebook publishes it); ``(0, 0)`` for no concern.
+        """
+        if concern is None:
+            return 0, 0
+        counted = (
+            self.synthesis.concerns.set_index("concern")
+            if self.synthesis is not None
+            else pd.DataFrame()
+        )
+        if concern in counted.index:  # the synthesis's own count, once per stakeholder
+            return int(counted.at[concern, "internal"]), int(counted.at[concern, "external"])
+        who = self.raisers(concern)
+        return int((who["sector"] == INTERNAL).sum()), int((who["sector"] != INTERNAL).sum())
 
     # -- feasibility ---------------------------------------------------------------------
     def partners(

@@ -52,7 +52,7 @@ from cs360lib.steps.scanning.step import (
     scanning_data,
     uncovered_themes,
 )
-from cs360lib.steps.scanning.synthesis import Synthesis, synthesize
+from cs360lib.steps.scanning.synthesis import Synthesis, side_counts, synthesize
 from cs360lib.steps.scanning.themes import EmergentThemes, emergent_themes
 
 __all__ = [
@@ -87,6 +87,7 @@ __all__ = [
     "load_codebook",
     "looks_english",
     "quotes",
+    "side_counts",
     "read_coding_sheet",
     "scanning_data",
     "shipped_codebooks",

@@ -43,7 +43,7 @@ from cs360lib.steps.scanning.codebook import Codebook, load_codebook
 from cs360lib.steps.scanning.coding import Coding, code_responses
 from cs360lib.steps.scanning.inventory import DataInventory, data_inventory
 from cs360lib.steps.scanning.sheet import read_coding_sheet, write_coding_sheet
-from cs360lib.steps.scanning.synthesis import Synthesis, synthesize
+from cs360lib.steps.scanning.synthesis import Synthesis, side_counts, synthesize
 from cs360lib.steps.scanning.themes import EmergentThemes, emergent_themes
 from cs360lib.steps.stakeholders import (
     CommunityMap,
@@ -178,7 +178,7 @@ def _table_without_ids(result: Result) -> PresentationTable:
         frame, notes = result.publication.shown, result.publication.notes
     else:
         frame, notes = result.to_frame(), ()
-    frame = frame.drop(columns=[c for c in ("concern", "sector") if c in frame.columns])
+    frame = frame.drop(columns=[c for c in ("concern", "sector", "side") if c in frame.columns])
     return presentation_table(frame.reset_index(drop=True), labels=result.labels, notes=notes)
 
 
@@ -216,8 +216,9 @@ class Interviewed(_Section):
     ----------
     frame : pandas.DataFrame
         One row per sector (the four CS360 sectors, then ``(other)`` when some answers name
-        another): ``sector``, ``label``, ``on_roster`` (partners on the roster),
-        ``interviewed`` (distinct stakeholders interviewed), ``answers``.
+        another): ``sector``, ``side`` (``department`` or ``outside``: every other sector),
+        ``label``, ``on_roster`` (partners on the roster), ``interviewed`` (distinct
+        stakeholders interviewed), ``answers``.
     """
 
     labels = {
@@ -226,9 +227,13 @@ class Interviewed(_Section):
         "interviewed": "Stakeholders interviewed",
         "answers": "Answers",
     }
+    # partners on the community map are published as the map publishes them (it names every
+    # one): recounting them is not a count of people (docs/privacy.md, counts of
+    # organisations); who was interviewed, and their answers, are
     count_columns = (
-        Counts(("interviewed",), by=("sector",)),
-        Counts(("on_roster",), by=("sector",)),
+        # the stakeholders interviewed outside the department are published too (the priority
+        # worksheet's community concern is a share of them): that subtotal is known to readers
+        Counts(("interviewed",), by=("side", "sector")),
         Counts(("answers",), by=("sector",)),
     )
     privacy = {"label": "public"}
@@ -298,6 +303,7 @@ def interviewed(scan: ScanningData) -> Interviewed:
     frame = pd.DataFrame(
         {
             "sector": rows,
+            "side": ["department" if s == INTERNAL else "outside" for s in rows],
             "label": [SECTOR_LABELS.get(s, "Other or not recorded") for s in rows],
             "on_roster": [int((on_roster == s).sum()) for s in rows],
             "interviewed": [int((people["sector"] == s).sum()) for s in rows],
@@ -371,9 +377,7 @@ class ConcernCounts(_Section):
         "internal": "Department",
         "external": "External partners",
     }
-    count_columns = (
-        Counts(("internal", "external"), by=("concern",), total="stakeholders", totals=()),
-    )
+    count_columns = (side_counts("concern"),)
 
     def _share(self, row: int) -> str:
         value = self.frame["stakeholders"].iloc[row]

@@ -18,7 +18,7 @@ without one they are withheld rather than published unscrubbed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cs360lib.data.schemas import SECTORS
-from cs360lib.publish.results import Result
+from cs360lib.publish.results import Counts, Result
 from cs360lib.publish.tables import presentation_table
 from cs360lib.steps.scanning._common import RESPONSE_ID, SECTOR_LABELS, share_text
 from cs360lib.steps.scanning.coding import Coding
@@ -35,7 +35,7 @@ from cs360lib.steps.scanning.coding import Coding
 if TYPE_CHECKING:  # pragma: no cover
     from cs360lib.publish.tables import PresentationTable
 
-__all__ = ["WITHHELD", "Synthesis", "parse_rating", "synthesize"]
+__all__ = ["WITHHELD", "Synthesis", "parse_rating", "side_counts", "synthesize"]
 
 WITHHELD = "[quote withheld: no scrubber configured]"
 """Shown in place of a quote when no scrubber was given."""
@@ -48,6 +48,45 @@ _RATING = re.compile(
     r"(?:\d+\s*(?:-|to)\s*)?(\d+)\b",
     re.IGNORECASE,
 )
+
+
+def side_counts(
+    by: str,
+    *,
+    inside: str = "internal",
+    outside: str = "external",
+    total: str = "stakeholders",
+    rates: Mapping[str, str] | None = None,
+) -> Counts:
+    """Declare how a count of stakeholders inside and outside the department is published.
+
+    The same quantities are published in several places: the stakeholders who raised each
+    concern in the scanning notebook (all of them, inside and outside the department) and
+    in the community concern criterion of the priority worksheet (outside the department,
+    as a count and as a share of those interviewed outside it). Published with different
+    suppressions, one copy could be subtracted from the other: a total of 12 in one report
+    and 11 outside the department in another give away the one stakeholder inside it. Every
+    result that publishes such counts declares them with this function, so that each
+    publishes the part inside, the part outside and their total suppressed as one table
+    (Hundepool et al. 2012, *Statistical Disclosure Control*, section 4.2): a count hidden
+    in one report is hidden in every other (``docs/privacy.md``, section 1).
+
+    Parameters
+    ----------
+    by : str
+        The column that identifies a row (the concern, or the candidate of a concern).
+    inside, outside, total : str
+        The columns of stakeholders inside the department, outside it, and in all.
+    rates : mapping of str to str, optional
+        Share columns -> the count they are computed from (hidden with it, or with the
+        total).
+
+    Returns
+    -------
+    Counts
+        ``(inside, outside)`` with ``total``; each row stands alone (``totals=()``).
+    """
+    return Counts((inside, outside), by=(by,), total=total, totals=(), rates=dict(rates or {}))
 
 
 def parse_rating(text: str) -> tuple[float, float] | None:
