@@ -64,6 +64,7 @@ from cs360lib.run.execute import DEFAULT_TIMEOUT, NotebookResult, discover_noteb
 from cs360lib.run.finish import finish_reports
 from cs360lib.run.frontpage import SAMPLE_ENGAGEMENT_ID
 from cs360lib.run.index import render_index
+from cs360lib.run.kernels import WarmKernel
 from cs360lib.run.manifest import (
     EngagementRecord,
     Manifest,
@@ -496,14 +497,28 @@ def _execute_all(
     """Execute notebooks in order; export each one's HTML in a background thread.
 
     Each kernel gets the load cache's folder in :data:`CACHE_ENV` and its notebook's name in
-    :data:`NOTEBOOK_ENV`; its lookups are recorded in ``NotebookResult.cache``.
+    :data:`NOTEBOOK_ENV`; its lookups are recorded in ``NotebookResult.cache``. The kernel of
+    the next notebook is started and warmed while a notebook runs
+    (:class:`~cs360lib.run.kernels.WarmKernel`); every notebook still has a kernel of its own.
     """
     meta_base = {
         "engagement": eng.name if eng else eng_id,
         "sample": eng_id == SAMPLE_ENGAGEMENT_ID,
         "root": str(eng.root) if eng else None,
     }
-    with cf.ThreadPoolExecutor(max_workers=1) as exporter:
+    kernels: dict[int, WarmKernel] = {}
+
+    def warm(i: int) -> None:
+        """Start the kernel of notebook i now (it warms up while the one before runs)."""
+        if i < len(notebooks) and i not in kernels:
+            env = {CACHE_ENV: str(cache.folder), NOTEBOOK_ENV: notebooks[i].stem}
+            try:
+                kernels[i] = WarmKernel(notebooks[i], env)
+            except Exception as exc:  # noqa: BLE001 - papermill starts one itself, and reports
+                say(f"[{eng_id}] {notebooks[i].stem}: could not start a kernel ahead: {exc}")
+
+    with contextlib.ExitStack() as stack, cf.ThreadPoolExecutor(max_workers=1) as exporter:
+        stack.callback(lambda: [k.shutdown() for k in kernels.values()])
         exports: list[tuple[NotebookResult, cf.Future[Any]]] = []
         stop = False
         for i, (nb_path, res) in enumerate(zip(notebooks, results, strict=True)):
@@ -514,7 +529,10 @@ def _execute_all(
             say(f"[{eng_id}] {nb_path.stem} ({i + 1}/{len(notebooks)}) running ...")
             own = execute.notebook_parameters(nb_path, parameters, tmp)
             env = {CACHE_ENV: str(cache.folder), NOTEBOOK_ENV: nb_path.stem}
-            execute.execute_notebook(nb_path, res, tmp, own, timeout, env=env)
+            warm(i)
+            kernel = kernels.pop(i, None)
+            warm(i + 1)  # shut down unused if fail_fast skips it
+            execute.execute_notebook(nb_path, res, tmp, own, timeout, env=env, kernel=kernel)
             res.cache = [
                 {"source": e["source"], "key": e["key"], "hit": e["hit"]}
                 for e in cache.events(nb_path.stem)

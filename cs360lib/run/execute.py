@@ -72,6 +72,7 @@ REPOSITORY_NOTEBOOKS = Path(cs360lib.__file__).resolve().parents[1] / "notebooks
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 if TYPE_CHECKING:
+    from cs360lib.run.kernels import WarmKernel
     from cs360lib.run.reports import ExportResult
 
 
@@ -222,6 +223,7 @@ def execute_notebook(
     timeout: float | None,
     *,
     env: dict[str, str] | None = None,
+    kernel: WarmKernel | None = None,
 ) -> None:
     """Execute one notebook with papermill, recording status and error in ``res``.
 
@@ -251,7 +253,12 @@ def execute_notebook(
         Per-cell timeout in seconds; ``None`` for none.
     env : dict of str to str, optional
         Variables added to the kernel's environment (this process's environment is left
-        alone); ``cs360 run`` names its load cache here.
+        alone); ``cs360 run`` names its load cache here. Ignored with ``kernel``, which was
+        started with its own.
+    kernel : WarmKernel, optional
+        A kernel started for this notebook ahead of time (:mod:`cs360lib.run.kernels`);
+        papermill executes the notebook in it, and it is shut down afterwards whatever
+        happened. Without it papermill starts and stops a kernel of its own.
     """
     import nbformat
     import papermill as pm
@@ -260,7 +267,11 @@ def execute_notebook(
     out_nb = out_dir / nb_path.name
     t0 = time.perf_counter()
     banner: str | None = None
-    captured = CapturedOutput(env)
+    captured = kernel.captured if kernel is not None else CapturedOutput(env)
+    own_kernel: dict[str, Any] = {}
+    if kernel is not None:
+        kernel.wait()  # the kernel answers once its warm-up is done
+        own_kernel["km"] = kernel.km
     try:
         with captured:
             pm.execute_notebook(
@@ -280,6 +291,7 @@ def execute_notebook(
                 # the kernel's own stdout and stderr (a ZMQ traceback after a timeout) go to a
                 # file, not to the terminal: the progress line is the interface
                 kernel_manager_class=captured.kernel_manager_class,
+                **own_kernel,
             )
         res.status = "ok"
     except pm.PapermillExecutionError as exc:
@@ -305,6 +317,9 @@ def execute_notebook(
         res.error = one_line(exc)
         res.traceback = traceback.format_exc()
         banner = res.error
+    finally:
+        if kernel is not None:
+            kernel.shutdown()
     res.duration_s = round(time.perf_counter() - t0, 3)
     output = captured.text()
     if res.status != "ok" and output:
