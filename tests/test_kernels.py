@@ -193,3 +193,24 @@ def test_a_run_with_fail_fast_shuts_the_next_kernel_down(tmp_path: Path, monkeyp
 
     assert len(started) == 2 and not any(run_sync(k.km.is_alive)() for k in started)
     assert kernels.WARM_UP_FUNCTION not in (result.report_dir / "00_fails.ipynb").read_text()
+
+
+def test_a_run_that_cannot_start_stops_the_kernel_started_ahead(tmp_path: Path, monkeypatch):
+    from conftest import BROKEN_ENGAGEMENT, FIXTURE_NOTEBOOKS
+    from jupyter_core.utils import run_sync
+
+    started: list[WarmKernel] = []
+    original = engagement_run.WarmKernel
+
+    def recording(*args, **kwargs):
+        started.append(original(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(engagement_run, "WarmKernel", recording)
+    result = run_engagement(
+        BROKEN_ENGAGEMENT, out_dir=tmp_path, notebooks_dir=FIXTURE_NOTEBOOKS, progress=None
+    )
+    assert result.status == "failed"
+    assert all(nb.status == "skipped" for nb in result.notebooks)
+    assert len(started) == 1  # started during the pre-flight, which then failed
+    assert not run_sync(started[0].km.is_alive)()

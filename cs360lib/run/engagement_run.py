@@ -167,7 +167,8 @@ def run_engagement(
     loaded (all failures are collected) and every input file is hashed; a bad
     engagement, a missing file, a source that cannot be loaded or a source that yields
     no usable rows (none loaded, or more rejected than ``analysis.max_rejected_share``)
-    fails the run at once, without starting a kernel, with every problem in
+    fails the run at once, without executing a notebook (the first notebook's kernel,
+    started ahead to warm up during the pre-flight, is stopped), with every problem in
     ``ERROR.txt`` and the manifest.
 
     Never raises for a failing notebook or a bad engagement: the failure is
@@ -259,7 +260,10 @@ def run_engagement(
         notebooks=results,
     )
     cache = LoadCache(tmp / LOAD_CACHE_DIR)
+    ahead = _KernelsAhead(notebooks, cache, say, eng_id)
     try:
+        if eng is not None and error is None:
+            ahead.start(0)  # the first kernel warms up while the pre-flight loads the sources
         if eng is not None:
             error = _preflight(eng, manifest, error, say, cache)
         if error is not None:
@@ -269,7 +273,7 @@ def run_engagement(
         else:
             parameters = manifest.parameters.model_dump()
             _execute_all(
-                notebooks, results, tmp, parameters, eng, timeout, fail_fast, say, eng_id, cache
+                notebooks, results, tmp, parameters, eng, timeout, fail_fast, say, eng_id, ahead
             )
             manifest.notebooks = results
             finish_reports(tmp, manifest, say=say)
@@ -288,6 +292,8 @@ def run_engagement(
             manifest.write(tmp)
         say(f"[{eng_id}] interrupted; partial output left in {tmp}")
         raise
+    finally:
+        ahead.shutdown()  # a kernel started for a run that could not run, or a skipped notebook
     duration = time.perf_counter() - started
     manifest.notebooks = results
     manifest.status = "ok" if error is None else "failed"
@@ -492,7 +498,7 @@ def _execute_all(
     fail_fast: bool,
     say: Progress,
     eng_id: str,
-    cache: LoadCache,
+    ahead: _KernelsAhead,
 ) -> None:
     """Execute notebooks in order; export each one's HTML in a background thread.
 
@@ -506,19 +512,9 @@ def _execute_all(
         "sample": eng_id == SAMPLE_ENGAGEMENT_ID,
         "root": str(eng.root) if eng else None,
     }
-    kernels: dict[int, WarmKernel] = {}
-
-    def warm(i: int) -> None:
-        """Start the kernel of notebook i now (it warms up while the one before runs)."""
-        if i < len(notebooks) and i not in kernels:
-            env = {CACHE_ENV: str(cache.folder), NOTEBOOK_ENV: notebooks[i].stem}
-            try:
-                kernels[i] = WarmKernel(notebooks[i], env)
-            except Exception as exc:  # noqa: BLE001 - papermill starts one itself, and reports
-                say(f"[{eng_id}] {notebooks[i].stem}: could not start a kernel ahead: {exc}")
-
+    cache = ahead.cache
     with contextlib.ExitStack() as stack, cf.ThreadPoolExecutor(max_workers=1) as exporter:
-        stack.callback(lambda: [k.shutdown() for k in kernels.values()])
+        stack.callback(ahead.shutdown)
         exports: list[tuple[NotebookResult, cf.Future[Any]]] = []
         stop = False
         for i, (nb_path, res) in enumerate(zip(notebooks, results, strict=True)):
@@ -529,9 +525,8 @@ def _execute_all(
             say(f"[{eng_id}] {nb_path.stem} ({i + 1}/{len(notebooks)}) running ...")
             own = execute.notebook_parameters(nb_path, parameters, tmp)
             env = {CACHE_ENV: str(cache.folder), NOTEBOOK_ENV: nb_path.stem}
-            warm(i)
-            kernel = kernels.pop(i, None)
-            warm(i + 1)  # shut down unused if fail_fast skips it
+            kernel = ahead.take(i)
+            ahead.start(i + 1)  # shut down unused if fail_fast skips it
             execute.execute_notebook(nb_path, res, tmp, own, timeout, env=env, kernel=kernel)
             res.cache = [
                 {"source": e["source"], "key": e["key"], "hit": e["hit"]}
@@ -566,6 +561,38 @@ def _execute_all(
             res.network_refs_removed = export.removed
             if export.removed:
                 say(f"[{eng_id}] {res.name}: removed {len(export.removed)} network references")
+
+
+class _KernelsAhead:
+    """The kernels started ahead of their notebooks, by notebook index (see :mod:`.kernels`)."""
+
+    def __init__(self, notebooks: list[Path], cache: LoadCache, say: Progress, eng_id: str):
+        self.notebooks = notebooks
+        self.cache = cache
+        self.say = say
+        self.eng_id = eng_id
+        self.kernels: dict[int, WarmKernel] = {}
+
+    def start(self, i: int) -> None:
+        """Start the kernel of notebook i now, with the run's cache in its environment."""
+        if i >= len(self.notebooks) or i in self.kernels:
+            return
+        nb_path = self.notebooks[i]
+        env = {CACHE_ENV: str(self.cache.folder), NOTEBOOK_ENV: nb_path.stem}
+        try:
+            self.kernels[i] = WarmKernel(nb_path, env)
+        except Exception as exc:  # noqa: BLE001 - papermill then starts one, and reports
+            self.say(f"[{self.eng_id}] {nb_path.stem}: could not start a kernel ahead: {exc}")
+
+    def take(self, i: int) -> WarmKernel | None:
+        """Hand over the kernel of notebook i (starting it now if it was not)."""
+        self.start(i)
+        return self.kernels.pop(i, None)
+
+    def shutdown(self) -> None:
+        """Stop every kernel not handed over."""
+        while self.kernels:
+            self.kernels.popitem()[1].shutdown()
 
 
 def _finish(
