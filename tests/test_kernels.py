@@ -72,6 +72,19 @@ def _probes(path: Path) -> list[dict]:
     return [json.loads(line[6:]) for line in text.splitlines() if line.startswith("PROBE ")]
 
 
+def _record_kernels(mp: pytest.MonkeyPatch) -> list[WarmKernel]:
+    """Make the runner keep every kernel it starts ahead in the returned list."""
+    started: list[WarmKernel] = []
+    original = engagement_run.WarmKernel
+
+    def recording(*args, **kwargs):
+        started.append(original(*args, **kwargs))
+        return started[-1]
+
+    mp.setattr(engagement_run, "WarmKernel", recording)
+    return started
+
+
 @pytest.fixture(scope="module")
 def isolation_run(tmp_path_factory: pytest.TempPathFactory):
     """Three notebooks: the first changes every kind of state, the next two probe for it."""
@@ -81,16 +94,8 @@ def isolation_run(tmp_path_factory: pytest.TempPathFactory):
     _notebook(notebooks / "00_dirty.ipynb", PROBE, DIRTY, "import cs360lib\ncs360lib.evaluate")
     _notebook(notebooks / "01_probe.ipynb", PROBE)
     _notebook(notebooks / "02_probe.ipynb", PROBE, "import altair as alt\nprint(alt.theme.active)")
-    started: list[WarmKernel] = []
-    original = engagement_run.WarmKernel
-
-    def recording(*args, **kwargs):
-        kernel = original(*args, **kwargs)
-        started.append(kernel)
-        return kernel
-
     mp = pytest.MonkeyPatch()
-    mp.setattr(engagement_run, "WarmKernel", recording)
+    started = _record_kernels(mp)
     try:
         result = run_engagement(
             FIXTURE_ENGAGEMENT, out_dir=folder / "out", notebooks_dir=notebooks, progress=None
@@ -173,14 +178,7 @@ def test_a_run_with_fail_fast_shuts_the_next_kernel_down(tmp_path: Path, monkeyp
     notebooks.mkdir()
     _notebook(notebooks / "00_fails.ipynb", "raise ValueError('first fails')")
     _notebook(notebooks / "01_never.ipynb", "print('never')")
-    started: list[WarmKernel] = []
-    original = engagement_run.WarmKernel
-
-    def recording(*args, **kwargs):
-        started.append(original(*args, **kwargs))
-        return started[-1]
-
-    monkeypatch.setattr(engagement_run, "WarmKernel", recording)
+    started = _record_kernels(monkeypatch)
     result = run_engagement(
         FIXTURE_ENGAGEMENT,
         out_dir=tmp_path / "out",
@@ -199,14 +197,7 @@ def test_a_run_that_cannot_start_stops_the_kernel_started_ahead(tmp_path: Path, 
     from conftest import BROKEN_ENGAGEMENT, FIXTURE_NOTEBOOKS
     from jupyter_core.utils import run_sync
 
-    started: list[WarmKernel] = []
-    original = engagement_run.WarmKernel
-
-    def recording(*args, **kwargs):
-        started.append(original(*args, **kwargs))
-        return started[-1]
-
-    monkeypatch.setattr(engagement_run, "WarmKernel", recording)
+    started = _record_kernels(monkeypatch)
     result = run_engagement(
         BROKEN_ENGAGEMENT, out_dir=tmp_path, notebooks_dir=FIXTURE_NOTEBOOKS, progress=None
     )
