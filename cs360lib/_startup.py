@@ -24,7 +24,7 @@ def defer_iri_grammar() -> None:
     imports ``rfc3987_syntax`` at start-up, when it is installed, to check the ``iri`` and
     ``iri-reference`` formats; it is installed here because ``jupyter-events`` asks for
     ``jsonschema[format-nongpl]``. That module builds a Lark parser of RFC 3987 when imported:
-    about 1.2 s on a quiet machine, in every notebook kernel (docs/performance.md). The
+    about 1 s at load 3 and 3.9 s at load 6, in every notebook kernel (docs/performance.md). The
     Vega-Lite schema Altair validates against uses the formats ``uri``, ``uri-reference`` and
     ``color-hex``, never an IRI format, so that parser is not needed to draw a chart.
 
