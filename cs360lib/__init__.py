@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from cs360lib import _startup  # noqa: F401 - first: defers a slow import of jsonschema's
 from cs360lib.config.engagement import Engagement, EngagementError
 from cs360lib.config.mapping import Mapping, MappingError, read_mapping, shipped_mappings
 from cs360lib.data.loaders import (

@@ -79,6 +79,7 @@ def test_write_and_read_back(tmp_path: Path) -> None:
         "executed": None,
         "reports": {"a": "b"},
         "network_refs_removed": [],
+        "cache": [],
     }
     assert data["options"]["kernel_name"] == "python3"
     again = Manifest.read(tmp_path)

@@ -370,3 +370,78 @@ def test_batch_progress_counts_done_failed_and_running():
     assert lines[1] == "[batch] b: started on node-2 - 0 of 3 done (0 failed), 2 running"
     assert lines[2] == "[batch] a: failed in 1.0 s (boom) - 1 of 3 done (1 failed), 1 running"
     assert lines[-1] == "[batch] b: ok in 2.0 s - 2 of 3 done (1 failed), 1 running"
+
+
+# ----------------------------------------------------------------- the load cache of a run
+
+
+def _loading_notebook(path: Path) -> Path:
+    """A notebook that loads the engagement and prints which cache it was given."""
+    params = nbformat.v4.new_code_cell('engagement: str = "engagement.yml"')
+    params.metadata["tags"] = ["parameters"]
+    body = nbformat.v4.new_code_cell(
+        "import cs360lib as cs\n"
+        "from cs360lib.data.loaders.cache import active_cache\n"
+        "eng = cs.Engagement.load(engagement)\n"
+        "sources = cs.load_engagement(eng)\n"
+        "print('cache:', active_cache(), 'sources:', len(sources))"
+    )
+    nb = nbformat.v4.new_notebook(cells=[params, body])
+    nb.metadata["kernelspec"] = dict(execute.KERNELSPEC)
+    nbformat.write(nb, path)
+    return path
+
+
+def _printed(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+
+
+def test_a_notebook_run_alone_loads_directly(tmp_path, monkeypatch):
+    """Plain papermill (no runner) names no cache; the runner's kernels get theirs."""
+    import papermill as pm
+
+    from cs360lib.data.loaders.cache import CACHE_ENV, NOTEBOOK_ENV, LoadCache
+
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    nb = _loading_notebook(tmp_path / "loads.ipynb")
+    params = {"engagement": str(FIXTURE_ENGAGEMENT)}
+    pm.execute_notebook(
+        str(nb), str(tmp_path / "alone.ipynb"), parameters=params, progress_bar=False
+    )
+    assert "cache: None sources: 1" in _printed(tmp_path / "alone.ipynb")
+
+    cache = LoadCache(tmp_path / "run-cache")  # as the runner's pre-flight leaves it
+    import cs360lib as cs
+
+    cs.load_engagement(cs.Engagement.load(FIXTURE_ENGAGEMENT), cache=cache)
+    res = NotebookResult(name="loads")
+    env = {CACHE_ENV: str(cache.folder), NOTEBOOK_ENV: "loads"}
+    out = tmp_path / "out"
+    out.mkdir()
+    execute.execute_notebook(nb, res, out, params, 600, env=env)
+    assert res.status == "ok", res.traceback
+    assert f"cache: LoadCache('{cache.folder}') sources: 1" in _printed(out / "loads.ipynb")
+    (event,) = cache.events("loads")
+    assert event["source"] == "incidents" and event["hit"] is True
+    import os
+
+    assert CACHE_ENV not in os.environ  # set in the kernel only, not in the runner's process
+
+
+def test_a_run_loads_each_source_once_and_records_the_hits(tmp_path):
+    from conftest import sample_copy
+
+    engagement = sample_copy(tmp_path / "sample")
+    result = run_engagement(engagement, out_dir=tmp_path / "out", only=["00"], progress=None)
+    assert result.ok, result.error
+    manifest = _manifest(result)
+    keys = {s["name"]: s["cache_key"] for s in manifest["sources"]}
+    assert len(keys) == 8 and all(len(k) == 64 for k in keys.values())
+    (notebook,) = manifest["notebooks"]
+    lookups = notebook["cache"]
+    assert {e["source"] for e in lookups} == set(keys)
+    assert all(e["hit"] and e["key"] == keys[e["source"]] for e in lookups)
+    # the cache holds row-level data: it is not published with the reports
+    assert not (result.report_dir / engagement_run.LOAD_CACHE_DIR).exists()
+    assert not list(result.report_dir.rglob("*.parquet"))

@@ -20,6 +20,16 @@ executes every ``NN_*.ipynb`` notebook with papermill and writes, into
 ``run.log``
     The progress lines shown on stderr.
 
+Each source is loaded once per run. The pre-flight writes every loaded source into a load
+cache in the run folder (:class:`~cs360lib.data.loaders.cache.LoadCache`, Parquet, keyed by
+the sha256 of the source's files, its mapping and the loader code), and every notebook kernel
+started by the run is told where it is (the environment variable
+:data:`~cs360lib.data.loaders.cache.CACHE_ENV`, set only in those kernels), so that
+``cs.load_engagement(eng)`` in a notebook reads the typed tables instead of loading the
+files again; a source whose files or mapping changed meanwhile has another key and is loaded
+directly. The manifest records each source's key and, per notebook, every lookup (hit or
+miss). The cache holds row-level data, so it is deleted before the folder is published.
+
 Outputs appear atomically. Everything is written into a hidden folder
 ``<out>/<id>/.<timestamp>.partial-<pid>`` and renamed to ``<timestamp>`` only at
 the end, after ``manifest.json`` is written. So a report folder that exists
@@ -34,6 +44,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import os
+import shutil
 import tempfile
 import time
 import traceback
@@ -45,6 +56,7 @@ from typing import Any
 import yaml
 
 from cs360lib.config.engagement import Engagement, slugify
+from cs360lib.data.loaders.cache import CACHE_ENV, NOTEBOOK_ENV, LoadCache
 from cs360lib.data.loaders.sources import load_engagement
 from cs360lib.errors import Cs360Error, RunError
 from cs360lib.run import execute
@@ -52,6 +64,7 @@ from cs360lib.run.execute import DEFAULT_TIMEOUT, NotebookResult, discover_noteb
 from cs360lib.run.finish import finish_reports
 from cs360lib.run.frontpage import SAMPLE_ENGAGEMENT_ID
 from cs360lib.run.index import render_index
+from cs360lib.run.kernels import WarmKernel
 from cs360lib.run.manifest import (
     EngagementRecord,
     Manifest,
@@ -64,6 +77,7 @@ from cs360lib.run.progress import Progress, one_line, progress_sink, utc_now
 
 __all__ = [
     "DEFAULT_OUT",
+    "LOAD_CACHE_DIR",
     "RunResult",
     "error_text",
     "release_memory",
@@ -74,6 +88,9 @@ __all__ = [
 
 DEFAULT_OUT = Path("reports")
 """Default reports folder (relative to the current directory)."""
+
+LOAD_CACHE_DIR = ".load-cache"
+"""Folder of the run folder holding the loaded sources while the run lasts."""
 
 
 @dataclass
@@ -150,7 +167,8 @@ def run_engagement(
     loaded (all failures are collected) and every input file is hashed; a bad
     engagement, a missing file, a source that cannot be loaded or a source that yields
     no usable rows (none loaded, or more rejected than ``analysis.max_rejected_share``)
-    fails the run at once, without starting a kernel, with every problem in
+    fails the run at once, without executing a notebook (the first notebook's kernel,
+    started ahead to warm up during the pre-flight, is stopped), with every problem in
     ``ERROR.txt`` and the manifest.
 
     Never raises for a failing notebook or a bad engagement: the failure is
@@ -241,16 +259,22 @@ def run_engagement(
         error=error,
         notebooks=results,
     )
+    cache = LoadCache(tmp / LOAD_CACHE_DIR)
+    ahead = _KernelsAhead(notebooks, cache, say, eng_id)
     try:
+        if eng is not None and error is None:
+            ahead.start(0)  # the first kernel warms up while the pre-flight loads the sources
         if eng is not None:
-            error = _preflight(eng, manifest, error, say)
+            error = _preflight(eng, manifest, error, say, cache)
         if error is not None:
             say(f"[{eng_id}] cannot run: {error}")
             for res in results:
                 res.status = "skipped"
         else:
             parameters = manifest.parameters.model_dump()
-            _execute_all(notebooks, results, tmp, parameters, eng, timeout, fail_fast, say, eng_id)
+            _execute_all(
+                notebooks, results, tmp, parameters, eng, timeout, fail_fast, say, eng_id, ahead
+            )
             manifest.notebooks = results
             finish_reports(tmp, manifest, say=say)
             failed = [r for r in results if r.status not in ("ok", "skipped")]
@@ -259,6 +283,7 @@ def run_engagement(
                     f"{r.name}: {r.status}" + (f" ({r.error})" if r.error else "") for r in failed
                 )
     except KeyboardInterrupt:
+        shutil.rmtree(cache.folder, ignore_errors=True)
         manifest.notebooks = results
         manifest.status = "interrupted"
         manifest.error = "interrupted before the run finished"
@@ -267,6 +292,8 @@ def run_engagement(
             manifest.write(tmp)
         say(f"[{eng_id}] interrupted; partial output left in {tmp}")
         raise
+    finally:
+        ahead.shutdown()  # a kernel started for a run that could not run, or a skipped notebook
     duration = time.perf_counter() - started
     manifest.notebooks = results
     manifest.status = "ok" if error is None else "failed"
@@ -276,6 +303,7 @@ def run_engagement(
     manifest.duration_s = round(duration, 3)
     manifest.report_dir = str(_free_dir(base, ts))
     say(f"[{eng_id}] {manifest.status} in {duration:.1f} s -> {manifest.report_dir}")
+    shutil.rmtree(cache.folder, ignore_errors=True)  # row-level data: never published
     final = _finish(tmp, base, ts, manifest, log_lines)
     return RunResult(
         engagement=str(engagement),
@@ -415,16 +443,23 @@ def report_folder_id(path: str | os.PathLike[str]) -> str:
 # --------------------------------------------------------------------------- internals
 
 
-def _preflight(eng: Engagement, manifest: Manifest, error: str | None, say: Progress) -> str | None:
-    """Load every source and hash every input; record both; return the run's error."""
+def _preflight(
+    eng: Engagement, manifest: Manifest, error: str | None, say: Progress, cache: LoadCache
+) -> str | None:
+    """Load every source into the cache and hash every input; record both; return the error."""
     if error is None:
         count = len(eng.sources)
         say(f"[{eng.id}] loading {count} source{'' if count == 1 else 's'} ...")
-        sources = load_engagement(eng, errors="collect")
+        sources = load_engagement(eng, errors="collect", cache=cache)
         manifest.sources = SourceRecord.from_sources(sources)
+        keys = {e["source"]: e["key"] for e in cache.events() if e["source"] in sources}
+        for record in manifest.sources:
+            entry = keys.get(record.name)
+            if entry is not None and cache.path(entry).is_dir():
+                record.cache_key = entry
         error = sources.failure_text() or None
         del sources
-        release_memory()  # the kernels load the sources again: do not hold a second copy
+        release_memory()  # the kernels read the cache: do not hold a second copy
     try:
         manifest.inputs = describe_inputs(eng, missing_ok=error is not None)
     except (RunError, ValueError) as exc:
@@ -463,14 +498,23 @@ def _execute_all(
     fail_fast: bool,
     say: Progress,
     eng_id: str,
+    ahead: _KernelsAhead,
 ) -> None:
-    """Execute notebooks in order; export each one's HTML in a background thread."""
+    """Execute notebooks in order; export each one's HTML in a background thread.
+
+    Each kernel gets the load cache's folder in :data:`CACHE_ENV` and its notebook's name in
+    :data:`NOTEBOOK_ENV`; its lookups are recorded in ``NotebookResult.cache``. The kernel of
+    the next notebook is started and warmed while a notebook runs
+    (:class:`~cs360lib.run.kernels.WarmKernel`); every notebook still has a kernel of its own.
+    """
     meta_base = {
         "engagement": eng.name if eng else eng_id,
         "sample": eng_id == SAMPLE_ENGAGEMENT_ID,
         "root": str(eng.root) if eng else None,
     }
-    with cf.ThreadPoolExecutor(max_workers=1) as exporter:
+    cache = ahead.cache
+    with contextlib.ExitStack() as stack, cf.ThreadPoolExecutor(max_workers=1) as exporter:
+        stack.callback(ahead.shutdown)
         exports: list[tuple[NotebookResult, cf.Future[Any]]] = []
         stop = False
         for i, (nb_path, res) in enumerate(zip(notebooks, results, strict=True)):
@@ -480,7 +524,14 @@ def _execute_all(
                 continue
             say(f"[{eng_id}] {nb_path.stem} ({i + 1}/{len(notebooks)}) running ...")
             own = execute.notebook_parameters(nb_path, parameters, tmp)
-            execute.execute_notebook(nb_path, res, tmp, own, timeout)
+            env = {CACHE_ENV: str(cache.folder), NOTEBOOK_ENV: nb_path.stem}
+            kernel = ahead.take(i)
+            ahead.start(i + 1)  # shut down unused if fail_fast skips it
+            execute.execute_notebook(nb_path, res, tmp, own, timeout, env=env, kernel=kernel)
+            res.cache = [
+                {"source": e["source"], "key": e["key"], "hit": e["hit"]}
+                for e in cache.events(nb_path.stem)
+            ]
             detail = f": {res.error}" if res.error else ""
             say(f"[{eng_id}] {nb_path.stem}: {res.status} in {res.duration_s:.1f} s{detail}")
             if res.executed:
@@ -510,6 +561,38 @@ def _execute_all(
             res.network_refs_removed = export.removed
             if export.removed:
                 say(f"[{eng_id}] {res.name}: removed {len(export.removed)} network references")
+
+
+class _KernelsAhead:
+    """The kernels started ahead of their notebooks, by notebook index (see :mod:`.kernels`)."""
+
+    def __init__(self, notebooks: list[Path], cache: LoadCache, say: Progress, eng_id: str):
+        self.notebooks = notebooks
+        self.cache = cache
+        self.say = say
+        self.eng_id = eng_id
+        self.kernels: dict[int, WarmKernel] = {}
+
+    def start(self, i: int) -> None:
+        """Start the kernel of notebook i now, with the run's cache in its environment."""
+        if i >= len(self.notebooks) or i in self.kernels:
+            return
+        nb_path = self.notebooks[i]
+        env = {CACHE_ENV: str(self.cache.folder), NOTEBOOK_ENV: nb_path.stem}
+        try:
+            self.kernels[i] = WarmKernel(nb_path, env)
+        except Exception as exc:  # noqa: BLE001 - papermill then starts one, and reports
+            self.say(f"[{self.eng_id}] {nb_path.stem}: could not start a kernel ahead: {exc}")
+
+    def take(self, i: int) -> WarmKernel | None:
+        """Hand over the kernel of notebook i (starting it now if it was not)."""
+        self.start(i)
+        return self.kernels.pop(i, None)
+
+    def shutdown(self) -> None:
+        """Stop every kernel not handed over."""
+        while self.kernels:
+            self.kernels.popitem()[1].shutdown()
 
 
 def _finish(

@@ -72,6 +72,7 @@ REPOSITORY_NOTEBOOKS = Path(cs360lib.__file__).resolve().parents[1] / "notebooks
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 if TYPE_CHECKING:
+    from cs360lib.run.kernels import WarmKernel
     from cs360lib.run.reports import ExportResult
 
 
@@ -101,6 +102,10 @@ class NotebookResult:
         Variant (``"stakeholder"``, ``"analyst"``) to HTML file name.
     network_refs_removed : list of str
         References to the network removed from the HTML (should be empty).
+    cache : list of dict
+        Every lookup of the run's load cache by this notebook's kernel, in order:
+        ``source``, ``key`` (sha256 of the source's files, mapping and loader code) and
+        ``hit`` (false when the source was loaded from its files).
     """
 
     name: str
@@ -112,6 +117,7 @@ class NotebookResult:
     executed: str | None = None
     reports: dict[str, str] = field(default_factory=dict)
     network_refs_removed: list[str] = field(default_factory=list)
+    cache: list[dict[str, Any]] = field(default_factory=list)
 
 
 def default_notebooks_dir() -> Path:
@@ -215,6 +221,9 @@ def execute_notebook(
     out_dir: Path,
     parameters: dict[str, Any],
     timeout: float | None,
+    *,
+    env: dict[str, str] | None = None,
+    kernel: WarmKernel | None = None,
 ) -> None:
     """Execute one notebook with papermill, recording status and error in ``res``.
 
@@ -242,6 +251,14 @@ def execute_notebook(
         Papermill parameters.
     timeout : float or None
         Per-cell timeout in seconds; ``None`` for none.
+    env : dict of str to str, optional
+        Variables added to the kernel's environment (this process's environment is left
+        alone); ``cs360 run`` names its load cache here. Ignored with ``kernel``, which was
+        started with its own.
+    kernel : WarmKernel, optional
+        A kernel started for this notebook ahead of time (:mod:`cs360lib.run.kernels`);
+        papermill executes the notebook in it, and it is shut down afterwards whatever
+        happened. Without it papermill starts and stops a kernel of its own.
     """
     import nbformat
     import papermill as pm
@@ -250,7 +267,11 @@ def execute_notebook(
     out_nb = out_dir / nb_path.name
     t0 = time.perf_counter()
     banner: str | None = None
-    captured = CapturedOutput()
+    captured = kernel.captured if kernel is not None else CapturedOutput(env)
+    own_kernel: dict[str, Any] = {}
+    if kernel is not None:
+        kernel.wait()  # the kernel answers once its warm-up is done
+        own_kernel["km"] = kernel.km
     try:
         with captured:
             pm.execute_notebook(
@@ -270,6 +291,7 @@ def execute_notebook(
                 # the kernel's own stdout and stderr (a ZMQ traceback after a timeout) go to a
                 # file, not to the terminal: the progress line is the interface
                 kernel_manager_class=captured.kernel_manager_class,
+                **own_kernel,
             )
         res.status = "ok"
     except pm.PapermillExecutionError as exc:
@@ -295,6 +317,9 @@ def execute_notebook(
         res.error = one_line(exc)
         res.traceback = traceback.format_exc()
         banner = res.error
+    finally:
+        if kernel is not None:
+            kernel.shutdown()
     res.duration_s = round(time.perf_counter() - t0, 3)
     output = captured.text()
     if res.status != "ok" and output:
@@ -333,14 +358,19 @@ class CapturedOutput:
     the notebook's traceback (``ERROR.txt``, the manifest) instead of the terminal.
 
     Use as a context manager around one execution; :meth:`text` returns what was captured.
+
+    Parameters
+    ----------
+    env : dict of str to str, optional
+        Variables added to the environment the kernel starts with.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in text()
         self._records: list[str] = []
         self._kernel = ""
         self._saved: tuple[list[logging.Handler], bool] | None = None
-        self.kernel_manager_class = _kernel_manager_writing_to(self._file)
+        self.kernel_manager_class = _kernel_manager_writing_to(self._file, env)
 
     def __enter__(self) -> CapturedOutput:
         logger = logging.getLogger(CLIENT_LOGGER)
@@ -384,14 +414,19 @@ class _ListHandler(logging.Handler):
             self.records.append(self.format(record))
 
 
-def _kernel_manager_writing_to(stream: IO[bytes]) -> type:
-    """Make a jupyter_client kernel manager whose kernel writes its stdout and stderr to a file."""
+def _kernel_manager_writing_to(stream: IO[bytes], env: dict[str, str] | None = None) -> type:
+    """Make a kernel manager whose kernel writes its stdout and stderr to a file.
+
+    A jupyter_client kernel manager; ``env`` is added to the kernel's environment.
+    """
     from jupyter_client.manager import AsyncKernelManager
 
     class _CapturingKernelManager(AsyncKernelManager):
         async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
             kw.setdefault("stdout", stream)
             kw.setdefault("stderr", stream)
+            if env:
+                kw["env"] = {**kw.get("env", os.environ), **env}
             await super().start_kernel(**kw)
 
     return _CapturingKernelManager

@@ -152,6 +152,9 @@ class SourceRecord(_Record):
     first_date, last_date : str or None
         ISO dates of the first and last row in time (the kind's time column); ``None``
         for kinds without one or a source that failed.
+    cache_key : str or None
+        The key under which the pre-flight stored the source in the run's load cache
+        (:func:`cs360lib.data.loaders.cache.source_key`); ``None`` when it was not stored.
     """
 
     name: str
@@ -164,6 +167,7 @@ class SourceRecord(_Record):
     error: str | None = None
     first_date: str | None = None
     last_date: str | None = None
+    cache_key: str | None = None
 
     @classmethod
     def from_sources(cls, sources: EngagementSources) -> list[SourceRecord]:

@@ -111,15 +111,22 @@ def register_publishing(engagement: Engagement) -> None:
                 classes[column] = cls
 
     def names() -> list[str]:
-        from cs360lib.data.loaders import load
+        from cs360lib.data.loaders.cache import active_cache, load_source
         from cs360lib.publish.privacy import known_names
 
         found: list[str] = []
-        for source in engagement.sources.values():
+        for name, source in engagement.sources.items():
             mapping = source.resolved_mapping
             columns = [c for c, cls in mapping.privacy.items() if cls == "name"]
             if columns:
-                result = load(source.kind, source.path, mapping, timezone=engagement.info.timezone)
+                result = load_source(
+                    name,
+                    source.kind,
+                    source.path,
+                    mapping,
+                    timezone=engagement.info.timezone,
+                    cache=active_cache(),  # under `cs360 run`, the run's load cache
+                )
                 found += known_names(result.data, columns)
         return found
 

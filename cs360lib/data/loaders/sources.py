@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 
 from cs360lib.config.engagement import DEFAULT_MAX_REJECTED_SHARE
-from cs360lib.data.loaders.pipeline import load
+from cs360lib.data.loaders.cache import LoadCache, active_cache, load_source
 from cs360lib.data.loaders.problems import REJECTED, SUPERSEDED
 from cs360lib.data.loaders.result import LoadResult
 from cs360lib.errors import Cs360Error, LoadError
@@ -230,8 +230,14 @@ def load_engagement(
     *,
     strict: bool = False,
     errors: Literal["raise", "collect"] = "raise",
+    cache: LoadCache | None = None,
 ) -> EngagementSources:
     """Load every source of an engagement.
+
+    Under ``cs360 run`` each source comes from the run's load cache when the cache holds
+    it under its current key (:mod:`cs360lib.data.loaders.cache`: the sha256 of its files,
+    its mapping and the loader code), equal to a direct load; elsewhere (JupyterLab, plain
+    papermill) every source is loaded directly.
 
     Parameters
     ----------
@@ -266,16 +272,20 @@ def load_engagement(
     """
     if errors not in ("raise", "collect"):
         raise ValueError(f"errors must be 'raise' or 'collect', got {errors!r}")
+    if cache is None:
+        cache = active_cache()
     results: dict[str, LoadResult] = {}
     failures: dict[str, str] = {}
     for name, source in engagement.sources.items():
         try:
-            results[name] = load(
+            results[name] = load_source(
+                name,
                 source.kind,
                 source.path,
                 source.resolved_mapping,
                 strict=strict,
                 timezone=engagement.info.timezone,
+                cache=cache,
             )
         except LoadError as error:
             if errors == "raise":

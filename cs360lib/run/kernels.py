@@ -1,0 +1,233 @@
+"""A fresh kernel per notebook, started and warmed while the previous notebook runs.
+
+Every notebook of a ``cs360 run`` pays a fixed cost before its first analysis: a kernel
+process starts, imports ``cs360lib``, pandas, pandera, Altair and the notebook's modules
+(``cs.evaluate`` brings statsmodels) and starts vl-convert's JavaScript engine for the first
+chart (docs/performance.md). :class:`WarmKernel` starts a notebook's kernel *ahead of time*:
+the runner starts the kernel of notebook N+1 when notebook N starts, and a background thread
+has it import those modules (a silent execution, which binds no name and counts no execution)
+while notebook N computes; papermill then executes notebook N+1 in that kernel.
+
+Each notebook still has a kernel of its own, so nothing a notebook does (variables, pandas
+options, the Altair theme, warnings filters, the publishing rules of ``cs.show``) can reach the
+next one, a notebook that raises, times out or kills its kernel fails alone, and the executed
+notebook looks as before (execution counts from 1, papermill's metadata). Sharing one kernel
+across notebooks with a reset in between was considered and not adopted: a reset cannot be
+proved complete for module state (the theme and renderer registries of Altair, IPython's
+display formatters, functools caches, the state of ``cs360lib.publish.display``), and a
+dead or timed-out kernel would need a restart anyway.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import textwrap
+import threading
+from pathlib import Path
+from typing import Any
+
+from cs360lib.run.execute import KERNEL_NAME, CapturedOutput
+
+__all__ = ["ALWAYS_IMPORTED", "WarmKernel", "warm_up_code", "warm_up_modules"]
+
+ALWAYS_IMPORTED: tuple[str, ...] = (
+    "cs360lib",
+    "cs360lib.publish.charts",
+    "cs360lib.publish.tables",
+)
+"""Modules every notebook imports in its setup cell (``cs.setup_notebook``)."""
+
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+"""Kernel command-line arguments, as :func:`cs360lib.run.execute.execute_notebook` passes them."""
+
+WARM_UP_TIMEOUT = 300.0
+"""Seconds the runner waits for a warm-up before it executes the notebook anyway."""
+
+_CHART = {
+    "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+    "data": {"values": [{"a": 1}]},
+    "mark": "point",
+    "encoding": {"x": {"field": "a", "type": "quantitative"}},
+}
+"""A one-point chart drawn once to start vl-convert's engine (its first drawing is slow)."""
+
+
+def warm_up_modules(nb_path: Path) -> list[str]:
+    """List the modules a notebook will import: the setup's and the library's it names.
+
+    Parameters
+    ----------
+    nb_path : Path
+        The notebook.
+
+    Returns
+    -------
+    list of str
+        :data:`ALWAYS_IMPORTED`, then, in order of first use, every ``cs360lib`` module the
+        notebook's code imports (``import cs360lib.x``, ``from cs360lib.steps import intake``
+        gives ``cs360lib.steps`` and ``cs360lib.steps.intake``) or reaches as a short name
+        (``cs.evaluate`` gives ``cs360lib.evaluate``). A name that is not a module is
+        harmless: the warm-up skips what it cannot import. Cells that do not parse as
+        Python (magics) are skipped.
+    """
+    import nbformat
+
+    import cs360lib
+
+    short = cs360lib._SUBMODULES
+    found = list(ALWAYS_IMPORTED)
+
+    def add(name: str) -> None:
+        if name.split(".")[0] == "cs360lib" and name not in found:
+            found.append(name)
+
+    with contextlib.suppress(Exception):
+        nb = nbformat.read(str(nb_path), as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    for alias in node.names:
+                        add(alias.name)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    add(node.module)
+                    for alias in node.names:
+                        add(f"{node.module}.{alias.name}")
+                elif (
+                    isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id in ("cs", "cs360lib")
+                    and node.attr in short
+                ):
+                    add(short[node.attr])
+    return found
+
+
+WARM_UP_FUNCTION = "_cs360_warm_up"
+"""Name of the function the warm-up defines, calls and deletes (nothing else is bound)."""
+
+
+def warm_up_code(modules: list[str]) -> str:
+    """Return the code a warm kernel runs: import the modules, draw one chart.
+
+    Parameters
+    ----------
+    modules : list of str
+        Modules to import.
+
+    Returns
+    -------
+    str
+        Code that defines a function, calls it and deletes it, so the user namespace is left
+        as it was; the function skips what fails (a name that is not a module; the notebook's
+        own cells raise any real failure where it belongs).
+    """
+    return textwrap.dedent(
+        f"""\
+        def {WARM_UP_FUNCTION}(names, chart):
+            import importlib
+            for name in names:
+                try:
+                    importlib.import_module(name)
+                except Exception:
+                    pass
+            try:
+                import vl_convert
+                vl_convert.vegalite_to_svg(chart)
+            except Exception:
+                pass
+        {WARM_UP_FUNCTION}({modules!r}, {_CHART!r})
+        del {WARM_UP_FUNCTION}
+        """
+    )
+
+
+class WarmKernel:
+    """The kernel of one notebook, started now and warmed in a background thread.
+
+    Parameters
+    ----------
+    nb_path : Path
+        The notebook; the kernel's working directory is its folder, as under papermill.
+    env : dict of str to str, optional
+        Variables added to the kernel's environment.
+    modules : list of str, optional
+        Modules to import while warming; defaults to :func:`warm_up_modules` of the notebook.
+
+    Attributes
+    ----------
+    captured : CapturedOutput
+        Where the kernel process's own stdout and stderr go (read into a failed notebook's
+        traceback by :func:`cs360lib.run.execute.execute_notebook`).
+    km : jupyter_client.AsyncKernelManager
+        The kernel's manager, handed to papermill (``km=``), which then starts no kernel.
+    warm_up_error : str or None
+        Why the warm-up could not run (the notebook then starts cold and fails or succeeds
+        on its own).
+    """
+
+    def __init__(
+        self,
+        nb_path: Path,
+        env: dict[str, str] | None = None,
+        modules: list[str] | None = None,
+    ) -> None:
+        from jupyter_core.utils import run_sync
+
+        self.nb_path = nb_path
+        self.captured = CapturedOutput(env)
+        self.km = self.captured.kernel_manager_class(kernel_name=KERNEL_NAME)
+        self.warm_up_error: str | None = None
+        self._closed = False
+        code = warm_up_code(modules if modules is not None else warm_up_modules(nb_path))
+        run_sync(self.km.start_kernel)(cwd=str(nb_path.parent), extra_arguments=KERNEL_ARGUMENTS)
+        self._thread = threading.Thread(
+            target=self._warm_up, args=(code,), name=f"warm-{nb_path.stem}", daemon=True
+        )
+        self._thread.start()
+
+    def _warm_up(self, code: str) -> None:
+        from jupyter_client.blocking import BlockingKernelClient
+
+        client = BlockingKernelClient()
+        client.load_connection_info(self.km.get_connection_info())
+        try:
+            client.start_channels()
+            client.wait_for_ready(timeout=WARM_UP_TIMEOUT)
+            msg_id = client.execute(code, silent=True, store_history=False)
+            while True:
+                reply = client.get_shell_msg(timeout=WARM_UP_TIMEOUT)
+                if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                    break
+        except Exception as exc:  # noqa: BLE001 - the notebook runs cold and reports itself
+            self.warm_up_error = f"{type(exc).__name__}: {exc}"
+        finally:
+            with contextlib.suppress(Exception):
+                client.stop_channels()
+
+    def wait(self, timeout: float = WARM_UP_TIMEOUT) -> bool:
+        """Wait for the warm-up to end; return whether it did within ``timeout`` seconds."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def shutdown(self) -> None:
+        """Stop the kernel process now (idempotent; never raises)."""
+        if self._closed:
+            return
+        self._closed = True
+        from jupyter_core.utils import run_sync
+
+        with contextlib.suppress(Exception):  # also removes its connection file
+            run_sync(self.km.shutdown_kernel)(now=True)
+
+    def __enter__(self) -> WarmKernel:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.shutdown()
