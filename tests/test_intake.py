@@ -61,10 +61,10 @@ def test_overview_counts_and_ranges(sources: dict) -> None:
 def test_rejections_name_column_problem_and_keep_values(sources: dict) -> None:
     result = intake.rejections(sources)
     table = result.to_frame()
-    assert list(table["column"]) == ["occurred_at"]
+    assert list(table["column"]) == ["Occurred at"]  # the schema's label, for a reader
     assert "not a date" in table["problem"].iloc[0]
     assert result.examples["occurred_at"].iloc[0] == "2022-02-30 10:00:00"
-    assert "occurred_at" in result.summary()
+    assert "Occurred at" in result.summary() and "occurred_at" not in result.summary()
 
 
 def test_coverage_flags_the_planted_problems(sources: dict) -> None:
@@ -100,12 +100,12 @@ def test_weekly_coverage_has_no_false_alarms_on_steady_data(tmp_path: Path) -> N
 
 def test_missing_values_and_duplicates(sources: dict) -> None:
     missing = intake.missing_values(sources).to_frame().set_index(["source", "column"])
-    assert 5 < missing.loc[("incidents", "beat"), "missing_pct"] < 15
-    assert ("incidents", "source_row") not in missing.index
-    assert "incidents.beat" in intake.missing_values(sources).summary()
+    assert 5 < missing.loc[("incidents", "Beat"), "missing_pct"] < 15
+    assert ("incidents", "Source row") not in missing.index
+    assert "incidents, Beat" in intake.missing_values(sources).summary()
     duplicates = intake.duplicate_keys(sources)
     assert duplicates.to_frame().set_index("source").loc["incidents", "extra_rows"] == 1
-    assert "incident_id repeat" in duplicates.summary()
+    assert "Incident number repeat" in duplicates.summary()
 
 
 def test_unknown_period_is_an_error(sources: dict) -> None:

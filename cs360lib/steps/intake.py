@@ -35,7 +35,7 @@ from cs360lib.data.coverage import (
 )
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.periods import PERIODS, check_period
-from cs360lib.data.schemas import kind_info
+from cs360lib.data.schemas import field_label, kind_info
 from cs360lib.publish.aggregate import time_blocks
 from cs360lib.publish.charts import heat_map
 from cs360lib.publish.results import Counts, Result, is_shown, say_count
@@ -361,7 +361,11 @@ def rejections(sources: Mapping[str, LoadResult], *, examples: int = 5) -> Rejec
     for name, result in sources.items():
         counts = result.rejected_by_reason()
         if not counts.empty:
-            tables.append(counts.assign(source=name))
+            kind = result.kind
+            labels = [
+                field_label(kind, c) if isinstance(c, str) and c else c for c in counts["column"]
+            ]
+            tables.append(counts.assign(source=name, column=labels))
             samples.append(result.rejected.head(examples).assign(source=name))
     columns = ["source", "column", "problem", "rows", "example_rows", "example_values"]
     table = (
@@ -679,11 +683,11 @@ class MissingValues(Result):
                 "Columns more than 5% empty (analyses that need them will use fewer rows):"
             )
             for row in high.head(12).itertuples():
-                lines.append(f"- {row.source}.{row.column}: {row.missing_pct:.1f}% empty")
+                lines.append(f"- {row.source}, {row.column}: {row.missing_pct:.1f}% empty")
         else:
             lines.append("No column whose share is shown is more than 5% empty.")
         if not hidden.empty:
-            names = ", ".join(f"{r.source}.{r.column}" for r in hidden.head(12).itertuples())
+            names = "; ".join(f"{r.source}, {r.column}" for r in hidden.head(12).itertuples())
             lines.append(
                 f"The share of empty values is hidden for {len(hidden)} column(s), because it "
                 f"rests on a small count: {names}."
@@ -714,7 +718,7 @@ def missing_values(sources: Mapping[str, LoadResult]) -> MissingValues:
             rows.append(
                 {
                     "source": name,
-                    "column": column,
+                    "column": field_label(result.kind, column),
                     "missing": missing,
                     "rows": len(data),
                     "missing_pct": round(_pct(missing, len(data)), 2),

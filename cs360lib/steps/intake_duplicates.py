@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 
 from cs360lib.data.loaders import LoadResult
+from cs360lib.data.schemas import field_label
 from cs360lib.publish.results import Counts, Result, is_shown, say_count
 
 __all__ = ["DuplicateKeys", "duplicate_keys"]
@@ -102,7 +103,7 @@ def duplicate_keys(sources: Mapping[str, LoadResult]) -> DuplicateKeys:
     rows = []
     for name, result in sources.items():
         duplicates = result.duplicates
-        key = "/".join(result.key)
+        key = " / ".join(field_label(result.kind, c) for c in result.key)
         examples = ""
         if not duplicates.empty:
             examples = ", ".join(

@@ -28,7 +28,7 @@ import pandas as pd
 from cs360lib.config.catalogue import catalogue
 from cs360lib.config.engagement import Engagement
 from cs360lib.errors import EngagementError
-from cs360lib.publish.results import Result
+from cs360lib.publish.results import NumbersAsComputed, Result
 
 __all__ = [
     "DEFAULT_DIMENSIONS",
@@ -67,7 +67,7 @@ def _count_axis(largest: int) -> alt.Axis:
 
 
 @dataclass(frozen=True)
-class MetricsCatalogue(Result):
+class MetricsCatalogue(NumbersAsComputed, Result):
     """The CS360 catalogue of dimensions, goals and indicators.
 
     Attributes
@@ -80,9 +80,9 @@ class MetricsCatalogue(Result):
     labels = {
         "dimension": "Dimension",
         "dimension_name": "Dimension name",
-        "goal": "Goal id",
+        "goal": "Goal as written in the engagement file",
         "goal_name": "Goal",
-        "indicator": "Indicator id",
+        "indicator": "Indicator as written in the engagement file",
         "indicator_name": "Indicator",
         "type": "Type",
         "source": "Usual source",
@@ -90,6 +90,7 @@ class MetricsCatalogue(Result):
         "examples": "Example measures",
     }
     count_columns = ()  # the catalogue holds no counts
+    privacy = {"goal": "internal", "indicator": "internal"}  # the engagement file's ids
 
     def to_frame(self) -> pd.DataFrame:
         """Return the catalogue, one row per indicator (a copy)."""
@@ -200,7 +201,7 @@ def measures(engagement: Engagement) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class MetricsCheck(Result):
+class MetricsCheck(NumbersAsComputed, Result):
     """The check of an engagement's measures: one measure per goal, police and partner data.
 
     Attributes
@@ -225,7 +226,7 @@ class MetricsCheck(Result):
     labels = {
         "dimension": "Dimension",
         "dimension_name": "Dimension name",
-        "goal": "Goal id",
+        "goal": "Goal as written in the engagement file",
         "goal_name": "Goal",
         "measures": "Measures",
         "names": "Measure names",
@@ -236,6 +237,7 @@ class MetricsCheck(Result):
         "covered": "Has a measure",
     }
     count_columns = ()  # counts of the engagement's measures, not of people or events
+    privacy = {"goal": "internal"}  # the engagement file's id of the goal
 
     @property
     def gaps(self) -> list[str]:

@@ -254,7 +254,7 @@ class Decisions(Result):
         lines.append(
             "How the decisions are proposed: the first rule that applies, in this order: "
             + "; ".join(f"{i}. {d}: {why}" for i, (d, why) in enumerate(RULES.values(), start=1))
-            + ". The team can replace a proposal in the engagement file (review.decisions), "
+            + ". The team can replace a proposal in the engagement file (its review decisions), "
             "with its reason."
         )
         return "\n".join([*lines, *self.warning_lines()])
