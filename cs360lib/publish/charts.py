@@ -210,6 +210,72 @@ def enable_renderer(
     return renderer
 
 
+PANEL_HEADER = alt.Header(
+    labelAngle=0,
+    labelOrient="top",
+    labelAnchor="start",
+    labelAlign="left",
+    labelFontWeight="bold",
+    labelLimit=600,
+)
+"""Header of a panel of a faceted chart whose rows carry long labels: the panel's name on a
+line of its own above the panel, never turned on its side beside the labels (where it would
+overlap them)."""
+
+
+def count_axis(largest: int | None = None, **kwargs: Any) -> alt.Axis:
+    """Return the axis of a count: whole-number ticks with thousands separators.
+
+    A count of 3 drawn with ticks 0, 0.5, 1, ... 3 reads as if half an event could happen;
+    Vega-Lite's ``tickMinStep`` keeps the ticks at least one apart and the ``",d"`` format
+    (d3-format) prints them as integers ("1,200").
+
+    Parameters
+    ----------
+    largest : int, optional
+        The largest count drawn: up to 10, every whole number gets a tick.
+    **kwargs
+        Other :class:`altair.Axis` properties (``title``, ``orient``...).
+
+    Returns
+    -------
+    altair.Axis
+    """
+    if largest is not None and 0 <= largest <= 10:
+        kwargs.setdefault("values", list(range(largest + 1)))
+    return alt.Axis(tickMinStep=1, format=",d", **kwargs)
+
+
+def message_chart(text: str, *, title: str) -> alt.Chart:
+    """Return a chart that says, in one sentence, why there is nothing to draw.
+
+    An empty chart (an axis from 0 to 0, a time axis at the year 2000, a panel with no
+    line) makes a reader look for data that is not there; a sentence where the chart would
+    be says so. It keeps the chart's title, so the report's contents and alt text still name
+    the chart.
+
+    Parameters
+    ----------
+    text : str
+        The sentence (e.g. ``"No row was rejected."``).
+    title : str
+        The title the chart would have had.
+
+    Returns
+    -------
+    altair.Chart
+        A text mark, 40 px high.
+    """
+    import pandas as pd
+
+    return (
+        alt.Chart(pd.DataFrame({"text": [text]}), title=title)
+        .mark_text(fontSize=13, color="#555555")
+        .encode(text="text:N")
+        .properties(height=40)
+    )
+
+
 def heat_map(
     frame: Any,
     *,

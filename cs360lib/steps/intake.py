@@ -37,7 +37,7 @@ from cs360lib.data.loaders import LoadResult
 from cs360lib.data.periods import PERIODS, check_period
 from cs360lib.data.schemas import field_label, kind_info
 from cs360lib.publish.aggregate import time_blocks
-from cs360lib.publish.charts import heat_map
+from cs360lib.publish.charts import count_axis, heat_map, message_chart
 from cs360lib.publish.results import Counts, Result, is_shown, say_count
 from cs360lib.steps.intake_areas import AreaCoverage, areas
 from cs360lib.steps.intake_categories import CategoryCoverage
@@ -138,7 +138,7 @@ class IntakeOverview(Result):
             .mark_bar()
             .encode(
                 y=alt.Y("source:N", title=None, sort=list(self.frame["source"])),
-                x=alt.X("rows:Q", title="rows", stack="zero"),
+                x=alt.X("rows:Q", title="rows", stack="zero", axis=count_axis()),
                 color=alt.Color(
                     "status:N",
                     scale=alt.Scale(domain=["loaded", "rejected"], range=["#4c78a8", "#e45756"]),
@@ -273,15 +273,28 @@ class Rejections(Result):
         Returns
         -------
         altair.Chart
-            One bar per (source, column, problem).
+            One bar per (source, column, problem) with a count shown; a sentence instead
+            when no row was rejected or every count is hidden in the published copy.
         """
-        data = self.frame.assign(what=lambda f: f["column"] + ": " + f["problem"].str.slice(0, 60))
+        title = "Why rows were rejected"
+        rows = pd.to_numeric(self.frame["rows"], errors="coerce")
+        if not (rows > 0).any():
+            text = (
+                "Few rows were rejected: their counts are hidden in this report; the table "
+                "names each reason."
+                if rows.isna().any()
+                else "No row was rejected."
+            )
+            return message_chart(text, title=title)
+        data = self.frame[rows > 0].assign(
+            what=lambda f: f["column"].astype(str) + ": " + f["problem"].str.slice(0, 60)
+        )
         return (
-            alt.Chart(data, title="Why rows were rejected")
+            alt.Chart(data, title=title)
             .mark_bar(color="#e45756")
             .encode(
                 y=alt.Y("what:N", title=None, sort="-x"),
-                x=alt.X("rows:Q", title="rows"),
+                x=alt.X("rows:Q", title="rows", axis=count_axis()),
                 row=alt.Row("source:N", title=None),
                 tooltip=["source:N", "column:N", "problem:N", "rows:Q"],
             )
@@ -441,10 +454,24 @@ class Coverage(Result):
             (:func:`~cs360lib.publish.aggregate.time_blocks`): rows added up, each block marked
             with its most serious flag.
         """
+        title = "Rows per {unit}, by source"
         frame = self.frame
         if frame.empty:
-            frame = pd.DataFrame(
-                {"source": ["no dated rows"], "period": [pd.NaT], "rows": [0], "flag": [""]}
+            return message_chart(
+                "No source has a dated row: there is nothing to draw over time.",
+                title=title.format(unit=self.period),
+            )
+        rows = pd.to_numeric(frame["rows"], errors="coerce")
+        hidden = [  # nothing above zero left to draw: a flat line at 0 would be false
+            s
+            for s, r in rows.groupby(frame["source"], sort=True)
+            if r.isna().any() and not (r > 0).any()
+        ]
+        frame = frame[~frame["source"].isin(hidden)]
+        if frame.empty:
+            return message_chart(
+                f"Every {self.period}ly count is small and hidden in this report.",
+                title=title.format(unit=self.period),
             )
         data, block = time_blocks(
             frame,
@@ -454,7 +481,9 @@ class Coverage(Result):
         )
         unit = self.period if block == 1 else f"{block} {self.period}s"
         base = alt.Chart(data).encode(x=alt.X("period:T", title=None))
-        line = base.mark_line(color="#4c78a8").encode(y=alt.Y("rows:Q", title=f"rows per {unit}"))
+        line = base.mark_line(color="#4c78a8").encode(
+            y=alt.Y("rows:Q", title=f"rows per {unit}", axis=count_axis())
+        )
         points = (
             base.transform_filter(alt.datum.flag != "")
             .mark_point(filled=True, size=60)
@@ -473,7 +502,17 @@ class Coverage(Result):
         return (
             alt.layer(line, points, data=data)
             .properties(width=620, height=110)
-            .facet(row=alt.Row("source:N", title=None), title=f"Rows per {unit}, by source")
+            .facet(
+                row=alt.Row("source:N", title=None),
+                title=(
+                    alt.TitleParams(
+                        title.format(unit=unit),
+                        subtitle=f"Not drawn: {', '.join(hidden)} (every count small and hidden).",
+                    )
+                    if hidden
+                    else title.format(unit=unit)
+                ),
+            )
             .resolve_scale(y="independent")
         )
 

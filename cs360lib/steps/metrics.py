@@ -28,6 +28,7 @@ import pandas as pd
 from cs360lib.config.catalogue import catalogue
 from cs360lib.config.engagement import Engagement
 from cs360lib.errors import EngagementError
+from cs360lib.publish.charts import count_axis
 from cs360lib.publish.results import NumbersAsComputed, Result
 
 __all__ = [
@@ -57,13 +58,6 @@ DEFAULT_DIMENSIONS: tuple[int, ...] = (1, 2)
 Problem-Solving Team measures its problem in (crime; community and governmental partners)."""
 
 _PROVIDER_COLOURS = alt.Scale(domain=["police", "partner"], range=["#4c78a8", "#f58518"])
-
-
-def _count_axis(largest: int) -> alt.Axis:
-    """Whole-number axis of a count: every value up to 10, else Vega's own round ticks."""
-    if largest <= 10:
-        return alt.Axis(values=list(range(largest + 1)), format="d")
-    return alt.Axis(format="d", tickMinStep=1)
 
 
 @dataclass(frozen=True)
@@ -128,7 +122,7 @@ class MetricsCatalogue(NumbersAsComputed, Result):
         f = self.frame.assign(label=self.frame["goal_name"].str.split(" \\(").str[0])
         counts = f.groupby(["dimension", "label", "source"], sort=False).size().reset_index()
         counts = counts.rename(columns={0: "indicators"})
-        axis = _count_axis(int(counts.groupby("label")["indicators"].sum().max()))
+        axis = count_axis(int(counts.groupby("label")["indicators"].sum().max()))
         return (
             alt.Chart(counts, title="The CS360 catalogue: indicators per goal")
             .mark_bar()
@@ -325,7 +319,7 @@ class MetricsCheck(NumbersAsComputed, Result):
         """
         f = self.frame.assign(label=self.frame["goal_name"].str.split(" \\(").str[0])
         order = f["label"].tolist()
-        axis = _count_axis(int(f["measures"].max()))
+        axis = count_axis(int(f["measures"].max()))
         long = f.melt(
             id_vars=["label", "dimension"],
             value_vars=["police", "partner"],

@@ -37,6 +37,7 @@ from cs360lib.data.loaders import LoadResult
 from cs360lib.data.schemas import kind_info
 from cs360lib.errors import EvaluationInputError, PrioritizationError
 from cs360lib.publish.aggregate import MAX_BARS, shown_title, top_with_other
+from cs360lib.publish.charts import count_axis
 from cs360lib.publish.results import Counts, Result
 from cs360lib.steps.prioritize.evidence import (
     EventFacts,
@@ -320,7 +321,9 @@ class CandidateList(Result):
             .mark_bar()
             .encode(
                 y=alt.Y("label:N", title=None, sort="-x"),
-                x=alt.X("events:Q", title="events (or metric total) in 12 months"),
+                x=alt.X(
+                    "events:Q", title="events (or metric total) in 12 months", axis=count_axis()
+                ),
                 color=alt.Color("origin:N", title=None),
                 tooltip=["label", "origin", alt.Tooltip("events:Q", format=",.0f")],
             )
