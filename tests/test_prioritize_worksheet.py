@@ -283,3 +283,19 @@ def test_a_harm_table_missing_an_offense_marks_the_candidate_not_scored(
     assert ws.cheers.wide().set_index("id").loc["noise", "Harmful"] == "unknown"
     reweighted = prioritize.worksheet(folder / "engagement.yml", weights={"harm": 0})
     assert "noise" in reweighted.scores.ranking()  # harm not used: it can be ranked
+
+
+def test_cheers_says_unknown_is_not_yes(sample) -> None:
+    # a candidate with a test the evidence cannot answer is ranked, but it is not "a problem
+    # in the CHEERS sense": the summary counts those that meet all six apart
+    ws = sample[2]
+    wide = ws.cheers.wide().set_index("id")
+    open_ = ws.cheers.unknown()
+    assert open_ and not set(open_) & set(ws.cheers.failed())
+    assert set(wide.index[wide["gate"] == "unknown"]) == set(open_)
+    every = wide[list(prioritize.ELEMENTS.values())].eq("pass").all(axis=1)
+    assert set(wide.index[wide["gate"] == "pass"]) == set(wide.index[every])
+    text = ws.cheers.summary()
+    assert text.startswith(f"{int(every.sum())} of {len(wide)} candidates meet all six")
+    assert f"{len(open_)} fail no test but are unknown on some" in text
+    assert f"{len(wide)} of {len(wide)} candidates" not in text
