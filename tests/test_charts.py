@@ -61,11 +61,6 @@ def test_png_renderer_embeds_png():
     assert not any("vegalite" in key or key == "text/html" for key in bundle)
 
 
-def test_interactive_uses_default_renderer():
-    assert charts.enable_renderer("svg", interactive=True) == "default"
-    assert alt.renderers.active == "default"
-
-
 def test_unknown_renderer_is_refused():
     with pytest.raises(ValueError, match="chart_renderer must be one of svg, png"):
         charts.enable_renderer("html")
@@ -109,3 +104,18 @@ def test_message_chart_is_a_sentence_with_the_title():
 def test_panel_header_sits_above_the_panel():
     header = charts.PANEL_HEADER.to_dict()
     assert header["labelOrient"] == "top" and header["labelAngle"] == 0
+
+
+def test_interactive_charts_draw_without_a_cdn():
+    # JupyterLab on a closed network: the widget's JavaScript is bundled (vl-convert), not
+    # loaded from a CDN, and the output keeps the spec an exported report draws as SVG
+    assert charts.enable_renderer(interactive=True) == charts.INTERACTIVE_RENDERER
+    assert alt.renderers.active == charts.INTERACTIVE_RENDERER
+    bundle, _ = alt.renderers.get()(_chart().to_dict())
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    spec = bundle["application/vnd.vegalite.v6+json"]
+    assert spec["mark"]["type"] == "bar" and "text/html" not in bundle
+    from altair import JupyterChart
+
+    assert JupyterChart._is_offline
+    assert "cdn.jsdelivr" not in JupyterChart._esm and "https://" not in JupyterChart._esm[:2000]
