@@ -314,7 +314,11 @@ def test_remote_output_is_removed_and_reported():
 def test_report_filename():
     assert reports.report_filename("00_a", "stakeholder") == "00_a.html"
     assert reports.report_filename("00_a", "analyst") == "00_a.analyst.html"
-    with pytest.raises(ValueError, match="variant"):
+    from cs360lib.errors import RunError
+
+    with pytest.raises(
+        RunError, match=r"stakeholder, analyst \(cs360 export --variant\), got 'pdf'"
+    ):
         reports.make_exporter("pdf")
 
 

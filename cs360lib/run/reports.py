@@ -38,6 +38,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
+from cs360lib.errors import RunError
 from cs360lib.run.audiences import (
     INTERNAL_NOTICE,
     AudiencePreprocessor,
@@ -318,9 +319,17 @@ def make_exporter(variant: Variant = "stakeholder") -> HTMLExporter:
     -------
     nbconvert.HTMLExporter
         Exporter using the ``cs360_offline`` template.
+
+    Raises
+    ------
+    RunError
+        If ``variant`` is not one of :data:`VARIANTS`.
     """
     if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+        raise RunError(
+            f"report variant must be one of {', '.join(VARIANTS)} (cs360 export --variant), "
+            f"got {variant!r}"
+        )
     stakeholder = variant == "stakeholder"
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,
