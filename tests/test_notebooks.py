@@ -104,7 +104,7 @@ def test_intake_key_results(intake_report: nbformat.NotebookNode) -> None:
     analyst = _plain(_outputs(intake_report, ("all", "analyst")))
     assert f"8 sources were read: {loaded + rejected:,} rows in all" in analyst
     assert f"of which {rejected} (0.01%) were set aside" in analyst
-    assert "incidents, offense: is missing (required) (2 rows, e.g. rows" in analyst
+    assert "incidents, Offense: is missing (required) (2 rows, e.g. rows" in analyst
     assert "No id repeats in any source." in analyst
     for name in truth["personal_planted"]["incidents"]["rejected_ids"]:
         assert name in analyst  # the rejected rows themselves, for the department
