@@ -293,7 +293,10 @@ def test_prioritization_stakeholder_copy_hides_evidence_and_small_counts(
     robbery = interviews["stakeholders_by_concern"]["robbery"]
     evidence = f"raised by {robbery} of {interviews['interviews']} stakeholders interviewed"
     assert evidence in analyst and evidence not in stakeholder
-    assert "Not published: Why it is a candidate (in the analyst report)" in stakeholder
+    assert (  # the evidence, and the engagement file's names of the candidates
+        "Not published: Name in the engagement file, Why it is a candidate (in the analyst "
+        "report)" in stakeholder
+    )
     assert "&lt;5" in stakeholder  # stakeholders who raised a concern, fewer than 5
     assert "1000 block of 7th St" in analyst  # the robberies' busiest block
     assert "Addresses are given as hundred blocks" in stakeholder
