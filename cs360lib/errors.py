@@ -21,6 +21,7 @@ __all__ = [
     "AnalysisInputError",
     "CodebookError",
     "Cs360Error",
+    "DatasetError",
     "EngagementError",
     "EvaluationInputError",
     "LoadError",
@@ -149,5 +150,18 @@ class ReviewError(Cs360Error, ValueError):
     """
 
 
+class DatasetError(Cs360Error, ValueError):
+    """A synthetic data set cannot be made as asked (``cs360 sample``, :mod:`cs360lib.datasets`).
+
+    Raised for a scale or a number of rows that is not a positive number, or a scale so large
+    that a year holds more records than its ids have digits for; the message names the
+    setting (and the command option) and says what to give instead.
+    """
+
+
 class RunError(Cs360Error, RuntimeError):
-    """A run could not start (bad engagement, missing input, no notebooks)."""
+    """A run could not start, or its reports cannot be written as asked.
+
+    Raised for a bad engagement, a missing input or no notebooks to run, and for a report
+    variant that does not exist; the message names the file or the option.
+    """

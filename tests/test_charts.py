@@ -61,11 +61,6 @@ def test_png_renderer_embeds_png():
     assert not any("vegalite" in key or key == "text/html" for key in bundle)
 
 
-def test_interactive_uses_default_renderer():
-    assert charts.enable_renderer("svg", interactive=True) == "default"
-    assert alt.renderers.active == "default"
-
-
 def test_unknown_renderer_is_refused():
     with pytest.raises(ValueError, match="chart_renderer must be one of svg, png"):
         charts.enable_renderer("html")
@@ -73,3 +68,54 @@ def test_unknown_renderer_is_refused():
 
 def test_chart_to_png_bytes():
     assert charts.chart_to_png(_chart(), scale=1).startswith(b"\x89PNG")
+
+
+def _axis_labels(chart: alt.TopLevelMixin) -> list[str]:
+    """The tick labels of every axis of a chart, as vl-convert lays it out."""
+    import vl_convert as vlc
+    from chart_layout import text_boxes
+
+    charts.enable_theme()
+    scene = vlc.vegalite_to_scenegraph(chart.to_dict(), vl_version=charts._vl_version())
+    return [b.text for b in text_boxes(scene) if b.role == "axis-label"]
+
+
+def test_count_axis_has_whole_number_ticks():
+    df = pd.DataFrame({"what": ["a", "b"], "n": [1, 3]})
+    plain = alt.Chart(df).mark_bar().encode(y="what:N", x="n:Q")
+    assert any("." in t for t in _axis_labels(plain))  # the control: Vega draws 0.5 steps
+    counted = alt.Chart(df).mark_bar().encode(y="what:N", x=alt.X("n:Q", axis=charts.count_axis()))
+    ticks = [t for t in _axis_labels(counted) if t not in ("a", "b")]
+    assert ticks and all(t.isdigit() for t in ticks), ticks
+    big = pd.DataFrame({"what": ["a"], "n": [12_500]})
+    wide = alt.Chart(big).mark_bar().encode(y="what:N", x=alt.X("n:Q", axis=charts.count_axis()))
+    assert "10,000" in _axis_labels(wide)
+    assert charts.count_axis(3).to_dict()["values"] == [0, 1, 2, 3]
+
+
+def test_message_chart_is_a_sentence_with_the_title():
+    chart = charts.message_chart("No row was rejected.", title="Why rows were rejected")
+    spec = chart.to_dict()
+    assert spec["mark"]["type"] == "text" and spec["title"] == "Why rows were rejected"
+    assert _axis_labels(chart) == []  # no axis over no data
+    assert "No row was rejected." in charts.chart_to_svg(chart)
+
+
+def test_panel_header_sits_above_the_panel():
+    header = charts.PANEL_HEADER.to_dict()
+    assert header["labelOrient"] == "top" and header["labelAngle"] == 0
+
+
+def test_interactive_charts_draw_without_a_cdn():
+    # JupyterLab on a closed network: the widget's JavaScript is bundled (vl-convert), not
+    # loaded from a CDN, and the output keeps the spec an exported report draws as SVG
+    assert charts.enable_renderer(interactive=True) == charts.INTERACTIVE_RENDERER
+    assert alt.renderers.active == charts.INTERACTIVE_RENDERER
+    bundle, _ = alt.renderers.get()(_chart().to_dict())
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    spec = bundle["application/vnd.vegalite.v6+json"]
+    assert spec["mark"]["type"] == "bar" and "text/html" not in bundle
+    from altair import JupyterChart
+
+    assert JupyterChart._is_offline
+    assert "cdn.jsdelivr" not in JupyterChart._esm and "https://" not in JupyterChart._esm[:2000]

@@ -54,7 +54,7 @@ from cs360lib.evaluate import (
 )
 from cs360lib.evaluate._its_chart import its_chart
 from cs360lib.evaluate._its_result import ITSResult
-from cs360lib.publish.charts import MAX_ROWS, chart_to_svg, heat_map
+from cs360lib.publish.charts import MAX_ROWS, chart_to_svg, heat_map, message_chart
 from cs360lib.steps import (
     design,
     intake,
@@ -510,6 +510,8 @@ FACTORIES: dict[str, Callable[[dict], alt.TopLevelMixin]] = {
     "SourceHealth.chart": lambda s: intake.source_health(s).chart(),
     "AreaCoverage.chart": lambda s: intake.areas(s).chart(),  # 6,000 beats and districts
     "CategoryCoverage.chart": lambda s: _vanishing_categories(),
+    # a sentence in place of a chart: one row whatever the input (it draws no data)
+    "message_chart": lambda s: message_chart("No row was rejected.", title="Rejected rows"),
     "heat_map": lambda s: heat_map(
         pd.DataFrame(
             {

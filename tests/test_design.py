@@ -260,3 +260,17 @@ def test_trend_difference() -> None:
         design.trend_difference([1, 2, 3], [1, 2, 3])
     with pytest.raises(PlanError, match="same periods"):
         design.trend_difference([1, 2, 3, 4], [1, 2, 3])
+
+
+def test_a_period_without_a_row_is_a_zero_not_a_gap() -> None:
+    counts = _counts(36)
+    dropped = counts[~((counts["area"] == "target") & (counts["period"] == counts["period"][5]))]
+    result = design.evaluation_design(_engagement(), counts=dropped, n_sims=20, post_periods=(12,))
+    target = result.series[result.series["area"] == "target"].set_index("period")["count"]
+    n = int((counts["area"] == "target").sum())
+    assert len(target) == n and target.iloc[5] == 0
+    spec = result.chart().to_dict()
+    drawn = [r for d in spec["datasets"].values() for r in d if r.get("area") == "target"]
+    assert len(drawn) == n and all(r["count"] is not None for r in drawn)
+    assert spec["layer"][0]["encoding"]["y"]["axis"]["format"] == ",d"  # counts: whole ticks
+    assert isinstance(spec["title"], str)  # nothing hidden: no word about gaps

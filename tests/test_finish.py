@@ -111,6 +111,71 @@ def test_stakeholder_reports_have_no_pandas_artefacts(document_run) -> None:
         assert not (set(h.strip() for h in headers) & set(SCHEMA_NAMES)), path.name
 
 
+ENGAGEMENT_KEYS = (
+    "engagement|sources|analysis|problem|areas|responses|metrics|dimensions|prioritization"
+    "|scanning|review|publishing"
+)
+KEY_PATH = re.compile(rf"(?<![\w/.-])(?:{ENGAGEMENT_KEYS})(?:\.[a-z_]+|\[\d+\])+\b")
+"""An engagement key path written out (``prioritization.harm.weights``, ``metrics[2].goal``)."""
+YAML_KEYS = re.compile(rf"\b(?:{ENGAGEMENT_KEYS}):\s+[a-z_]+:")
+"""A key path written as YAML (``prioritization: candidates:``)."""
+SNAKE_CASE = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-]|\.[a-z])")
+"""A snake_case name (a schema column, a catalogue id, a setting); not a file name."""
+REGEX = re.compile(r"\\[wWdDsSbB]|\.\*|\(\?[:iP]|\[\^?[a-z]-[a-z]\]")
+"""Regular-expression syntax (``robb\\w*``, ``.*``, ``(?i)``, ``[a-z]``)."""
+
+
+def code_like_words(html: str, allowed: set[str]) -> list[str]:
+    """Code-like words a stakeholder report shows: key paths, snake_case names, regexes.
+
+    Looks at the visible text (prose, table headers and cells) and the text of every chart.
+    ``allowed`` are names the reader meets as names (the engagement's source names); an id
+    column (a header "ID", "Goal id") is code-like too.
+    """
+    import base64
+
+    svgs = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    charts = [base64.b64decode(s).decode("utf-8") for s in svgs]
+    texts = [unescape(visible_text(html))]
+    texts += [unescape(" ".join(re.findall(r"<text[^>]*>([^<]*)</text>", c))) for c in charts]
+    found: list[str] = []
+    for text in texts:
+        found += KEY_PATH.findall(text) + YAML_KEYS.findall(text) + REGEX.findall(text)
+        found += [w for w in SNAKE_CASE.findall(text) if w not in allowed]
+    headers = [unescape(h).strip() for h in re.findall(r"<th[^>]*>([^<]*)</th>", html)]
+    found += [h for h in headers if re.search(r"(?i)\bid\b", h)]
+    return sorted(set(found))
+
+
+def test_stakeholder_reports_use_the_fields_words(document_run) -> None:
+    # a council member reads the field's words: no engagement key path ("prioritization.
+    # harm.weights"), no schema column or catalogue id ("offense_group", "prevent_crime"), no
+    # regular expression, no id column; those belong to the analyst report
+    manifest = Manifest.read(document_run.report_dir)
+    allowed = {s.name for s in manifest.sources}
+    for path in stakeholder_reports(document_run):
+        found = code_like_words(path.read_text(encoding="utf-8"), allowed)
+        assert found == [], (path.name, found)
+
+
+def test_the_plain_words_check_finds_code() -> None:
+    html = (
+        "<p>add it (prioritization.harm.weights in the engagement file); "
+        "prioritization: candidates: x</p><table><tr><th>Goal id</th><th>Matches</th></tr>"
+        r"<tr><td>prevent_crime</td><td>robb\w*.*(gun|firearm)</td></tr></table>"
+        "<p>see incidents.csv and 00_data_intake.html; partner_metrics rows; docs/a_b.md</p>"
+    )
+    assert code_like_words(html, {"partner_metrics"}) == [
+        ".*",
+        "Goal id",
+        "\\w",
+        "prevent_crime",
+        "prioritization.harm.weights",
+        "prioritization: candidates:",
+    ]
+    assert code_like_words("<p>Street robbery, 12.5% of calls (E2).</p>", set()) == []
+
+
 def test_no_absolute_path_and_no_sample_sentence_in_any_report(document_run) -> None:
     for path in sorted(document_run.report_dir.glob("*.html")):
         html = path.read_text(encoding="utf-8")

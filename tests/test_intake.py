@@ -61,10 +61,10 @@ def test_overview_counts_and_ranges(sources: dict) -> None:
 def test_rejections_name_column_problem_and_keep_values(sources: dict) -> None:
     result = intake.rejections(sources)
     table = result.to_frame()
-    assert list(table["column"]) == ["occurred_at"]
+    assert list(table["column"]) == ["Occurred at"]  # the schema's label, for a reader
     assert "not a date" in table["problem"].iloc[0]
     assert result.examples["occurred_at"].iloc[0] == "2022-02-30 10:00:00"
-    assert "occurred_at" in result.summary()
+    assert "Occurred at" in result.summary() and "occurred_at" not in result.summary()
 
 
 def test_coverage_flags_the_planted_problems(sources: dict) -> None:
@@ -100,12 +100,12 @@ def test_weekly_coverage_has_no_false_alarms_on_steady_data(tmp_path: Path) -> N
 
 def test_missing_values_and_duplicates(sources: dict) -> None:
     missing = intake.missing_values(sources).to_frame().set_index(["source", "column"])
-    assert 5 < missing.loc[("incidents", "beat"), "missing_pct"] < 15
-    assert ("incidents", "source_row") not in missing.index
-    assert "incidents.beat" in intake.missing_values(sources).summary()
+    assert 5 < missing.loc[("incidents", "Beat"), "missing_pct"] < 15
+    assert ("incidents", "Source row") not in missing.index
+    assert "incidents, Beat" in intake.missing_values(sources).summary()
     duplicates = intake.duplicate_keys(sources)
     assert duplicates.to_frame().set_index("source").loc["incidents", "extra_rows"] == 1
-    assert "incident_id repeat" in duplicates.summary()
+    assert "Incident number repeat" in duplicates.summary()
 
 
 def test_unknown_period_is_an_error(sources: dict) -> None:
@@ -134,3 +134,44 @@ def test_category_coverage_with_nothing_flagged_draws_a_sentence() -> None:
     svg = chart_to_svg(empty.chart())
     assert "No category vanishes or drops." in svg
     assert empty.summary().startswith("No category of any source vanishes")
+
+
+def _published(result, min_count: int = 5):
+    from cs360lib.config.publishing import Publishing
+    from cs360lib.publish.publication import publish_result
+
+    return publish_result(result, Publishing(min_count=min_count)).result
+
+
+def _sentence(chart: alt.TopLevelMixin) -> str:
+    spec = chart.to_dict()
+    assert spec["mark"]["type"] == "text", spec.get("mark")
+    return str(next(iter(spec["datasets"].values()))[0]["text"])
+
+
+def test_empty_intake_charts_say_so_in_a_sentence(sources: dict) -> None:
+    clean = {"survey": sources["survey"]}  # no rejection, no repeated id
+    assert _sentence(intake.rejections(clean).chart()) == "No row was rejected."
+    assert _sentence(intake.duplicate_keys(clean).chart()) == "No id repeats in any source."
+    # one rejected row and one repeated id: hidden in the published copy, not drawn at 0
+    hidden = _published(intake.rejections(sources))
+    assert "counts are hidden" in _sentence(hidden.chart())
+    hidden = _published(intake.duplicate_keys(sources))
+    assert "counts are hidden" in _sentence(hidden.chart())
+
+
+def test_a_source_whose_every_count_is_hidden_is_not_drawn(sources: dict) -> None:
+    covered = _published(intake.coverage(sources), min_count=100)  # survey: 1 row a month
+    spec = covered.chart().to_dict()
+    assert "Not drawn: survey" in str(spec["title"]["subtitle"])
+    drawn = {r["source"] for d in spec["datasets"].values() for r in d if "source" in r}
+    assert drawn == {"incidents"}
+    alone = _published(intake.coverage({"survey": sources["survey"]}), min_count=100)
+    assert _sentence(alone.chart()) == "Every monthly count is small and hidden in this report."
+
+
+def test_count_axes_of_the_intake_charts_are_whole_numbers(sources: dict) -> None:
+    for chart in (intake.rejections(sources).chart(), intake.duplicate_keys(sources).chart()):
+        spec = chart.to_dict()
+        axis = spec["encoding"]["x"]["axis"]
+        assert axis["tickMinStep"] == 1 and axis["format"] == ",d"

@@ -35,7 +35,7 @@ def test_setup_png_and_interactive():
     notebook.setup_notebook(FIXTURE_ENGAGEMENT, interactive=False, chart_renderer="png")
     assert alt.renderers.active == "png"
     notebook.setup_notebook(str(FIXTURE_ENGAGEMENT), interactive=True)
-    assert alt.renderers.active == "default"
+    assert alt.renderers.active == "cs360_interactive"  # offline in JupyterLab
 
 
 def test_missing_engagement_names_the_path(tmp_path, monkeypatch):

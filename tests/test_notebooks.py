@@ -107,7 +107,7 @@ def test_intake_key_results(intake_report: nbformat.NotebookNode) -> None:
     analyst = _plain(_outputs(intake_report, ("all", "analyst")))
     assert f"8 sources were read: {loaded + rejected:,} rows in all" in analyst
     assert f"of which {rejected} (0.01%) were set aside" in analyst
-    assert "incidents, offense: is missing (required) (2 rows, e.g. rows" in analyst
+    assert "incidents, Offense: is missing (required) (2 rows, e.g. rows" in analyst
     assert "No id repeats in any source." in analyst
     for name in truth["personal_planted"]["incidents"]["rejected_ids"]:
         assert name in analyst  # the rejected rows themselves, for the department
@@ -298,7 +298,10 @@ def test_prioritization_stakeholder_copy_hides_evidence_and_small_counts(
     robbery = interviews["stakeholders_by_concern"]["robbery"]
     evidence = f"raised by {robbery} of {interviews['interviews']} stakeholders interviewed"
     assert evidence in analyst and evidence not in stakeholder
-    assert "Not published: Why it is a candidate (in the analyst report)" in stakeholder
+    assert (  # the evidence, and the engagement file's names of the candidates
+        "Not published: Name in the engagement file, Why it is a candidate (in the analyst "
+        "report)" in stakeholder
+    )
     assert "&lt;5" in stakeholder  # stakeholders who raised a concern, fewer than 5
     assert "1000 block of 7th St" in analyst  # the robberies' busiest block
     assert "Addresses are given as hundred blocks" in stakeholder

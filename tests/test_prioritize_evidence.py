@@ -137,7 +137,8 @@ def test_a_category_without_weight_and_a_measure_without_rows(source) -> None:
     none = event_facts(source, name="incidents", filter={"offense": ["Arson"]}, harm_table=table)
     assert none.count is None and not none.has_data
     assert set(none.problems) == {"frequency", "harm", "trend", "concentration"}
-    assert "no row has offense = 'Arson'" in none.problems["frequency"]
+    assert none.problems["frequency"] == "no data: no row of incidents has the offense Arson"
+    assert "no row has offense = 'Arson'" in none.notes[0]  # the analyst's message
 
 
 def test_window_ends_with_the_last_whole_month(source) -> None:

@@ -120,10 +120,10 @@ def test_no_candidate_is_dropped_silently(sample) -> None:
     status = ws.scores.to_frame().set_index("id")["status"]
     assert status["lighting_environment"].startswith("not scored:")
     assert "no measure in data" in status["lighting_environment"]
-    assert "no row has call_type = 'Overdose'" in status["overdoses"]
+    assert status["overdoses"].endswith("no data: no row of calls has the call type Overdose")
     ems = "county-ems-overdose-calls"
     assert "no harm weight for 'Overdose calls'" in status[ems]
-    assert "prioritization.harm.weights" in status[ems]
+    assert "harm weights in the prioritization part" in status[ems]
     text = ws.scores.summary()
     assert "Overdose calls (County EMS): not scored" in text
     assert "Lighting and physical environment cannot be measured" in ws.candidates.summary()
@@ -315,8 +315,24 @@ def test_a_harm_table_missing_an_offense_marks_the_candidate_not_scored(
     status = ws.scores.to_frame().set_index("id")["status"]
     assert status["noise"] == (
         "not scored: harm: no harm weight for 'Noise': add it to the harm table "
-        "(prioritization.harm.weights in the engagement file)"
+        "(the harm weights in the prioritization part of the engagement file)"
     )
     assert ws.cheers.wide().set_index("id").loc["noise", "Harmful"] == "unknown"
     reweighted = prioritize.worksheet(folder / "engagement.yml", weights={"harm": 0})
     assert "noise" in reweighted.scores.ranking()  # harm not used: it can be ranked
+
+
+def test_cheers_says_unknown_is_not_yes(sample) -> None:
+    # a candidate with a test the evidence cannot answer is ranked, but it is not "a problem
+    # in the CHEERS sense": the summary counts those that meet all six apart
+    ws = sample[2]
+    wide = ws.cheers.wide().set_index("id")
+    open_ = ws.cheers.unknown()
+    assert open_ and not set(open_) & set(ws.cheers.failed())
+    assert set(wide.index[wide["gate"] == "unknown"]) == set(open_)
+    every = wide[list(prioritize.ELEMENTS.values())].eq("pass").all(axis=1)
+    assert set(wide.index[wide["gate"] == "pass"]) == set(wide.index[every])
+    text = ws.cheers.summary()
+    assert text.startswith(f"{int(every.sum())} of {len(wide)} candidates meet all six")
+    assert f"{len(open_)} fail no test but are unknown on some" in text
+    assert f"{len(wide)} of {len(wide)} candidates" not in text

@@ -316,7 +316,11 @@ def test_remote_output_is_removed_and_reported():
 def test_report_filename():
     assert reports.report_filename("00_a", "stakeholder") == "00_a.html"
     assert reports.report_filename("00_a", "analyst") == "00_a.analyst.html"
-    with pytest.raises(ValueError, match="variant"):
+    from cs360lib.errors import RunError
+
+    with pytest.raises(
+        RunError, match=r"stakeholder, analyst \(cs360 export --variant\), got 'pdf'"
+    ):
         reports.make_exporter("pdf")
 
 
@@ -837,8 +841,11 @@ def interactive_export(tmp_path_factory):
         progress_bar=False,
     )
     nb = nbformat.read(str(executed), as_version=4)
-    htmls = [o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", [])]
-    assert sum("vega-embed" in h for h in htmls) == 2  # charts kept as CDN vega-embed HTML
+    data = [o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])]
+    # charts kept as the offline chart widget with their Vega-Lite spec, nothing from a CDN
+    kept = [d for d in data if "application/vnd.jupyter.widget-view+json" in d]
+    assert len(kept) == 2 and all("application/vnd.vegalite.v6+json" in d for d in kept)
+    assert not any("cdn.jsdelivr" in str(d.get("text/html", "")) for d in data)
     assert main(["export", str(executed), "--out", str(out)]) == 0
     return out
 

@@ -147,3 +147,32 @@ def test_a_wdd_sentence_counts_crimes() -> None:
         "(beat W2) is 88 fewer crimes over 21 months (interval from 169 fewer to 7 fewer): a "
         "clear improvement."
     )
+
+
+def test_each_count_is_from_its_own_source_and_says_which(sample_review) -> None:
+    # street robberies (incidents) and robbery calls (calls for service) may have the same
+    # count; each is counted from its own records, and each sentence names them
+    engagement, sources, rv = sample_review
+    start = pd.Timestamp(engagement.responses[0].start)
+    incidents, calls = sources["incidents"].data, sources["calls"].data
+    own = {
+        "Street robberies in the target beat": int(
+            ((incidents["offense"] == "Street robbery") & (incidents["beat"] == "E2"))[
+                incidents["occurred_at"] >= start
+            ].sum()
+        ),
+        "Robbery calls for service in the target beat": int(
+            ((calls["call_type"] == "Robbery") & (calls["area"] == "E2"))[
+                calls["received_at"] >= start
+            ].sum()
+        ),
+    }
+    frame = rv.impact.to_frame()
+    for measure, count in own.items():
+        rows = frame[(frame["measure"] == measure) & (frame["role"] == "target")]
+        assert set(rows["actual"].dropna()) == {count}, measure
+    sentences = {m: frame.loc[frame["measure"] == m, "sentence"].iloc[0] for m in own}
+    assert "recorded (crimes in the police incident records)" in sentences[next(iter(own))]
+    assert (
+        "recorded (calls for service)" in sentences["Robbery calls for service in the target beat"]
+    )

@@ -68,6 +68,9 @@ def test_previous_cycles_shows_what_was_tried_before(tmp_path: Path, sample_revi
     log = tmp_path / "log.yml"
     empty = review.previous_cycles(engagement, path=log)
     assert empty.frame.empty and "this is its first cycle" in empty.summary()
+    drawn = empty.chart().to_dict()  # a sentence, not a time axis at the year 2000
+    assert drawn["mark"]["type"] == "text" and "encoding" in drawn
+    assert "first cycle" in str(drawn["datasets"]) and "2000" not in str(drawn)
     review.record(engagement, rv.decisions, today="2025-01-15", path=log)
     review.record(engagement, rv.decisions, today="2025-07-15", path=log)
     found = review.previous_cycles(engagement, path=log)

@@ -89,7 +89,8 @@ def test_chicago_sentiment_shows_intervals(chicago) -> None:
         (
             "baltimore_ceasefire",
             "baltimore_part1_crime",
-            "recorded on the 27 days of its actions against about",
+            "recorded (crimes in the police incident records) on the 27 days of its actions "
+            "against about",
         ),
         ("chicago_police_sentiment", "chicago_police_sentiment", "Against the 19 other areas"),
     ],

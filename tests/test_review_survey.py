@@ -114,3 +114,13 @@ def test_autocorrelated_scores_keep_the_coverage() -> None:
         found = survey.mean_change(50 + truth * post + noise, np.ones(n), post)
         inside += found.low < truth < found.high
     assert 0.87 < inside / sims < 0.975  # 0.89 found: a known short-series limit
+
+
+def test_the_survey_chart_names_each_panel_above_it_and_says_when_empty(sample_review) -> None:
+    _, _, rv = sample_review
+    spec = rv.impact.survey.chart().to_dict()
+    header = spec["facet"]["row"]["header"]  # not turned beside the long row labels
+    assert header["labelOrient"] == "top" and header["labelAngle"] == 0
+    empty = survey.SurveyChange(frame=rv.impact.survey.frame.iloc[:0], scale={}).chart()
+    assert empty.to_dict()["mark"]["type"] == "text"
+    assert "No survey measure has a change to show." in str(empty.to_dict()["datasets"])

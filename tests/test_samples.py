@@ -131,8 +131,24 @@ def test_tiny_scale_still_writes_valid_truth(tmp_path: Path) -> None:
 
 
 def test_bad_scale_is_rejected(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="scale"):
+    from cs360lib.errors import DatasetError
+
+    with pytest.raises(DatasetError, match=r"--scale\) must be a positive number, got 0\.0: 1 "):
         make_department(tmp_path, scale=0)
+    with pytest.raises(DatasetError, match=r"n_rows must be 0 or more .* got -1"):
+        make_incidents(-1)
+
+
+def test_ids_that_overflow_their_digits_name_the_year_and_the_fix() -> None:
+    import numpy as np
+
+    from cs360lib.datasets.sampleton.events import _ids
+    from cs360lib.errors import DatasetError
+
+    when = np.array(["2023-01-01"] * 12, dtype="datetime64[s]")
+    assert list(_ids("C", when[:9], 1, two_digit_year=True))[-1].startswith("C23")
+    with pytest.raises(DatasetError, match=r"12 records in 2023 .* --scale"):
+        _ids("C", when, 1, two_digit_year=True)
 
 
 def test_make_incidents_exact_rows_and_deterministic(tmp_path: Path) -> None:

@@ -123,7 +123,7 @@ def test_the_roster_sections_use_the_engagement_teams(scan, truth) -> None:
 def test_coding_sheet_is_written_when_nobody_has_coded(scan, tmp_path) -> None:
     result = scanning.check_coding(scan)
     assert isinstance(result, scanning.CodingSheet) and result.path is None
-    assert "Write it with the notebook parameter coding_sheet" in result.summary()
+    assert "writes it with this notebook's coding-sheet parameter" in result.summary()
     frame = result.to_frame().set_index("concern")
     assert frame.loc["robbery", "coded"] == 18  # 17 public-safety answers and one improvement
     assert frame.loc["traffic_safety", "negated"] >= 1

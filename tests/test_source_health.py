@@ -76,7 +76,9 @@ def test_the_limit_comes_from_the_engagement_or_the_call(folder: Path) -> None:
     assert source_health(sources, max_rejected_share=0.7).to_frame().loc[2, "status"] == (
         "mostly rejected"
     )
-    with pytest.raises(ValueError, match="from 0 to 1"):
+    from cs360lib.errors import AnalysisInputError
+
+    with pytest.raises(AnalysisInputError, match=r"from 0 to 1 \(the engagement's analysis\."):
         source_health(sources, max_rejected_share=2)
 
 

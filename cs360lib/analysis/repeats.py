@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from cs360lib.errors import AnalysisInputError
+from cs360lib.publish.charts import count_axis
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
 
@@ -191,7 +192,7 @@ class RepeatResult(Result):
             .mark_bar()
             .encode(
                 x=alt.X("band:N", sort=order, title="Time since the previous event there"),
-                y=alt.Y("repeats:Q", title="Repeats"),
+                y=alt.Y("repeats:Q", title="Repeats", axis=count_axis()),
                 tooltip=[
                     alt.Tooltip("repeats:Q", title="Repeats"),
                     alt.Tooltip("share:Q", title="Share", format=".0%"),

@@ -733,6 +733,33 @@ def column_label(kind: str, column: str) -> str:
     return label
 
 
+def field_label(kind: str | None, column: str) -> str:
+    """Return the label a reader sees for a column: its schema label, else its name in words.
+
+    Unlike :func:`column_label`, never raises: an extra column of a source (``narrative``)
+    or a column of an unknown kind is named by its words (``"narrative"``, ``"levers"``).
+
+    Parameters
+    ----------
+    kind : str or None
+        Kind of source (None or an unknown kind: no schema label).
+    column : str
+        Column name.
+
+    Returns
+    -------
+    str
+        E.g. ``field_label("incidents", "occurred_at") == "Occurred at"``,
+        ``field_label("incidents", "narrative") == "Narrative"``.
+    """
+    if kind in SCHEMAS:
+        label = kind_info(kind).labels.get(column) or LINEAGE_LABELS.get(column)
+        if label is not None:
+            return label
+    words = column.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 KEYS: dict[str, tuple[str, ...]] = {kind: kind_info(kind).key for kind in SCHEMAS}
 """Columns that identify a row of each kind, used to report duplicate keys."""
 

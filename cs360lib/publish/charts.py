@@ -167,6 +167,51 @@ def enable_theme() -> str:
     return register_theme(enable=True)
 
 
+INTERACTIVE_RENDERER = "cs360_interactive"
+"""Name of the renderer :func:`enable_renderer` registers for ``interactive=True``."""
+
+
+def interactive_renderer(spec: dict[str, Any], **metadata: Any) -> tuple[dict, dict]:
+    """Render a chart for JupyterLab with no network: an offline widget plus its spec.
+
+    Altair's default renderer (and its ``jupyter`` renderer without ``offline=True``) loads
+    Vega, Vega-Lite and vega-embed from a CDN, so on a closed police network a chart stays
+    blank. Altair's documented offline route is the ``JupyterChart`` widget (an anywidget)
+    whose JavaScript is bundled by vl-convert (``JupyterChart.enable_offline``): JupyterLab
+    draws it with the anywidget extension and fetches nothing. The output also carries the
+    Vega-Lite spec as ``application/vnd.vegalite.vN+json``, a type JupyterLab 4 has no
+    renderer for (it stops at v5), so it shows the widget; an exported report draws that spec
+    as SVG with vl-convert (:class:`cs360lib.run.reports.VegaLiteToSVGPreprocessor`) and a
+    notebook saved without widget state keeps its chart.
+
+    Parameters
+    ----------
+    spec : dict
+        The chart's Vega-Lite spec (``chart.to_dict()``, the theme included).
+    **metadata
+        Renderer options; ``embed_options`` is passed to the widget.
+
+    Returns
+    -------
+    tuple of dict
+        The MIME bundle (widget view, Vega-Lite spec, plain text) and its metadata.
+
+    Notes
+    -----
+    The first chart of a kernel takes a few seconds: vl-convert bundles the JavaScript once
+    (about 1 MB, kept for the kernel's life). Source: Altair's user guide, "Displaying
+    Altair Charts: offline usage" (the ``jupyter`` renderer with ``offline=True``).
+    """
+    from altair import Chart, JupyterChart
+
+    JupyterChart.enable_offline(offline=True)
+    widget = JupyterChart(chart=Chart.from_dict(spec), embed_options=metadata.get("embed_options"))
+    bundle = widget._repr_mimebundle_()
+    data, meta = bundle if isinstance(bundle, tuple) else (bundle, {})
+    major = alt.SCHEMA_VERSION.lstrip("v").split(".")[0]
+    return {**data, f"application/vnd.vegalite.v{major}+json": spec}, dict(meta or {})
+
+
 def enable_renderer(
     renderer: str = "svg", *, interactive: bool = False, scale_factor: float = 2.0
 ) -> str:
@@ -180,8 +225,11 @@ def enable_renderer(
         ``image/svg+xml`` or ``image/png``, so the exported report needs no
         JavaScript.
     interactive : bool, default False
-        When true, use Altair's default (Vega-Embed, JupyterLab) renderer
-        instead; such output does not survive export to an offline report.
+        When true, use the interactive renderer for JupyterLab
+        (:data:`INTERACTIVE_RENDERER`): Altair's ``JupyterChart`` widget with the Vega
+        libraries bundled by vl-convert (``offline=True``), so charts draw on a closed
+        network; the output also keeps the Vega-Lite spec, from which ``cs360 export``
+        draws the chart as SVG for an offline report.
     scale_factor : float, default 2.0
         Pixel density of PNG output.
 
@@ -196,8 +244,10 @@ def enable_renderer(
         If ``renderer`` is not ``"svg"`` or ``"png"``.
     """
     if interactive:
-        alt.renderers.enable("default")
-        return "default"
+        if INTERACTIVE_RENDERER not in alt.renderers.names():
+            alt.renderers.register(INTERACTIVE_RENDERER, interactive_renderer)
+        alt.renderers.enable(INTERACTIVE_RENDERER)
+        return INTERACTIVE_RENDERER
     if renderer not in _STATIC_RENDERERS:
         raise ValueError(
             f"chart_renderer must be one of {', '.join(_STATIC_RENDERERS)} for reports, "
@@ -208,6 +258,72 @@ def enable_renderer(
     else:
         alt.renderers.enable("svg")
     return renderer
+
+
+PANEL_HEADER = alt.Header(
+    labelAngle=0,
+    labelOrient="top",
+    labelAnchor="start",
+    labelAlign="left",
+    labelFontWeight="bold",
+    labelLimit=600,
+)
+"""Header of a panel of a faceted chart whose rows carry long labels: the panel's name on a
+line of its own above the panel, never turned on its side beside the labels (where it would
+overlap them)."""
+
+
+def count_axis(largest: int | None = None, **kwargs: Any) -> alt.Axis:
+    """Return the axis of a count: whole-number ticks with thousands separators.
+
+    A count of 3 drawn with ticks 0, 0.5, 1, ... 3 reads as if half an event could happen;
+    Vega-Lite's ``tickMinStep`` keeps the ticks at least one apart and the ``",d"`` format
+    (d3-format) prints them as integers ("1,200").
+
+    Parameters
+    ----------
+    largest : int, optional
+        The largest count drawn: up to 10, every whole number gets a tick.
+    **kwargs
+        Other :class:`altair.Axis` properties (``title``, ``orient``...).
+
+    Returns
+    -------
+    altair.Axis
+    """
+    if largest is not None and 0 <= largest <= 10:
+        kwargs.setdefault("values", list(range(largest + 1)))
+    return alt.Axis(tickMinStep=1, format=",d", **kwargs)
+
+
+def message_chart(text: str, *, title: str) -> alt.Chart:
+    """Return a chart that says, in one sentence, why there is nothing to draw.
+
+    An empty chart (an axis from 0 to 0, a time axis at the year 2000, a panel with no
+    line) makes a reader look for data that is not there; a sentence where the chart would
+    be says so. It keeps the chart's title, so the report's contents and alt text still name
+    the chart.
+
+    Parameters
+    ----------
+    text : str
+        The sentence (e.g. ``"No row was rejected."``).
+    title : str
+        The title the chart would have had.
+
+    Returns
+    -------
+    altair.Chart
+        A text mark, 40 px high.
+    """
+    import pandas as pd
+
+    return (
+        alt.Chart(pd.DataFrame({"text": [text]}), title=title)
+        .mark_text(fontSize=13, color="#555555")
+        .encode(text="text:N")
+        .properties(height=40)
+    )
 
 
 def heat_map(

@@ -56,7 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from cs360lib.publish.publication import Publication
 
-__all__ = ["Counts", "Result", "is_shown", "say_count"]
+__all__ = ["Counts", "NumbersAsComputed", "Result", "is_shown", "say_count"]
 
 
 @dataclass(frozen=True)
@@ -270,6 +270,35 @@ class Result(ABC):
             ``"Warning: ..."`` for each entry of :attr:`warnings` (empty when there are none).
         """
         return [f"Warning: {text}" for text in self.warnings]
+
+
+class NumbersAsComputed:
+    """Mixin of a result whose published copy keeps its numbers and loses columns only.
+
+    For a result that holds no counts (``count_columns = ()``) but has columns for the
+    analyst who edits the engagement file (an id, a regular expression), marked
+    ``"internal"`` in :attr:`Result.privacy`: its published copy has the same numbers, summary
+    and chart, and a table without those columns (:meth:`Result.table` on a published copy).
+    Put it before :class:`Result` in the bases.
+    """
+
+    def with_frame(self, frame: pd.DataFrame, publication: Publication) -> Result | None:
+        """Return the published copy: the same numbers, the publication attached.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The published :meth:`Result.to_frame` (unused: no number is hidden).
+        publication : Publication
+            What was left out (the internal columns).
+
+        Returns
+        -------
+        Result
+            A copy of this result with :attr:`Result.publication` set.
+        """
+        del frame
+        return dataclasses.replace(self, publication=publication)  # type: ignore[type-var]
 
 
 def say_count(shown: str) -> str:

@@ -5,7 +5,7 @@ Every notebook in ``notebooks/`` has a papermill ``parameters`` cell followed by
     eng = cs.setup_notebook(engagement, interactive=interactive, chart_renderer=chart_renderer)
 
 which loads the engagement, enables the ``"cs360"`` Altair theme, picks the chart
-renderer (interactive Vega-Embed in JupyterLab, or static SVG/PNG drawn by
+renderer (an offline chart widget in JupyterLab, or static SVG/PNG drawn by
 vl-convert for reports that must open offline), sets pandas display options and
 registers the engagement's publishing rules for :func:`cs360lib.show`
 (:func:`cs360lib.publish.display.use_publishing`): every later ``cs.show`` in the kernel
@@ -50,7 +50,8 @@ def setup_notebook(
         Path of the engagement YAML file; relative paths are relative to the
         current directory (the notebook's folder, also under ``cs360 run``).
     interactive : bool
-        True in JupyterLab: charts use the interactive Vega-Embed renderer and
+        True in JupyterLab: charts use the interactive renderer, which draws them with
+        no network (:func:`cs360lib.publish.charts.interactive_renderer`), and
         notebooks may show widgets. False for reports: charts are drawn to
         static images by vl-convert and stored in the notebook, so the exported
         HTML needs neither JavaScript nor network.

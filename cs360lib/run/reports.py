@@ -38,6 +38,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
+from cs360lib.errors import RunError
 from cs360lib.run.audiences import (
     INTERNAL_NOTICE,
     AudiencePreprocessor,
@@ -142,11 +143,13 @@ class VegaLiteToSVGPreprocessor(Preprocessor):
     """Draw every interactive chart output as SVG, so that it shows offline.
 
     A notebook executed with the interactive renderer (``interactive=True``, the default of
-    plain papermill) keeps its charts either as Vega-Lite JSON
-    (``application/vnd.vegalite.v6+json``, JupyterLab's renderer) or as an HTML snippet whose
-    script loads vega-embed from a CDN and calls it with the spec (Altair's ``html``
-    renderer, what papermill stores). Both need the network to draw; vl-convert draws the
-    spec here instead and the output becomes ``image/svg+xml``.
+    plain papermill) keeps its charts as an offline chart widget with the Vega-Lite JSON
+    beside it (``application/vnd.vegalite.v6+json``:
+    :func:`cs360lib.publish.charts.interactive_renderer`), or, written by older versions or
+    by Altair's own renderers, as Vega-Lite JSON alone or as an HTML snippet whose script
+    loads vega-embed from a CDN and calls it with the spec. A report holds no widget state
+    and no script; vl-convert draws the spec here instead and the output becomes
+    ``image/svg+xml`` (the widget view and the HTML snippet are dropped).
     """
 
     def preprocess_cell(
@@ -170,6 +173,8 @@ class VegaLiteToSVGPreprocessor(Preprocessor):
             if svg is not None:
                 data["image/svg+xml"] = svg
                 data.pop("text/html", None)
+                # the offline chart widget (interactive=True): its state is not in the report
+                data.pop("application/vnd.jupyter.widget-view+json", None)
         return cell, resources
 
 
@@ -314,9 +319,17 @@ def make_exporter(variant: Variant = "stakeholder") -> HTMLExporter:
     -------
     nbconvert.HTMLExporter
         Exporter using the ``cs360_offline`` template.
+
+    Raises
+    ------
+    RunError
+        If ``variant`` is not one of :data:`VARIANTS`.
     """
     if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+        raise RunError(
+            f"report variant must be one of {', '.join(VARIANTS)} (cs360 export --variant), "
+            f"got {variant!r}"
+        )
     stakeholder = variant == "stakeholder"
     exporter = HTMLExporter(
         template_name=TEMPLATE_NAME,

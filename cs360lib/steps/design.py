@@ -59,9 +59,10 @@ from cs360lib.data.loaders import LoadResult
 from cs360lib.errors import PlanError
 from cs360lib.evaluate import power_rate_ratio
 from cs360lib.publish.aggregate import time_blocks
+from cs360lib.publish.charts import count_axis
 from cs360lib.publish.results import Counts, Result, say_count
 from cs360lib.publish.tables import presentation_table
-from cs360lib.steps._engagement import area_period_counts
+from cs360lib.steps._engagement import PERIOD_FREQ, area_period_counts
 from cs360lib.steps.design_duration import first_length_reaching, its_duration, say_duration
 from cs360lib.steps.design_trend import TrendDifference, trend_difference
 
@@ -255,9 +256,7 @@ class EvaluationDesign(Result):
             change = (
                 f"{abs(r.expected_change - 1):.0%} {'drop' if r.expected_change < 1 else 'rise'}"
             )
-            assumed = (
-                " (assumed: the response gives no expected_change)" if r.assumed_change else ""
-            )
+            assumed = " (assumed: the plan states no hoped-for change)" if r.assumed_change else ""
             if pd.isna(r.required_periods):
                 tried = int(
                     self.power.loc[self.power["response"] == r.response, "post_periods"].max()
@@ -314,7 +313,7 @@ class EvaluationDesign(Result):
             .mark_line(point=False)
             .encode(
                 x=alt.X("period:T", title=None),
-                y=alt.Y("count:Q", title=f"events per {unit}"),
+                y=alt.Y("count:Q", title=f"events per {unit}", axis=count_axis()),
                 color=alt.Color("area:N", title="area"),
                 tooltip=["area", alt.Tooltip("period:T"), "count"],
             )
@@ -339,9 +338,17 @@ class EvaluationDesign(Result):
                 tooltip=["what", alt.Tooltip("date:T")],
             )
         )
-        return alt.layer(lines, rules).properties(
-            width=600, title="The series the review will use, with the start and review dates"
+        hidden = bool(pd.to_numeric(self.series["count"], errors="coerce").isna().any())
+        title: str | alt.TitleParams = (
+            "The series the review will use, with the start and review dates"
         )
+        if hidden:  # a gap must not read as a period without events
+            title = alt.TitleParams(
+                title,
+                subtitle="A gap is a period whose count is hidden in this report (a small "
+                f"count); a {self.period} with no event is drawn at 0.",
+            )
+        return alt.layer(lines, rules).properties(width=600, title=title)
 
 
 def _design_rows(
@@ -450,7 +457,24 @@ def _design_series(
     if absent:
         raise PlanError(f"counts has no rows for the area(s) {absent} that the responses use")
     series = counts.assign(period=pd.to_datetime(counts["period"]), area=counts["area"].astype(str))
-    return roles, series.sort_values(["area", "period"]).reset_index(drop=True)
+    return roles, _with_zero_periods(series, PERIOD_FREQ[engagement.analysis.period])
+
+
+def _with_zero_periods(series: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Give every area every period from the first to the last: a period without a row is 0.
+
+    A frame of counts written by hand (or by another tool) often leaves out the periods with
+    no event; drawn as they are, they would be gaps in the line (or joined over), and the
+    designs would count them as missing. A zero is a count.
+    """
+    if series.empty:
+        return series.reset_index(drop=True)
+    periods = pd.period_range(series["period"].min(), series["period"].max(), freq=freq)
+    index = pd.MultiIndex.from_product(
+        [sorted(series["area"].unique()), periods.start_time], names=["area", "period"]
+    )
+    whole = series.groupby(["area", "period"])["count"].sum().reindex(index, fill_value=0)
+    return whole.astype(int).reset_index()[["period", "area", "count"]]
 
 
 def _choose(

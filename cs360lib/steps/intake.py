@@ -35,9 +35,9 @@ from cs360lib.data.coverage import (
 )
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.periods import PERIODS, check_period
-from cs360lib.data.schemas import kind_info
+from cs360lib.data.schemas import field_label, kind_info
 from cs360lib.publish.aggregate import time_blocks
-from cs360lib.publish.charts import heat_map
+from cs360lib.publish.charts import count_axis, heat_map, message_chart
 from cs360lib.publish.results import Counts, Result, is_shown, say_count
 from cs360lib.steps.intake_areas import AreaCoverage, areas
 from cs360lib.steps.intake_categories import CategoryCoverage
@@ -138,7 +138,7 @@ class IntakeOverview(Result):
             .mark_bar()
             .encode(
                 y=alt.Y("source:N", title=None, sort=list(self.frame["source"])),
-                x=alt.X("rows:Q", title="rows", stack="zero"),
+                x=alt.X("rows:Q", title="rows", stack="zero", axis=count_axis()),
                 color=alt.Color(
                     "status:N",
                     scale=alt.Scale(domain=["loaded", "rejected"], range=["#4c78a8", "#e45756"]),
@@ -273,15 +273,28 @@ class Rejections(Result):
         Returns
         -------
         altair.Chart
-            One bar per (source, column, problem).
+            One bar per (source, column, problem) with a count shown; a sentence instead
+            when no row was rejected or every count is hidden in the published copy.
         """
-        data = self.frame.assign(what=lambda f: f["column"] + ": " + f["problem"].str.slice(0, 60))
+        title = "Why rows were rejected"
+        rows = pd.to_numeric(self.frame["rows"], errors="coerce")
+        if not (rows > 0).any():
+            text = (
+                "Few rows were rejected: their counts are hidden in this report; the table "
+                "names each reason."
+                if rows.isna().any()
+                else "No row was rejected."
+            )
+            return message_chart(text, title=title)
+        data = self.frame[rows > 0].assign(
+            what=lambda f: f["column"].astype(str) + ": " + f["problem"].str.slice(0, 60)
+        )
         return (
-            alt.Chart(data, title="Why rows were rejected")
+            alt.Chart(data, title=title)
             .mark_bar(color="#e45756")
             .encode(
                 y=alt.Y("what:N", title=None, sort="-x"),
-                x=alt.X("rows:Q", title="rows"),
+                x=alt.X("rows:Q", title="rows", axis=count_axis()),
                 row=alt.Row("source:N", title=None),
                 tooltip=["source:N", "column:N", "problem:N", "rows:Q"],
             )
@@ -361,7 +374,11 @@ def rejections(sources: Mapping[str, LoadResult], *, examples: int = 5) -> Rejec
     for name, result in sources.items():
         counts = result.rejected_by_reason()
         if not counts.empty:
-            tables.append(counts.assign(source=name))
+            kind = result.kind
+            labels = [
+                field_label(kind, c) if isinstance(c, str) and c else c for c in counts["column"]
+            ]
+            tables.append(counts.assign(source=name, column=labels))
             samples.append(result.rejected.head(examples).assign(source=name))
     columns = ["source", "column", "problem", "rows", "example_rows", "example_values"]
     table = (
@@ -437,10 +454,24 @@ class Coverage(Result):
             (:func:`~cs360lib.publish.aggregate.time_blocks`): rows added up, each block marked
             with its most serious flag.
         """
+        title = "Rows per {unit}, by source"
         frame = self.frame
         if frame.empty:
-            frame = pd.DataFrame(
-                {"source": ["no dated rows"], "period": [pd.NaT], "rows": [0], "flag": [""]}
+            return message_chart(
+                "No source has a dated row: there is nothing to draw over time.",
+                title=title.format(unit=self.period),
+            )
+        rows = pd.to_numeric(frame["rows"], errors="coerce")
+        hidden = [  # nothing above zero left to draw: a flat line at 0 would be false
+            s
+            for s, r in rows.groupby(frame["source"], sort=True)
+            if r.isna().any() and not (r > 0).any()
+        ]
+        frame = frame[~frame["source"].isin(hidden)]
+        if frame.empty:
+            return message_chart(
+                f"Every {self.period}ly count is small and hidden in this report.",
+                title=title.format(unit=self.period),
             )
         data, block = time_blocks(
             frame,
@@ -450,7 +481,9 @@ class Coverage(Result):
         )
         unit = self.period if block == 1 else f"{block} {self.period}s"
         base = alt.Chart(data).encode(x=alt.X("period:T", title=None))
-        line = base.mark_line(color="#4c78a8").encode(y=alt.Y("rows:Q", title=f"rows per {unit}"))
+        line = base.mark_line(color="#4c78a8").encode(
+            y=alt.Y("rows:Q", title=f"rows per {unit}", axis=count_axis())
+        )
         points = (
             base.transform_filter(alt.datum.flag != "")
             .mark_point(filled=True, size=60)
@@ -469,7 +502,17 @@ class Coverage(Result):
         return (
             alt.layer(line, points, data=data)
             .properties(width=620, height=110)
-            .facet(row=alt.Row("source:N", title=None), title=f"Rows per {unit}, by source")
+            .facet(
+                row=alt.Row("source:N", title=None),
+                title=(
+                    alt.TitleParams(
+                        title.format(unit=unit),
+                        subtitle=f"Not drawn: {', '.join(hidden)} (every count small and hidden).",
+                    )
+                    if hidden
+                    else title.format(unit=unit)
+                ),
+            )
             .resolve_scale(y="independent")
         )
 
@@ -679,11 +722,11 @@ class MissingValues(Result):
                 "Columns more than 5% empty (analyses that need them will use fewer rows):"
             )
             for row in high.head(12).itertuples():
-                lines.append(f"- {row.source}.{row.column}: {row.missing_pct:.1f}% empty")
+                lines.append(f"- {row.source}, {row.column}: {row.missing_pct:.1f}% empty")
         else:
             lines.append("No column whose share is shown is more than 5% empty.")
         if not hidden.empty:
-            names = ", ".join(f"{r.source}.{r.column}" for r in hidden.head(12).itertuples())
+            names = "; ".join(f"{r.source}, {r.column}" for r in hidden.head(12).itertuples())
             lines.append(
                 f"The share of empty values is hidden for {len(hidden)} column(s), because it "
                 f"rests on a small count: {names}."
@@ -714,7 +757,7 @@ def missing_values(sources: Mapping[str, LoadResult]) -> MissingValues:
             rows.append(
                 {
                     "source": name,
-                    "column": column,
+                    "column": field_label(result.kind, column),
                     "missing": missing,
                     "rows": len(data),
                     "missing_pct": round(_pct(missing, len(data)), 2),

@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 
 from cs360lib.publish.aggregate import MAX_BARS, shown_title, top_with_other
+from cs360lib.publish.charts import message_chart
 from cs360lib.publish.results import Counts, Result, say_count
 
 __all__ = ["CategoryCoverage"]
@@ -76,12 +77,8 @@ class CategoryCoverage(Result):
             what=lambda f: f["source"] + ": " + f["category"].astype(str).str.slice(0, 40)
         )
         if data.empty:  # a sentence where the timeline would be (no axis over no data)
-            message = pd.DataFrame({"text": ["No category vanishes or drops."]})
-            return (
-                alt.Chart(message, title="Categories that vanish or drop")
-                .mark_text(fontSize=13, color="#555555")
-                .encode(text="text:N")
-                .properties(height=40)
+            return message_chart(
+                "No category vanishes or drops.", title="Categories that vanish or drop"
             )
         shown = top_with_other(data, label="what", rank=data.get("expected", 0), n=MAX_BARS)
         title = shown_title(

@@ -16,6 +16,8 @@ import altair as alt
 import pandas as pd
 
 from cs360lib.data.loaders import LoadResult
+from cs360lib.data.schemas import field_label
+from cs360lib.publish.charts import count_axis, message_chart
 from cs360lib.publish.results import Counts, Result, is_shown, say_count
 
 __all__ = ["DuplicateKeys", "duplicate_keys"]
@@ -52,12 +54,26 @@ class DuplicateKeys(Result):
         Returns
         -------
         altair.Chart
-            One bar per source.
+            One bar per source with extra rows; a sentence instead when no source has any
+            (or their counts are hidden in the published copy).
         """
+        title = "Rows that repeat an id"
+        extra = pd.to_numeric(self.frame["extra_rows"], errors="coerce")
+        drawn = self.frame[extra > 0]
+        if drawn.empty:
+            text = (
+                "Few rows repeat an id: their counts are hidden in this report."
+                if extra.isna().any()
+                else "No id repeats in any source."
+            )
+            return message_chart(text, title=title)
         return (
-            alt.Chart(self.frame, title="Rows that repeat an id")
+            alt.Chart(drawn, title=title)
             .mark_bar(color="#f58518")
-            .encode(y=alt.Y("source:N", title=None), x=alt.X("extra_rows:Q", title="extra rows"))
+            .encode(
+                y=alt.Y("source:N", title=None),
+                x=alt.X("extra_rows:Q", title="extra rows", axis=count_axis()),
+            )
         )
 
     def summary(self) -> str:
@@ -102,7 +118,7 @@ def duplicate_keys(sources: Mapping[str, LoadResult]) -> DuplicateKeys:
     rows = []
     for name, result in sources.items():
         duplicates = result.duplicates
-        key = "/".join(result.key)
+        key = " / ".join(field_label(result.kind, c) for c in result.key)
         examples = ""
         if not duplicates.empty:
             examples = ", ".join(

@@ -28,7 +28,8 @@ import pandas as pd
 from cs360lib.config.catalogue import catalogue
 from cs360lib.config.engagement import Engagement
 from cs360lib.errors import EngagementError
-from cs360lib.publish.results import Result
+from cs360lib.publish.charts import count_axis
+from cs360lib.publish.results import NumbersAsComputed, Result
 
 __all__ = [
     "DEFAULT_DIMENSIONS",
@@ -59,15 +60,8 @@ Problem-Solving Team measures its problem in (crime; community and governmental 
 _PROVIDER_COLOURS = alt.Scale(domain=["police", "partner"], range=["#4c78a8", "#f58518"])
 
 
-def _count_axis(largest: int) -> alt.Axis:
-    """Whole-number axis of a count: every value up to 10, else Vega's own round ticks."""
-    if largest <= 10:
-        return alt.Axis(values=list(range(largest + 1)), format="d")
-    return alt.Axis(format="d", tickMinStep=1)
-
-
 @dataclass(frozen=True)
-class MetricsCatalogue(Result):
+class MetricsCatalogue(NumbersAsComputed, Result):
     """The CS360 catalogue of dimensions, goals and indicators.
 
     Attributes
@@ -80,9 +74,9 @@ class MetricsCatalogue(Result):
     labels = {
         "dimension": "Dimension",
         "dimension_name": "Dimension name",
-        "goal": "Goal id",
+        "goal": "Goal as written in the engagement file",
         "goal_name": "Goal",
-        "indicator": "Indicator id",
+        "indicator": "Indicator as written in the engagement file",
         "indicator_name": "Indicator",
         "type": "Type",
         "source": "Usual source",
@@ -90,6 +84,7 @@ class MetricsCatalogue(Result):
         "examples": "Example measures",
     }
     count_columns = ()  # the catalogue holds no counts
+    privacy = {"goal": "internal", "indicator": "internal"}  # the engagement file's ids
 
     def to_frame(self) -> pd.DataFrame:
         """Return the catalogue, one row per indicator (a copy)."""
@@ -127,7 +122,7 @@ class MetricsCatalogue(Result):
         f = self.frame.assign(label=self.frame["goal_name"].str.split(" \\(").str[0])
         counts = f.groupby(["dimension", "label", "source"], sort=False).size().reset_index()
         counts = counts.rename(columns={0: "indicators"})
-        axis = _count_axis(int(counts.groupby("label")["indicators"].sum().max()))
+        axis = count_axis(int(counts.groupby("label")["indicators"].sum().max()))
         return (
             alt.Chart(counts, title="The CS360 catalogue: indicators per goal")
             .mark_bar()
@@ -200,7 +195,7 @@ def measures(engagement: Engagement) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class MetricsCheck(Result):
+class MetricsCheck(NumbersAsComputed, Result):
     """The check of an engagement's measures: one measure per goal, police and partner data.
 
     Attributes
@@ -225,7 +220,7 @@ class MetricsCheck(Result):
     labels = {
         "dimension": "Dimension",
         "dimension_name": "Dimension name",
-        "goal": "Goal id",
+        "goal": "Goal as written in the engagement file",
         "goal_name": "Goal",
         "measures": "Measures",
         "names": "Measure names",
@@ -236,6 +231,7 @@ class MetricsCheck(Result):
         "covered": "Has a measure",
     }
     count_columns = ()  # counts of the engagement's measures, not of people or events
+    privacy = {"goal": "internal"}  # the engagement file's id of the goal
 
     @property
     def gaps(self) -> list[str]:
@@ -323,7 +319,7 @@ class MetricsCheck(Result):
         """
         f = self.frame.assign(label=self.frame["goal_name"].str.split(" \\(").str[0])
         order = f["label"].tolist()
-        axis = _count_axis(int(f["measures"].max()))
+        axis = count_axis(int(f["measures"].max()))
         long = f.melt(
             id_vars=["label", "dimension"],
             value_vars=["police", "partner"],

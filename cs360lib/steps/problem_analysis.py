@@ -47,6 +47,7 @@ from cs360lib.config.publishing import LocationPrecision
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.schemas import kind_info
 from cs360lib.errors import AnalysisInputError
+from cs360lib.publish.charts import count_axis
 from cs360lib.publish.results import Counts, Result, is_shown, say_count
 from cs360lib.publish.tables import presentation_table
 
@@ -312,7 +313,7 @@ class ProblemPlaces(Result):
             .mark_bar()
             .encode(
                 y=alt.Y("place:N", sort=alt.SortField("rank"), title=None),
-                x=alt.X("events:Q", title="Events"),
+                x=alt.X("events:Q", title="Events", axis=count_axis()),
                 tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("events:Q")],
             )
             .properties(width=260)

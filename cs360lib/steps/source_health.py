@@ -25,6 +25,7 @@ from cs360lib.data.loaders.sources import (
     source_problem,
     source_status,
 )
+from cs360lib.errors import AnalysisInputError
 from cs360lib.publish.charts import PALETTE
 from cs360lib.publish.results import Counts, Result, is_shown
 
@@ -194,13 +195,17 @@ def source_health(
 
     Raises
     ------
-    ValueError
+    AnalysisInputError
         If ``max_rejected_share`` is not between 0 and 1.
     """
     if max_rejected_share is None:
         max_rejected_share = getattr(sources, "max_rejected_share", DEFAULT_MAX_REJECTED_SHARE)
     if not 0.0 <= max_rejected_share <= 1.0:
-        raise ValueError(f"max_rejected_share must be from 0 to 1, got {max_rejected_share!r}")
+        raise AnalysisInputError(
+            f"max_rejected_share must be a share from 0 to 1 (the engagement's "
+            f"analysis.max_rejected_share, 0.5 by default), got {max_rejected_share!r}: give "
+            "the largest share of a source's rows that may be rejected"
+        )
     kinds: Mapping[str, str] = getattr(sources, "kinds", {})
     failures: Mapping[str, str] = getattr(sources, "failures", {})
     names = list(kinds) or list(sources)

@@ -50,6 +50,7 @@ from cs360lib.datasets.sampleton.params import (
     month_index,
     weekday,
 )
+from cs360lib.errors import DatasetError
 
 BACKGROUND_CALLS = [  # call_type, share, priority, on-view share
     ("Disturbance", 0.20, "2", 0.05),
@@ -151,7 +152,12 @@ def _ids(prefix: str, when: np.ndarray, width: int, two_digit_year: bool = False
     starts = np.repeat(first, np.diff(np.r_[first, n]))
     seq = np.arange(n) - starts + 1
     if seq.max() >= 10**width:
-        raise ValueError(f"more than {10**width - 1} ids in one year; raise the id width")
+        year = int(years[int(np.argmax(seq))])
+        raise DatasetError(
+            f"{int(seq.max()):,} records in {year} for ids {prefix or '(no prefix)'}YYYY-... of "
+            f"{width} digits, which hold at most {10**width - 1:,} a year: make the department "
+            "smaller (cs360 sample --scale)"
+        )
     year = years % 100 if two_digit_year else years
     year_width = 2 if two_digit_year else 4
 

@@ -33,6 +33,7 @@ from cs360lib.datasets.sampleton.personal import plant_personal
 from cs360lib.datasets.sampleton.scanning import simulate_interviews, stakeholders
 from cs360lib.datasets.sampleton.truth import build_truth
 from cs360lib.datasets.sampleton.write import DATETIME_COLUMNS, write_csv, write_department
+from cs360lib.errors import DatasetError
 
 _STREAMS = ["city", "incidents", "arrests", "calls", "survey", "partner_metrics",
             "interviews", "actions", "subsample", "personal"]  # fmt: skip
@@ -47,7 +48,10 @@ def _generators(seed: int) -> dict[str, np.random.Generator]:
 def _check_scale(scale: float) -> float:
     scale = float(scale)
     if not np.isfinite(scale) or scale <= 0:
-        raise ValueError(f"scale must be a positive number, got {scale!r}")
+        raise DatasetError(
+            f"scale (cs360 sample --scale) must be a positive number, got {scale!r}: 1 makes "
+            "the sample department's size, 0.1 a tenth of it, 10 ten times it"
+        )
     return scale
 
 
@@ -73,7 +77,7 @@ def make_department(out_dir: str | Path, *, seed: int = DEFAULT_SEED, scale: flo
 
     Raises
     ------
-    ValueError
+    DatasetError
         If ``scale`` is not a positive finite number.
 
     Notes
@@ -143,11 +147,14 @@ def make_incidents(n_rows: int, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:
 
     Raises
     ------
-    ValueError
+    DatasetError
         If ``n_rows`` is negative.
     """
     if n_rows < 0:
-        raise ValueError(f"n_rows must be >= 0, got {n_rows}")
+        raise DatasetError(
+            f"make_incidents: n_rows must be 0 or more (the number of incident rows wanted), "
+            f"got {n_rows}"
+        )
     scale = max(n_rows, 1) / INCIDENTS_PER_SCALE * 1.05 + 0.01
     rng = _generators(seed)
     city = build_city(rng["city"])

@@ -37,12 +37,14 @@ from cs360lib.data.loaders import LoadResult
 from cs360lib.data.schemas import kind_info
 from cs360lib.errors import EvaluationInputError, PrioritizationError
 from cs360lib.publish.aggregate import MAX_BARS, shown_title, top_with_other
+from cs360lib.publish.charts import count_axis
 from cs360lib.publish.results import Counts, Result
 from cs360lib.steps.prioritize.evidence import (
     EventFacts,
     Window,
     event_facts,
     event_weights,
+    measure_words,
     source_window,
     trend_test,
 )
@@ -133,13 +135,11 @@ class Candidate:
         return not self.dropped
 
     def measure_text(self) -> str:
-        """Describe the measure in words (``"incidents where offense_group is Robbery"``)."""
-        if self.source is None:
-            return "no measure in data"
-        if not self.filter:
-            return f"every row of {self.source}"
-        parts = [f"{col} is {' or '.join(vals)}" for col, vals in self.filter.items()]
-        return f"{self.source} where {' and '.join(parts)}"
+        """Describe the measure in words (``"incidents where offense group is Robbery"``).
+
+        The columns are named by their schema labels (:func:`measure_words`).
+        """
+        return measure_words(self.source, self.kind, self.filter)
 
     def key(self) -> tuple[Any, ...]:
         """Identity of the measure (two candidates with the same key are one)."""
@@ -179,7 +179,7 @@ class CandidateList(Result):
     scanning: Scanning
     published_frame: pd.DataFrame | None = field(default=None, kw_only=True)
     labels = {
-        "id": "ID",
+        "id": "Name in the engagement file",
         "label": "Candidate",
         "origin": "From",
         "measure": "Measured as",
@@ -190,8 +190,9 @@ class CandidateList(Result):
     }
     # events in 12 months: an estimate (scaled up when months lack data), small ones hidden;
     # the evidence says how many stakeholders raised a concern, in words
-    count_columns = (Counts(("events",), by=("id",), totals=(), estimates=True),)
-    privacy = {"evidence": "internal"}
+    count_columns = (Counts(("events",), by=("label",), totals=(), estimates=True),)
+    # the id is the engagement file's handle of a candidate: for the analyst who edits it
+    privacy = {"evidence": "internal", "id": "internal"}
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per candidate.
@@ -320,7 +321,9 @@ class CandidateList(Result):
             .mark_bar()
             .encode(
                 y=alt.Y("label:N", title=None, sort="-x"),
-                x=alt.X("events:Q", title="events (or metric total) in 12 months"),
+                x=alt.X(
+                    "events:Q", title="events (or metric total) in 12 months", axis=count_axis()
+                ),
                 color=alt.Color("origin:N", title=None),
                 tooltip=["label", "origin", alt.Tooltip("events:Q", format=",.0f")],
             )
@@ -450,7 +453,8 @@ def _windows(
     if as_of is None and scanned is not None:
         warnings.append(
             f"The data criteria describe the 12 complete months before the scanning interviews "
-            f"ended ({scanned:%Y-%m-%d}); set prioritization.as_of to choose another date."
+            f"ended ({scanned:%Y-%m-%d}); the prioritization part of the engagement file can "
+            "set another date."
         )
     del sources
     return out
@@ -780,7 +784,7 @@ def find_candidates(
             f"no candidate has; the ids are {', '.join(c.id for c in final)}"
         )
     final = [
-        _replace(c, dropped="by the group (prioritization.candidates.drop)") if c.id in drop else c
+        _replace(c, dropped="by the group (in the engagement file)") if c.id in drop else c
         for c in final
     ]
     return CandidateList(

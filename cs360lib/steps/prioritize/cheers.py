@@ -103,14 +103,20 @@ class Cheers(Result):
         Returns
         -------
         pandas.DataFrame
-            ``id``, ``label``, one column per element, ``gate`` (``pass`` or ``fail``) and
-            ``reason`` (the failed elements with their evidence).
+            ``id``, ``label``, one column per element, ``gate`` (``pass`` when every element
+            passes, ``fail`` when one fails, ``unknown`` when none fails but the evidence
+            cannot answer one: unknown is not yes) and ``reason`` (the failed elements with
+            their evidence).
         """
         table = self.frame.pivot(index=["id", "label"], columns="element", values="outcome")
         table = table.reindex(columns=list(ELEMENTS.values())).reset_index()
         order = list(dict.fromkeys(self.frame["id"]))
         table = table.set_index("id").loc[order].reset_index()
-        table["gate"] = [("fail" if cid in self.failed() else "pass") for cid in table["id"]]
+        failed, unknown = self.failed(), self.unknown()
+        table["gate"] = [
+            "fail" if cid in failed else "unknown" if cid in unknown else "pass"
+            for cid in table["id"]
+        ]
         table["reason"] = [self.reason(cid) for cid in table["id"]]
         return table
 
@@ -148,6 +154,19 @@ class Cheers(Result):
             )
         return out
 
+    def unknown(self) -> list[str]:
+        """Return the candidates that fail no element but have one the evidence cannot answer.
+
+        Returns
+        -------
+        list of str
+            Candidate ids, in the order of the frame. They are ranked (nothing rules them
+            out) but do not meet all six elements.
+        """
+        failed = self.failed()
+        open_ = self.frame[self.frame["outcome"] == "unknown"]["id"]
+        return [str(c) for c in dict.fromkeys(open_) if str(c) not in failed]
+
     def reason(self, candidate_id: str) -> str:
         """Return why a candidate fails the gate (empty when it passes)."""
         return self.failed().get(candidate_id, "")
@@ -161,21 +180,24 @@ class Cheers(Result):
             Counts, then one line per failing candidate.
         """
         ids = list(dict.fromkeys(self.frame["id"]))
-        failed = self.failed()
+        failed, unknown = self.failed(), self.unknown()
+        meet = len(ids) - len(failed) - len(unknown)
         lines = [
-            f"{len(ids) - len(failed)} of {len(ids)} candidates are problems in the CHEERS "
-            "sense (Community, Harmful, Expectation, Events, Recurring, Similarity; Clarke "
-            "and Eck 2005)."
+            f"{meet} of {len(ids)} candidates meet all six CHEERS tests of a problem "
+            "(Community, Harmful, Expectation, Events, Recurring, Similarity; Clarke and Eck "
+            "2005)."
         ]
+        if unknown:
+            lines.append(
+                f"{len(unknown)} fail no test but are unknown on some: the evidence cannot "
+                "answer them (shown as unknown in the table). They are ranked, and the group "
+                "should check those tests before it chooses one."
+            )
         labels = dict(zip(self.frame["id"], self.frame["label"], strict=False))
+        if failed:
+            lines.append(f"{len(failed)} fail a test and are not ranked:")
         for cid, why in failed.items():
             lines.append(f"- {labels[cid]} is not ranked: {why}")
-        unknown = self.frame[self.frame["outcome"] == "unknown"]
-        if len(unknown):
-            lines.append(
-                f"{unknown['id'].nunique()} candidates have elements the evidence cannot "
-                "answer (shown as unknown in the table)."
-            )
         return "\n".join([*lines, *self.warning_lines()])
 
     def chart(self) -> alt.Chart:

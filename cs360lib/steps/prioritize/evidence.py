@@ -31,6 +31,7 @@ import pandas as pd
 from cs360lib.analysis.concentration import generalized_gini, gini
 from cs360lib.data.coverage import SourceCoverage, source_coverage
 from cs360lib.data.loaders import LoadResult
+from cs360lib.data.schemas import SCHEMAS, column_label
 from cs360lib.data.series import CountSeries, count_series, filter_mask
 from cs360lib.errors import EvaluationInputError, SeriesError
 from cs360lib.evaluate import rate_ratio_test
@@ -47,10 +48,64 @@ __all__ = [
     "concentration_of",
     "event_facts",
     "event_weights",
+    "measure_words",
     "place_universe",
     "source_window",
     "trend_test",
 ]
+
+
+def _column_words(kind: str | None, column: str) -> str:
+    """Return a column's label in lower case (``offense_group`` -> ``"offense group"``)."""
+    if kind in SCHEMAS:
+        try:
+            return column_label(kind, column).lower()
+        except KeyError:  # an extra column of the source: its own name, humanized
+            pass
+    return column.replace("_", " ")
+
+
+def measure_words(
+    source: str | None, kind: str | None, filter: Mapping[str, Sequence[str]] | None
+) -> str:
+    """Describe a measure in the field's words, for a council member.
+
+    Parameters
+    ----------
+    source : str or None
+        The engagement's name of the source (None: no measure in data).
+    kind : str or None
+        Its kind (its schema gives the columns' labels).
+    filter : mapping of str to sequence of str, optional
+        Column -> accepted values.
+
+    Returns
+    -------
+    str
+        E.g. ``"incidents where offense group is Robbery"`` for ``{"offense_group":
+        ["Robbery"]}`` (the schema's labels, never the column names).
+    """
+    if source is None:
+        return "no measure in data"
+    name = source.replace("_", " ")
+    if not filter:
+        return f"every row of {name}"
+    parts = [
+        f"{_column_words(kind, col)} is {' or '.join(map(str, vals))}"
+        for col, vals in filter.items()
+    ]
+    return f"{name} where {' and '.join(parts)}"
+
+
+def _absent(data: pd.DataFrame, filter: Mapping[str, Sequence[str]]) -> str | None:
+    """Return the first filter column none of whose values occurs in the data, else None."""
+    for column, values in filter.items():
+        if column in data.columns:
+            present = set(data[column].dropna().astype(str).unique())
+            if not present & {str(v) for v in values}:
+                return column
+    return None
+
 
 CODE_COLUMNS: dict[str, tuple[str, ...]] = {
     "incidents": ("offense", "offense_group"),
@@ -571,8 +626,18 @@ def event_facts(
             coverage=coverage,
         )
     except SeriesError as error:
-        reason = f"no data: {error}"
-        return EventFacts(**base, problems=dict.fromkeys(_DATA_CRITERIA, reason))
+        absent = _absent(data, measure)
+        if absent is None:
+            reason = f"no data: {error}"
+        else:  # in words: the analyst's message names the columns (see ``notes``)
+            wanted = " or ".join(measure[absent])
+            reason = (
+                f"no data: no row of {name.replace('_', ' ')} has the "
+                f"{_column_words(kind, absent)} {wanted}"
+            )
+        return EventFacts(
+            **base, problems=dict.fromkeys(_DATA_CRITERIA, reason), notes=[str(error)]
+        )
     notes = list(series.notes)
     total = series.total()
     current = total.reindex(window.months())
@@ -602,7 +667,7 @@ def event_facts(
         problems["harm"] = (
             f"no harm weight for {', '.join(map(repr, unweighted))}: add "
             f"{'it' if len(unweighted) == 1 else 'them'} to the harm table "
-            "(prioritization.harm.weights in the engagement file)"
+            "(the harm weights in the prioritization part of the engagement file)"
         )
     else:
         harm *= scale

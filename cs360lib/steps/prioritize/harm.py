@@ -51,7 +51,7 @@ import yaml
 
 from cs360lib.errors import PrioritizationError
 from cs360lib.publish.aggregate import MAX_BARS, shown_title, top_with_other
-from cs360lib.publish.results import Result
+from cs360lib.publish.results import NumbersAsComputed, Result
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -224,7 +224,7 @@ class HarmTable:
     def _lookup(self, text: str) -> HarmEntry | None:
         own = {k.strip().casefold(): v for k, v in self.overrides.items()}.get(text.casefold())
         if own is not None:
-            return HarmEntry(text, float(own), "set in the engagement file (prioritization.harm)")
+            return HarmEntry(text, float(own), "set in the engagement file (its harm weights)")
         for entry in self.entries:
             if entry.matches(text):
                 return entry
@@ -404,7 +404,7 @@ def load_harm_table(
 
 
 @dataclass(frozen=True)
-class HarmWeights(Result):
+class HarmWeights(NumbersAsComputed, Result):
     """The harm table a worksheet used, for the reader: its entries, derivation and source.
 
     Attributes
@@ -419,9 +419,10 @@ class HarmWeights(Result):
         "weight": "Harm weight (days)",
         "level": "Offense level",
         "guideline": "Guideline",
-        "patterns": "Matches",
+        "patterns": "Offense-name patterns",
     }
     count_columns = ()  # weights in days of imprisonment, not counts
+    privacy = {"patterns": "internal"}  # regular expressions: for the analyst
 
     def to_frame(self) -> pd.DataFrame:
         """Return the table's entries (see :meth:`HarmTable.to_frame`).

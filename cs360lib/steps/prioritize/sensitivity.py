@@ -41,7 +41,7 @@ import pandas as pd
 from cs360lib.config.prioritization import CRITERIA, CRITERION_LABELS, DEFAULT_CONCENTRATION
 from cs360lib.errors import PrioritizationError
 from cs360lib.publish.aggregate import first_of, shown_title
-from cs360lib.publish.results import Result
+from cs360lib.publish.results import NumbersAsComputed, Result
 from cs360lib.steps.prioritize.scoring import Scores
 
 __all__ = ["Sensitivity", "chance_text", "sensitivity", "swap_thresholds"]
@@ -126,7 +126,7 @@ def chance_text(p: float) -> str:
 
 
 @dataclass(frozen=True)
-class Sensitivity(Result):
+class Sensitivity(NumbersAsComputed, Result):
     """How often each candidate ranks first and in the top three when the weights move.
 
     Attributes
@@ -154,13 +154,14 @@ class Sensitivity(Result):
     first: str | None = None
     second: str | None = None
     labels = {
-        "id": "ID",
+        "id": "Name in the engagement file",
         "label": "Candidate",
         "rank": "Rank",
         "p_first": "Probability of ranking first",
         "p_top3": "Probability of ranking in the top three",
     }
     count_columns = ()  # ranks and probabilities
+    privacy = {"id": "internal"}  # the engagement file's handle: analyst report only
 
     def to_frame(self) -> pd.DataFrame:
         """Return the probabilities of each ranked candidate.

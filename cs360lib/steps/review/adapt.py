@@ -50,6 +50,7 @@ import altair as alt
 import pandas as pd
 
 from cs360lib.config.engagement import Engagement, Response
+from cs360lib.publish.charts import count_axis
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
 from cs360lib.steps.design import DEFAULT_CHANGE
@@ -254,7 +255,7 @@ class Decisions(Result):
         lines.append(
             "How the decisions are proposed: the first rule that applies, in this order: "
             + "; ".join(f"{i}. {d}: {why}" for i, (d, why) in enumerate(RULES.values(), start=1))
-            + ". The team can replace a proposal in the engagement file (review.decisions), "
+            + ". The team can replace a proposal in the engagement file (its review decisions), "
             "with its reason."
         )
         return "\n".join([*lines, *self.warning_lines()])
@@ -290,7 +291,7 @@ class Decisions(Result):
             .mark_bar()
             .encode(
                 y=alt.Y("response:N", title=None, axis=alt.Axis(labelLimit=320)),
-                x=alt.X("measures:Q", title="outcome measures"),
+                x=alt.X("measures:Q", title="outcome measures", axis=count_axis()),
                 color=alt.Color(
                     "mark:N",
                     title="outcome",

@@ -91,6 +91,15 @@ several years; below two the seasonal and level terms cannot be told apart)."""
 NOUNS: dict[str, str] = {"incidents": "crimes", "calls": "calls", "arrests": "arrests"}
 """What one unit of a count measure is, by its source's kind (else "events")."""
 
+RECORDS: dict[str, str] = {
+    "crimes": "crimes in the police incident records",
+    "calls": "calls for service",
+    "arrests": "arrests in the police arrest records",
+}
+"""What a count sentence says it counted, by noun (:data:`NOUNS`): two measures of one
+problem from different sources (street robberies, robbery calls) can have the same count,
+and the reader must see that they are two records."""
+
 _PER_YEAR = {"month": 12, "week": 52}
 _VERDICT = {
     "better": "a clear improvement",
@@ -692,10 +701,11 @@ def count_sentence(measure: str, row: Mapping[str, Any], response: Response, uni
     Returns
     -------
     str
-        E.g. "Street robberies in the target beat (beat E2): 174 recorded in the 21 months
-        since 1 April 2023 against about 323 expected without the response (143 to 579); the
-        rate was 46% lower than expected (from 73% lower to 6% higher) relative to the
-        comparison area (beat W2): no clear change: the interval includes no change."
+        E.g. "Street robberies in the target beat (beat E2): 174 recorded (crimes in the
+        police incident records) in the 21 months since 1 April 2023 against about 323
+        expected without the response (143 to 579); the rate was 46% lower than expected
+        (from 73% lower to 6% higher) relative to the comparison area (beat W2): no clear
+        change: the interval includes no change."
     """
     places = row.get("places") or {}
     where = places.get(row["role"], "")
@@ -733,9 +743,10 @@ def count_sentence(measure: str, row: Mapping[str, Any], response: Response, uni
             row.get("expected_high", np.nan)
         ):
             band = f" ({row['expected_low']:,.0f} to {row['expected_high']:,.0f})"
+        records = RECORDS.get(str(row.get("noun", "")))
         counted = (
-            f"{row['actual']:,.0f} recorded {since} against about {row['expected']:,.0f} "
-            f"expected without the response{band}; "
+            f"{row['actual']:,.0f} recorded{f' ({records})' if records else ''} {since} "
+            f"against about {row['expected']:,.0f} expected without the response{band}; "
         )
     if row["scale"] == "difference":
         side = "lower" if row["estimate"] < 0 else "higher"

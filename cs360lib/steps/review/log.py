@@ -30,6 +30,7 @@ import yaml
 from cs360lib.config.engagement import Engagement
 from cs360lib.config.review import DEFAULT_LOG
 from cs360lib.errors import ReviewError
+from cs360lib.publish.charts import message_chart
 from cs360lib.publish.results import Result
 from cs360lib.steps.review._common import date_text
 from cs360lib.steps.review.adapt import Decisions
@@ -231,15 +232,9 @@ def _rows(entries: list[dict[str, Any]]) -> pd.DataFrame:
 
 def _decision_chart(frame: pd.DataFrame, title: str) -> alt.Chart:
     data = frame[["cycle", "reviewed_on", "response", "decision", "fidelity"]].tail(2000)
-    if data.empty:
-        data = pd.DataFrame(
-            {
-                "cycle": [0],
-                "reviewed_on": [pd.Timestamp("2000-01-01")],
-                "response": ["no review yet"],
-                "decision": [""],
-                "fidelity": [""],
-            }
+    if data.empty:  # a sentence, not a time axis over nothing
+        return message_chart(
+            "No review is recorded yet: this is the engagement's first cycle.", title=title
         )
     return (
         alt.Chart(data, title=title)

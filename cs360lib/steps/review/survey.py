@@ -55,6 +55,7 @@ from cs360lib.data.loaders import LoadResult
 from cs360lib.data.series import filter_mask
 from cs360lib.evaluate import newey_west_lags
 from cs360lib.publish.aggregate import MAX_BARS
+from cs360lib.publish.charts import PANEL_HEADER, message_chart
 from cs360lib.publish.count_tables import Counts
 from cs360lib.publish.results import Result
 from cs360lib.publish.tables import presentation_table
@@ -319,10 +320,10 @@ class SurveyChange(Result):
             :data:`~cs360lib.publish.aggregate.MAX_BARS` rows of each measure with the
             largest changes), a rule at no change, one panel per measure (the first 12).
         """
+        title = "Survey scores: change since the response began"
         f = self.frame.copy()
         if f.empty:
-            f = pd.DataFrame({"label": ["no survey measure"], "change": [0.0], "low": [0.0]})
-            return alt.Chart(f).mark_point().encode(y="label:N", x="change:Q")
+            return message_chart("No survey measure has a change to show.", title=title)
         f["label"] = np.select(
             [f["analysis"] == "group", f["analysis"] == "difference in differences"],
             [
@@ -363,8 +364,8 @@ class SurveyChange(Result):
         return (
             alt.layer(zero, bars, points)
             .properties(width=420)
-            .facet(row=alt.Row("measure:N", title=None), data=base.data)
-            .properties(title="Survey scores: change since the response began")
+            .facet(row=alt.Row("measure:N", title=None, header=PANEL_HEADER), data=base.data)
+            .properties(title=title)
         )
 
 

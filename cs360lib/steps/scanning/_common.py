@@ -7,6 +7,7 @@ import pandas as pd
 
 from cs360lib.data.schemas import schema_for
 from cs360lib.publish.aggregate import top_with_other
+from cs360lib.publish.charts import count_axis
 
 RESPONSE_ID = "response_id"
 """Column that identifies one response across coding, sheets and agreement."""
@@ -122,7 +123,7 @@ def hbar(data: pd.DataFrame, *, label: str, value: str, title: str, tooltip: lis
         .mark_bar()
         .encode(
             y=alt.Y(f"{label}:N", title=None, sort=order),
-            x=alt.X(f"{value}:Q", title=value),
+            x=alt.X(f"{value}:Q", title=value, axis=count_axis()),
             tooltip=[_typed(shown, t) for t in tooltip],
         )
     )

@@ -515,16 +515,17 @@ class CodingSheet(_Section):
         where = (
             f"It was written to {self.path.name}."
             if self.path is not None
-            else "Write it with the notebook parameter coding_sheet (the path of an Excel file)."
+            else "The analyst writes it with this notebook's coding-sheet parameter (the path "
+            "of an Excel file)."
         )
         lines = [
             "Nobody has checked the codebook's codes yet. The coding sheet lists every answer "
             "with the codes proposed and the words that triggered them, one yes/no column per "
             f"concern. {where}",
             "A person reads each answer, changes the codes they disagree with, and returns the "
-            "sheet; list it in the engagement file under scanning, coding_sheets, and run "
-            "this notebook again: their codes then replace the codebook's, and the agreement "
-            "between them (Cohen's kappa) is shown here.",
+            "sheet; list it with the coding sheets in the scanning part of the engagement "
+            "file, and run this notebook again: their codes then replace the codebook's, and "
+            "the agreement between them (Cohen's kappa) is shown here.",
         ]
         return "\n".join([*lines, *self.warning_lines()])
 
