@@ -11,7 +11,13 @@ from conftest import FIXTURE_ENGAGEMENT
 
 from cs360lib.run import engagement_run, kernels
 from cs360lib.run.engagement_run import run_engagement
-from cs360lib.run.kernels import ALWAYS_IMPORTED, WarmKernel, warm_up_code, warm_up_modules
+from cs360lib.run.kernels import (
+    ALWAYS_IMPORTED,
+    SCRUBBER_MODULES,
+    WarmKernel,
+    warm_up_code,
+    warm_up_modules,
+)
 
 PROBE = """\
 import json, os, sys, warnings
@@ -162,9 +168,27 @@ def test_warm_up_modules_of_a_notebook(tmp_path: Path) -> None:
     modules = warm_up_modules(path)
     assert modules[: len(ALWAYS_IMPORTED)] == list(ALWAYS_IMPORTED)
     assert "cs360lib.steps.intake" in modules and "cs360lib.steps.plan" in modules
-    assert "numpy" not in modules  # only the library's own modules
+    assert "numpy" not in modules  # only the library's own modules (and the scrubber's)
+    # plan and review publish free text: the scrubber's modules are warmed too
+    assert modules[-len(SCRUBBER_MODULES) :] == list(SCRUBBER_MODULES)
     assert "cs360lib.evaluate" not in modules  # its cell does not parse: skipped
     assert "cs360lib.steps.review" in modules  # cs.review -> its module
+
+
+def test_a_notebook_without_free_text_is_not_warmed_with_the_scrubber(tmp_path: Path) -> None:
+    path = _notebook(tmp_path / "nb.ipynb", "from cs360lib.steps import intake")
+    assert not set(SCRUBBER_MODULES) & set(warm_up_modules(path))
+
+
+def test_the_sample_notebooks_that_scrub_are_warmed_with_the_scrubber() -> None:
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    warmed = {
+        path.name[:2]
+        for path in notebooks.glob("0*.ipynb")
+        if set(SCRUBBER_MODULES) <= set(warm_up_modules(path))
+    }
+    # 01 (quotes), 03 (the plan) and 04 (the team's reasons) scrub free text; 00 and 02 do not
+    assert warmed == {"01", "03", "04"}
 
 
 def test_warm_up_code_binds_no_name_and_skips_what_fails() -> None:

@@ -29,7 +29,14 @@ from typing import Any
 
 from cs360lib.run.execute import KERNEL_NAME, CapturedOutput
 
-__all__ = ["ALWAYS_IMPORTED", "WarmKernel", "warm_up_code", "warm_up_modules"]
+__all__ = [
+    "ALWAYS_IMPORTED",
+    "FREE_TEXT_STEPS",
+    "SCRUBBER_MODULES",
+    "WarmKernel",
+    "warm_up_code",
+    "warm_up_modules",
+]
 
 ALWAYS_IMPORTED: tuple[str, ...] = (
     "cs360lib",
@@ -37,6 +44,18 @@ ALWAYS_IMPORTED: tuple[str, ...] = (
     "cs360lib.publish.tables",
 )
 """Modules every notebook imports in its setup cell (``cs.setup_notebook``)."""
+
+FREE_TEXT_STEPS: tuple[str, ...] = (
+    "cs360lib.steps.scanning",
+    "cs360lib.steps.plan",
+    "cs360lib.steps.review",
+)
+"""Steps whose results publish free text (quotes, plans, the team's reasons), which the
+stakeholder copy scrubs with Presidio (``cs360lib.publish.privacy.scrub``)."""
+
+SCRUBBER_MODULES: tuple[str, ...] = ("presidio_analyzer", "presidio_anonymizer")
+"""Imported while warming the kernel of a notebook that uses a :data:`FREE_TEXT_STEPS` module:
+Presidio and spaCy take about 1.3 s to import, paid otherwise by the notebook's first scrub."""
 
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 """Kernel command-line arguments, as :func:`cs360lib.run.execute.execute_notebook` passes them."""
@@ -69,7 +88,8 @@ def warm_up_modules(nb_path: Path) -> list[str]:
         gives ``cs360lib.steps`` and ``cs360lib.steps.intake``) or reaches as a short name
         (``cs.evaluate`` gives ``cs360lib.evaluate``). A name that is not a module is
         harmless: the warm-up skips what it cannot import. Cells that do not parse as
-        Python (magics) are skipped.
+        Python (magics) are skipped. A notebook that uses a :data:`FREE_TEXT_STEPS` module
+        also gets the :data:`SCRUBBER_MODULES`.
     """
     import nbformat
 
@@ -106,6 +126,8 @@ def warm_up_modules(nb_path: Path) -> list[str]:
                     and node.attr in short
                 ):
                     add(short[node.attr])
+    if any(name.startswith(FREE_TEXT_STEPS) for name in found):
+        found += [m for m in SCRUBBER_MODULES if m not in found]
     return found
 
 
