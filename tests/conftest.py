@@ -42,6 +42,47 @@ SAMPLES = TESTS.parent / "data" / "samples"
 """The committed sample department."""
 
 
+NBVAL_LEFTOVERS = (SAMPLES / "lessons_learned.yml", TESTS.parent / "notebooks" / "reports")
+"""What nbval's runs of the real notebooks write into the repository with the notebooks'
+defaults: notebook 04 appends its review to the sample's lessons-learned log (``record=True``)
+and notebook 02 writes its workbook to ``notebooks/reports``. Both are put back as they were at
+the end of the session (this conftest is an initial one whenever ``tests`` is collected, as in
+``make test``), so that ``make test`` never changes what ``make demo`` shows."""
+
+
+_BEFORE = pytest.StashKey[dict]()
+
+
+def _snapshot(path: Path) -> bytes | set[Path] | None:
+    if path.is_file():
+        return path.read_bytes()
+    if path.is_dir():
+        return set(path.rglob("*"))
+    return None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_BEFORE] = {path: _snapshot(path) for path in NBVAL_LEFTOVERS}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    import shutil
+
+    for path, before in session.config.stash.get(_BEFORE, {}).items():
+        if isinstance(before, bytes):
+            path.write_bytes(before)
+        elif isinstance(before, set):
+            for made in sorted(set(path.rglob("*")) - before, reverse=True):
+                if made.is_dir():
+                    shutil.rmtree(made, ignore_errors=True)
+                else:
+                    made.unlink(missing_ok=True)
+        elif path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.exists():
+            path.unlink()
+
+
 def sample_copy(folder: Path, engagement_text: str | None = None) -> Path:
     """Copy the sample department into ``folder`` (its engagement text optionally replaced).
 
