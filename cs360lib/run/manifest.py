@@ -11,7 +11,6 @@ key is removed or changes meaning (keys may be added within a version).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import platform
 import sys
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 import cs360lib
+from cs360lib.data.loaders.cache import file_sha256
 from cs360lib.errors import RunError
 from cs360lib.run.execute import KERNEL_NAME, NotebookResult
 
@@ -347,13 +347,7 @@ def file_digest(path: str | os.PathLike[str]) -> tuple[int, str]:
     tuple of (int, str)
         Size and digest.
     """
-    sha = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            sha.update(chunk)
-            size += len(chunk)
-    return size, sha.hexdigest()
+    return os.path.getsize(path), file_sha256(path)
 
 
 def package_versions(packages: Sequence[str] = VERSION_PACKAGES) -> dict[str, str | None]:
