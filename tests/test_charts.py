@@ -119,3 +119,23 @@ def test_interactive_charts_draw_without_a_cdn():
 
     assert JupyterChart._is_offline
     assert "cdn.jsdelivr" not in JupyterChart._esm and "https://" not in JupyterChart._esm[:2000]
+
+
+def test_a_chart_shown_again_is_drawn_once_and_the_same(monkeypatch):
+    charts.enable_renderer("svg")
+    memo = charts._MEMOIZED["svg"]
+    memo.kept.clear()
+    drawn = []
+    draw = memo.draw
+    monkeypatch.setattr(memo, "draw", lambda spec, **kw: drawn.append(1) or draw(spec, **kw))
+    first = _chart()._repr_mimebundle_()
+    again = _chart()._repr_mimebundle_()  # the same spec: the stakeholder and analyst copies
+    assert len(drawn) == 1 and first == again
+    first = first[0] if isinstance(first, tuple) else first
+    first["image/svg+xml"] = "changed"
+    assert "<svg" in str(_chart()._repr_mimebundle_())  # a copy is handed out, not the kept one
+    other = _chart().properties(title="Another chart")._repr_mimebundle_()
+    assert len(drawn) == 2 and other != again
+    for i in range(charts.DRAWINGS_KEPT + 1):  # the oldest drawing is dropped
+        _chart().properties(title=f"chart {i}")._repr_mimebundle_()
+    assert len(memo.kept) == charts.DRAWINGS_KEPT

@@ -197,6 +197,33 @@ def test_warm_up_code_binds_no_name_and_skips_what_fails() -> None:
     assert set(namespace) == {"__builtins__"}
 
 
+def test_warm_up_imports_the_lazy_libraries_and_makes_the_calls_of_what_it_imported() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from cs360lib.run.kernels import warm_up_code\n"
+        "exec(warm_up_code({modules!r}), {{}})\n"
+        "from cs360lib.steps.scanning import codebook\n"
+        "print('great_tables' in sys.modules, 'esda' in sys.modules,"
+        " codebook._shipped_codebook.cache_info().currsize)\n"
+    )
+
+    def warmed(modules: list[str]) -> str:
+        code = probe.format(modules=modules)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.split()
+
+    # notebook 02 (tables, the prioritization step: the codebooks are read and compiled ahead)
+    tables, _, codebooks = warmed(["cs360lib.publish.tables", "cs360lib.steps.prioritize"])
+    assert (tables, codebooks) == ("True", "2")
+    # notebook 03's hot spots bring PySAL; nothing is imported for a module not imported
+    assert warmed(["cs360lib.steps.problem_analysis"])[1] == "True"
+    assert warmed(["json"]) == ["False", "False", "0"]
+
+
 def test_a_run_with_fail_fast_shuts_the_next_kernel_down(tmp_path: Path, monkeypatch) -> None:
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()

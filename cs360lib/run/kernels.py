@@ -57,6 +57,32 @@ SCRUBBER_MODULES: tuple[str, ...] = ("presidio_analyzer", "presidio_anonymizer")
 """Imported while warming the kernel of a notebook that uses a :data:`FREE_TEXT_STEPS` module:
 Presidio and spaCy take about 1.3 s to import, paid otherwise by the notebook's first scrub."""
 
+LAZY_IMPORTS: dict[str, tuple[str, ...]] = {
+    "cs360lib.publish.tables": ("great_tables",),
+    "cs360lib.publish.display": ("cs360lib.publish.privacy", "cs360lib.publish.markdown"),
+    "cs360lib.analysis.hotspots": ("esda", "libpysal.weights"),
+    "cs360lib.evaluate._diagnostics": ("statsmodels.stats.diagnostic",),
+}
+"""Libraries a library module imports inside its functions (to keep ``import cs360lib``
+short), imported by the warm-up when that module was imported: every table of ``cs.show`` is
+drawn by great_tables (0.3 s to import, with babel and htmltools), the hot spots of notebook
+03 need PySAL (esda and libpysal, with scikit-learn)."""
+
+WARM_UP_CALLS: dict[str, tuple[tuple[str, str, tuple[Any, ...]], ...]] = {
+    "cs360lib.steps.scanning.codebook": (
+        ("cs360lib.steps.scanning.codebook", "default_codebook", ()),
+        ("cs360lib.steps.scanning.codebook", "data_codebook", ()),
+    ),
+    "presidio_analyzer": (
+        ("cs360lib.publish.privacy.scrub", "scrub_text", ("A sentence to warm the scrubber.",)),
+    ),
+}
+"""Calls the warm-up makes when their trigger module was imported, for what a library
+function builds once per process and keeps: the shipped codebooks (read, validated and
+compiled once: about 0.2 s of regular expressions) and Presidio's engines with spaCy's word
+lists (about 0.3 s, paid otherwise by the first scrub). Each is ``(module, function,
+arguments)``; their results are kept by the functions' own caches, not bound to a name."""
+
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 """Kernel command-line arguments, as :func:`cs360lib.run.execute.execute_notebook` passes them."""
 
@@ -136,7 +162,7 @@ WARM_UP_FUNCTION = "_cs360_warm_up"
 
 
 def warm_up_code(modules: list[str]) -> str:
-    """Return the code a warm kernel runs: import the modules, draw one chart.
+    """Return the code a warm kernel runs: imports, one-time calls, one chart.
 
     Parameters
     ----------
@@ -147,24 +173,39 @@ def warm_up_code(modules: list[str]) -> str:
     -------
     str
         Code that defines a function, calls it and deletes it, so the user namespace is left
-        as it was; the function skips what fails (a name that is not a module; the notebook's
-        own cells raise any real failure where it belongs).
+        as it was. It imports ``modules``, then the :data:`LAZY_IMPORTS` and makes the
+        :data:`WARM_UP_CALLS` of every trigger module now imported. The function skips what
+        fails (a name that is not a module; the notebook's own cells raise any real failure
+        where it belongs).
     """
     return textwrap.dedent(
         f"""\
-        def {WARM_UP_FUNCTION}(names, chart):
+        def {WARM_UP_FUNCTION}(names, lazy, calls, chart):
             import importlib
+            import sys
             for name in names:
                 try:
                     importlib.import_module(name)
                 except Exception:
                     pass
+            for trigger, more in lazy.items():
+                for name in more if trigger in sys.modules else ():
+                    try:
+                        importlib.import_module(name)
+                    except Exception:
+                        pass
+            for trigger, todo in calls.items():
+                for module, function, args in todo if trigger in sys.modules else ():
+                    try:
+                        getattr(importlib.import_module(module), function)(*args)
+                    except Exception:
+                        pass
             try:
                 import vl_convert
                 vl_convert.vegalite_to_svg(chart)
             except Exception:
                 pass
-        {WARM_UP_FUNCTION}({modules!r}, {_CHART!r})
+        {WARM_UP_FUNCTION}({modules!r}, {LAZY_IMPORTS!r}, {WARM_UP_CALLS!r}, {_CHART!r})
         del {WARM_UP_FUNCTION}
         """
     )
