@@ -82,6 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="execute the notebooks for one engagement")
     run.add_argument("engagement", metavar="ENGAGEMENT.yml")
     add_run_options(run)
+    run.add_argument(
+        "--notebooks-at-once",
+        type=int,
+        default=None,
+        metavar="N",
+        help="most notebooks executed at the same time, among those that may run beside the "
+        "ones before them (default: 2 on a machine with two cores or more when the loaded "
+        "tables are small, else 1)",
+    )
     run.add_argument("--result-json", metavar="FILE", help=argparse.SUPPRESS)
     run.add_argument("--exit-with-parent", action="store_true", help=argparse.SUPPRESS)
     run.set_defaults(func=cmd_run)
@@ -235,7 +244,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         from cs360lib.run.batch import watch_parent
 
         watch_parent()
-    result = run_engagement(args.engagement, **_run_options(args))
+    result = run_engagement(
+        args.engagement, **_run_options(args), notebooks_at_once=args.notebooks_at_once
+    )
     if args.result_json:
         Path(args.result_json).write_text(json.dumps(result.to_dict(), default=str))
     print(result.report_dir)

@@ -254,6 +254,9 @@ def run_subprocess(
             "--timeout",
             str(timeout if timeout is not None else 0),
             "--exit-with-parent",
+            # a batch runs engagements side by side: each runs its notebooks one at a time
+            "--notebooks-at-once",
+            "1",
         ]
         if notebooks_dir is not None:
             cmd += ["--notebooks", str(notebooks_dir)]

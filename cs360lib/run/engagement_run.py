@@ -59,7 +59,7 @@ from cs360lib.config.engagement import Engagement, slugify
 from cs360lib.data.loaders.cache import CACHE_ENV, NOTEBOOK_ENV, LoadCache
 from cs360lib.data.loaders.sources import load_engagement
 from cs360lib.errors import Cs360Error, RunError
-from cs360lib.run import execute
+from cs360lib.run import execute, schedule
 from cs360lib.run.execute import DEFAULT_TIMEOUT, NotebookResult, discover_notebooks
 from cs360lib.run.finish import finish_reports
 from cs360lib.run.frontpage import SAMPLE_ENGAGEMENT_ID
@@ -160,6 +160,7 @@ def run_engagement(
     progress: Progress | None = None,
     timestamp: str | None = None,
     pdf: bool | None = None,
+    notebooks_at_once: int | None = None,
 ) -> RunResult:
     """Execute the notebook sequence for one engagement and write its reports.
 
@@ -200,6 +201,12 @@ def run_engagement(
     pdf : bool, optional
         Also print each stakeholder report to PDF (:mod:`cs360lib.run.pdf`); defaults to
         the engagement's ``publishing.pdf``.
+    notebooks_at_once : int, optional
+        Most notebooks executed at the same time, among those whose metadata lets them run
+        beside the ones before them (:mod:`cs360lib.run.schedule`); by default two on a
+        machine with two cores or more when the loaded tables are small
+        (:func:`~cs360lib.run.schedule.notebooks_at_once`), else one. ``cs360 batch`` runs
+        each engagement with one.
 
     Returns
     -------
@@ -264,16 +271,29 @@ def run_engagement(
     try:
         if eng is not None and error is None:
             ahead.start(0)  # the first kernel warms up while the pre-flight loads the sources
+        table_bytes = None
         if eng is not None:
-            error = _preflight(eng, manifest, error, say, cache)
+            error, table_bytes = _preflight(eng, manifest, error, say, cache)
         if error is not None:
             say(f"[{eng_id}] cannot run: {error}")
             for res in results:
                 res.status = "skipped"
         else:
             parameters = manifest.parameters.model_dump()
+            at_once = schedule.notebooks_at_once(notebooks_at_once, table_bytes)
+            manifest.options.notebooks_at_once = at_once
             _execute_all(
-                notebooks, results, tmp, parameters, eng, timeout, fail_fast, say, eng_id, ahead
+                notebooks,
+                results,
+                tmp,
+                parameters,
+                eng,
+                timeout,
+                fail_fast,
+                say,
+                eng_id,
+                ahead,
+                at_once,
             )
             manifest.notebooks = results
             finish_reports(tmp, manifest, say=say)
@@ -445,8 +465,13 @@ def report_folder_id(path: str | os.PathLike[str]) -> str:
 
 def _preflight(
     eng: Engagement, manifest: Manifest, error: str | None, say: Progress, cache: LoadCache
-) -> str | None:
-    """Load every source into the cache and hash every input; record both; return the error."""
+) -> tuple[str | None, int | None]:
+    """Load every source into the cache and hash every input; record both.
+
+    Returns the error (``None`` when the run may go on) and the memory of the loaded tables
+    in bytes (``None`` when nothing was loaded).
+    """
+    table_bytes = None
     if error is None:
         count = len(eng.sources)
         say(f"[{eng.id}] loading {count} source{'' if count == 1 else 's'} ...")
@@ -458,13 +483,16 @@ def _preflight(
             if entry is not None and cache.path(entry).is_dir():
                 record.cache_key = entry
         error = sources.failure_text() or None
+        table_bytes = int(
+            sum(sources[n].data.memory_usage(index=True, deep=False).sum() for n in sources)
+        )
         del sources
         release_memory()  # the kernels read the cache: do not hold a second copy
     try:
         manifest.inputs = describe_inputs(eng, missing_ok=error is not None)
     except (RunError, ValueError) as exc:
         error = error or str(exc)
-    return error
+    return error, table_bytes
 
 
 def release_memory() -> None:
@@ -499,13 +527,18 @@ def _execute_all(
     say: Progress,
     eng_id: str,
     ahead: _KernelsAhead,
+    at_once: int = 1,
 ) -> None:
-    """Execute notebooks in order; export each one's HTML in a background thread.
+    """Execute the notebooks, up to ``at_once`` at a time; export each one's HTML meanwhile.
 
-    Each kernel gets the load cache's folder in :data:`CACHE_ENV` and its notebook's name in
-    :data:`NOTEBOOK_ENV`; its lookups are recorded in ``NotebookResult.cache``. The kernel of
-    the next notebook is started and warmed while a notebook runs
-    (:class:`~cs360lib.run.kernels.WarmKernel`); every notebook still has a kernel of its own.
+    A notebook starts when a place is free and the notebooks it needs have finished
+    (:func:`cs360lib.run.schedule.prerequisites`; a notebook that declares nothing needs every
+    notebook before it), in the order of the sequence. Each kernel gets the load cache's
+    folder in :data:`CACHE_ENV` and its notebook's name in :data:`NOTEBOOK_ENV`; its lookups
+    are recorded in ``NotebookResult.cache``. The kernel of the next notebook is started and
+    warmed while a notebook runs (:class:`~cs360lib.run.kernels.WarmKernel`); every notebook
+    still has a kernel of its own. With ``fail_fast`` no notebook starts after a failure
+    (those running finish) and the rest are skipped.
     """
     meta_base = {
         "engagement": eng.name if eng else eng_id,
@@ -513,41 +546,70 @@ def _execute_all(
         "root": str(eng.root) if eng else None,
     }
     cache = ahead.cache
-    with contextlib.ExitStack() as stack, cf.ThreadPoolExecutor(max_workers=1) as exporter:
+    needs = schedule.prerequisites(notebooks)
+    pending = list(range(len(notebooks)))
+    running: dict[cf.Future[None], int] = {}
+    done: set[int] = set()
+    exports: list[tuple[NotebookResult, cf.Future[Any]]] = []
+    stop = False
+
+    def start(i: int) -> cf.Future[None]:
+        nb_path, res = notebooks[i], results[i]
+        say(f"[{eng_id}] {nb_path.stem} ({i + 1}/{len(notebooks)}) running ...")
+        own = execute.notebook_parameters(nb_path, parameters, tmp)
+        env = {CACHE_ENV: str(cache.folder), NOTEBOOK_ENV: nb_path.stem}
+        kernel = ahead.take(i)
+        if pending:
+            ahead.start(pending[0])  # shut down unused if fail_fast skips it
+        return runner.submit(
+            execute.execute_notebook, nb_path, res, tmp, own, timeout, env=env, kernel=kernel
+        )
+
+    def finished(i: int) -> None:
+        nb_path, res = notebooks[i], results[i]
+        res.cache = [
+            {"source": e["source"], "key": e["key"], "hit": e["hit"]}
+            for e in cache.events(nb_path.stem)
+        ]
+        detail = f": {res.error}" if res.error else ""
+        say(f"[{eng_id}] {nb_path.stem}: {res.status} in {res.duration_s:.1f} s{detail}")
+        if res.executed:
+            meta = {
+                **meta_base,
+                "generated": utc_now().strftime("%Y-%m-%d %H:%M UTC"),
+                "status": res.status,
+                "error": res.error,
+                "duration_s": res.duration_s if res.status == "ok" else None,
+            }
+            fut = exporter.submit(
+                execute.export_notebook, tmp / res.executed, tmp, nb_path.stem, meta
+            )
+            exports.append((res, fut))
+
+    with (
+        contextlib.ExitStack() as stack,
+        cf.ThreadPoolExecutor(max_workers=1) as exporter,
+        cf.ThreadPoolExecutor(max_workers=max(1, at_once), thread_name_prefix="nb") as runner,
+    ):
         stack.callback(ahead.shutdown)
-        exports: list[tuple[NotebookResult, cf.Future[Any]]] = []
-        stop = False
-        for i, (nb_path, res) in enumerate(zip(notebooks, results, strict=True)):
-            if stop:
-                res.status = "skipped"
-                say(f"[{eng_id}] {nb_path.stem}: skipped")
-                continue
-            say(f"[{eng_id}] {nb_path.stem} ({i + 1}/{len(notebooks)}) running ...")
-            own = execute.notebook_parameters(nb_path, parameters, tmp)
-            env = {CACHE_ENV: str(cache.folder), NOTEBOOK_ENV: nb_path.stem}
-            kernel = ahead.take(i)
-            ahead.start(i + 1)  # shut down unused if fail_fast skips it
-            execute.execute_notebook(nb_path, res, tmp, own, timeout, env=env, kernel=kernel)
-            res.cache = [
-                {"source": e["source"], "key": e["key"], "hit": e["hit"]}
-                for e in cache.events(nb_path.stem)
-            ]
-            detail = f": {res.error}" if res.error else ""
-            say(f"[{eng_id}] {nb_path.stem}: {res.status} in {res.duration_s:.1f} s{detail}")
-            if res.executed:
-                meta = {
-                    **meta_base,
-                    "generated": utc_now().strftime("%Y-%m-%d %H:%M UTC"),
-                    "status": res.status,
-                    "error": res.error,
-                    "duration_s": res.duration_s if res.status == "ok" else None,
-                }
-                fut = exporter.submit(
-                    execute.export_notebook, tmp / res.executed, tmp, nb_path.stem, meta
-                )
-                exports.append((res, fut))
-            if res.status != "ok" and fail_fast:
-                stop = True
+        while pending or running:
+            ready = [i for i in pending if needs[i] <= done] if not stop else []
+            for i in ready[: max(1, at_once) - len(running)]:
+                pending.remove(i)
+                running[start(i)] = i
+            if not running:  # stopped by fail_fast, or waiting on nothing that can finish
+                break
+            ended, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            for fut in sorted(ended, key=running.__getitem__):
+                i = running.pop(fut)
+                fut.result()  # execute_notebook records failures; anything else is a bug
+                done.add(i)
+                finished(i)
+                if results[i].status != "ok" and fail_fast:
+                    stop = True
+        for i in pending:
+            results[i].status = "skipped"
+            say(f"[{eng_id}] {notebooks[i].stem}: skipped")
         for res, fut in exports:
             try:
                 export = fut.result()

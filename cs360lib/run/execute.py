@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Iterable
@@ -369,23 +370,30 @@ class CapturedOutput:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in text()
         self._records: list[str] = []
         self._kernel = ""
-        self._saved: tuple[list[logging.Handler], bool] | None = None
+        self._thread: int | None = None
         self.kernel_manager_class = _kernel_manager_writing_to(self._file, env)
 
     def __enter__(self) -> CapturedOutput:
-        logger = logging.getLogger(CLIENT_LOGGER)
-        self._saved = (logger.handlers[:], logger.propagate)
-        handler = _ListHandler(self._records)
-        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
-        logger.handlers = [handler]
-        logger.propagate = False
+        with _ROUTES_LOCK:
+            if not _ROUTES:  # the first capture of the process takes the logger over
+                logger = logging.getLogger(CLIENT_LOGGER)
+                _SAVED_LOGGER[:] = [(logger.handlers[:], logger.propagate)]
+                handler = _RoutingHandler()
+                handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+                logger.handlers = [handler]
+                logger.propagate = False
+            self._thread = threading.get_ident()
+            _ROUTES[self._thread] = self._records
         return self
 
     def __exit__(self, *exc: object) -> None:
-        logger = logging.getLogger(CLIENT_LOGGER)
-        if self._saved is not None:
-            logger.handlers, logger.propagate = self._saved
-            self._saved = None
+        with _ROUTES_LOCK:
+            if _ROUTES.get(self._thread) is not self._records:
+                return
+            del _ROUTES[self._thread]
+            if not _ROUTES and _SAVED_LOGGER:  # the last one gives it back
+                logger = logging.getLogger(CLIENT_LOGGER)
+                logger.handlers, logger.propagate = _SAVED_LOGGER.pop()
 
     def text(self) -> str:
         """Return the captured client messages and kernel output (ANSI colours removed).
@@ -404,14 +412,32 @@ class CapturedOutput:
         return _ANSI.sub("", "\n".join(p for p in parts if p)).strip()
 
 
-class _ListHandler(logging.Handler):
-    def __init__(self, records: list[str]) -> None:
+_ROUTES: dict[int, list[str]] = {}
+"""The record list of each thread executing a notebook inside a :class:`CapturedOutput`."""
+_ROUTES_LOCK = threading.Lock()
+_SAVED_LOGGER: list[tuple[list[logging.Handler], bool]] = []
+"""The ``papermill`` logger's handlers before the first capture, restored after the last."""
+
+
+class _RoutingHandler(logging.Handler):
+    """Send a ``papermill`` warning to the capture of the thread that logged it.
+
+    Two notebooks of a run may execute at once, each in its own thread
+    (:mod:`cs360lib.run.schedule`); nbclient logs in the thread that executes the notebook.
+    A record from another thread goes to every open capture.
+    """
+
+    def __init__(self) -> None:
         super().__init__(level=logging.INFO)
-        self.records = records
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno >= logging.WARNING:
-            self.records.append(self.format(record))
+        if record.levelno < logging.WARNING:
+            return
+        line = self.format(record)
+        with _ROUTES_LOCK:
+            own = _ROUTES.get(record.thread) if record.thread is not None else None
+            for records in [own] if own is not None else list(_ROUTES.values()):
+                records.append(line)
 
 
 def _kernel_manager_writing_to(stream: IO[bytes], env: dict[str, str] | None = None) -> type:

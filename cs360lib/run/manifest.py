@@ -121,6 +121,7 @@ class RunOptions(_Record):
     fail_fast: bool = False
     kernel_name: str = KERNEL_NAME
     pdf: bool = False
+    notebooks_at_once: int = 1
 
 
 class InputFile(_Record):
