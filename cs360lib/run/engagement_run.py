@@ -271,6 +271,8 @@ def run_engagement(
     try:
         if eng is not None and error is None:
             ahead.start(0)  # the first kernel warms up while the pre-flight loads the sources
+            if schedule.notebooks_at_once(notebooks_at_once, _input_bytes(eng)) > 1:
+                ahead.start(1)  # and the second, which may start beside it
         table_bytes = None
         if eng is not None:
             error, table_bytes = _preflight(eng, manifest, error, say, cache)
@@ -493,6 +495,16 @@ def _preflight(
     except (RunError, ValueError) as exc:
         error = error or str(exc)
     return error, table_bytes
+
+
+def _input_bytes(eng: Engagement) -> int:
+    """Size of the engagement's input files on disk: a first guess of its tables' size."""
+    total = 0
+    with contextlib.suppress(Exception):  # the pre-flight reports what cannot be read
+        for path in eng.input_files(missing_ok=True):
+            with contextlib.suppress(OSError):
+                total += Path(path).stat().st_size
+    return total
 
 
 def release_memory() -> None:
