@@ -21,6 +21,10 @@ Three figures, each against its issue's goal:
     imports, loading the sources in each kernel, papermill, the HTML exports, front pages,
     manifest and index.
 
+The five-notebook run uses ``cs360 run``'s default, two notebooks at a time where their
+metadata allows (cs360lib/run/schedule.py) on a machine with two cores; the same run with one
+notebook at a time (``--notebooks-at-once 1``) is timed too and printed for comparison.
+
 With ``--pdf`` the runs also print each stakeholder report to PDF (``cs360 run --pdf``).
 
 Usage::
@@ -94,10 +98,17 @@ def time_floor(n: int, engagement: Path, work: Path) -> float:
 
 
 def time_run(
-    engagement: Path, notebooks: Path | None, only: str | None, out: Path, pdf: bool = False
+    engagement: Path,
+    notebooks: Path | None,
+    only: str | None,
+    out: Path,
+    pdf: bool = False,
+    at_once: int | None = None,
 ) -> tuple[float, dict, Path]:
     """Wall time, manifest and report folder of one ``cs360 run`` in a fresh process."""
     cmd = [sys.executable, "-m", "cs360lib.cli", "run", str(engagement), "--out", str(out)]
+    if at_once is not None:
+        cmd += ["--notebooks-at-once", str(at_once)]
     if pdf:
         cmd += ["--pdf"]
     if notebooks is not None:
@@ -152,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 
     engagement = args.engagement.resolve()
     one, five, floor1, floor5, overheads = [], [], [], [], []
+    serial, serial_overheads = [], []
     last: dict = {}
     loads = [load_average()]
     with tempfile.TemporaryDirectory(prefix="cs360-bench-") as td:
@@ -170,6 +182,11 @@ def main(argv: list[str] | None = None) -> int:
             five.append(elapsed)
             overheads.append(elapsed - sum(compute.values()))
             floor5.append(time_floor(max(n, 1), engagement, work))
+            elapsed, manifest1, folder1 = time_run(
+                engagement, args.notebooks, None, work / f"serial{i}", args.pdf, at_once=1
+            )
+            serial.append(elapsed)
+            serial_overheads.append(elapsed - sum(compute_seconds(folder1, manifest1).values()))
             loads.append(load_average())
             last = {"manifest": manifest, "compute": compute, "n": n}
     manifest, compute, n = last["manifest"], last["compute"], last["n"]
@@ -197,11 +214,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{label:<24} {min(five):7.2f} s  (best of {len(five)})")
     print(f"  of which compute        {sum(compute.values()):7.2f} s  (cells, setup excluded)")
     print(f"  overhead                {min(overheads):7.2f} s  (run minus compute, best)")
+    at_once = manifest.get("options", {}).get("notebooks_at_once", 1)
+    print(f"  notebooks at once       {at_once}")
+    print(f"{label + ' one at a time':<24} {min(serial):7.2f} s  (--notebooks-at-once 1)")
+    print(f"  overhead                {min(serial_overheads):7.2f} s")
     print(f"floor of 1 notebook      {fixed:7.2f} s  (the fixed cost of one notebook)")
     print(f"floor of {n} notebooks     {min(floor5):7.2f} s")
     print(f"(a) issue 10: 00 / floor(1)            {figures['issue10']:6.2f}  (goal <= 3.0)")
     print(f"(b) issue 15: run / floor({n})           {figures['issue15']:6.2f}  (goal <= 2.5)")
     print(f"(c) issue 17: (run - compute) / fixed  {figures['issue17']:6.2f}  (goal <= 2.0)")
+    print(
+        f"    one at a time: (b) {min(serial) / min(floor5):.2f}, "
+        f"(c) {min(serial_overheads) / fixed:.2f}  (for comparison)"
+    )
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -212,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
                     "floor_1_s": floor1,
                     "floor_n_s": floor5,
                     "overhead_s": overheads,
+                    "notebooks_at_once": at_once,
+                    "run_all_one_at_a_time_s": serial,
+                    "overhead_one_at_a_time_s": serial_overheads,
                     "compute_s": compute,
                     "notebooks": n,
                     "pdf": args.pdf,
