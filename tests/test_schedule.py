@@ -204,3 +204,32 @@ def test_captured_client_messages_go_to_the_thread_that_logged_them() -> None:
         "WARNING timeout in notebook 1",
     ]
     assert (logger.handlers, logger.propagate) == before  # given back after the last one
+
+
+def test_ctrl_c_stops_the_notebooks_executing_at_once(tmp_path: Path, monkeypatch) -> None:
+    import time
+
+    from cs360lib.run import engagement_run
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for stem in ("00_long", "01_long"):  # each would sleep for two minutes
+        _notebook(notebooks / f"{stem}.ipynb", TIMED.format(seconds=120), after=[])
+    real_wait = engagement_run.cf.wait
+
+    def interrupted(futures, **kwargs):
+        real_wait(futures, timeout=5)  # both notebooks are executing by then
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engagement_run.cf, "wait", interrupted)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_engagement(
+            FIXTURE_ENGAGEMENT,
+            out_dir=tmp_path / "out",
+            notebooks_dir=notebooks,
+            notebooks_at_once=2,
+            progress=None,
+        )
+    # the kernels were stopped: the run did not wait for the two minutes of its notebooks
+    assert time.monotonic() - started < 60

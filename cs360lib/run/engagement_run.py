@@ -563,6 +563,7 @@ def _execute_all(
     running: dict[cf.Future[None], int] = {}
     done: set[int] = set()
     exports: list[tuple[NotebookResult, cf.Future[Any]]] = []
+    in_use: dict[int, WarmKernel] = {}
     stop = False
 
     def start(i: int) -> cf.Future[None]:
@@ -571,6 +572,8 @@ def _execute_all(
         own = execute.notebook_parameters(nb_path, parameters, tmp)
         env = {CACHE_ENV: str(cache.folder), NOTEBOOK_ENV: nb_path.stem}
         kernel = ahead.take(i)
+        if kernel is not None:
+            in_use[i] = kernel
         if pending:
             ahead.start(pending[0])  # shut down unused if fail_fast skips it
         return runner.submit(
@@ -604,21 +607,28 @@ def _execute_all(
         cf.ThreadPoolExecutor(max_workers=max(1, at_once), thread_name_prefix="nb") as runner,
     ):
         stack.callback(ahead.shutdown)
-        while pending or running:
-            ready = [i for i in pending if needs[i] <= done] if not stop else []
-            for i in ready[: max(1, at_once) - len(running)]:
-                pending.remove(i)
-                running[start(i)] = i
-            if not running:  # stopped by fail_fast, or waiting on nothing that can finish
-                break
-            ended, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-            for fut in sorted(ended, key=running.__getitem__):
-                i = running.pop(fut)
-                fut.result()  # execute_notebook records failures; anything else is a bug
-                done.add(i)
-                finished(i)
-                if results[i].status != "ok" and fail_fast:
-                    stop = True
+        try:
+            while pending or running:
+                ready = [i for i in pending if needs[i] <= done] if not stop else []
+                for i in ready[: max(1, at_once) - len(running)]:
+                    pending.remove(i)
+                    running[start(i)] = i
+                if not running:  # stopped by fail_fast, or waiting on nothing that can finish
+                    break
+                ended, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                for fut in sorted(ended, key=running.__getitem__):
+                    i = running.pop(fut)
+                    in_use.pop(i, None)
+                    fut.result()  # execute_notebook records failures; anything else is a bug
+                    done.add(i)
+                    finished(i)
+                    if results[i].status != "ok" and fail_fast:
+                        stop = True
+        except BaseException:  # Ctrl-C: stop the kernels so that their threads end now
+            for kernel in in_use.values():
+                kernel.shutdown()
+            runner.shutdown(wait=False, cancel_futures=True)
+            raise
         for i in pending:
             results[i].status = "skipped"
             say(f"[{eng_id}] {notebooks[i].stem}: skipped")
