@@ -118,3 +118,25 @@ def sample_review(tmp_path_factory: pytest.TempPathFactory):
         engagement = cs.Engagement.load(path)
     sources = cs.load_engagement(engagement)
     return engagement, sources, review.review(engagement, sources)
+
+
+def write_notebook(
+    path: Path, *cells: str, parameters: str = 'engagement: str = "engagement.yml"', **metadata
+) -> Path:
+    """Write a Python notebook: a ``parameters`` cell, then one code cell per string.
+
+    Keyword arguments go into the notebook's metadata (e.g. ``cs360={"after": []}``).
+    """
+    import nbformat
+
+    params = nbformat.v4.new_code_cell(parameters)
+    params.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(cells=[params, *map(nbformat.v4.new_code_cell, cells)])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata.update(metadata)
+    nbformat.write(nb, path)
+    return path

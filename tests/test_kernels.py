@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import FIXTURE_ENGAGEMENT
+from conftest import FIXTURE_ENGAGEMENT, write_notebook
 
 from cs360lib.run import engagement_run, kernels
 from cs360lib.run.engagement_run import run_engagement
@@ -52,16 +52,7 @@ eng = cs.setup_notebook(engagement, interactive=False)
 
 
 def _notebook(path: Path, *cells: str) -> Path:
-    params = nbformat.v4.new_code_cell('engagement: str = "engagement.yml"')
-    params.metadata["tags"] = ["parameters"]
-    nb = nbformat.v4.new_notebook(cells=[params, *map(nbformat.v4.new_code_cell, cells)])
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, path)
-    return path
+    return write_notebook(path, *cells)
 
 
 def _manifest_parameters(result) -> dict:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import FIXTURE_ENGAGEMENT
+from conftest import FIXTURE_ENGAGEMENT, write_notebook
 
 from cs360lib.run import schedule
 from cs360lib.run.engagement_run import run_engagement
@@ -26,18 +26,10 @@ print(json.dumps({{"start": start, "end": time.time()}}))
 
 
 def _notebook(path: Path, *cells: str, after: list[str] | None = None) -> Path:
-    params = nbformat.v4.new_code_cell('engagement: str = "engagement.yml"\nimport json')
-    params.metadata["tags"] = ["parameters"]
-    nb = nbformat.v4.new_notebook(cells=[params, *map(nbformat.v4.new_code_cell, cells)])
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    if after is not None:
-        nb.metadata["cs360"] = {"after": after}
-    nbformat.write(nb, path)
-    return path
+    meta = {"cs360": {"after": after}} if after is not None else {}
+    return write_notebook(
+        path, *cells, parameters='engagement: str = "engagement.yml"\nimport json', **meta
+    )
 
 
 def _span(report_dir: Path, stem: str) -> tuple[float, float]:
@@ -48,6 +40,12 @@ def _span(report_dir: Path, stem: str) -> tuple[float, float]:
                 found = json.loads(out["text"].strip().splitlines()[-1])
                 return found["start"], found["end"]
     raise AssertionError(f"{stem} printed no time span")
+
+
+def _run(notebooks: Path, out: Path, **options):
+    """``run_engagement`` of the fixture engagement, two notebooks at once."""
+    options = {"notebooks_at_once": 2, "progress": None, **options}
+    return run_engagement(FIXTURE_ENGAGEMENT, out_dir=out, notebooks_dir=notebooks, **options)
 
 
 def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
@@ -108,13 +106,7 @@ def side_by_side(tmp_path_factory: pytest.TempPathFactory):
     _notebook(notebooks / "02_needs_first.ipynb", TIMED.format(seconds=0.5), after=["00_first"])
     _notebook(notebooks / "03_sequential.ipynb", TIMED.format(seconds=0.5))
     lines: list[str] = []
-    result = run_engagement(
-        FIXTURE_ENGAGEMENT,
-        out_dir=root / "out",
-        notebooks_dir=notebooks,
-        notebooks_at_once=2,
-        progress=lines.append,
-    )
+    result = _run(notebooks, root / "out", progress=lines.append)
     return result, lines
 
 
@@ -141,13 +133,7 @@ def test_notebooks_without_metadata_run_one_at_a_time(tmp_path: Path) -> None:
     notebooks.mkdir()
     for stem in ("00_a", "01_b", "02_c"):
         _notebook(notebooks / f"{stem}.ipynb", TIMED.format(seconds=1))
-    result = run_engagement(
-        FIXTURE_ENGAGEMENT,
-        out_dir=tmp_path / "out",
-        notebooks_dir=notebooks,
-        notebooks_at_once=2,
-        progress=None,
-    )
+    result = _run(notebooks, tmp_path / "out")
     assert result.ok, result.error
     spans = [_span(result.report_dir, s) for s in ("00_a", "01_b", "02_c")]
     assert spans[0][1] <= spans[1][0] and spans[1][1] <= spans[2][0]
@@ -158,15 +144,8 @@ def test_fail_fast_lets_the_running_notebook_finish_and_skips_the_rest(tmp_path:
     notebooks.mkdir()
     _notebook(notebooks / "00_fails.ipynb", "raise ValueError('first fails')", after=[])
     _notebook(notebooks / "01_beside.ipynb", TIMED.format(seconds=2), after=[])
-    _notebook(notebooks / "02_never.ipynb", "print('never')", after=[])
-    result = run_engagement(
-        FIXTURE_ENGAGEMENT,
-        out_dir=tmp_path / "out",
-        notebooks_dir=notebooks,
-        notebooks_at_once=2,
-        fail_fast=True,
-        progress=None,
-    )
+    _notebook(notebooks / "02_never.ipynb", "print('never')", after=["00_fails"])
+    result = _run(notebooks, tmp_path / "out", fail_fast=True)
     status = {r.name: r.status for r in result.notebooks}
     assert status == {"00_fails": "failed", "01_beside": "ok", "02_never": "skipped"}
 
@@ -224,12 +203,6 @@ def test_ctrl_c_stops_the_notebooks_executing_at_once(tmp_path: Path, monkeypatc
     monkeypatch.setattr(engagement_run.cf, "wait", interrupted)
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
-        run_engagement(
-            FIXTURE_ENGAGEMENT,
-            out_dir=tmp_path / "out",
-            notebooks_dir=notebooks,
-            notebooks_at_once=2,
-            progress=None,
-        )
+        _run(notebooks, tmp_path / "out")
     # the kernels were stopped: the run did not wait for the two minutes of its notebooks
     assert time.monotonic() - started < 60

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import queue
 import textwrap
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -258,14 +260,23 @@ class WarmKernel:
     def _warm_up(self, code: str) -> None:
         from jupyter_client.blocking import BlockingKernelClient
 
-        client = BlockingKernelClient()
+        # the kernel's manager answers whether its process lives: without it the client asks
+        # the heartbeat, which has not beaten yet when a loaded machine starts two kernels at
+        # once, and wait_for_ready then says the kernel died when it is still starting
+        client = BlockingKernelClient(parent=self.km)
         client.load_connection_info(self.km.get_connection_info())
         try:
             client.start_channels()
             client.wait_for_ready(timeout=WARM_UP_TIMEOUT)
             msg_id = client.execute(code, silent=True, store_history=False)
-            while True:
-                reply = client.get_shell_msg(timeout=WARM_UP_TIMEOUT)
+            deadline = time.monotonic() + WARM_UP_TIMEOUT
+            while not self._closed:  # a kernel shut down meanwhile (Ctrl-C) ends the wait
+                try:
+                    reply = client.get_shell_msg(timeout=1.0)
+                except queue.Empty:
+                    if time.monotonic() > deadline or not client.is_alive():
+                        raise RuntimeError("the kernel did not finish its warm-up") from None
+                    continue
                 if reply.get("parent_header", {}).get("msg_id") == msg_id:
                     break
         except Exception as exc:  # noqa: BLE001 - the notebook runs cold and reports itself
