@@ -71,12 +71,21 @@ class SeriesData:
         """Whether this is a treated-versus-comparison panel."""
         return self.treated is not None
 
+    _series_mask: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # made once (it is asked for several times per evaluation), read-only
+        mask = np.ones(len(self.y), dtype=bool) if self.treated is None else self.treated > 0
+        mask.flags.writeable = False
+        self._series_mask = mask
+
     @property
     def series_mask(self) -> np.ndarray:
-        """Rows of the evaluated series (the treated group of a panel, else every row)."""
-        if self.treated is None:
-            return np.ones(len(self.y), dtype=bool)
-        return self.treated > 0
+        """Rows of the evaluated series (the treated group of a panel, else every row).
+
+        Read-only.
+        """
+        return self._series_mask
 
     def span(self, mask: np.ndarray) -> str:
         """Human label of the periods of the series rows in ``mask`` (first to last)."""
@@ -114,9 +123,13 @@ def _isna(arr: np.ndarray) -> np.ndarray:
 
 def check_missing(series: pd.Series, col: str, index: pd.Index) -> None:
     """Refuse missing values in a column, naming the rows (``index`` the frame's labels)."""
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":
-        return  # numpy integers and booleans cannot be missing
-    na = _isna(series.to_numpy())
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype):
+        if dtype.kind in "iub":
+            return  # numpy integers and booleans cannot be missing
+        na = _isna(series.values)  # a numpy column's own array (what to_numpy() gives)
+    else:
+        na = _isna(series.to_numpy())
     if na.any():
         raise EvaluationInputError(
             f"column {col!r} has missing values (NaN) in rows {rows_text(index[na])}; "
@@ -128,7 +141,7 @@ def numeric_column(series: pd.Series, col: str, index: pd.Index) -> np.ndarray:
     """Return a column as finite floats, or raise naming the non-numeric or infinite rows."""
     dtype = series.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "iufb":
-        arr = series.to_numpy().astype(float)
+        arr = series.values.astype(float)  # a copy, as float
     elif pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
         arr = series.to_numpy(dtype=float)
     else:
@@ -150,13 +163,18 @@ def numeric_column(series: pd.Series, col: str, index: pd.Index) -> np.ndarray:
     return arr
 
 
-def _check_counts(data: pd.DataFrame, y: np.ndarray, outcome: str, family: str) -> None:
+def _check_counts(
+    data: pd.DataFrame, y: np.ndarray, outcome: str, family: str, *, whole: bool = False
+) -> None:
+    """Refuse negative or fractional counts (``whole``: the column's dtype is an integer)."""
     neg = y < 0
     if neg.any():
         raise EvaluationInputError(
             f"column {outcome!r} has negative counts in rows {rows_text(data.index[neg])}; "
             f"family={family!r} needs counts >= 0"
         )
+    if whole:
+        return  # integers (numpy integer dtypes) are whole numbers
     frac = y != np.round(y)
     if frac.any():
         raise EvaluationInputError(
@@ -204,7 +222,9 @@ def prepare_data(
         check_missing(series, col, data.index)
     y = numeric_column(columns[outcome], outcome, data.index)
     if family != "gaussian":
-        _check_counts(data, y, outcome, family)
+        ydtype = columns[outcome].dtype
+        whole = isinstance(ydtype, np.dtype) and ydtype.kind in "iub"
+        _check_counts(data, y, outcome, family, whole=whole)
     off = None
     if offset is not None:
         off = numeric_column(columns[offset], offset, data.index)
@@ -226,15 +246,20 @@ def prepare_data(
             )
         keys = np.round(keys)
     gcodes, guniq = _groups(columns.get(group), group, treated, len(data))
-    order = np.lexsort((keys, gcodes))
-    _check_periods(data, parsed, keys, gcodes, guniq, order, time, group)
+    if group is None and bool((np.diff(keys) == 1).all()):
+        # the common case: one series, sorted, one row per period and no gaps (so nothing for
+        # the sort or the duplicate and gap checks to find)
+        order = np.arange(len(keys))
+    else:
+        order = np.lexsort((keys, gcodes))
+        _check_periods(data, parsed, keys, gcodes, guniq, order, time, group)
     keys_s, g_s = keys[order], gcodes[order]
     treated_rows = None
     if guniq is not None:
         treated_rows = (g_s == list(guniq).index(treated)).astype(float)
     y_s = y[order]
     series_y = y_s[treated_rows > 0] if treated_rows is not None else y_s
-    if np.ptp(series_y) == 0:
+    if series_y.max() == series_y.min():  # np.ptp == 0 (the values are finite)
         raise EvaluationInputError(
             f"column {outcome!r} is constant ({series_y[0]:g} in every period"
             + (f" of group {treated!r}" if group else "")

@@ -233,13 +233,15 @@ def check_rank(design: ITSDesign) -> None:
             f"too few periods ({n}) for a model with {k} parameters; use fewer seasonal or "
             "calendar terms, or more data"
         )
-    scale = np.sqrt(np.einsum("ij,ij->j", X, X))
+    # cheap test first: the eigenvalues of the k x k cross-product of the columns scaled to
+    # unit length (Z'Z, from X'X without forming Z)
+    gram = X.T @ X
+    scale = np.sqrt(np.diag(gram))
     scale[scale == 0] = 1.0
-    Z = X / scale
-    eig = np.linalg.eigvalsh(Z.T @ Z)  # cheap test first: k x k, a few microseconds
+    eig = np.linalg.eigvalsh(gram / np.outer(scale, scale))
     if eig[0] > eig[-1] * 1e-10:
         return
-    _, r, piv = linalg.qr(Z, mode="economic", pivoting=True)
+    _, r, piv = linalg.qr(X / scale, mode="economic", pivoting=True)
     diag = np.abs(np.diag(r))
     tol = diag[0] * max(n, k) * np.finfo(float).eps * 1e3
     weak = piv[diag <= tol]

@@ -75,8 +75,10 @@ def zero_run_warnings(data: SeriesData, family: str) -> list[str]:
     """Warnings for improbable runs of zeros at the start or the end of the evaluated series."""
     if family == "gaussian":
         return []
-    y = data.y[data.series_mask]
-    keys = data.keys[data.series_mask]
+    y = data.y[data.series_mask] if data.panel else data.y
+    if len(y) and y[0] > 0 and y[-1] > 0:
+        return []  # no zero run at either end (the common case)
+    keys = data.keys[data.series_mask] if data.panel else data.keys
     nz = np.flatnonzero(y > 0)
     if len(nz) == 0:
         return []

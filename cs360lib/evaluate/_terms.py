@@ -300,29 +300,29 @@ def parse_interventions(
 
 
 def _check_placement(items: list[Intervention], data: SeriesData) -> None:
-    mask = data.series_mask
-    tk = data.keys[mask]
+    tk = data.keys[data.series_mask] if data.panel else data.keys
     tindex = data.tindex
     steps = sorted((i for i in items if i.kind == "step"), key=lambda i: i.key)
+    lo, hi = float(tk.min()), float(tk.max())
     for i in steps:
         label = "intervention" if i.legacy else f"intervention {i.name!r}"
-        if i.key <= tk.min() or i.key > tk.max():
+        if i.key <= lo or i.key > hi:
             raise EvaluationInputError(
                 f"{label} (period {tindex.label_of(i.key)}) is outside the data or leaves no "
-                f"period before it: {data.time!r} runs from {tindex.label_of(tk.min())} to "
-                f"{tindex.label_of(tk.max())}"
+                f"period before it: {data.time!r} runs from {tindex.label_of(lo)} to "
+                f"{tindex.label_of(hi)}"
             )
     if steps:
         first = steps[0]
-        n_pre = int((tk < first.key).sum())
+        n_pre = int(np.count_nonzero(tk < first.key))
         if n_pre < MIN_PRE:
             raise EvaluationInputError(
                 f"too few periods around intervention {tindex.label_of(first.key)} in "
                 f"{data.time!r}: {n_pre} before; need at least {MIN_PRE} before the response"
             )
     for a, b in zip(steps, [*steps[1:], None], strict=False):
-        nxt = b.key if b is not None else tk.max() + 1
-        n_after = int(((tk >= a.key) & (tk < nxt)).sum())
+        nxt = b.key if b is not None else hi + 1
+        n_after = int(np.count_nonzero((tk >= a.key) & (tk < nxt)))
         need = MIN_POST_SLOPE if a.slope_change else MIN_POST
         if n_after < need:
             where = f"before the next one ({tindex.label_of(b.key)})" if b else "after it"
@@ -334,7 +334,7 @@ def _check_placement(items: list[Intervention], data: SeriesData) -> None:
     for i in items:
         if i.kind != "indicator":
             continue
-        s = i.share[mask]
+        s = i.share[data.series_mask]
         if not (s > 0).any():
             raise EvaluationInputError(
                 f"intervention {i.name!r} is never on in the data ({data.time!r} runs from "

@@ -89,7 +89,7 @@ class TimeIndex:
         """Period keys of period-start values (naive ``datetime64`` or numbers)."""
         if self.kind == "number":
             return (np.asarray(starts, dtype=float) - self.origin) / self.step
-        dt = np.asarray(starts).astype("datetime64[D]")
+        dt = np.asarray(starts).astype("datetime64[D]", copy=False)
         if self.kind == "month":
             return dt.astype("datetime64[M]").astype(np.int64).astype(float)
         if self.kind == "quarter":
@@ -253,19 +253,29 @@ def _parse_text(values: pd.Series, name: str) -> pd.Series:
 
 
 def _infer_kind(days: np.ndarray) -> str:
-    uniq = np.unique(days)
-    if len(uniq) < 2:
-        return "month"
-    diffs = np.diff(uniq)
+    diffs = days[1:] - days[:-1]
+    if len(diffs) == 0 or not bool((diffs > 0).all()):  # unsorted or repeated days
+        uniq = np.unique(days)
+        if len(uniq) < 2:
+            return "month"
+        diffs = np.diff(uniq)
+    shortest, longest = float(diffs.min()), float(diffs.max())
+    kind = _kind_of_spacing(shortest, shortest)
+    if _kind_of_spacing(longest, shortest) == kind:
+        return kind  # the median spacing lies between the two: it gives the same kind
     half = len(diffs) // 2
-    med = float(np.partition(diffs, half)[half])
-    if med < 1.5:
+    return _kind_of_spacing(float(np.partition(diffs, half)[half]), shortest)
+
+
+def _kind_of_spacing(median: float, shortest: float) -> str:
+    """Kind of periods from the median and the shortest spacing in days (in kind order)."""
+    if median < 1.5:
         return "day"
-    if med < 10:
-        return "week" if float(diffs.min()) >= 6.5 else "day"
-    if med < 45:
+    if median < 10:
+        return "week" if shortest >= 6.5 else "day"
+    if median < 45:
         return "month"
-    return "quarter" if med < 135 else "year"
+    return "quarter" if median < 135 else "year"
 
 
 @dataclass(frozen=True)
@@ -311,7 +321,7 @@ def parse_time(
     notes: list[str] = []
     col = column
     if col.dtype == _NAIVE_NS:  # the common case first: naive datetimes
-        labels = col.to_numpy()
+        labels = col.values  # the column's own datetime64[ns] array (what to_numpy() gives)
         days = labels.astype("datetime64[D]")
         kind = _infer_kind(days.view(np.int64))
         if kind != "week":
