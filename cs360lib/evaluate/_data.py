@@ -14,7 +14,7 @@ import pandas as pd
 
 from cs360lib.errors import EvaluationInputError
 
-from ._time import ParsedTime, TimeIndex, parse_time, rows_text
+from ._time import NAIVE_NS, ParsedTime, TimeIndex, infer_kind, parse_time, rows_text
 
 __all__ = [
     "COUNT_FAMILIES",
@@ -207,6 +207,10 @@ def prepare_data(
     """
     if family not in FAMILIES:
         raise EvaluationInputError(f"family must be one of {FAMILIES}, not {family!r}")
+    if offset is None and group is None and treated is None and timezone is None and label is None:
+        regular = _regular_series(data, time, outcome, family)
+        if regular is not None:
+            return regular
     check_columns(data, {"time": time, "outcome": outcome, "offset": offset, "group": group})
     if (group is None) != (treated is None):
         raise EvaluationInputError("give both `group` and `treated` (or neither)")
@@ -280,6 +284,57 @@ def prepare_data(
         outcome=outcome,
         time=time,
         notes=list(parsed.notes),
+    )
+
+
+def _regular_series(data: Any, time: str, outcome: str, family: str) -> SeriesData | None:
+    """Return the arrays of the common case in a few array operations (None otherwise).
+
+    A single series whose time column holds naive datetimes of consecutive daily, monthly,
+    quarterly or yearly periods in order and whose outcome is a numpy integer column (counts
+    >= 0 for the count families) that is not constant: nothing for the full checks to refuse,
+    and the same arrays as they give (:func:`prepare_data`). Anything else (missing columns,
+    other types, NaT, weeks, unsorted, duplicate or missing periods, bad counts) returns None,
+    and the full checks run and raise their errors.
+    """
+    if not isinstance(data, pd.DataFrame) or time == outcome:
+        return None
+    columns = data.columns
+    if time not in columns or outcome not in columns:
+        return None
+    tcol, ycol = data[time], data[outcome]
+    ydtype = ycol.dtype
+    if tcol.dtype != NAIVE_NS or not isinstance(ydtype, np.dtype) or ydtype.kind not in "iu":
+        return None
+    labels = tcol.values  # the column's own datetime64[ns] array
+    if len(labels) < 2:
+        return None
+    days = labels.astype("datetime64[D]")
+    kind = infer_kind(days.view(np.int64))  # NaT makes the keys below non-consecutive
+    if kind == "week":  # week labels need the start/end reading of parse_time
+        return None
+    tindex = TimeIndex(kind)
+    keys = tindex.keys(days)
+    if not bool((keys[1:] - keys[:-1] == 1).all()):
+        return None
+    y = ycol.values.astype(float)
+    if (family != "gaussian" and bool((y < 0).any())) or y.max() == y.min():
+        return None
+    return SeriesData(
+        y=y,
+        offset=None,
+        treated=None,
+        groups=None,
+        group_values=None,
+        keys=keys,
+        t=keys - keys[0],
+        starts=days,
+        labels=labels.copy(),
+        tindex=tindex,
+        order=np.arange(len(y)),
+        outcome=outcome,
+        time=time,
+        notes=[],
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy import linalg
@@ -32,32 +33,65 @@ __all__ = ["ITSDesign", "build_design", "check_rank", "segmented_columns"]
 class ITSDesign:
     """Design matrix of a segmented regression and the meaning of its columns.
 
+    The counterfactual matrix and the effects' contrasts are made on first access (a fit needs
+    neither; the effects table, the impact and the summary do).
+
     Attributes
     ----------
-    X, X_cf : numpy.ndarray
-        The design matrix and the same with the response terms switched off (counterfactual).
+    X : numpy.ndarray
+        The design matrix.
     names : list of str
         Column names.
     index : dict
         Column position of each name.
-    contrasts : dict
-        Weight vector of each row of the effects table.
-    kinds : dict
-        For each effects row, ``(kind, intervention)`` with kind one of ``"baseline"``,
-        ``"trend"``, ``"level"``, ``"slope"``, ``"post_trend"``, ``"indicator"``,
-        ``"control"`` (intervention None where not about one); a panel's ``diff_`` rows share
-        the kind of the row they difference.
     seasonal : list of (period, pairs)
         The Fourier terms used.
+    X_cf : numpy.ndarray
+        (Property.) The design matrix with the response terms switched off (counterfactual).
+    contrasts : dict
+        (Property.) Weight vector of each row of the effects table.
+    kinds : dict
+        (Property.) For each effects row, ``(kind, intervention)`` with kind one of
+        ``"baseline"``, ``"trend"``, ``"level"``, ``"slope"``, ``"post_trend"``,
+        ``"indicator"``, ``"control"`` (intervention None where not about one); a panel's
+        ``diff_`` rows share the kind of the row they difference.
     """
 
     X: np.ndarray
-    X_cf: np.ndarray
     names: list[str]
     index: dict[str, int]
-    contrasts: dict[str, np.ndarray] = field(repr=False)
-    kinds: dict[str, tuple[str, str | None]] = field(repr=False)
     seasonal: list[tuple[float, int]] = field(default_factory=list)
+    switched: tuple[str, ...] = field(default=(), repr=False)
+    interventions: tuple[Intervention, ...] = field(default=(), repr=False, compare=False)
+    trend: bool = field(default=True, repr=False)
+    controls: tuple[str, ...] = field(default=(), repr=False)
+    panel: bool = field(default=False, repr=False)
+
+    @cached_property
+    def X_cf(self) -> np.ndarray:
+        """The design matrix with the response terms switched off (counterfactual)."""
+        X_cf = self.X.copy()
+        for name in self.switched:
+            X_cf[:, self.index[name]] = 0.0
+        return X_cf
+
+    @cached_property
+    def _effect_rows(
+        self,
+    ) -> tuple[dict[str, np.ndarray], dict[str, tuple[str, str | None]]]:
+        return _contrasts(
+            self.index, self.interventions, self.trend, list(self.controls), self.panel
+        )
+
+    @property
+    def contrasts(self) -> dict[str, np.ndarray]:
+        """Weight vector of each row of the effects table."""
+        return self._effect_rows[0]
+
+    @property
+    def kinds(self) -> dict[str, tuple[str, str | None]]:
+        """For each effects row, ``(kind, intervention)`` (see the class attributes)."""
+        return self._effect_rows[1]
 
 
 def segmented_columns(
@@ -155,11 +189,17 @@ def build_design(
         switched = [f"z_{name}" for name in response]
     X = np.column_stack(cols)
     index = {n: i for i, n in enumerate(names)}
-    X_cf = X.copy()
-    for name in switched:
-        X_cf[:, index[name]] = 0.0
-    contrasts, kinds = _contrasts(index, interventions, trend, list(controls or {}), data.panel)
-    return ITSDesign(X, X_cf, names, index, contrasts, kinds, list(seasonal))
+    return ITSDesign(
+        X,
+        names,
+        index,
+        list(seasonal),
+        switched=tuple(switched),
+        interventions=tuple(interventions),
+        trend=trend,
+        controls=tuple(controls or {}),
+        panel=data.panel,
+    )
 
 
 def _contrasts(

@@ -28,15 +28,18 @@ import pandas as pd
 from cs360lib.errors import EvaluationInputError
 
 __all__ = [
+    "NAIVE_NS",
     "TimeIndex",
     "first_period_from",
     "first_period_under",
+    "infer_kind",
     "parse_time",
     "to_naive_datetime",
 ]
 
 _DAY = np.timedelta64(1, "D")
-_NAIVE_NS = np.dtype("datetime64[ns]")
+NAIVE_NS = np.dtype("datetime64[ns]")
+"""Dtype of naive nanosecond datetimes (the usual time column)."""
 _TEXT_ISO = re.compile(r"^\s*\d{4}-\d{1,2}(?:-\d{1,2})?(?:[ T][\d:.]*)?\s*$")
 _TEXT_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)\s*$")
 _TEXT_DMY = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?:[\sT].*)?$")
@@ -252,7 +255,8 @@ def _parse_text(values: pd.Series, name: str) -> pd.Series:
         ) from exc
 
 
-def _infer_kind(days: np.ndarray) -> str:
+def infer_kind(days: np.ndarray) -> str:
+    """Kind of periods (day, week, month, quarter, year) from the spacing of days (int64)."""
     diffs = days[1:] - days[:-1]
     if len(diffs) == 0 or not bool((diffs > 0).all()):  # unsorted or repeated days
         uniq = np.unique(days)
@@ -320,10 +324,10 @@ def parse_time(
     _check_zone(timezone)
     notes: list[str] = []
     col = column
-    if col.dtype == _NAIVE_NS:  # the common case first: naive datetimes
+    if col.dtype == NAIVE_NS:  # the common case first: naive datetimes
         labels = col.values  # the column's own datetime64[ns] array (what to_numpy() gives)
         days = labels.astype("datetime64[D]")
-        kind = _infer_kind(days.view(np.int64))
+        kind = infer_kind(days.view(np.int64))
         if kind != "week":
             return ParsedTime(labels, days, TimeIndex(kind), notes)
     if isinstance(col.dtype, pd.PeriodDtype):
@@ -331,7 +335,7 @@ def parse_time(
         labels = col.dt.start_time.to_numpy()
         freq = col.dt.freq
         kind = _kind_of_freq(freq.name if hasattr(freq, "name") else str(freq))
-        kind = kind or _infer_kind(starts.astype(np.int64))
+        kind = kind or infer_kind(starts.astype(np.int64))
         day0 = int(starts.astype(np.int64).min()) % 7 if kind == "week" else 0
         return ParsedTime(labels, starts, TimeIndex(kind, day0=day0), notes)
     if pd.api.types.is_bool_dtype(col.dtype):
@@ -357,7 +361,7 @@ def parse_time(
     notes.extend(tz_notes)
     labels = col.to_numpy().astype("datetime64[ns]")
     days = labels.astype("datetime64[D]")
-    kind = _infer_kind(days.astype(np.int64))
+    kind = infer_kind(days.astype(np.int64))
     starts = days
     if kind == "week":
         weekdays = set(((days.astype(np.int64) + 3) % 7).tolist())  # 0 = Monday
