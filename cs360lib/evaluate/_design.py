@@ -20,6 +20,7 @@ from functools import cached_property
 
 import numpy as np
 from scipy import linalg
+from scipy.linalg import lapack
 
 from cs360lib.errors import EvaluationInputError
 
@@ -105,12 +106,12 @@ def segmented_columns(
 
 
 def _seasonal_columns(
-    t: np.ndarray, seasonal: Sequence[tuple[float, int]]
+    t: np.ndarray, seasonal: Sequence[tuple[float, int]], *, consecutive: bool
 ) -> tuple[list[np.ndarray], list[str]]:
     cols, names = [], []
     several = len(seasonal) > 1
     for per, pairs in seasonal:
-        four = fourier_terms(t, pairs, per)
+        four = fourier_terms(t, pairs, per, consecutive=consecutive)
         cols.extend(four.T)
         for k in range(1, pairs + 1):
             suffix = f"_{per:g}" if several else ""
@@ -164,14 +165,15 @@ def build_design(
             response.append(level)
             if iv.slope_change:
                 slope = "slope" if iv.legacy else f"{iv.name}:slope"
-                cols.append(np.where(on > 0, data.keys - iv.key, 0.0))
+                cols.append(np.maximum(data.keys - iv.key, 0.0))  # 0 before the step
                 names.append(slope)
                 response.append(slope)
         else:
             cols.append(iv.share)
             names.append(iv.name)
             response.append(iv.name)
-    s_cols, s_names = _seasonal_columns(t, seasonal)
+    # a single series has one row per period, sorted and without gaps: t is 0, 1, ..., n - 1
+    s_cols, s_names = _seasonal_columns(t, seasonal, consecutive=not data.panel)
     cols.extend(s_cols)
     names.extend(s_names)
     cols.extend(calendar[0])
@@ -187,7 +189,7 @@ def build_design(
             cols.append(z * cols[names.index(name)])
             names.append(base.get(name, f"z_{name}"))
         switched = [f"z_{name}" for name in response]
-    X = np.column_stack(cols)
+    X = np.array(cols).T.copy()  # the columns side by side, C-ordered (as np.column_stack)
     index = {n: i for i, n in enumerate(names)}
     return ITSDesign(
         X,
@@ -276,10 +278,12 @@ def check_rank(design: ITSDesign) -> None:
     # cheap test first: the eigenvalues of the k x k cross-product of the columns scaled to
     # unit length (Z'Z, from X'X without forming Z)
     gram = X.T @ X
-    scale = np.sqrt(np.diag(gram))
+    scale = np.sqrt(gram.diagonal())
     scale[scale == 0] = 1.0
-    eig = np.linalg.eigvalsh(gram / np.outer(scale, scale))
-    if eig[0] > eig[-1] * 1e-10:
+    # LAPACK's symmetric eigenvalue routine called directly (numpy.linalg.eigvalsh computes
+    # the same eigenvalues with several times the overhead on a matrix this small)
+    eig, _, info = lapack.dsyev(gram / (scale[:, None] * scale), compute_v=0)
+    if info == 0 and eig[0] > eig[-1] * 1e-10:
         return
     _, r, piv = linalg.qr(X / scale, mode="economic", pivoting=True)
     diag = np.abs(np.diag(r))

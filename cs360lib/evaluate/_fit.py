@@ -254,7 +254,7 @@ def _fit_glm(
     raw = getattr(res, "_results", res)
     params = np.asarray(raw.params)
     mu = np.exp(X @ params if offset is None else X @ params + offset)
-    chi2 = float(np.sum((y - mu) ** 2 / mu))
+    chi2 = float(((y - mu) ** 2 / mu).sum())
     if cov_type == "nonrobust":  # what cov_params() returns, without its overhead
         cov = np.asarray(raw.normalized_cov_params) * float(raw.scale)
     else:

@@ -66,6 +66,8 @@ def segments(
     steps = [i for i in interventions if i.kind == "step"]
     if steps:
         first = min(i.key for i in steps)
+        if not data.panel:  # every row is the series'
+            return data.keys < first, data.keys >= first
         return mask & (data.keys < first), mask & (data.keys >= first)
     share = np.max([i.share for i in interventions], axis=0)
     return mask & (share == 0), mask & (share > 0)

@@ -27,6 +27,7 @@ from ._time import (
     as_timestamp,
     day_shares,
     first_period_from,
+    first_period_starts_at,
     first_period_under,
     rows_text,
 )
@@ -211,7 +212,7 @@ def _step(
         if data.tindex.dated:
             ts = as_timestamp(value, name=what, timezone=timezone)
             key = first_period_from(data.tindex, ts)
-            if pd.Timestamp(data.tindex.start(key)) != ts:
+            if not first_period_starts_at(data.tindex, key, ts):
                 notes.append(
                     f"The response began on {ts:%Y-%m-%d}; the first period wholly under it, "
                     f"{data.tindex.label_of(key)}, is the first period counted as after it."
@@ -300,10 +301,14 @@ def parse_interventions(
 
 
 def _check_placement(items: list[Intervention], data: SeriesData) -> None:
-    tk = data.keys[data.series_mask] if data.panel else data.keys
     tindex = data.tindex
     steps = sorted((i for i in items if i.kind == "step"), key=lambda i: i.key)
-    lo, hi = float(tk.min()), float(tk.max())
+    if data.panel:
+        tk = data.keys[data.series_mask]
+        lo, hi = float(tk.min()), float(tk.max())
+    else:  # one series: its keys are sorted
+        tk = data.keys
+        lo, hi = float(tk[0]), float(tk[-1])
     for i in steps:
         label = "intervention" if i.legacy else f"intervention {i.name!r}"
         if i.key <= lo or i.key > hi:
@@ -393,7 +398,9 @@ def parse_seasonality(
     return out
 
 
-def fourier_terms(t: np.ndarray, pairs: int, period: float) -> np.ndarray:
+def fourier_terms(
+    t: np.ndarray, pairs: int, period: float, *, consecutive: bool = False
+) -> np.ndarray:
     """Fourier sine/cosine columns ``sin(2 pi k t / period), cos(...)`` for ``k = 1..pairs``.
 
     The terms are statsmodels' :class:`~statsmodels.tsa.deterministic.Fourier` deterministic
@@ -408,6 +415,9 @@ def fourier_terms(t: np.ndarray, pairs: int, period: float) -> np.ndarray:
         Number of sine/cosine pairs (0 for none).
     period : float
         Seasonal period in periods (12 for months, 52 for weeks, 365.25 for days).
+    consecutive : bool
+        ``t`` is known to be ``0, 1, ..., n - 1`` (a single series): the terms are the cached
+        table itself (read-only), without checking ``t``.
 
     Returns
     -------
@@ -421,8 +431,10 @@ def fourier_terms(t: np.ndarray, pairs: int, period: float) -> np.ndarray:
     """
     if pairs <= 0:
         return np.empty((len(t), 0))
+    if consecutive:
+        return _fourier_table(len(t), int(pairs), float(period))
     index = np.asarray(t).astype(np.intp)
-    if index.min() < 0 or not np.array_equal(index, t):
+    if index.min() < 0 or not bool((index == t).all()):
         raise EvaluationInputError("Fourier terms need whole period numbers from 0")
     return _fourier_table(int(index.max()) + 1, int(pairs), float(period))[index]
 

@@ -17,6 +17,7 @@ Rules (docs/evaluate.md, "Time alignment"):
 
 from __future__ import annotations
 
+import datetime
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ __all__ = [
     "NAIVE_NS",
     "TimeIndex",
     "first_period_from",
+    "first_period_starts_at",
     "first_period_under",
     "infer_kind",
     "parse_time",
@@ -467,6 +469,13 @@ def first_period_under(tindex: TimeIndex, when: Any, *, name: str, timezone: str
 
 
 _NS_PER_DAY = 86_400_000_000_000
+_EPOCH = datetime.date(1970, 1, 1)
+
+
+def first_period_starts_at(tindex: TimeIndex, key: float, ts: pd.Timestamp) -> bool:
+    """Whether the (dated) period ``key`` starts exactly at the naive time ``ts``."""
+    first_day = int(np.asarray(tindex.start(key)).astype(np.int64))
+    return first_day * _NS_PER_DAY == int(ts.value)
 
 
 def first_period_from(tindex: TimeIndex, ts: pd.Timestamp) -> float:
@@ -474,6 +483,11 @@ def first_period_from(tindex: TimeIndex, ts: pd.Timestamp) -> float:
     days, rest = divmod(int(ts.value), _NS_PER_DAY)
     if rest:  # a start during a day: the next day is the first wholly under it
         days += 1
+    if tindex.kind == "day":
+        return float(days)
+    if tindex.kind == "month":  # the month of that day, or the next one unless it is the 1st
+        date = _EPOCH + datetime.timedelta(days=days)
+        return float((date.year - 1970) * 12 + date.month - 1 + (date.day > 1))
     day = np.datetime64(days, "D")
     k = float(tindex.keys(np.array([day]))[0])
     if tindex.start(k) < day:
