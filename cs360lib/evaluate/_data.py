@@ -309,17 +309,24 @@ def _regular_series(data: Any, time: str, outcome: str, family: str) -> SeriesDa
     labels = tcol.values  # the column's own datetime64[ns] array
     if len(labels) < 2:
         return None
+    counts = ycol.values
+    low = counts.min()
+    if (family != "gaussian" and low < 0) or low == counts.max():
+        return None
     days = labels.astype("datetime64[D]")
-    kind = infer_kind(days.view(np.int64))  # NaT makes the keys below non-consecutive
-    if kind == "week":  # week labels need the start/end reading of parse_time
-        return None
-    tindex = TimeIndex(kind)
-    keys = tindex.keys(days)
-    if not bool((keys[1:] - keys[:-1] == 1).all()):
-        return None
-    y = ycol.values.astype(float)
-    if (family != "gaussian" and bool((y < 0).any())) or y.max() == y.min():
-        return None
+    months = days.astype("datetime64[M]")
+    keys = months.view(np.int64).astype(float)
+    if bool((months.astype("datetime64[D]") == days).all()) and _consecutive(keys):
+        # first days of consecutive months are 28 to 31 days apart: monthly for infer_kind
+        kind = "month"
+    else:
+        kind = infer_kind(days.view(np.int64))  # NaT makes the keys below non-consecutive
+        if kind == "week":  # week labels need the start/end reading of parse_time
+            return None
+        keys = TimeIndex(kind).keys(days)
+        if not _consecutive(keys):
+            return None
+    y = counts.astype(float)
     return SeriesData(
         y=y,
         offset=None,
@@ -330,12 +337,16 @@ def _regular_series(data: Any, time: str, outcome: str, family: str) -> SeriesDa
         t=keys - keys[0],
         starts=days,
         labels=labels.copy(),
-        tindex=tindex,
+        tindex=TimeIndex(kind),
         order=np.arange(len(y)),
         outcome=outcome,
         time=time,
         notes=[],
     )
+
+
+def _consecutive(keys: np.ndarray) -> bool:
+    return bool((keys[1:] - keys[:-1] == 1).all())
 
 
 def _groups(

@@ -11,6 +11,7 @@ a boolean ``pandas.Series`` aligned with the data, or a list of ``(start, end)``
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -306,9 +307,16 @@ def _check_placement(items: list[Intervention], data: SeriesData) -> None:
     if data.panel:
         tk = data.keys[data.series_mask]
         lo, hi = float(tk.min()), float(tk.max())
-    else:  # one series: its keys are sorted
-        tk = data.keys
-        lo, hi = float(tk[0]), float(tk[-1])
+
+        def below(key: float) -> int:
+            return int(np.count_nonzero(tk < key))
+
+    else:  # one series: its keys are lo, lo + 1, ..., hi (sorted, no gaps), counted directly
+        lo, hi = float(data.keys[0]), float(data.keys[-1])
+
+        def below(key: float) -> int:
+            return min(max(math.ceil(key - lo), 0), int(hi - lo) + 1)
+
     for i in steps:
         label = "intervention" if i.legacy else f"intervention {i.name!r}"
         if i.key <= lo or i.key > hi:
@@ -319,7 +327,7 @@ def _check_placement(items: list[Intervention], data: SeriesData) -> None:
             )
     if steps:
         first = steps[0]
-        n_pre = int(np.count_nonzero(tk < first.key))
+        n_pre = below(first.key)
         if n_pre < MIN_PRE:
             raise EvaluationInputError(
                 f"too few periods around intervention {tindex.label_of(first.key)} in "
@@ -327,13 +335,13 @@ def _check_placement(items: list[Intervention], data: SeriesData) -> None:
             )
     for a, b in zip(steps, [*steps[1:], None], strict=False):
         nxt = b.key if b is not None else hi + 1
-        n_after = int(np.count_nonzero((tk >= a.key) & (tk < nxt)))
+        n_after = below(nxt) - below(a.key)
         need = MIN_POST_SLOPE if a.slope_change else MIN_POST
         if n_after < need:
             where = f"before the next one ({tindex.label_of(b.key)})" if b else "after it"
             raise EvaluationInputError(
                 f"too few periods around intervention {tindex.label_of(a.key)} in "
-                f"{data.time!r}: {int((tk < a.key).sum())} before and {n_after} {where}; need "
+                f"{data.time!r}: {below(a.key)} before and {n_after} {where}; need "
                 f"at least {need} after (slope_change={a.slope_change})"
             )
     for i in items:
@@ -343,7 +351,7 @@ def _check_placement(items: list[Intervention], data: SeriesData) -> None:
         if not (s > 0).any():
             raise EvaluationInputError(
                 f"intervention {i.name!r} is never on in the data ({data.time!r} runs from "
-                f"{tindex.label_of(tk.min())} to {tindex.label_of(tk.max())})"
+                f"{tindex.label_of(lo)} to {tindex.label_of(hi)})"
             )
         if (s > 0).all():
             raise EvaluationInputError(
