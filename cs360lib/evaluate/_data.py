@@ -71,21 +71,25 @@ class SeriesData:
         """Whether this is a treated-versus-comparison panel."""
         return self.treated is not None
 
-    _series_mask: np.ndarray = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        # made once (it is asked for several times per evaluation), read-only
-        mask = np.ones(len(self.y), dtype=bool) if self.treated is None else self.treated > 0
-        mask.flags.writeable = False
-        self._series_mask = mask
+    _series_mask: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def series_mask(self) -> np.ndarray:
         """Rows of the evaluated series (the treated group of a panel, else every row).
 
-        Read-only.
+        Made on first access and kept (read-only).
         """
-        return self._series_mask
+        mask = self._series_mask
+        if mask is None:
+            mask = np.ones(len(self.y), dtype=bool) if self.treated is None else self.treated > 0
+            mask.flags.writeable = False
+            self._series_mask = mask
+        return mask
+
+    @property
+    def n_series(self) -> int:
+        """Number of rows of the evaluated series (periods of the treated group of a panel)."""
+        return len(self.y) if self.treated is None else int(np.count_nonzero(self.series_mask))
 
     def span(self, mask: np.ndarray) -> str:
         """Human label of the periods of the series rows in ``mask`` (first to last)."""
@@ -297,12 +301,16 @@ def _regular_series(data: Any, time: str, outcome: str, family: str) -> SeriesDa
     other types, NaT, weeks, unsorted, duplicate or missing periods, bad counts) returns None,
     and the full checks run and raise their errors.
     """
-    if not isinstance(data, pd.DataFrame) or time == outcome:
+    if not isinstance(data, pd.DataFrame) or type(time) is not str or type(outcome) is not str:
         return None
-    columns = data.columns
-    if time not in columns or outcome not in columns:
+    if time == outcome:
         return None
-    tcol, ycol = data[time], data[outcome]
+    try:
+        tcol, ycol = data[time], data[outcome]
+    except KeyError:  # a missing column: said by the full checks
+        return None
+    if type(tcol) is not pd.Series or type(ycol) is not pd.Series:  # e.g. duplicate names
+        return None
     ydtype = ycol.dtype
     if tcol.dtype != NAIVE_NS or not isinstance(ydtype, np.dtype) or ydtype.kind not in "iu":
         return None
@@ -337,12 +345,16 @@ def _regular_series(data: Any, time: str, outcome: str, family: str) -> SeriesDa
         t=keys - keys[0],
         starts=days,
         labels=labels.copy(),
-        tindex=TimeIndex(kind),
+        tindex=_TIME_INDEX[kind],
         order=np.arange(len(y)),
         outcome=outcome,
         time=time,
         notes=[],
     )
+
+
+_TIME_INDEX = {kind: TimeIndex(kind) for kind in ("day", "month", "quarter", "year")}
+"""The (immutable) time indexes of the quick path, made once."""
 
 
 def _consecutive(keys: np.ndarray) -> bool:

@@ -470,11 +470,18 @@ def first_period_under(tindex: TimeIndex, when: Any, *, name: str, timezone: str
 
 _NS_PER_DAY = 86_400_000_000_000
 _EPOCH = datetime.date(1970, 1, 1)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
 
 
 def first_period_starts_at(tindex: TimeIndex, key: float, ts: pd.Timestamp) -> bool:
     """Whether the (dated) period ``key`` starts exactly at the naive time ``ts``."""
-    first_day = int(np.asarray(tindex.start(key)).astype(np.int64))
+    if tindex.kind == "day":
+        first_day = int(key)
+    elif tindex.kind == "month":
+        k = int(key)
+        first_day = datetime.date(1970 + k // 12, k % 12 + 1, 1).toordinal() - _EPOCH_ORDINAL
+    else:
+        first_day = int(np.asarray(tindex.start(key)).astype(np.int64))
     return first_day * _NS_PER_DAY == int(ts.value)
 
 

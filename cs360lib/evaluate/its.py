@@ -186,7 +186,7 @@ class ITS:
         self.warnings: list[str] = []
         pre, post = segments(d, self.interventions)
         steps = [i for i in self.interventions if i.kind == "step"]
-        n_ref = int(np.count_nonzero(pre if steps else d.series_mask))
+        n_ref = int(np.count_nonzero(pre)) if steps else d.n_series
         seasonal, caps = cap_seasonality(
             parse_seasonality(seasonality, period, d.tindex, time), n_ref, before=bool(steps)
         )
@@ -204,7 +204,7 @@ class ITS:
         self.warnings.extend(coverage_warnings(coverage, d, timezone))
         self._segments = (pre, post)
         self._counts = (
-            int(np.count_nonzero(d.series_mask)),
+            d.n_series,
             int(np.count_nonzero(pre)),
             int(np.count_nonzero(post)),
         )
