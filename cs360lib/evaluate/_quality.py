@@ -60,14 +60,15 @@ def segments(
     tuple of (numpy.ndarray, numpy.ndarray)
         Boolean masks over all rows (only the evaluated series' rows can be True).
     """
+    steps = [i for i in interventions if i.kind == "step"]
+    if steps and not data.panel:  # every row is the series'
+        first = min(i.key for i in steps)
+        return data.keys < first, data.keys >= first
     mask = data.series_mask
     if not interventions:
         return mask.copy(), np.zeros_like(mask)
-    steps = [i for i in interventions if i.kind == "step"]
     if steps:
         first = min(i.key for i in steps)
-        if not data.panel:  # every row is the series'
-            return data.keys < first, data.keys >= first
         return mask & (data.keys < first), mask & (data.keys >= first)
     share = np.max([i.share for i in interventions], axis=0)
     return mask & (share == 0), mask & (share > 0)

@@ -483,7 +483,7 @@ def cap_seasonality(
     out, notes = [], []
     where = "before the response" if before else "in the series"
     for per, pairs in seasonal:
-        cycles = int(np.floor(n_reference / per + 1e-9))
+        cycles = math.floor(n_reference / per + 1e-9)
         use = min(pairs, cycles)
         if use < pairs:
             notes.append(
