@@ -14,7 +14,7 @@ import pandas as pd
 
 from cs360lib.errors import EvaluationInputError
 
-from ._time import ParsedTime, TimeIndex, parse_time, rows_text
+from ._time import NAIVE_NS, ParsedTime, TimeIndex, infer_kind, parse_time, rows_text
 
 __all__ = [
     "COUNT_FAMILIES",
@@ -71,12 +71,25 @@ class SeriesData:
         """Whether this is a treated-versus-comparison panel."""
         return self.treated is not None
 
+    _series_mask: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+
     @property
     def series_mask(self) -> np.ndarray:
-        """Rows of the evaluated series (the treated group of a panel, else every row)."""
-        if self.treated is None:
-            return np.ones(len(self.y), dtype=bool)
-        return self.treated > 0
+        """Rows of the evaluated series (the treated group of a panel, else every row).
+
+        Made on first access and kept (read-only).
+        """
+        mask = self._series_mask
+        if mask is None:
+            mask = np.ones(len(self.y), dtype=bool) if self.treated is None else self.treated > 0
+            mask.flags.writeable = False
+            self._series_mask = mask
+        return mask
+
+    @property
+    def n_series(self) -> int:
+        """Number of rows of the evaluated series (periods of the treated group of a panel)."""
+        return len(self.y) if self.treated is None else int(np.count_nonzero(self.series_mask))
 
     def span(self, mask: np.ndarray) -> str:
         """Human label of the periods of the series rows in ``mask`` (first to last)."""
@@ -114,9 +127,13 @@ def _isna(arr: np.ndarray) -> np.ndarray:
 
 def check_missing(series: pd.Series, col: str, index: pd.Index) -> None:
     """Refuse missing values in a column, naming the rows (``index`` the frame's labels)."""
-    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iub":
-        return  # numpy integers and booleans cannot be missing
-    na = _isna(series.to_numpy())
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype):
+        if dtype.kind in "iub":
+            return  # numpy integers and booleans cannot be missing
+        na = _isna(series.values)  # a numpy column's own array (what to_numpy() gives)
+    else:
+        na = _isna(series.to_numpy())
     if na.any():
         raise EvaluationInputError(
             f"column {col!r} has missing values (NaN) in rows {rows_text(index[na])}; "
@@ -128,7 +145,7 @@ def numeric_column(series: pd.Series, col: str, index: pd.Index) -> np.ndarray:
     """Return a column as finite floats, or raise naming the non-numeric or infinite rows."""
     dtype = series.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "iufb":
-        arr = series.to_numpy().astype(float)
+        arr = series.values.astype(float)  # a copy, as float
     elif pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
         arr = series.to_numpy(dtype=float)
     else:
@@ -150,13 +167,18 @@ def numeric_column(series: pd.Series, col: str, index: pd.Index) -> np.ndarray:
     return arr
 
 
-def _check_counts(data: pd.DataFrame, y: np.ndarray, outcome: str, family: str) -> None:
+def _check_counts(
+    data: pd.DataFrame, y: np.ndarray, outcome: str, family: str, *, whole: bool = False
+) -> None:
+    """Refuse negative or fractional counts (``whole``: the column's dtype is an integer)."""
     neg = y < 0
     if neg.any():
         raise EvaluationInputError(
             f"column {outcome!r} has negative counts in rows {rows_text(data.index[neg])}; "
             f"family={family!r} needs counts >= 0"
         )
+    if whole:
+        return  # integers (numpy integer dtypes) are whole numbers
     frac = y != np.round(y)
     if frac.any():
         raise EvaluationInputError(
@@ -189,6 +211,10 @@ def prepare_data(
     """
     if family not in FAMILIES:
         raise EvaluationInputError(f"family must be one of {FAMILIES}, not {family!r}")
+    if offset is None and group is None and treated is None and timezone is None and label is None:
+        regular = _regular_series(data, time, outcome, family)
+        if regular is not None:
+            return regular
     check_columns(data, {"time": time, "outcome": outcome, "offset": offset, "group": group})
     if (group is None) != (treated is None):
         raise EvaluationInputError("give both `group` and `treated` (or neither)")
@@ -204,7 +230,9 @@ def prepare_data(
         check_missing(series, col, data.index)
     y = numeric_column(columns[outcome], outcome, data.index)
     if family != "gaussian":
-        _check_counts(data, y, outcome, family)
+        ydtype = columns[outcome].dtype
+        whole = isinstance(ydtype, np.dtype) and ydtype.kind in "iub"
+        _check_counts(data, y, outcome, family, whole=whole)
     off = None
     if offset is not None:
         off = numeric_column(columns[offset], offset, data.index)
@@ -226,15 +254,20 @@ def prepare_data(
             )
         keys = np.round(keys)
     gcodes, guniq = _groups(columns.get(group), group, treated, len(data))
-    order = np.lexsort((keys, gcodes))
-    _check_periods(data, parsed, keys, gcodes, guniq, order, time, group)
+    if group is None and bool((np.diff(keys) == 1).all()):
+        # the common case: one series, sorted, one row per period and no gaps (so nothing for
+        # the sort or the duplicate and gap checks to find)
+        order = np.arange(len(keys))
+    else:
+        order = np.lexsort((keys, gcodes))
+        _check_periods(data, parsed, keys, gcodes, guniq, order, time, group)
     keys_s, g_s = keys[order], gcodes[order]
     treated_rows = None
     if guniq is not None:
         treated_rows = (g_s == list(guniq).index(treated)).astype(float)
     y_s = y[order]
     series_y = y_s[treated_rows > 0] if treated_rows is not None else y_s
-    if np.ptp(series_y) == 0:
+    if series_y.max() == series_y.min():  # np.ptp == 0 (the values are finite)
         raise EvaluationInputError(
             f"column {outcome!r} is constant ({series_y[0]:g} in every period"
             + (f" of group {treated!r}" if group else "")
@@ -256,6 +289,76 @@ def prepare_data(
         time=time,
         notes=list(parsed.notes),
     )
+
+
+def _regular_series(data: Any, time: str, outcome: str, family: str) -> SeriesData | None:
+    """Return the arrays of the common case in a few array operations (None otherwise).
+
+    A single series whose time column holds naive datetimes of consecutive daily, monthly,
+    quarterly or yearly periods in order and whose outcome is a numpy integer column (counts
+    >= 0 for the count families) that is not constant: nothing for the full checks to refuse,
+    and the same arrays as they give (:func:`prepare_data`). Anything else (missing columns,
+    other types, NaT, weeks, unsorted, duplicate or missing periods, bad counts) returns None,
+    and the full checks run and raise their errors.
+    """
+    if not isinstance(data, pd.DataFrame) or type(time) is not str or type(outcome) is not str:
+        return None
+    if time == outcome:
+        return None
+    try:
+        tcol, ycol = data[time], data[outcome]
+    except KeyError:  # a missing column: said by the full checks
+        return None
+    if type(tcol) is not pd.Series or type(ycol) is not pd.Series:  # e.g. duplicate names
+        return None
+    ydtype = ycol.dtype
+    if tcol.dtype != NAIVE_NS or not isinstance(ydtype, np.dtype) or ydtype.kind not in "iu":
+        return None
+    labels = tcol.values  # the column's own datetime64[ns] array
+    if len(labels) < 2:
+        return None
+    counts = ycol.values
+    low = counts.min()
+    if (family != "gaussian" and low < 0) or low == counts.max():
+        return None
+    days = labels.astype("datetime64[D]")
+    months = days.astype("datetime64[M]")
+    keys = months.view(np.int64).astype(float)
+    if bool((months.astype("datetime64[D]") == days).all()) and _consecutive(keys):
+        # first days of consecutive months are 28 to 31 days apart: monthly for infer_kind
+        kind = "month"
+    else:
+        kind = infer_kind(days.view(np.int64))  # NaT makes the keys below non-consecutive
+        if kind == "week":  # week labels need the start/end reading of parse_time
+            return None
+        keys = TimeIndex(kind).keys(days)
+        if not _consecutive(keys):
+            return None
+    y = counts.astype(float)
+    return SeriesData(
+        y=y,
+        offset=None,
+        treated=None,
+        groups=None,
+        group_values=None,
+        keys=keys,
+        t=keys - keys[0],
+        starts=days,
+        labels=labels.copy(),
+        tindex=_TIME_INDEX[kind],
+        order=np.arange(len(y)),
+        outcome=outcome,
+        time=time,
+        notes=[],
+    )
+
+
+_TIME_INDEX = {kind: TimeIndex(kind) for kind in ("day", "month", "quarter", "year")}
+"""The (immutable) time indexes of the quick path, made once."""
+
+
+def _consecutive(keys: np.ndarray) -> bool:
+    return bool((keys[1:] - keys[:-1] == 1).all())
 
 
 def _groups(

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy import linalg
+from scipy.linalg import lapack
 
 from cs360lib.errors import EvaluationInputError
 
@@ -32,32 +34,65 @@ __all__ = ["ITSDesign", "build_design", "check_rank", "segmented_columns"]
 class ITSDesign:
     """Design matrix of a segmented regression and the meaning of its columns.
 
+    The counterfactual matrix and the effects' contrasts are made on first access (a fit needs
+    neither; the effects table, the impact and the summary do).
+
     Attributes
     ----------
-    X, X_cf : numpy.ndarray
-        The design matrix and the same with the response terms switched off (counterfactual).
+    X : numpy.ndarray
+        The design matrix.
     names : list of str
         Column names.
     index : dict
         Column position of each name.
-    contrasts : dict
-        Weight vector of each row of the effects table.
-    kinds : dict
-        For each effects row, ``(kind, intervention)`` with kind one of ``"baseline"``,
-        ``"trend"``, ``"level"``, ``"slope"``, ``"post_trend"``, ``"indicator"``,
-        ``"control"`` (intervention None where not about one); a panel's ``diff_`` rows share
-        the kind of the row they difference.
     seasonal : list of (period, pairs)
         The Fourier terms used.
+    X_cf : numpy.ndarray
+        (Property.) The design matrix with the response terms switched off (counterfactual).
+    contrasts : dict
+        (Property.) Weight vector of each row of the effects table.
+    kinds : dict
+        (Property.) For each effects row, ``(kind, intervention)`` with kind one of
+        ``"baseline"``, ``"trend"``, ``"level"``, ``"slope"``, ``"post_trend"``,
+        ``"indicator"``, ``"control"`` (intervention None where not about one); a panel's
+        ``diff_`` rows share the kind of the row they difference.
     """
 
     X: np.ndarray
-    X_cf: np.ndarray
     names: list[str]
     index: dict[str, int]
-    contrasts: dict[str, np.ndarray] = field(repr=False)
-    kinds: dict[str, tuple[str, str | None]] = field(repr=False)
     seasonal: list[tuple[float, int]] = field(default_factory=list)
+    switched: tuple[str, ...] = field(default=(), repr=False)
+    interventions: tuple[Intervention, ...] = field(default=(), repr=False, compare=False)
+    trend: bool = field(default=True, repr=False)
+    controls: tuple[str, ...] = field(default=(), repr=False)
+    panel: bool = field(default=False, repr=False)
+
+    @cached_property
+    def X_cf(self) -> np.ndarray:
+        """The design matrix with the response terms switched off (counterfactual)."""
+        X_cf = self.X.copy()
+        for name in self.switched:
+            X_cf[:, self.index[name]] = 0.0
+        return X_cf
+
+    @cached_property
+    def _effect_rows(
+        self,
+    ) -> tuple[dict[str, np.ndarray], dict[str, tuple[str, str | None]]]:
+        return _contrasts(
+            self.index, self.interventions, self.trend, list(self.controls), self.panel
+        )
+
+    @property
+    def contrasts(self) -> dict[str, np.ndarray]:
+        """Weight vector of each row of the effects table."""
+        return self._effect_rows[0]
+
+    @property
+    def kinds(self) -> dict[str, tuple[str, str | None]]:
+        """For each effects row, ``(kind, intervention)`` (see the class attributes)."""
+        return self._effect_rows[1]
 
 
 def segmented_columns(
@@ -71,12 +106,12 @@ def segmented_columns(
 
 
 def _seasonal_columns(
-    t: np.ndarray, seasonal: Sequence[tuple[float, int]]
+    t: np.ndarray, seasonal: Sequence[tuple[float, int]], *, consecutive: bool
 ) -> tuple[list[np.ndarray], list[str]]:
     cols, names = [], []
     several = len(seasonal) > 1
     for per, pairs in seasonal:
-        four = fourier_terms(t, pairs, per)
+        four = fourier_terms(t, pairs, per, consecutive=consecutive)
         cols.extend(four.T)
         for k in range(1, pairs + 1):
             suffix = f"_{per:g}" if several else ""
@@ -130,14 +165,15 @@ def build_design(
             response.append(level)
             if iv.slope_change:
                 slope = "slope" if iv.legacy else f"{iv.name}:slope"
-                cols.append(np.where(on > 0, data.keys - iv.key, 0.0))
+                cols.append(np.maximum(data.keys - iv.key, 0.0))  # 0 before the step
                 names.append(slope)
                 response.append(slope)
         else:
             cols.append(iv.share)
             names.append(iv.name)
             response.append(iv.name)
-    s_cols, s_names = _seasonal_columns(t, seasonal)
+    # a single series has one row per period, sorted and without gaps: t is 0, 1, ..., n - 1
+    s_cols, s_names = _seasonal_columns(t, seasonal, consecutive=not data.panel)
     cols.extend(s_cols)
     names.extend(s_names)
     cols.extend(calendar[0])
@@ -153,13 +189,19 @@ def build_design(
             cols.append(z * cols[names.index(name)])
             names.append(base.get(name, f"z_{name}"))
         switched = [f"z_{name}" for name in response]
-    X = np.column_stack(cols)
+    X = np.array(cols).T.copy()  # the columns side by side, C-ordered (as np.column_stack)
     index = {n: i for i, n in enumerate(names)}
-    X_cf = X.copy()
-    for name in switched:
-        X_cf[:, index[name]] = 0.0
-    contrasts, kinds = _contrasts(index, interventions, trend, list(controls or {}), data.panel)
-    return ITSDesign(X, X_cf, names, index, contrasts, kinds, list(seasonal))
+    return ITSDesign(
+        X,
+        names,
+        index,
+        list(seasonal),
+        switched=tuple(switched),
+        interventions=tuple(interventions),
+        trend=trend,
+        controls=tuple(controls or {}),
+        panel=data.panel,
+    )
 
 
 def _contrasts(
@@ -233,13 +275,17 @@ def check_rank(design: ITSDesign) -> None:
             f"too few periods ({n}) for a model with {k} parameters; use fewer seasonal or "
             "calendar terms, or more data"
         )
-    scale = np.sqrt(np.einsum("ij,ij->j", X, X))
+    # cheap test first: the eigenvalues of the k x k cross-product of the columns scaled to
+    # unit length (Z'Z, from X'X without forming Z)
+    gram = X.T @ X
+    scale = np.sqrt(gram.diagonal())
     scale[scale == 0] = 1.0
-    Z = X / scale
-    eig = np.linalg.eigvalsh(Z.T @ Z)  # cheap test first: k x k, a few microseconds
-    if eig[0] > eig[-1] * 1e-10:
+    # LAPACK's symmetric eigenvalue routine called directly (numpy.linalg.eigvalsh computes
+    # the same eigenvalues with several times the overhead on a matrix this small)
+    eig, _, info = lapack.dsyev(gram / (scale[:, None] * scale), compute_v=0)
+    if info == 0 and eig[0] > eig[-1] * 1e-10:
         return
-    _, r, piv = linalg.qr(Z, mode="economic", pivoting=True)
+    _, r, piv = linalg.qr(X / scale, mode="economic", pivoting=True)
     diag = np.abs(np.diag(r))
     tol = diag[0] * max(n, k) * np.finfo(float).eps * 1e3
     weak = piv[diag <= tol]

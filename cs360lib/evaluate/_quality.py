@@ -60,10 +60,13 @@ def segments(
     tuple of (numpy.ndarray, numpy.ndarray)
         Boolean masks over all rows (only the evaluated series' rows can be True).
     """
+    steps = [i for i in interventions if i.kind == "step"]
+    if steps and not data.panel:  # every row is the series'
+        first = min(i.key for i in steps)
+        return data.keys < first, data.keys >= first
     mask = data.series_mask
     if not interventions:
         return mask.copy(), np.zeros_like(mask)
-    steps = [i for i in interventions if i.kind == "step"]
     if steps:
         first = min(i.key for i in steps)
         return mask & (data.keys < first), mask & (data.keys >= first)
@@ -75,8 +78,10 @@ def zero_run_warnings(data: SeriesData, family: str) -> list[str]:
     """Warnings for improbable runs of zeros at the start or the end of the evaluated series."""
     if family == "gaussian":
         return []
-    y = data.y[data.series_mask]
-    keys = data.keys[data.series_mask]
+    y = data.y[data.series_mask] if data.panel else data.y
+    if len(y) and y[0] > 0 and y[-1] > 0:
+        return []  # no zero run at either end (the common case)
+    keys = data.keys[data.series_mask] if data.panel else data.keys
     nz = np.flatnonzero(y > 0)
     if len(nz) == 0:
         return []

@@ -11,6 +11,7 @@ a boolean ``pandas.Series`` aligned with the data, or a list of ``(start, end)``
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from ._time import (
     as_timestamp,
     day_shares,
     first_period_from,
+    first_period_starts_at,
     first_period_under,
     rows_text,
 )
@@ -211,7 +213,7 @@ def _step(
         if data.tindex.dated:
             ts = as_timestamp(value, name=what, timezone=timezone)
             key = first_period_from(data.tindex, ts)
-            if pd.Timestamp(data.tindex.start(key)) != ts:
+            if not first_period_starts_at(data.tindex, key, ts):
                 notes.append(
                     f"The response began on {ts:%Y-%m-%d}; the first period wholly under it, "
                     f"{data.tindex.label_of(key)}, is the first period counted as after it."
@@ -300,45 +302,56 @@ def parse_interventions(
 
 
 def _check_placement(items: list[Intervention], data: SeriesData) -> None:
-    mask = data.series_mask
-    tk = data.keys[mask]
     tindex = data.tindex
     steps = sorted((i for i in items if i.kind == "step"), key=lambda i: i.key)
+    if data.panel:
+        tk = data.keys[data.series_mask]
+        lo, hi = float(tk.min()), float(tk.max())
+
+        def below(key: float) -> int:
+            return int(np.count_nonzero(tk < key))
+
+    else:  # one series: its keys are lo, lo + 1, ..., hi (sorted, no gaps), counted directly
+        lo, hi = float(data.keys[0]), float(data.keys[-1])
+
+        def below(key: float) -> int:
+            return min(max(math.ceil(key - lo), 0), int(hi - lo) + 1)
+
     for i in steps:
         label = "intervention" if i.legacy else f"intervention {i.name!r}"
-        if i.key <= tk.min() or i.key > tk.max():
+        if i.key <= lo or i.key > hi:
             raise EvaluationInputError(
                 f"{label} (period {tindex.label_of(i.key)}) is outside the data or leaves no "
-                f"period before it: {data.time!r} runs from {tindex.label_of(tk.min())} to "
-                f"{tindex.label_of(tk.max())}"
+                f"period before it: {data.time!r} runs from {tindex.label_of(lo)} to "
+                f"{tindex.label_of(hi)}"
             )
     if steps:
         first = steps[0]
-        n_pre = int((tk < first.key).sum())
+        n_pre = below(first.key)
         if n_pre < MIN_PRE:
             raise EvaluationInputError(
                 f"too few periods around intervention {tindex.label_of(first.key)} in "
                 f"{data.time!r}: {n_pre} before; need at least {MIN_PRE} before the response"
             )
     for a, b in zip(steps, [*steps[1:], None], strict=False):
-        nxt = b.key if b is not None else tk.max() + 1
-        n_after = int(((tk >= a.key) & (tk < nxt)).sum())
+        nxt = b.key if b is not None else hi + 1
+        n_after = below(nxt) - below(a.key)
         need = MIN_POST_SLOPE if a.slope_change else MIN_POST
         if n_after < need:
             where = f"before the next one ({tindex.label_of(b.key)})" if b else "after it"
             raise EvaluationInputError(
                 f"too few periods around intervention {tindex.label_of(a.key)} in "
-                f"{data.time!r}: {int((tk < a.key).sum())} before and {n_after} {where}; need "
+                f"{data.time!r}: {below(a.key)} before and {n_after} {where}; need "
                 f"at least {need} after (slope_change={a.slope_change})"
             )
     for i in items:
         if i.kind != "indicator":
             continue
-        s = i.share[mask]
+        s = i.share[data.series_mask]
         if not (s > 0).any():
             raise EvaluationInputError(
                 f"intervention {i.name!r} is never on in the data ({data.time!r} runs from "
-                f"{tindex.label_of(tk.min())} to {tindex.label_of(tk.max())})"
+                f"{tindex.label_of(lo)} to {tindex.label_of(hi)})"
             )
         if (s > 0).all():
             raise EvaluationInputError(
@@ -393,7 +406,9 @@ def parse_seasonality(
     return out
 
 
-def fourier_terms(t: np.ndarray, pairs: int, period: float) -> np.ndarray:
+def fourier_terms(
+    t: np.ndarray, pairs: int, period: float, *, consecutive: bool = False
+) -> np.ndarray:
     """Fourier sine/cosine columns ``sin(2 pi k t / period), cos(...)`` for ``k = 1..pairs``.
 
     The terms are statsmodels' :class:`~statsmodels.tsa.deterministic.Fourier` deterministic
@@ -408,6 +423,9 @@ def fourier_terms(t: np.ndarray, pairs: int, period: float) -> np.ndarray:
         Number of sine/cosine pairs (0 for none).
     period : float
         Seasonal period in periods (12 for months, 52 for weeks, 365.25 for days).
+    consecutive : bool
+        ``t`` is known to be ``0, 1, ..., n - 1`` (a single series): the terms are the cached
+        table itself (read-only), without checking ``t``.
 
     Returns
     -------
@@ -421,8 +439,10 @@ def fourier_terms(t: np.ndarray, pairs: int, period: float) -> np.ndarray:
     """
     if pairs <= 0:
         return np.empty((len(t), 0))
+    if consecutive:
+        return _fourier_table(len(t), int(pairs), float(period))
     index = np.asarray(t).astype(np.intp)
-    if index.min() < 0 or not np.array_equal(index, t):
+    if index.min() < 0 or not bool((index == t).all()):
         raise EvaluationInputError("Fourier terms need whole period numbers from 0")
     return _fourier_table(int(index.max()) + 1, int(pairs), float(period))[index]
 
@@ -463,7 +483,7 @@ def cap_seasonality(
     out, notes = [], []
     where = "before the response" if before else "in the series"
     for per, pairs in seasonal:
-        cycles = int(np.floor(n_reference / per + 1e-9))
+        cycles = math.floor(n_reference / per + 1e-9)
         use = min(pairs, cycles)
         if use < pairs:
             notes.append(

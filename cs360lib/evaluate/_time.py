@@ -17,6 +17,7 @@ Rules (docs/evaluate.md, "Time alignment"):
 
 from __future__ import annotations
 
+import datetime
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -28,15 +29,19 @@ import pandas as pd
 from cs360lib.errors import EvaluationInputError
 
 __all__ = [
+    "NAIVE_NS",
     "TimeIndex",
     "first_period_from",
+    "first_period_starts_at",
     "first_period_under",
+    "infer_kind",
     "parse_time",
     "to_naive_datetime",
 ]
 
 _DAY = np.timedelta64(1, "D")
-_NAIVE_NS = np.dtype("datetime64[ns]")
+NAIVE_NS = np.dtype("datetime64[ns]")
+"""Dtype of naive nanosecond datetimes (the usual time column)."""
 _TEXT_ISO = re.compile(r"^\s*\d{4}-\d{1,2}(?:-\d{1,2})?(?:[ T][\d:.]*)?\s*$")
 _TEXT_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)\s*$")
 _TEXT_DMY = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})(?:[\sT].*)?$")
@@ -89,7 +94,7 @@ class TimeIndex:
         """Period keys of period-start values (naive ``datetime64`` or numbers)."""
         if self.kind == "number":
             return (np.asarray(starts, dtype=float) - self.origin) / self.step
-        dt = np.asarray(starts).astype("datetime64[D]")
+        dt = np.asarray(starts).astype("datetime64[D]", copy=False)
         if self.kind == "month":
             return dt.astype("datetime64[M]").astype(np.int64).astype(float)
         if self.kind == "quarter":
@@ -252,20 +257,31 @@ def _parse_text(values: pd.Series, name: str) -> pd.Series:
         ) from exc
 
 
-def _infer_kind(days: np.ndarray) -> str:
-    uniq = np.unique(days)
-    if len(uniq) < 2:
-        return "month"
-    diffs = np.diff(uniq)
+def infer_kind(days: np.ndarray) -> str:
+    """Kind of periods (day, week, month, quarter, year) from the spacing of days (int64)."""
+    diffs = days[1:] - days[:-1]
+    if len(diffs) == 0 or not bool((diffs > 0).all()):  # unsorted or repeated days
+        uniq = np.unique(days)
+        if len(uniq) < 2:
+            return "month"
+        diffs = np.diff(uniq)
+    shortest, longest = float(diffs.min()), float(diffs.max())
+    kind = _kind_of_spacing(shortest, shortest)
+    if _kind_of_spacing(longest, shortest) == kind:
+        return kind  # the median spacing lies between the two: it gives the same kind
     half = len(diffs) // 2
-    med = float(np.partition(diffs, half)[half])
-    if med < 1.5:
+    return _kind_of_spacing(float(np.partition(diffs, half)[half]), shortest)
+
+
+def _kind_of_spacing(median: float, shortest: float) -> str:
+    """Kind of periods from the median and the shortest spacing in days (in kind order)."""
+    if median < 1.5:
         return "day"
-    if med < 10:
-        return "week" if float(diffs.min()) >= 6.5 else "day"
-    if med < 45:
+    if median < 10:
+        return "week" if shortest >= 6.5 else "day"
+    if median < 45:
         return "month"
-    return "quarter" if med < 135 else "year"
+    return "quarter" if median < 135 else "year"
 
 
 @dataclass(frozen=True)
@@ -310,10 +326,10 @@ def parse_time(
     _check_zone(timezone)
     notes: list[str] = []
     col = column
-    if col.dtype == _NAIVE_NS:  # the common case first: naive datetimes
-        labels = col.to_numpy()
+    if col.dtype == NAIVE_NS:  # the common case first: naive datetimes
+        labels = col.values  # the column's own datetime64[ns] array (what to_numpy() gives)
         days = labels.astype("datetime64[D]")
-        kind = _infer_kind(days.view(np.int64))
+        kind = infer_kind(days.view(np.int64))
         if kind != "week":
             return ParsedTime(labels, days, TimeIndex(kind), notes)
     if isinstance(col.dtype, pd.PeriodDtype):
@@ -321,7 +337,7 @@ def parse_time(
         labels = col.dt.start_time.to_numpy()
         freq = col.dt.freq
         kind = _kind_of_freq(freq.name if hasattr(freq, "name") else str(freq))
-        kind = kind or _infer_kind(starts.astype(np.int64))
+        kind = kind or infer_kind(starts.astype(np.int64))
         day0 = int(starts.astype(np.int64).min()) % 7 if kind == "week" else 0
         return ParsedTime(labels, starts, TimeIndex(kind, day0=day0), notes)
     if pd.api.types.is_bool_dtype(col.dtype):
@@ -347,7 +363,7 @@ def parse_time(
     notes.extend(tz_notes)
     labels = col.to_numpy().astype("datetime64[ns]")
     days = labels.astype("datetime64[D]")
-    kind = _infer_kind(days.astype(np.int64))
+    kind = infer_kind(days.astype(np.int64))
     starts = days
     if kind == "week":
         weekdays = set(((days.astype(np.int64) + 3) % 7).tolist())  # 0 = Monday
@@ -453,6 +469,20 @@ def first_period_under(tindex: TimeIndex, when: Any, *, name: str, timezone: str
 
 
 _NS_PER_DAY = 86_400_000_000_000
+_EPOCH = datetime.date(1970, 1, 1)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+
+
+def first_period_starts_at(tindex: TimeIndex, key: float, ts: pd.Timestamp) -> bool:
+    """Whether the (dated) period ``key`` starts exactly at the naive time ``ts``."""
+    if tindex.kind == "day":
+        first_day = int(key)
+    elif tindex.kind == "month":
+        k = int(key)
+        first_day = datetime.date(1970 + k // 12, k % 12 + 1, 1).toordinal() - _EPOCH_ORDINAL
+    else:
+        first_day = int(np.asarray(tindex.start(key)).astype(np.int64))
+    return first_day * _NS_PER_DAY == int(ts.value)
 
 
 def first_period_from(tindex: TimeIndex, ts: pd.Timestamp) -> float:
@@ -460,6 +490,11 @@ def first_period_from(tindex: TimeIndex, ts: pd.Timestamp) -> float:
     days, rest = divmod(int(ts.value), _NS_PER_DAY)
     if rest:  # a start during a day: the next day is the first wholly under it
         days += 1
+    if tindex.kind == "day":
+        return float(days)
+    if tindex.kind == "month":  # the month of that day, or the next one unless it is the 1st
+        date = _EPOCH + datetime.timedelta(days=days)
+        return float((date.year - 1970) * 12 + date.month - 1 + (date.day > 1))
     day = np.datetime64(days, "D")
     k = float(tindex.keys(np.array([day]))[0])
     if tindex.start(k) < day:

@@ -186,7 +186,7 @@ class ITS:
         self.warnings: list[str] = []
         pre, post = segments(d, self.interventions)
         steps = [i for i in self.interventions if i.kind == "step"]
-        n_ref = int(pre.sum()) if steps else int(d.series_mask.sum())
+        n_ref = int(np.count_nonzero(pre)) if steps else d.n_series
         seasonal, caps = cap_seasonality(
             parse_seasonality(seasonality, period, d.tindex, time), n_ref, before=bool(steps)
         )
@@ -203,7 +203,11 @@ class ITS:
         self.warnings.extend(zero_run_warnings(d, family))
         self.warnings.extend(coverage_warnings(coverage, d, timezone))
         self._segments = (pre, post)
-        self._counts = (int(d.series_mask.sum()), int(pre.sum()), int(post.sum()))
+        self._counts = (
+            d.n_series,
+            int(np.count_nonzero(pre)),
+            int(np.count_nonzero(post)),
+        )
         self.settings = {
             "slope_change": slope_change,
             "trend": trend,
@@ -325,7 +329,7 @@ class ITS:
             groups=d.groups,
             names=design.names,
         )
-        if not np.all(np.isfinite(np.diag(fit.cov))):
+        if not bool(np.isfinite(fit.cov.diagonal()).all()):
             raise EvaluationInputError(
                 f"the model for {d.outcome!r} could not be estimated (singular design: e.g. all "
                 "zero counts in one segment, or counts too sparse for this family: try "
