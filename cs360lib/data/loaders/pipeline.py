@@ -227,9 +227,9 @@ class _Loader:
         rejected = self.log.rejected_frame(
             rejected_mask, problems, self.source_rows(np.flatnonzero(rejected_mask))
         )
-        # The rejected rows hold their original text now: the raw table and the source
-        # arrays (views of it) are not needed any more, so free them before the kept rows
-        # are taken, which would otherwise be a second copy of the frame on top of them.
+        # The rejected rows hold their original text now: the packed source text and the
+        # original values are not needed any more, so free them before the kept rows are
+        # taken (a column at a time).
         rows_read, files = self.raw.rows_read, self.raw.file_names
         wide_rows, cells_skipped = self.raw.wide_rows, self.raw.cells_skipped
         value_columns = list(self.raw.value_columns)
@@ -255,7 +255,7 @@ class _Loader:
         )
 
     def release_raw(self) -> None:
-        """Drop the raw text table and the source arrays (views of it) once they are used."""
+        """Drop the raw table, the packed source text and the original values once used."""
         self.raw.table = self.raw.table.schema.empty_table()
         self.originals.clear()
         self.point.clear()
@@ -368,6 +368,8 @@ class _Loader:
 
     def source_rows(self, positions: np.ndarray) -> pa.Table:
         """Return every source column's values at ``positions``, as text."""
+        if positions.size == 0:  # nothing to unpack
+            return pa.table([pa.array([], pa.string()) for _ in self.names], names=self.names)
         at = pa.array(positions, pa.int64())
         columns = []
         for name in self.names:
