@@ -34,9 +34,10 @@ class PackedArray:
 
     Parameters
     ----------
-    array : pyarrow.Array
-        Any array; it is written as one Arrow IPC record batch with ``zstd``-compressed
-        buffers, so ``unpack()`` returns an equal array (same type, values and nulls).
+    array : pyarrow.Array or pyarrow.ChunkedArray
+        Any array; it is written as Arrow IPC record batches (one per chunk, so a chunked
+        column is never combined into a copy first) with ``zstd``-compressed buffers, so
+        ``unpack()`` returns an equal array (same type, values and nulls) in one piece.
 
     Attributes
     ----------
@@ -48,12 +49,14 @@ class PackedArray:
 
     __slots__ = ("_stream", "_length", "type")
 
-    def __init__(self, array: pa.Array) -> None:
+    def __init__(self, array: pa.Array | pa.ChunkedArray) -> None:
         schema = pa.schema([pa.field("values", array.type)])
+        chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
         sink = pa.BufferOutputStream()
         options = pa.ipc.IpcWriteOptions(compression=CODEC)
         with pa.ipc.new_stream(sink, schema, options=options) as writer:
-            writer.write_batch(pa.record_batch([array], schema=schema))
+            for chunk in chunks:
+                writer.write_batch(pa.record_batch([chunk], schema=schema))
         self._stream = sink.getvalue()
         self._length = len(array)
         self.type = array.type
@@ -77,8 +80,12 @@ class PackedArray:
         pyarrow.Array
             Equal to the array that was packed.
         """
-        batch = pa.ipc.open_stream(self._stream).read_next_batch()
-        return batch.column(0)
+        column = pa.ipc.open_stream(self._stream).read_all().column(0)
+        if column.num_chunks == 1:
+            return column.chunk(0)
+        if column.num_chunks == 0:
+            return pa.array([], self.type)
+        return column.combine_chunks()
 
     def take(self, indices: pa.Array | np.ndarray) -> pa.Array:
         """Return the values at ``indices`` (0-based positions), like :meth:`pyarrow.Array.take`.

@@ -329,10 +329,11 @@ class _Loader:
         so its text is freed: the load holds the compressed text (about a quarter of it)
         and unpacks a column while it builds the typed columns that read it.
         """
+        release_memory(collect=False)  # the reader's parse buffers
         for name in self.raw.table.column_names:
             table = self.raw.table
             i = table.schema.get_field_index(name)
-            self.packed[name] = PackedArray(_one_array(table.column(i)))
+            self.packed[name] = PackedArray(table.column(i))
             self.raw.table = table.set_column(
                 i, pa.field(name, pa.null()), pa.nulls(table.num_rows)
             )
