@@ -56,3 +56,11 @@ def test_same_array_tells_a_view_from_a_copy() -> None:
 def test_release_memory_runs_with_and_without_collecting() -> None:
     release_memory()
     release_memory(collect=False)
+
+
+def test_a_chunked_column_is_packed_by_chunks_and_unpacked_in_one_piece() -> None:
+    chunked = pa.chunked_array([pa.array(["a", None]), pa.array([], pa.string()), pa.array(["b"])])
+    back = PackedArray(chunked).unpack()
+    assert isinstance(back, pa.Array) and back.equals(chunked.combine_chunks())
+    empty = PackedArray(pa.chunked_array([], pa.string())).unpack()
+    assert isinstance(empty, pa.Array) and len(empty) == 0 and empty.type == pa.string()
