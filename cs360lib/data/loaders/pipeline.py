@@ -10,8 +10,9 @@ value of an optional column that cannot be read is set missing and recorded in
 ``.problems``. The steps live in their own modules: :mod:`cs360lib.data.readers` and
 :mod:`.unpivot` (read, and reshape a wide file), :mod:`.datetimes` (dates, times and
 time zones), :mod:`.coercion` (cleaning, numbers, codes), :mod:`.points` (point text and
-projected coordinates), :mod:`.problems` (what failed and the rejected table) and
-:mod:`.result` (the result object).
+projected coordinates), :mod:`.problems` (what failed and the rejected table),
+:mod:`.packed` (the source text, held compressed while the typed columns are built one at
+a time) and :mod:`.result` (the result object).
 """
 
 from __future__ import annotations

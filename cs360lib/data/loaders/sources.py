@@ -302,7 +302,7 @@ def load_engagement(
             )
             results[name] = result if keep_rows else _time_only(result)
             del result
-            release_memory(collect=False)  # the next source cannot reuse the other pool
+            release_memory(collect=False)  # give the freed pages back before the next source
         except LoadError as error:
             if errors == "raise":
                 raise type(error)(
