@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 
+from cs360lib.config.engagement import Engagement
+from cs360lib.data.loaders import pipeline
 from cs360lib.data.loaders.packed import PackedArray, release_memory, same_array
+from cs360lib.data.loaders.pipeline import load
+from cs360lib.data.loaders.result import LoadResult
 
 ARRAYS = {
     "text with nulls": pa.array(["a", None, "", 'Ünïcode, quoted "x"', "a"] * 50),
@@ -64,3 +70,54 @@ def test_a_chunked_column_is_packed_by_chunks_and_unpacked_in_one_piece() -> Non
     assert isinstance(back, pa.Array) and back.equals(chunked.combine_chunks())
     empty = PackedArray(pa.chunked_array([], pa.string())).unpack()
     assert isinstance(empty, pa.Array) and len(empty) == 0 and empty.type == pa.string()
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "engagement.yml"
+
+
+def _load_all(engagement: Engagement) -> dict[str, LoadResult]:
+    return {
+        name: load(s.kind, s.path, s.resolved_mapping, timezone=engagement.info.timezone)
+        for name, s in engagement.sources.items()
+    }
+
+
+def test_a_packed_load_equals_a_load_as_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every table of every sample source is the same whether its text is packed or not."""
+    engagement = Engagement.load(SAMPLE)
+    as_read = _load_all(engagement)  # the sample's files are under PACK_FROM
+    monkeypatch.setattr(pipeline, "PACK_FROM", 0)
+    packed = _load_all(engagement)
+    assert sum(len(r.rejected) for r in as_read.values()) > 0  # rejected rows' text compared
+    assert sum(len(r.problems) for r in as_read.values()) > 0
+    for name, expected in as_read.items():
+        got = packed[name]
+        for table in ("data", "rejected", "problems", "duplicates", "adjustments"):
+            pd.testing.assert_frame_equal(getattr(got, table), getattr(expected, table))
+        assert (got.rows_read, got.files, got.key) == (
+            expected.rows_read,
+            expected.files,
+            expected.key,
+        )
+
+
+def test_packed_and_as_read_agree_on_every_kind_of_fault(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rejected rows, values set missing and failed checks show the same original text."""
+    path = tmp_path / "incidents.csv"
+    path.write_text(
+        "incident_id,occurred_at,offense,lat,lon,district,note\n"
+        "1,2024-01-05 10:00,Theft,41.88,-87.63,North,ok\n"
+        "2,not a date,Theft,41.88,-87.63,North,bad date: rejected\n"
+        "3,2024-01-06 11:30,,41.9,-87.6,South,no offense: rejected\n"
+        "4,2024-01-07 12:00,Robbery,95.5,-87.6,South,latitude out of range\n"
+        "5,2024-01-08 13:15,Burglary,abc,-87.6,,latitude not a number\n"
+        ",2024-01-09 14:00,Theft,41.8,-87.7,West,no id: rejected\n"
+    )
+    as_read = load("incidents", path)
+    monkeypatch.setattr(pipeline, "PACK_FROM", 0)
+    packed = load("incidents", path)
+    assert len(as_read.rejected) >= 3 and (as_read.problems["outcome"] == "set missing").any()
+    for table in ("data", "rejected", "problems", "duplicates", "adjustments"):
+        pd.testing.assert_frame_equal(getattr(packed, table), getattr(as_read, table))

@@ -60,6 +60,12 @@ from cs360lib.data.schemas import KEYS, column_types, required_columns, schema_f
 from cs360lib.errors import LoadError
 
 PAIRED = {"lat": "lon", "lon": "lat"}
+
+PACK_FROM = 16 * 2**20
+"""Bytes of raw source text from which a load keeps it compressed (:meth:`_Loader.pack_raw`).
+
+Below it (every file of the shipped sample) compressing saves little memory and costs about a
+third of the load's time, so the text stays as read."""
 """Columns that only mean something together: one set missing makes the other missing."""
 
 __all__ = [
@@ -328,8 +334,11 @@ class _Loader:
 
         The raw table keeps a null column in the place of each (same names and row count),
         so its text is freed: the load holds the compressed text (about a quarter of it)
-        and unpacks a column while it builds the typed columns that read it.
+        and unpacks a column while it builds the typed columns that read it. A source of
+        less raw text than :data:`PACK_FROM` is left as read.
         """
+        if self.raw.table.nbytes < PACK_FROM:
+            return
         release_memory(collect=False)  # the reader's parse buffers
         for name in self.raw.table.column_names:
             table = self.raw.table
@@ -346,7 +355,11 @@ class _Loader:
 
         An original value that is a source column points to that column's packed copy;
         one computed from several columns (a coalesced list, a point's text) is packed.
+        A small source (:data:`PACK_FROM`) is not packed: its values stay as they are.
         """
+        if not self.packed:
+            self.sources.clear()
+            return
         done: dict[int, PackedArray] = {}
         for canonical, original in self.originals.items():
             if not isinstance(original, pa.Array):
