@@ -11,7 +11,8 @@ committed. Then:
 2. **The run**: ``cs360 run`` of the notebooks (``--only``, default all), in a child process;
    wall time per notebook (from the manifest) and the peak of the summed resident memory of
    the run's process tree (the ``cs360 run`` process, which loads every source as a
-   pre-flight, and the kernel, which loads them again), sampled every 0.2 s with psutil.
+   pre-flight and stores it in the load cache, and the kernels, which read the cache),
+   sampled every 0.2 s with psutil.
 
 The goal of issue 17 is a peak at most 3 times the Arrow size. Scale 500 (10 million incidents)
 is the issue's target; the default here is 50.

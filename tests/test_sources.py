@@ -217,3 +217,17 @@ def test_source_problem_of_a_usable_source_is_none(engagement: Engagement) -> No
     assert source_problem(sources["incidents"]) is None  # one of two rows rejected
     assert source_problem(sources["incidents"], 0.4) is not None
     assert percent_text(0.5) == "50%" and percent_text(0.6234) == "62.3%"
+
+
+def test_keep_rows_false_keeps_only_the_time_column_and_the_same_description(
+    engagement: Engagement,
+) -> None:
+    full = load_engagement(engagement, errors="collect")
+    slim = load_engagement(engagement, errors="collect", keep_rows=False)
+    assert slim.to_frame().equals(full.to_frame())  # counts, statuses, errors
+    assert slim.failure_text() == full.failure_text()
+    assert list(slim["incidents"].data.columns) == ["occurred_at"]
+    assert slim["incidents"].data["occurred_at"].equals(full["incidents"].data["occurred_at"])
+    assert slim["incidents"].rejected.equals(full["incidents"].rejected)
+    assert list(slim["ems"].data.columns) == ["period"]
+    assert len(slim["ems"].data) == len(full["ems"].data)

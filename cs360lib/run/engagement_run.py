@@ -57,6 +57,7 @@ import yaml
 
 from cs360lib.config.engagement import Engagement, slugify
 from cs360lib.data.loaders.cache import CACHE_ENV, NOTEBOOK_ENV, LoadCache
+from cs360lib.data.loaders.packed import release_memory
 from cs360lib.data.loaders.sources import load_engagement
 from cs360lib.errors import Cs360Error, RunError
 from cs360lib.run import execute, schedule
@@ -477,7 +478,9 @@ def _preflight(
     if error is None:
         count = len(eng.sources)
         say(f"[{eng.id}] loading {count} source{'' if count == 1 else 's'} ...")
-        sources = load_engagement(eng, errors="collect", cache=cache)
+        # keep_rows=False: each source is dropped once it is stored in the cache (the
+        # kernels read it there), so the run process holds one source at a time.
+        sources = load_engagement(eng, errors="collect", cache=cache, keep_rows=False)
         manifest.sources = SourceRecord.from_sources(sources)
         keys = {e["source"]: e["key"] for e in cache.events() if e["source"] in sources}
         for record in manifest.sources:
@@ -489,7 +492,7 @@ def _preflight(
             sum(sources[n].data.memory_usage(index=True, deep=False).sum() for n in sources)
         )
         del sources
-        release_memory()  # the kernels read the cache: do not hold a second copy
+        release_memory()  # give the pages back: the kernels read the tables from the cache
     try:
         manifest.inputs = describe_inputs(eng, missing_ok=error is not None)
     except (RunError, ValueError) as exc:
@@ -505,27 +508,6 @@ def _input_bytes(eng: Engagement) -> int:
             with contextlib.suppress(OSError):
                 total += Path(path).stat().st_size
     return total
-
-
-def release_memory() -> None:
-    """Give the memory of freed tables back to the operating system.
-
-    After the pre-flight has loaded every source and dropped the tables, the run process
-    would otherwise keep their pages (the Arrow memory pool and glibc's ``malloc`` keep
-    freed memory for reuse) while the notebooks' kernels load the same sources again; at
-    scale 10 the run process held 180 MiB after the load and 80 MiB after this
-    (docs/performance.md). Collects garbage, releases the Arrow pool's unused memory
-    (:meth:`pyarrow.MemoryPool.release_unused`) and, on glibc, calls ``malloc_trim(0)``.
-    """
-    import ctypes
-    import gc
-
-    import pyarrow as pa
-
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc (macOS, musl)
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _execute_all(

@@ -70,6 +70,9 @@ EVENTS_FILE = "events.jsonl"
 """File of the cache folder that lists every lookup, one JSON object per line."""
 
 FRAMES = ("data", "rejected", "problems", "duplicates", "adjustments")
+
+WRITE_ROWS = 262_144
+"""Rows per Parquet row group when a table is stored (a slice is converted at a time)."""
 """The tables of a :class:`LoadResult`, each kept as one Parquet file."""
 
 _CODE_PACKAGES = ("data", "config")
@@ -380,8 +383,13 @@ def _write_frame(folder: Path, name: str, frame: pd.DataFrame) -> dict[str, Any]
             python_strings.append(str(column))
         elif isinstance(dtype, pd.CategoricalDtype) and len(dtype.categories) == 0:
             categoricals[str(column)] = [str(dtype.categories.dtype), bool(dtype.ordered)]
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    pq.write_table(table, folder / f"{name}.parquet")
+    # Written in slices of WRITE_ROWS rows (one Parquet row group each), so that storing a
+    # large table holds one slice in Arrow next to the frame, not a second copy of it all.
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+    with pq.ParquetWriter(folder / f"{name}.parquet", schema) as writer:
+        for start in range(0, max(len(frame), 1), WRITE_ROWS):
+            part = frame.iloc[start : start + WRITE_ROWS]
+            writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
     return {
         "lists": lists,
         "objects": objects,
@@ -392,11 +400,16 @@ def _write_frame(folder: Path, name: str, frame: pd.DataFrame) -> dict[str, Any]
 
 def _read_frame(folder: Path, name: str, meta: dict[str, Any]) -> pd.DataFrame:
     table = pq.read_table(folder / f"{name}.parquet")
-    frame = table.to_pandas(types_mapper=_ARROW_STRINGS.get)
-    for column in meta["lists"]:
-        frame[column] = [v if v is None else list(v) for v in table.column(column).to_pylist()]
-    for column in meta["objects"]:  # None for a missing value, as the loaders write it
-        frame[column] = pd.Series(table.column(column).to_pylist(), dtype=object)
+    lists = {c: table.column(c).to_pylist() for c in meta["lists"]}
+    objects = {c: table.column(c).to_pylist() for c in meta["objects"]}
+    # self_destruct frees each Arrow column once it is converted and split_blocks keeps
+    # one block per column, so the kernel never holds the table and the frame in full.
+    frame = table.to_pandas(types_mapper=_ARROW_STRINGS.get, self_destruct=True, split_blocks=True)
+    del table
+    for column, values in lists.items():
+        frame[column] = [v if v is None else list(v) for v in values]
+    for column, values in objects.items():  # None for a missing value, as the loaders write it
+        frame[column] = pd.Series(values, dtype=object)
     for column in meta["python_strings"]:
         frame[column] = frame[column].astype(pd.StringDtype("python"))
     for column, (categories, ordered) in meta["empty_categoricals"].items():

@@ -10,8 +10,9 @@ value of an optional column that cannot be read is set missing and recorded in
 ``.problems``. The steps live in their own modules: :mod:`cs360lib.data.readers` and
 :mod:`.unpivot` (read, and reshape a wide file), :mod:`.datetimes` (dates, times and
 time zones), :mod:`.coercion` (cleaning, numbers, codes), :mod:`.points` (point text and
-projected coordinates), :mod:`.problems` (what failed and the rejected table) and
-:mod:`.result` (the result object).
+projected coordinates), :mod:`.problems` (what failed and the rejected table),
+:mod:`.packed` (the source text, held compressed while the typed columns are built one at
+a time) and :mod:`.result` (the result object).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from cs360lib.data.loaders.datetimes import (
     time_seconds,
     to_datetime,
 )
+from cs360lib.data.loaders.packed import PackedArray, release_memory, same_array
 from cs360lib.data.loaders.points import read_point
 from cs360lib.data.loaders.problems import (
     SUPERSEDED,
@@ -58,6 +60,12 @@ from cs360lib.data.schemas import KEYS, column_types, required_columns, schema_f
 from cs360lib.errors import LoadError
 
 PAIRED = {"lat": "lon", "lon": "lat"}
+
+PACK_FROM = 16 * 2**20
+"""Bytes of raw source text from which a load keeps it compressed (:meth:`_Loader.pack_raw`).
+
+Below it (every file of the shipped sample) compressing saves little memory and costs about a
+third of the load's time, so the text stays as read."""
 """Columns that only mean something together: one set missing makes the other missing."""
 
 __all__ = [
@@ -189,8 +197,10 @@ class _Loader:
         optional = (set(self.types) - set(required_columns(kind))) | set(mapping.extra)
         self.log = ProblemLog(kind, raw, optional)
         self.names = self.log.names
-        self.originals: dict[str, pa.Array] = {}
+        self.originals: dict[str, pa.Array | PackedArray] = {}
         self.point: dict[str, pa.Array] = {}
+        self.packed: dict[str, PackedArray] = {}
+        self.sources: dict[str, pa.Array] = {}
 
     # -- steps --------------------------------------------------------------------------
     def run(self, *, strict: bool) -> LoadResult:
@@ -206,8 +216,7 @@ class _Loader:
                 "(e.g. cp1252)",
                 marker,
             )
-        arrays = self.build_columns()
-        frame = self.to_frame(arrays)
+        frame = self.to_frame(self.build_columns())
         self.clear_missing(frame, pair=False)
         self.validate(frame)
         self.clear_missing(frame, pair=True)
@@ -222,25 +231,43 @@ class _Loader:
         problems = self.log.problem_frame()
         if strict and (problems["outcome"] != SUPERSEDED).any():
             raise self.log.strict_error(problems[problems["outcome"] != SUPERSEDED])
-        data = frame.loc[~rejected_mask].reset_index(drop=True) if rejected_mask.any() else frame
+        rejected = self.log.rejected_frame(
+            rejected_mask, problems, self.source_rows(np.flatnonzero(rejected_mask))
+        )
+        # The rejected rows hold their original text now: the packed source text and the
+        # original values are not needed any more, so free them before the kept rows are
+        # taken (a column at a time).
+        rows_read, files = self.raw.rows_read, self.raw.file_names
+        wide_rows, cells_skipped = self.raw.wide_rows, self.raw.cells_skipped
+        value_columns = list(self.raw.value_columns)
+        self.release_raw()
+        data = _keep_rows(frame, ~rejected_mask) if rejected_mask.any() else frame
+        del frame
         duplicates = duplicate_keys(data, key) if key else empty_duplicates(key)
-        rejected = self.log.rejected_frame(rejected_mask, problems)
         return LoadResult(
             kind=self.kind,
             data=data,
             rejected=rejected,
             problems=problems.drop(columns="_position"),
             duplicates=duplicates,
-            rows_read=self.raw.rows_read,
-            files=self.raw.file_names,
+            rows_read=rows_read,
+            files=files,
             mapping=self.mapping.name,
             key=key,
             adjustments=self.log.adjustment_frame(),
             timezone=self.zone,
-            wide_rows=self.raw.wide_rows,
-            value_columns=list(self.raw.value_columns),
-            cells_skipped=self.raw.cells_skipped,
+            wide_rows=wide_rows,
+            value_columns=value_columns,
+            cells_skipped=cells_skipped,
         )
+
+    def release_raw(self) -> None:
+        """Drop the raw table, the packed source text and the original values once used."""
+        self.raw.table = self.raw.table.schema.empty_table()
+        self.originals.clear()
+        self.point.clear()
+        self.packed.clear()
+        self.sources.clear()
 
     def source_columns_for(self, canonical: str) -> list[str]:
         if canonical in self.mapping.columns:
@@ -293,28 +320,114 @@ class _Loader:
         return self.mapping.bounds.get(canonical)
 
     def source_array(self, name: str) -> pa.Array:
-        return self.raw.table.column(name).combine_chunks()
+        """Return a source column as one array, unpacked once per built column."""
+        if name not in self.sources:
+            self.sources[name] = (
+                self.packed[name].unpack()
+                if name in self.packed
+                else _one_array(self.raw.table.column(name))
+            )
+        return self.sources[name]
+
+    def pack_raw(self) -> None:
+        """Compress every source column of the raw table, one at a time (:mod:`.packed`).
+
+        The raw table keeps a null column in the place of each (same names and row count),
+        so its text is freed: the load holds the compressed text (about a quarter of it)
+        and unpacks a column while it builds the typed columns that read it. A source of
+        less raw text than :data:`PACK_FROM` is left as read.
+        """
+        if self.raw.table.nbytes < PACK_FROM:
+            return
+        release_memory(collect=False)  # the reader's parse buffers
+        for name in self.raw.table.column_names:
+            table = self.raw.table
+            i = table.schema.get_field_index(name)
+            self.packed[name] = PackedArray(table.column(i))
+            self.raw.table = table.set_column(
+                i, pa.field(name, pa.null()), pa.nulls(table.num_rows)
+            )
+            del table
+        release_memory(collect=False)
+
+    def column_done(self) -> None:
+        """Keep the original values of the built columns packed; drop the unpacked sources.
+
+        An original value that is a source column points to that column's packed copy;
+        one computed from several columns (a coalesced list, a point's text) is packed.
+        A small source (:data:`PACK_FROM`) is not packed: its values stay as they are.
+        """
+        if not self.packed:
+            self.sources.clear()
+            return
+        done: dict[int, PackedArray] = {}
+        for canonical, original in self.originals.items():
+            if not isinstance(original, pa.Array):
+                continue
+            source = next(
+                (
+                    n
+                    for n, a in self.sources.items()
+                    if n in self.packed and same_array(original, a)
+                ),
+                None,
+            )
+            if source is not None:
+                self.originals[canonical] = self.packed[source]
+                continue
+            if id(original) not in done:
+                done[id(original)] = PackedArray(original)
+            self.originals[canonical] = done[id(original)]
+        self.sources.clear()
+        release_memory(collect=False)
+
+    def source_rows(self, positions: np.ndarray) -> pa.Table:
+        """Return every source column's values at ``positions``, as text."""
+        if positions.size == 0:  # nothing to unpack
+            return pa.table([pa.array([], pa.string()) for _ in self.names], names=self.names)
+        at = pa.array(positions, pa.int64())
+        columns = []
+        for name in self.names:
+            values = self.packed[name] if name in self.packed else self.source_array(name)
+            columns.append(as_text(values.take(at)))
+        return pa.table(columns, names=self.names)
 
     def build_columns(self) -> dict[str, pa.Array]:
+        """Build every typed column from the packed source columns, one column at a time.
+
+        Which rows keep their original text (rejected rows, values that fail a check) is
+        known only at the end of the load, so every source column is kept, compressed
+        (:meth:`pack_raw`); each is unpacked while the columns that read it are built and
+        dropped after, so the load holds the compressed text and the typed columns, not
+        the whole raw text table next to every typed column.
+        """
+        self.pack_raw()
         arrays: dict[str, pa.Array] = {}
         if self.mapping.point is not None:
             sources = [self.source_array(name) for name in self.mapping.point.sources()]
             lat, lon, original = read_point(self.log, self.mapping.point, sources)
+            del sources
             for canonical, array in (("lat", lat), ("lon", lon)):
                 self.originals[canonical] = original
                 self.point[canonical] = bounded(
                     self.log, canonical, array, original, self.bounds(canonical)
                 )
+            del original
+            self.column_done()
         for canonical, kind in self.types.items():
             array = self.build_column(canonical, kind)
             if array is not None:
                 arrays[canonical] = array
+            del array
+            self.column_done()
         for canonical in self.mapping.extra:
             original = self.source_array(self.mapping.extra[canonical])
             lost: list[tuple[str, np.ndarray]] = []
             text = self.text(canonical, original, lost)
             self.flag_lost(canonical, lost, text, original)
             arrays[canonical] = text
+            del original, text
+            self.column_done()
         return arrays
 
     def build_column(self, canonical: str, kind: str) -> pa.Array | None:
@@ -511,7 +624,8 @@ class _Loader:
 
     def to_frame(self, arrays: dict[str, pa.Array]) -> pd.DataFrame:
         columns = {}
-        for name, array in arrays.items():
+        for name in list(arrays):
+            array = arrays.pop(name)  # the typed array is freed once its column is built
             kind = self.types.get(name, "string")
             if kind == "category":
                 series = pd.Series(pd.Categorical.from_codes(*codes(array)), name=name)
@@ -528,7 +642,10 @@ class _Loader:
             else:
                 series = pd.Series(array.to_numpy(zero_copy_only=False), name=name, dtype="float64")
             columns[name] = series
-        frame = pd.DataFrame(columns)
+            del array, series
+        # copy=False: one block per column, no consolidated copy of every column at once.
+        frame = pd.DataFrame(columns, copy=False)
+        del columns
         frame["source_file"] = pd.Categorical.from_codes(self.raw.files, categories=self.log.labels)
         frame["source_row"] = self.raw.rows
         if self.raw.cell_columns is not None:
@@ -569,7 +686,9 @@ class _Loader:
     def validate(self, frame: pd.DataFrame) -> None:
         schema = schema_for(self.kind).to_schema()
         try:
-            schema.validate(frame, lazy=True)
+            # inplace: pandera otherwise validates a deep copy of the frame; the schemas do
+            # not coerce (Config.coerce = False), so in place nothing is changed.
+            schema.validate(frame, lazy=True, inplace=True)
         except pa_schema.errors.SchemaErrors as errors:
             cases = errors.failure_cases
             for (column, check), group in cases.groupby(
@@ -581,7 +700,7 @@ class _Loader:
                     ) from None
                 positions = group["index"].astype(np.int64).to_numpy()
                 if column in self.originals:
-                    source = as_text(self.originals[column]).take(pa.array(positions))
+                    source = as_text(self.originals[column].take(pa.array(positions)))
                     shown = np.asarray(source.to_pylist(), dtype=object)
                 else:
                     shown = np.asarray(
@@ -595,6 +714,7 @@ class _Loader:
 
     def flag_exact_duplicates(self) -> None:
         columns = {n: as_text(self.source_array(n)) for n in self.names}
+        self.sources.clear()
         frame = pd.DataFrame({n: pd.arrays.ArrowStringArray(a) for n, a in columns.items()})
         repeated = frame.duplicated(keep="first").to_numpy()
         if not repeated.any():
@@ -670,6 +790,24 @@ class _Loader:
         repeated = keys.duplicated(keep="first").to_numpy() & ~already
         shown = pa.array(keys.astype(str).agg("/".join, axis=1).tolist(), pa.string())
         self.log.flag(repeated, "/".join(key), "repeats the key of an earlier row", shown)
+
+
+def _one_array(column: pa.ChunkedArray) -> pa.Array:
+    """Return a column as one array: its only chunk, or its chunks combined (a copy)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
+def _keep_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """Return the rows of ``frame`` where ``keep`` is true, renumbered from 0, column by column.
+
+    Equal to ``frame.loc[keep].reset_index(drop=True)``; each column of ``frame`` is
+    dropped once its kept rows are taken, so the rows are never held twice in full.
+    """
+    positions = np.flatnonzero(keep)
+    columns = {}
+    for name in list(frame.columns):
+        columns[name] = frame.pop(name).take(positions).reset_index(drop=True)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _blank_to_null(array: pa.Array) -> pa.Array:

@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cs360lib.data.loaders.packed import PackedArray
 from cs360lib.data.readers import RawTable
 from cs360lib.errors import LoadError
 
@@ -90,7 +91,7 @@ class ProblemLog:
         mask: np.ndarray,
         column: str,
         problem: str,
-        values: pa.Array | None,
+        values: pa.Array | PackedArray | None,
         *,
         outcome: str | None = None,
     ) -> None:
@@ -104,7 +105,7 @@ class ProblemLog:
             Canonical column (or ``(row)``, ``(file)``, a key such as ``call_id``).
         problem : str
             Plain words, read after the column and value ("is not a number").
-        values : pyarrow.Array or None
+        values : pyarrow.Array, PackedArray or None
             Values shown in the problem (the source text), one per row.
         outcome : str, optional
             :data:`REJECTED`, :data:`SET_MISSING` or :data:`SUPERSEDED`; by default
@@ -235,8 +236,27 @@ class ProblemLog:
         frame.insert(2, "source_column", shown)
         return frame
 
-    def rejected_frame(self, mask: np.ndarray, problems: pd.DataFrame) -> pd.DataFrame:
-        """Build the rejected rows: file, row, the reasons, then every original value as text."""
+    def rejected_frame(
+        self, mask: np.ndarray, problems: pd.DataFrame, originals: pa.Table | None = None
+    ) -> pd.DataFrame:
+        """Build the rejected rows: file, row, the reasons, then every original value as text.
+
+        Parameters
+        ----------
+        mask : numpy.ndarray of bool, shape (n_rows,)
+            Rows rejected.
+        problems : pandas.DataFrame
+            :meth:`problem_frame`.
+        originals : pyarrow.Table, optional
+            Every source column's values at the rejected rows (in order), when the loader
+            no longer holds the raw table; by default taken from it.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``source_file``, ``source_row``, ``reason``, then one text column per source
+            column (``raw_line`` for lines that could not be parsed).
+        """
         positions = np.flatnonzero(mask)
         if positions.size == 0 and not self.raw.bad_lines:
             head = {"source_file": [], "source_row": np.array([], dtype=np.int64), "reason": []}
@@ -245,7 +265,8 @@ class ProblemLog:
                 {"source_file": object, "reason": object}
             )
             return self._with_cells(frame, np.array([], dtype=np.int64))
-        originals = self.raw.table.select(self.names).take(pa.array(positions, pa.int64()))
+        if originals is None:
+            originals = self.raw.table.select(self.names).take(pa.array(positions, pa.int64()))
         text = pa.table([as_text(c.combine_chunks()) for c in originals.columns], names=self.names)
         values = text.to_pandas(types_mapper={pa.string(): STRING}.get)
         reasons = (

@@ -9,6 +9,7 @@ stop (see :func:`source_problem`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -17,8 +18,10 @@ import pandas as pd
 
 from cs360lib.config.engagement import DEFAULT_MAX_REJECTED_SHARE
 from cs360lib.data.loaders.cache import LoadCache, active_cache, load_source
+from cs360lib.data.loaders.packed import release_memory
 from cs360lib.data.loaders.problems import REJECTED, SUPERSEDED
 from cs360lib.data.loaders.result import LoadResult
+from cs360lib.data.schemas import kind_info
 from cs360lib.errors import Cs360Error, LoadError
 
 if TYPE_CHECKING:
@@ -231,6 +234,7 @@ def load_engagement(
     strict: bool = False,
     errors: Literal["raise", "collect"] = "raise",
     cache: LoadCache | None = None,
+    keep_rows: bool = True,
 ) -> EngagementSources:
     """Load every source of an engagement.
 
@@ -254,6 +258,15 @@ def load_engagement(
         more rows rejected than the engagement's ``analysis.max_rejected_share``) is
         kept and listed in :attr:`EngagementSources.unusable`: the intake notebook shows
         why, and ``cs360 validate`` and ``cs360 run`` stop on it.
+    cache : LoadCache, optional
+        Where to look for and store each source; by default the run's cache when the
+        kernel was started by ``cs360 run`` (:func:`~.cache.active_cache`), else none.
+    keep_rows : bool, default True
+        ``False`` keeps of each source's ``.data`` only its time column (every row, so
+        counts, statuses and the first and last dates are those of the full load) and
+        drops each full table as soon as it is loaded and stored: the pre-flight of
+        ``cs360 run``, whose notebooks read the tables from the cache, so that it never
+        holds more than the source it is loading.
 
     Returns
     -------
@@ -278,7 +291,7 @@ def load_engagement(
     failures: dict[str, str] = {}
     for name, source in engagement.sources.items():
         try:
-            results[name] = load_source(
+            result = load_source(
                 name,
                 source.kind,
                 source.path,
@@ -287,6 +300,9 @@ def load_engagement(
                 timezone=engagement.info.timezone,
                 cache=cache,
             )
+            results[name] = result if keep_rows else _time_only(result)
+            del result
+            release_memory(collect=False)  # give the freed pages back before the next source
         except LoadError as error:
             if errors == "raise":
                 raise type(error)(
@@ -312,6 +328,13 @@ def load_engagement(
         failures,
         max_rejected_share=engagement.analysis.max_rejected_share,
     )
+
+
+def _time_only(result: LoadResult) -> LoadResult:
+    """Return the load with ``.data`` cut to its time column (all rows; no column without one)."""
+    time = kind_info(result.kind).time
+    columns = [time] if time is not None and time in result.data.columns else []
+    return dataclasses.replace(result, data=result.data[columns])
 
 
 def rejected_share(result: LoadResult) -> float:
