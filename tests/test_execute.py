@@ -97,3 +97,38 @@ def test_captured_output_restores_the_logger() -> None:
     assert captured.text() == "ERROR Kernel died while waiting for execute reply."
     assert captured.text() == "ERROR Kernel died while waiting for execute reply."  # idempotent
     assert issubclass(captured.kernel_manager_class, jupyter_client.AsyncKernelManager)
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "attempts"),
+    [
+        ("Kernel died before replying to kernel_info", "ok", 2),  # ran no cell: retried once
+        ("something else went wrong", "failed", 1),  # not a start failure: never retried
+    ],
+)
+def test_a_kernel_that_dies_before_it_answers_is_replaced_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: str, status: str, attempts: int
+) -> None:
+    import papermill as pm
+    from conftest import write_notebook
+
+    nb_path = write_notebook(tmp_path / "00_ok.ipynb", "print('ran')")
+    real = pm.execute_notebook
+    calls: list[dict] = []
+
+    def first_fails(*args, **kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise RuntimeError(error)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pm, "execute_notebook", first_fails)
+    res = execute.NotebookResult(name="00_ok", status="pending")
+    out = tmp_path / "out"
+    out.mkdir()
+    execute.execute_notebook(nb_path, res, out, {"engagement": "e.yml"}, 60)
+    assert (res.status, len(calls)) == (status, attempts)
+    if status == "ok":
+        assert "ran" in (out / "00_ok.ipynb").read_text()
+    else:
+        assert error in res.error

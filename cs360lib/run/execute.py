@@ -275,25 +275,35 @@ def execute_notebook(
         own_kernel["km"] = kernel.km
     try:
         with captured:
-            pm.execute_notebook(
-                str(nb_path),
-                str(out_nb),
-                parameters=parameters,
-                kernel_name=KERNEL_NAME,
-                # a notebook without kernelspec or language_info is still Python
-                language=KERNEL_LANGUAGE,
-                cwd=str(nb_path.parent),
-                execution_timeout=timeout,
-                progress_bar=False,
-                log_output=False,
-                report_mode=False,
-                # keep the kernel's "running over TCP without encryption" warning off stderr
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
-                # the kernel's own stdout and stderr (a ZMQ traceback after a timeout) go to a
-                # file, not to the terminal: the progress line is the interface
-                kernel_manager_class=captured.kernel_manager_class,
-                **own_kernel,
-            )
+            for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+                try:
+                    pm.execute_notebook(
+                        str(nb_path),
+                        str(out_nb),
+                        parameters=parameters,
+                        kernel_name=KERNEL_NAME,
+                        # a notebook without kernelspec or language_info is still Python
+                        language=KERNEL_LANGUAGE,
+                        cwd=str(nb_path.parent),
+                        execution_timeout=timeout,
+                        progress_bar=False,
+                        log_output=False,
+                        report_mode=False,
+                        # keep the kernel's "running over TCP without encryption" off stderr
+                        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                        # the kernel's own stdout and stderr (a ZMQ traceback after a timeout)
+                        # go to a file, not the terminal: the progress line is the interface
+                        kernel_manager_class=captured.kernel_manager_class,
+                        **own_kernel,
+                    )
+                    break
+                except RuntimeError as exc:
+                    if attempt == KERNEL_START_ATTEMPTS or not _died_starting(exc):
+                        raise
+                    # a kernel that died before it answered ran no cell: start a new one
+                    if kernel is not None:
+                        kernel.shutdown()
+                    own_kernel = {}
         res.status = "ok"
     except pm.PapermillExecutionError as exc:
         res.status = "failed"
@@ -338,6 +348,22 @@ def execute_notebook(
                 cell.metadata["tags"] = ["cs360-error"]
                 nb.cells.insert(0, cell)
             nbformat.write(nb, str(out_nb))
+
+
+KERNEL_START_ATTEMPTS = 2
+"""Kernels started for a notebook whose kernel dies before answering its first request.
+
+Two kernels started at the same moment by different processes (the engagements of a batch)
+can be handed the same free port by the operating system, and one of them then exits before
+it answers; it has run no cell, so the notebook is executed again in a new kernel (new
+ports), once."""
+
+_START_FAILURES = ("before replying to kernel_info", "didn't respond in")
+"""nbclient's words for a kernel that died, or never answered, before running anything."""
+
+
+def _died_starting(exc: BaseException) -> bool:
+    return any(words in str(exc) for words in _START_FAILURES)
 
 
 def _runs_elsewhere(nb: Any) -> None:
