@@ -13,9 +13,10 @@ notebook at a time, whatever it contains. The shipped notebooks declare what the
 lessons-learned log that 01 shows, so it runs after 01 (and 01 always shows the log as it was
 when the run started).
 
-Two notebooks at a time use both cores of a small machine (a notebook's kernel computes on
-one core; on the sample department the five notebooks take about 40 % less wall time). They
-also hold the loaded tables twice, so an engagement whose tables are large runs one notebook
+Two notebooks at a time use a second core (a notebook's kernel computes on one). On a 2-core
+machine the gain is small, because the kernels started ahead already use the second core for
+their imports: the sample's five notebooks took 26.8 s instead of 28.0 s (docs/performance.md);
+with more cores it grows. Two notebooks at a time also hold the loaded tables twice, so an engagement whose tables are large runs one notebook
 at a time (:data:`MAX_TABLE_BYTES_AT_ONCE`), and a batch, which already runs engagements side
 by side, runs each engagement's notebooks one at a time.
 """
