@@ -19,7 +19,9 @@ simulations estimates; the Knox ratio is observed over expected.
 
 Only pairs within the largest distance band are enumerated (a k-d tree), and the counts
 beyond it follow from the time-band totals over all pairs, which no permutation changes;
-so a year of a city's burglaries runs in seconds.
+so a year of a city's burglaries runs in seconds. The pairs are enumerated in blocks and
+counted for the observed dates and all permutations at once, so the memory is bounded
+(:data:`PAIR_MEMORY`, :data:`DAYS_MEMORY`) however many pairs a dense city gives.
 
 References
 ----------
@@ -64,8 +66,9 @@ PAIR_MEMORY = 64 * 2**20
 The pairs of events within the largest distance band are enumerated in blocks of events,
 each block giving at most about ``PAIR_MEMORY / 112`` pairs (their indices, coordinate
 differences, distances and bands), and the pairs are counted for the observed dates and
-every permutation at once, in chunks of about ``PAIR_MEMORY / (14 * (permutations + 1))``
-pairs; so the test's memory does not grow with the number of pairs."""
+every permutation at once, in chunks of about ``PAIR_MEMORY / (7 * (permutations + 1))``
+pairs (two bytes a date); so the test's memory does not grow with the number of pairs.
+The results do not depend on it."""
 
 DAYS_MEMORY = 1024 * 2**20
 """Bytes of dates held at a time by :func:`knox_table` (1 GiB).
@@ -73,12 +76,12 @@ DAYS_MEMORY = 1024 * 2**20
 The observed dates and every permutation's dates are stored side by side, a row per event
 (2 bytes a date when the dates span less than 89 years). When ``events * (permutations +
 1)`` dates do not fit, the permutations are taken in groups (drawn in the same order from
-the same generator) and the pairs are enumerated again for each group."""
+the same generator) and the pairs are enumerated again for each group: up to about 5
+million events with 99 permutations, one group."""
 
 # bytes per pair while enumerating (the tree's i, j, v; global i, j; mask; dx, dy, dist;
-# band) and per pair and date column while counting (two dates, their band code)
+# band); while counting, three dates and a flag per pair and date column
 _ENUM_BYTES = 112
-_INDEX_BYTES = np.dtype(np.intp).itemsize
 
 
 def _edges(values: Sequence[float], name: str, unit: str) -> np.ndarray:
@@ -95,7 +98,7 @@ def _edges(values: Sequence[float], name: str, unit: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Space:
-    """Events sorted by x, their k-d tree, and the distance bands of their pairs."""
+    """Events sorted by x and the distance bands of their pairs."""
 
     x: np.ndarray
     y: np.ndarray
@@ -164,57 +167,51 @@ def _date_columns(
 
     Column 0 holds the observed dates, column k the dates of the k-th permutation, drawn
     from ``rng`` (the caller asks for the columns in order, so the draws are those of one
-    ``rng.permutation(n)`` per permutation in turn). ``days`` run from 0.
+    ``rng.permutation(n)`` per permutation in turn). ``days`` run from 0; 16-bit when they
+    span less than 2**15 days (so that a difference of two never overflows).
     """
-    dtype = np.uint16 if (days.size == 0 or int(days.max()) < 2**15) else np.int64
+    dtype = np.int16 if (days.size == 0 or int(days.max()) < 2**15) else np.int64
     out = np.empty((days.size, k1 - k0), dtype=dtype)
     for c, k in enumerate(range(k0, k1)):
         out[:, c] = days[order] if k == 0 else days[rng.permutation(days.size)][order]
     return out
 
 
-def _day_bands(t_edges: np.ndarray, span: int, wrapped: bool) -> np.ndarray:
-    """Time band of a difference of dates, as a lookup table.
-
-    For 16-bit dates the table is indexed by the difference modulo 2**16 (a negative
-    difference wraps around; the dates span less than 2**15 days), otherwise by its
-    absolute value.
-    """
-    if wrapped:
-        u = np.arange(2**16, dtype=np.int64)
-        return np.searchsorted(t_edges, np.minimum(u, 2**16 - u), side="left").astype(np.intp)
-    return np.searchsorted(t_edges, np.arange(span + 1), side="left").astype(np.intp)
-
-
-def _count_pairs(
-    space: _Space, dates: np.ndarray, t_edges: np.ndarray, span: int, n_rows: int
-) -> np.ndarray:
+def _count_pairs(space: _Space, dates: np.ndarray, t_edges: np.ndarray, n_rows: int) -> np.ndarray:
     """Pairs within the largest band by space and time band, for each column of dates.
+
+    The pairs of a block are grouped by space band; in each group, chunk by chunk, the
+    date differences of every column are compared with each time band's upper limit
+    (whole days: ``|dt| <= e`` is ``|dt| <= floor(e)``) and the pairs within it summed per
+    column, the counts per band being the differences of these cumulative counts.
 
     Returns an array of shape (date columns, space rows, time columns).
     """
     g = dates.shape[1]
     n_cols = t_edges.size + 1
-    cells = n_rows * n_cols
-    wrapped = dates.dtype == np.uint16
-    lut = _day_bands(t_edges, span, wrapped)
-    offset = np.arange(g, dtype=np.intp) * cells
-    chunk = max(1, PAIR_MEMORY // (g * (3 * dates.itemsize + _INDEX_BYTES)))
-    out = np.zeros(g * cells, dtype=np.int64)
+    limits = np.minimum(np.floor(t_edges), np.iinfo(dates.dtype).max).astype(dates.dtype)
+    chunk = max(1, PAIR_MEMORY // (g * (3 * dates.itemsize + 1)))
+    out = np.zeros((n_rows, n_cols, g), dtype=np.int64)
     for i, j, sb in space.pair_blocks(max(1, PAIR_MEMORY // _ENUM_BYTES)):
-        base = sb.astype(np.intp) * n_cols
-        for a in range(0, i.size, chunk):
-            sl = slice(a, a + chunk)
-            diff = dates[i[sl]]
-            np.subtract(diff, dates[j[sl]], out=diff)
-            if not wrapped:
+        by_band = np.argsort(sb.astype(np.uint16), kind="stable")
+        i, j, sb = i[by_band], j[by_band], sb[by_band]
+        del by_band
+        bounds = np.searchsorted(sb, np.arange(n_rows + 1), side="left")
+        for row in range(n_rows):
+            for a in range(int(bounds[row]), int(bounds[row + 1]), chunk):
+                sl = slice(a, min(a + chunk, int(bounds[row + 1])))
+                diff = dates[i[sl]]
+                np.subtract(diff, dates[j[sl]], out=diff)
                 np.abs(diff, out=diff)
-            code = lut[diff]
-            del diff
-            code += base[sl, None]
-            code += offset
-            out += np.bincount(code.ravel(), minlength=g * cells)
-    return out.reshape(g, n_rows, n_cols)
+                inside = np.empty(diff.shape, dtype=bool)
+                below = np.zeros(g, dtype=np.int64)
+                for col, limit in enumerate(limits):
+                    np.less_equal(diff, limit, out=inside)
+                    within = inside.sum(axis=0, dtype=np.int64)
+                    out[row, col] += within - below
+                    below = within
+                out[row, -1] += diff.shape[0] - below
+    return out.transpose(2, 0, 1)
 
 
 def _time_totals(days: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -301,7 +298,7 @@ def knox_table(
     for k0 in range(0, permutations + 1, group):
         k1 = min(permutations + 1, k0 + group)
         dates = _date_columns(days, order, rng, k0, k1)
-        counted = _count_pairs(space, dates, t_edges, span, n_rows)
+        counted = _count_pairs(space, dates, t_edges, n_rows)
         del dates
         for k, within in zip(range(k0, k1), counted, strict=True):
             if k == 0:
