@@ -265,6 +265,21 @@ def knox_table(
         ``p_value`` (one-sided, more pairs than expected; NaN without permutations), each
         of shape (space rows + 1, time columns + 1), the last row and column being the pairs
         beyond the largest band; and ``n_pairs``, the number of pairs.
+
+    Raises
+    ------
+    AnalysisInputError
+        For bands that are not increasing positive numbers, an unknown metric or a negative
+        number of permutations.
+
+    Notes
+    -----
+    The pairs within the largest band are enumerated in blocks and counted for the observed
+    dates and every permutation at once, so the memory held is bounded by
+    :data:`PAIR_MEMORY` and :data:`DAYS_MEMORY` whatever the number of pairs; the time grows
+    with the pairs times the permutations. The permutations are ``rng.permutation(n)`` of
+    ``numpy.random.default_rng(seed)``, one per permutation in turn, so the results do not
+    depend on the budgets.
     """
     s_edges = _edges(space_bands, "space_bands", "metres")
     t_edges = _edges(time_bands, "time_bands", "days")
