@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 
 import numpy as np
@@ -30,14 +31,15 @@ def _pattern(seed: int, n: int = 300, near: int = 40) -> tuple[np.ndarray, np.nd
     return x, y, d
 
 
-def _brute(x, y, d, s_edges, t_edges, same_location, perm=None):
+def _brute(x, y, d, s_edges, t_edges, same_location, perm=None, metric="euclidean"):
     """All pairs, counted one by one (independent of the library's k-d tree and totals)."""
     n = x.size
     rows = len(s_edges) + 1 + (1 if same_location else 0)
     out = np.zeros((rows, len(t_edges) + 1), dtype=int)
     dd = d if perm is None else d[perm]
     for i, j in itertools.combinations(range(n), 2):
-        dist = np.hypot(x[i] - x[j], y[i] - y[j])
+        dx, dy = x[i] - x[j], y[i] - y[j]
+        dist = np.hypot(dx, dy) if metric == "euclidean" else abs(dx) + abs(dy)
         if same_location and dist == 0:
             r = 0
         else:
@@ -106,6 +108,51 @@ def test_manhattan_distance():
     mh = knox_table(x, y, d, [100], [7], same_location=False, metric="manhattan", permutations=0)
     assert eu["observed"][0, 0] == 3  # 84.9, 90 and 67.1 m
     assert mh["observed"][0, 0] == 2  # 120 m in Manhattan distance for the first pair
+
+
+def _ties(seed: int, n: int, span: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Events on a 10 m grid with many at the same place and on the same day."""
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.uniform(0, 2000, n), -1)
+    y = np.round(rng.uniform(0, 2000, n), -1)
+    d = rng.integers(0, span, n)
+    k = n // 5
+    x[:k], y[:k] = x[k : 2 * k], y[k : 2 * k]  # exact repeat locations
+    d[: k // 2] = d[k : k + k // 2]  # some of them on the same day
+    return x, y, d
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan"])
+@pytest.mark.parametrize("span", [400, 40_000])  # 16-bit dates, and dates spanning 110 years
+def test_small_memory_budgets_give_the_same_counts_as_one_chunk(monkeypatch, metric, span):
+    module = importlib.import_module("cs360lib.analysis.near_repeat")
+    x, y, d = _ties(11, 1500, span)
+    bands = dict(space_bands=[50, 150, 300], time_bands=[7, 30, 20_000], metric=metric)
+    one = knox_table(x, y, d, permutations=19, seed=4, **bands)
+    # many blocks of pairs, many chunks per block, and the permutations in groups of three
+    monkeypatch.setattr(module, "PAIR_MEMORY", 4_000)
+    monkeypatch.setattr(module, "DAYS_MEMORY", 3 * 1500 * 2)
+    order = np.argsort(x, kind="stable")
+    space = module._Space(x[order], y[order], np.array([50.0, 150, 300]), True, False)
+    assert len(list(space.pair_blocks(4_000 // module._ENUM_BYTES))) > 10
+    many = knox_table(x, y, d, permutations=19, seed=4, **bands)
+    for key in one:
+        np.testing.assert_array_equal(many[key], one[key], err_msg=key)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "manhattan"])
+def test_every_pair_within_the_band_is_counted_once(monkeypatch, metric):
+    module = importlib.import_module("cs360lib.analysis.near_repeat")
+    monkeypatch.setattr(module, "PAIR_MEMORY", 2_000)
+    x, y, d = _ties(12, 300, 200)
+    res = knox_table(x, y, d, [100, 250], [14], metric=metric, permutations=3)
+    i, j = np.triu_indices(300, k=1)
+    dx, dy = x[i] - x[j], y[i] - y[j]
+    dist = np.hypot(dx, dy) if metric == "euclidean" else np.abs(dx) + np.abs(dy)
+    assert res["observed"][:-1].sum() == int((dist <= 250).sum())
+    assert res["observed"][0].sum() == int((dist == 0).sum()) > 0
+    brute = _brute(x, y, d, [100, 250], [14], True, metric=metric)
+    np.testing.assert_array_equal(res["observed"], brute)
 
 
 def _events(x, y, d) -> pd.DataFrame:

@@ -19,7 +19,9 @@ simulations estimates; the Knox ratio is observed over expected.
 
 Only pairs within the largest distance band are enumerated (a k-d tree), and the counts
 beyond it follow from the time-band totals over all pairs, which no permutation changes;
-so a year of a city's burglaries runs in seconds.
+so a year of a city's burglaries runs in seconds. The pairs are enumerated in blocks and
+counted for the observed dates and all permutations at once, so the memory is bounded
+(:data:`PAIR_MEMORY`, :data:`DAYS_MEMORY`) however many pairs a dense city gives.
 
 References
 ----------
@@ -35,7 +37,7 @@ repeat hypothesis. *British Journal of Criminology*, 43(3), 615-633.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -58,7 +60,28 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["NearRepeatResult", "knox_table", "near_repeat"]
 
-_CHUNK = 2_000_000
+PAIR_MEMORY = 64 * 2**20
+"""Bytes of pair arrays held at a time by :func:`knox_table` (64 MiB).
+
+The pairs of events within the largest distance band are enumerated in blocks of events,
+each block giving at most about ``PAIR_MEMORY / 112`` pairs (their indices, coordinate
+differences, distances and bands), and the pairs are counted for the observed dates and
+every permutation at once, in chunks of about ``PAIR_MEMORY / (7 * (permutations + 1))``
+pairs (two bytes a date); so the test's memory does not grow with the number of pairs.
+The results do not depend on it."""
+
+DAYS_MEMORY = 1024 * 2**20
+"""Bytes of dates held at a time by :func:`knox_table` (1 GiB).
+
+The observed dates and every permutation's dates are stored side by side, a row per event
+(2 bytes a date when the dates span less than 89 years). When ``events * (permutations +
+1)`` dates do not fit, the permutations are taken in groups (drawn in the same order from
+the same generator) and the pairs are enumerated again for each group: up to about 5
+million events with 99 permutations, one group."""
+
+# bytes per pair while enumerating (the tree's i, j, v; global i, j; mask; dx, dy, dist;
+# band); while counting, three dates and a flag per pair and date column
+_ENUM_BYTES = 112
 
 
 def _edges(values: Sequence[float], name: str, unit: str) -> np.ndarray:
@@ -73,9 +96,122 @@ def _edges(values: Sequence[float], name: str, unit: str) -> np.ndarray:
     return e
 
 
-def _pairs_within(x: np.ndarray, y: np.ndarray, r: float, p: float) -> np.ndarray:
-    tree = cKDTree(np.column_stack([x, y]))
-    return tree.query_pairs(r=r, p=p, output_type="ndarray")
+@dataclass(frozen=True)
+class _Space:
+    """Events sorted by x and the distance bands of their pairs."""
+
+    x: np.ndarray
+    y: np.ndarray
+    edges: np.ndarray
+    same_location: bool
+    manhattan: bool
+
+    def pair_blocks(self, max_pairs: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Yield ``(i, j, band)`` arrays of the pairs i < j within the largest band.
+
+        Every pair comes exactly once. Blocks of consecutive events (in x order) whose
+        neighbour counts sum to at most ``max_pairs`` (an event with more neighbours is a
+        block of its own) are matched against a window of the events from the block's first
+        to the last one within the largest band further in x, so that each pair is found
+        from its first event only. When all pairs fit, one query of the whole tree.
+        """
+        n = self.x.size
+        if n < 2:
+            return
+        p = 1.0 if self.manhattan else 2.0
+        # a hair wider than the largest band, so that the tree's own rounding of distances
+        # never drops a pair that ``_banded`` (the bands' own arithmetic) keeps
+        radius = float(self.edges[-1])
+        r_q = radius * (1 + 1e-9) + 1e-9
+        pts = np.column_stack([self.x, self.y])
+        tree = cKDTree(pts)
+        nb = tree.query_ball_point(pts, r_q, p=p, return_length=True).astype(np.int64)
+        if int(nb.sum()) <= max_pairs:
+            pairs = tree.query_pairs(r=r_q, p=p, output_type="ndarray")
+            yield self._banded(pairs[:, 0], pairs[:, 1], radius)
+            return
+        del tree
+        cum = np.cumsum(nb)
+        a = 0
+        while a < n:
+            b = max(a + 1, int(np.searchsorted(cum, cum[a] - nb[a] + max_pairs, side="right")))
+            hi = int(np.searchsorted(self.x, self.x[b - 1] + r_q, side="right"))
+            block, window = cKDTree(pts[a:b]), cKDTree(pts[a:hi])
+            rec = block.sparse_distance_matrix(window, r_q, p=p, output_type="ndarray")
+            i = rec["i"].astype(np.int64) + a
+            j = rec["j"].astype(np.int64) + a
+            del rec
+            keep = j > i
+            yield self._banded(i[keep], j[keep], radius)
+            a = b
+
+    def _banded(
+        self, i: np.ndarray, j: np.ndarray, radius: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        dx, dy = self.x[i] - self.x[j], self.y[i] - self.y[j]
+        dist = np.abs(dx) + np.abs(dy) if self.manhattan else np.hypot(dx, dy)
+        del dx, dy
+        inside = dist <= radius
+        if not inside.all():
+            i, j, dist = i[inside], j[inside], dist[inside]
+        sb = np.searchsorted(self.edges, dist, side="left")
+        if self.same_location:
+            sb = np.where(dist == 0, 0, sb + 1)
+        return i, j, sb
+
+
+def _date_columns(
+    days: np.ndarray, order: np.ndarray, rng: np.random.Generator, k0: int, k1: int
+) -> np.ndarray:
+    """Dates of the events (rows, in ``order``) for the columns ``k0`` to ``k1 - 1``.
+
+    Column 0 holds the observed dates, column k the dates of the k-th permutation, drawn
+    from ``rng`` (the caller asks for the columns in order, so the draws are those of one
+    ``rng.permutation(n)`` per permutation in turn). ``days`` run from 0; 16-bit when they
+    span less than 2**15 days (so that a difference of two never overflows).
+    """
+    dtype = np.int16 if (days.size == 0 or int(days.max()) < 2**15) else np.int64
+    out = np.empty((days.size, k1 - k0), dtype=dtype)
+    for c, k in enumerate(range(k0, k1)):
+        out[:, c] = days[order] if k == 0 else days[rng.permutation(days.size)][order]
+    return out
+
+
+def _count_pairs(space: _Space, dates: np.ndarray, t_edges: np.ndarray, n_rows: int) -> np.ndarray:
+    """Pairs within the largest band by space and time band, for each column of dates.
+
+    The pairs of a block are grouped by space band; in each group, chunk by chunk, the
+    date differences of every column are compared with each time band's upper limit
+    (whole days: ``|dt| <= e`` is ``|dt| <= floor(e)``) and the pairs within it summed per
+    column, the counts per band being the differences of these cumulative counts.
+
+    Returns an array of shape (date columns, space rows, time columns).
+    """
+    g = dates.shape[1]
+    n_cols = t_edges.size + 1
+    limits = np.minimum(np.floor(t_edges), np.iinfo(dates.dtype).max).astype(dates.dtype)
+    chunk = max(1, PAIR_MEMORY // (g * (3 * dates.itemsize + 1)))
+    out = np.zeros((n_rows, n_cols, g), dtype=np.int64)
+    for i, j, sb in space.pair_blocks(max(1, PAIR_MEMORY // _ENUM_BYTES)):
+        by_band = np.argsort(sb.astype(np.uint16), kind="stable")
+        i, j, sb = i[by_band], j[by_band], sb[by_band]
+        del by_band
+        bounds = np.searchsorted(sb, np.arange(n_rows + 1), side="left")
+        for row in range(n_rows):
+            for a in range(int(bounds[row]), int(bounds[row + 1]), chunk):
+                sl = slice(a, min(a + chunk, int(bounds[row + 1])))
+                diff = dates[i[sl]]
+                np.subtract(diff, dates[j[sl]], out=diff)
+                np.abs(diff, out=diff)
+                inside = np.empty(diff.shape, dtype=bool)
+                below = np.zeros(g, dtype=np.int64)
+                for col, limit in enumerate(limits):
+                    np.less_equal(diff, limit, out=inside)
+                    within = inside.sum(axis=0, dtype=np.int64)
+                    out[row, col] += within - below
+                    below = within
+                out[row, -1] += diff.shape[0] - below
+    return out.transpose(2, 0, 1)
 
 
 def _time_totals(days: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -129,6 +265,21 @@ def knox_table(
         ``p_value`` (one-sided, more pairs than expected; NaN without permutations), each
         of shape (space rows + 1, time columns + 1), the last row and column being the pairs
         beyond the largest band; and ``n_pairs``, the number of pairs.
+
+    Raises
+    ------
+    AnalysisInputError
+        For bands that are not increasing positive numbers, an unknown metric or a negative
+        number of permutations.
+
+    Notes
+    -----
+    The pairs within the largest band are enumerated in blocks and counted for the observed
+    dates and every permutation at once, so the memory held is bounded by
+    :data:`PAIR_MEMORY` and :data:`DAYS_MEMORY` whatever the number of pairs; the time grows
+    with the pairs times the permutations. The permutations are ``rng.permutation(n)`` of
+    ``numpy.random.default_rng(seed)``, one per permutation in turn, so the results do not
+    depend on the budgets.
     """
     s_edges = _edges(space_bands, "space_bands", "metres")
     t_edges = _edges(time_bands, "time_bands", "days")
@@ -138,47 +289,44 @@ def knox_table(
         raise AnalysisInputError(f"permutations must be 0 or more, got {permutations}")
     days = np.asarray(days, dtype=np.int64)
     n = days.size
-    pairs = _pairs_within(x, y, float(s_edges[-1]), 2.0 if metric == "euclidean" else 1.0)
-    i, j = pairs[:, 0], pairs[:, 1]
-    dx, dy = x[i] - x[j], y[i] - y[j]
-    dist = np.hypot(dx, dy) if metric == "euclidean" else np.abs(dx) + np.abs(dy)
-    sb = np.searchsorted(s_edges, dist, side="left")
-    if same_location:
-        sb = np.where(dist == 0, 0, sb + 1)
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if n:
+        days = days - days.min()
+    span = int(days.max()) if n else 0
+    order = np.argsort(x, kind="stable")
+    space = _Space(x[order], y[order], s_edges, same_location, metric == "manhattan")
     n_rows = s_edges.size + (1 if same_location else 0)
-    n_cols = t_edges.size + 1
-    # lookup from day difference to time band (beyond the last band -> last column)
-    span = int(days.max() - days.min()) if n else 0
-    lut = np.searchsorted(t_edges, np.arange(span + 1), side="left").astype(np.int64)
-    code_base = sb.astype(np.int64) * n_cols
-
-    def counts(d: np.ndarray) -> np.ndarray:
-        out = np.zeros(n_rows * n_cols, dtype=np.int64)
-        for a in range(0, i.size, _CHUNK):
-            sl = slice(a, a + _CHUNK)
-            tb = lut[np.abs(d[i[sl]] - d[j[sl]])]
-            out += np.bincount(code_base[sl] + tb, minlength=n_rows * n_cols)
-        return out.reshape(n_rows, n_cols)
-
     t_tot = _time_totals(days, t_edges)
     n_pairs = n * (n - 1) // 2
 
     def full(within: np.ndarray) -> np.ndarray:
         return np.vstack([within, t_tot - within.sum(axis=0)])
 
-    observed = full(counts(days))
+    # date columns: 0 the observed dates, k the k-th permutation's; as many at a time as
+    # DAYS_MEMORY holds, each group counted over every pair
+    itemsize = 2 if span < 2**15 else 8
+    group = max(1, DAYS_MEMORY // max(1, n * itemsize))
+    rng = np.random.default_rng(seed)
+    observed = np.zeros((n_rows + 1, t_edges.size + 1), dtype=np.int64)
+    at_least = np.zeros(observed.shape, dtype=np.int64)
+    total = np.zeros(observed.shape, dtype=float)
+    for k0 in range(0, permutations + 1, group):
+        k1 = min(permutations + 1, k0 + group)
+        dates = _date_columns(days, order, rng, k0, k1)
+        counted = _count_pairs(space, dates, t_edges, n_rows)
+        del dates
+        for k, within in zip(range(k0, k1), counted, strict=True):
+            if k == 0:
+                observed = full(within)
+                continue
+            sim = full(within)
+            at_least += sim >= observed
+            total += sim
     s_tot = observed.sum(axis=1)
     expected = np.outer(s_tot, t_tot) / n_pairs if n_pairs else np.zeros_like(observed, float)
     p_value = np.full(observed.shape, np.nan)
     sim_mean = np.full(observed.shape, np.nan)
     if permutations:
-        rng = np.random.default_rng(seed)
-        at_least = np.zeros(observed.shape, dtype=np.int64)
-        total = np.zeros(observed.shape, dtype=float)
-        for _ in range(permutations):
-            sim = full(counts(days[rng.permutation(n)]))
-            at_least += sim >= observed
-            total += sim
         p_value = (1 + at_least) / (1 + permutations)
         sim_mean = total / permutations
     return {
