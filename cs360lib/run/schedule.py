@@ -16,8 +16,8 @@ when the run started).
 Two notebooks at a time use a second core (a notebook's kernel computes on one). On a 2-core
 machine the gain is small, because the kernels started ahead already use the second core for
 their imports: the sample's five notebooks took 24.7 to 26.8 s instead of 27.4 to 28.0 s
-(docs/performance.md); with more cores it grows. Two notebooks at a time also hold the loaded tables twice, so an
-engagement whose tables are large runs one notebook at a time
+(docs/performance.md); with more cores it grows. Two notebooks at a time also hold the loaded
+tables twice, so an engagement whose tables are large runs one notebook at a time
 (:data:`MAX_TABLE_BYTES_AT_ONCE`), and a batch, which already runs engagements side by side,
 runs each engagement's notebooks one at a time.
 """
