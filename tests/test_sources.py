@@ -231,3 +231,13 @@ def test_keep_rows_false_keeps_only_the_time_column_and_the_same_description(
     assert slim["incidents"].rejected.equals(full["incidents"].rejected)
     assert list(slim["ems"].data.columns) == ["period"]
     assert len(slim["ems"].data) == len(full["ems"].data)
+
+
+def test_table_bytes_is_the_memory_of_the_full_tables_even_when_they_are_cut(
+    engagement: Engagement,
+) -> None:
+    full = load_engagement(engagement, errors="collect")
+    slim = load_engagement(engagement, errors="collect", keep_rows=False)
+    expected = {n: int(full[n].data.memory_usage(index=True, deep=False).sum()) for n in full}
+    assert full.table_bytes == slim.table_bytes == expected
+    assert slim.table_bytes["incidents"] > slim["incidents"].data.memory_usage().sum()

@@ -70,10 +70,10 @@ EVENTS_FILE = "events.jsonl"
 """File of the cache folder that lists every lookup, one JSON object per line."""
 
 FRAMES = ("data", "rejected", "problems", "duplicates", "adjustments")
+"""The tables of a :class:`LoadResult`, each kept as one Parquet file."""
 
 WRITE_ROWS = 262_144
 """Rows per Parquet row group when a table is stored (a slice is converted at a time)."""
-"""The tables of a :class:`LoadResult`, each kept as one Parquet file."""
 
 _CODE_PACKAGES = ("data", "config")
 """Packages of the library whose code decides what a load returns (see :func:`loader_version`)."""

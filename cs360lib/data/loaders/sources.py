@@ -78,6 +78,10 @@ class EngagementSources(Mapping[str, LoadResult]):
         rows can be reviewed.
     max_rejected_share : float
         The limit the sources were checked against.
+    table_bytes : dict of str to int
+        Memory of each loaded source's full ``.data`` in bytes (pandas ``memory_usage``,
+        Arrow-backed columns counted by their buffers), measured before ``keep_rows=False``
+        cut it: what a notebook's kernel holds when it loads the source.
     """
 
     def __init__(
@@ -88,8 +92,10 @@ class EngagementSources(Mapping[str, LoadResult]):
         failures: dict[str, str] | None = None,
         *,
         max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
+        table_bytes: dict[str, int] | None = None,
     ) -> None:
         self.path = path
+        self.table_bytes = dict(table_bytes or {})
         self.kinds = dict(kinds)
         self.max_rejected_share = max_rejected_share
         self._results = {name: results[name] for name in kinds if name in results}
@@ -289,6 +295,7 @@ def load_engagement(
         cache = active_cache()
     results: dict[str, LoadResult] = {}
     failures: dict[str, str] = {}
+    table_bytes: dict[str, int] = {}
     for name, source in engagement.sources.items():
         try:
             result = load_source(
@@ -300,9 +307,13 @@ def load_engagement(
                 timezone=engagement.info.timezone,
                 cache=cache,
             )
-            results[name] = result if keep_rows else _time_only(result)
-            del result
-            release_memory(collect=False)  # give the freed pages back before the next source
+            table_bytes[name] = int(result.data.memory_usage(index=True, deep=False).sum())
+            if keep_rows:
+                results[name] = result
+            else:
+                results[name] = _time_only(result)
+                del result
+                release_memory(collect=False)  # give the freed pages back before the next one
         except LoadError as error:
             if errors == "raise":
                 raise type(error)(
@@ -327,6 +338,7 @@ def load_engagement(
         results,
         failures,
         max_rejected_share=engagement.analysis.max_rejected_share,
+        table_bytes=table_bytes,
     )
 
 
