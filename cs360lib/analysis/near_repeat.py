@@ -170,11 +170,16 @@ def _date_columns(
     ``rng.permutation(n)`` per permutation in turn). ``days`` run from 0; 16-bit when they
     span less than 2**15 days (so that a difference of two never overflows).
     """
-    dtype = np.int16 if (days.size == 0 or int(days.max()) < 2**15) else np.int64
-    out = np.empty((days.size, k1 - k0), dtype=dtype)
+    span = int(days.max()) if days.size else 0
+    out = np.empty((days.size, k1 - k0), dtype=_date_dtype(span))
     for c, k in enumerate(range(k0, k1)):
         out[:, c] = days[order] if k == 0 else days[rng.permutation(days.size)][order]
     return out
+
+
+def _date_dtype(span: int) -> type[np.integer]:
+    """Integer type of dates running from 0 to ``span`` days: 16-bit below 2**15 days."""
+    return np.int16 if span < 2**15 else np.int64
 
 
 def _count_pairs(space: _Space, dates: np.ndarray, t_edges: np.ndarray, n_rows: int) -> np.ndarray:
@@ -304,7 +309,7 @@ def knox_table(
 
     # date columns: 0 the observed dates, k the k-th permutation's; as many at a time as
     # DAYS_MEMORY holds, each group counted over every pair
-    itemsize = 2 if span < 2**15 else 8
+    itemsize = np.dtype(_date_dtype(span)).itemsize
     group = max(1, DAYS_MEMORY // max(1, n * itemsize))
     rng = np.random.default_rng(seed)
     observed = np.zeros((n_rows + 1, t_edges.size + 1), dtype=np.int64)

@@ -61,13 +61,13 @@ from cs360lib.data.schemas import KEYS, column_types, required_columns, schema_f
 from cs360lib.errors import LoadError
 
 PAIRED = {"lat": "lon", "lon": "lat"}
+"""Columns that only mean something together: one set missing makes the other missing."""
 
 PACK_FROM = 16 * 2**20
 """Bytes of raw source text from which a load keeps it compressed (:meth:`_Loader.pack_raw`).
 
 Below it (every file of the shipped sample) compressing saves little memory and costs about a
 third of the load's time, so the text stays as read."""
-"""Columns that only mean something together: one set missing makes the other missing."""
 
 __all__ = [
     "load",
