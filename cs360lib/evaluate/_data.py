@@ -254,7 +254,7 @@ def prepare_data(
             )
         keys = np.round(keys)
     gcodes, guniq = _groups(columns.get(group), group, treated, len(data))
-    if group is None and bool((np.diff(keys) == 1).all()):
+    if group is None and _consecutive(keys):
         # the common case: one series, sorted, one row per period and no gaps (so nothing for
         # the sort or the duplicate and gap checks to find)
         order = np.arange(len(keys))
