@@ -21,6 +21,7 @@ import pandas as pd
 from cs360lib.analysis import near_repeat
 from cs360lib.analysis import repeats as repeat_places
 from cs360lib.analysis._format import count_text
+from cs360lib.analysis.near_repeat import comparison_text
 from cs360lib.config.engagement import Engagement
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.schemas import kind_info
@@ -61,6 +62,8 @@ class ProblemRepeats(Result):
         Share of the repeats within 30 days.
     n_events, n_pairs, permutations : int
         Events and pairs of the Knox test; permutations behind its p-values.
+    method : {"monte carlo", "normal"}
+        How its p-values were found (:func:`cs360lib.analysis.near_repeat.knox_table`).
     alpha : float
         Level at which a band is called significant.
     space_order, time_order : tuple of str
@@ -83,6 +86,7 @@ class ProblemRepeats(Result):
     space_order: tuple[str, ...] = ()
     time_order: tuple[str, ...] = ()
     missing: list[str] = dataclasses.field(default_factory=list)
+    method: str = "monte carlo"
     labels = {
         "space_band": "Distance between events",
         "time_band": "Time between events",
@@ -163,7 +167,7 @@ class ProblemRepeats(Result):
             base = (
                 f"Near repeats: the {self.n_pairs:,} pairs of the {self.n_events:,} located "
                 "events were compared, by distance and time apart, with "
-                f"{self.permutations} random shuffles of the dates. "
+                f"{comparison_text(self.method, self.permutations)}. "
             )
             if near.empty:
                 lines.append(
@@ -292,6 +296,7 @@ def repeats(
         ]
     )
     n_events = n_pairs = 0
+    method = "monte carlo"
     space_order: tuple[str, ...] = ()
     time_order: tuple[str, ...] = ()
     try:
@@ -312,7 +317,7 @@ def repeats(
     else:
         notes += near.warnings
         frame = near.to_frame()[list(frame.columns)]
-        n_events, n_pairs = near.n_events, near.n_pairs
+        n_events, n_pairs, method = near.n_events, near.n_pairs, near.method
         space_order, time_order = tuple(near.ratio.index), tuple(near.ratio.columns)
     return ProblemRepeats(
         frame=frame,
@@ -329,5 +334,6 @@ def repeats(
         space_order=space_order,
         time_order=time_order,
         missing=missing,
+        method=method,
         warnings=[*notes, *missing],
     )

@@ -50,7 +50,6 @@ from cs360lib.datasets.sampleton.params import (
     month_index,
     weekday,
 )
-from cs360lib.errors import DatasetError
 
 BACKGROUND_CALLS = [  # call_type, share, priority, on-view share
     ("Disturbance", 0.20, "2", 0.05),
@@ -142,7 +141,10 @@ def _segment_choice(rng: np.random.Generator, probs: np.ndarray, seg: np.ndarray
 def _ids(prefix: str, when: np.ndarray, width: int, two_digit_year: bool = False) -> np.ndarray:
     """Per-year sequential ids ``PREFIXYYYY-000123`` for rows sorted by ``when``.
 
-    Built as fixed-width ASCII bytes (no per-row Python), returned as an object array of str.
+    ``width`` is the least number of digits of the sequence; a year with more records than
+    it holds (a large department, ``cs360 sample --scale``) gets every id one digit wider,
+    as a records system's numbers grow, so ids stay unique and of one width. Built as
+    fixed-width ASCII bytes (no per-row Python), returned as an object array of str.
     """
     years = when.astype("datetime64[Y]").astype(np.int64) + 1970
     n = len(years)
@@ -151,13 +153,7 @@ def _ids(prefix: str, when: np.ndarray, width: int, two_digit_year: bool = False
     first = np.r_[0, np.flatnonzero(np.diff(years)) + 1]
     starts = np.repeat(first, np.diff(np.r_[first, n]))
     seq = np.arange(n) - starts + 1
-    if seq.max() >= 10**width:
-        year = int(years[int(np.argmax(seq))])
-        raise DatasetError(
-            f"{int(seq.max()):,} records in {year} for ids {prefix or '(no prefix)'}YYYY-... of "
-            f"{width} digits, which hold at most {10**width - 1:,} a year: make the department "
-            "smaller (cs360 sample --scale)"
-        )
+    width = max(width, len(str(int(seq.max()))))
     year = years % 100 if two_digit_year else years
     year_width = 2 if two_digit_year else 4
 
