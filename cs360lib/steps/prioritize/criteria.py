@@ -503,10 +503,27 @@ class Criteria(Result):
         )
 
 
+def _code_values(sources: Mapping[str, LoadResult]) -> dict[str, list[set[str]]]:
+    """Distinct values of each event source's category columns (:data:`CODE_COLUMNS`).
+
+    Read once per worksheet (not once per candidate): a big city's calls have millions of rows
+    and a few hundred codes.
+    """
+    out: dict[str, list[set[str]]] = {}
+    for name, result in sources.items():
+        if result.kind in ("incidents", "calls", "arrests"):
+            out[name] = [
+                {str(v) for v in result.data[column].dropna().unique()}
+                for column in CODE_COLUMNS[result.kind]
+                if column in result.data.columns
+            ]
+    return out
+
+
 def _internal_sources(
     candidate: Candidate,
     facts: EventFacts | None,
-    sources: Mapping[str, LoadResult],
+    code_values: Mapping[str, list[set[str]]],
     candidates: CandidateList,
 ) -> list[str]:
     """List the department sources that record the candidate (by name or harm heading)."""
@@ -517,13 +534,10 @@ def _internal_sources(
     headings = set(facts.harm_entries.values()) if facts is not None else set()
     headings |= {e.label for n in candidate.names() if (e := table.lookup(n)) is not None}
     found = [candidate.source] if candidate.kind in ("incidents", "calls", "arrests") else []
-    for name, result in sources.items():
-        if name in found or result.kind not in ("incidents", "calls", "arrests"):
+    for name, columns in code_values.items():
+        if name in found:
             continue
-        for column in CODE_COLUMNS[result.kind]:
-            if column not in result.data.columns:
-                continue
-            values = set(result.data[column].dropna().astype(str).unique())
+        for values in columns:
             if {v.casefold() for v in values} & names or any(
                 (e := table.lookup(v)) is not None and e.label in headings for v in values
             ):
@@ -532,30 +546,46 @@ def _internal_sources(
     return found
 
 
-def _calls(
-    candidate: Candidate,
-    facts: EventFacts | None,
-    sources: Mapping[str, LoadResult],
-    candidates: CandidateList,
-) -> int | None:
-    """Count the calls for service of the window that record the candidate (None: no calls)."""
-    calls = [(n, r) for n, r in sources.items() if r.kind == "calls" and n in candidates.windows]
-    if not calls:
-        return None
-    if candidate.kind == "calls" and facts is not None and facts.count is not None:
-        return int(round(facts.count))
-    names = {n.casefold() for n in candidate.names()}
-    headings = set(facts.harm_entries.values()) if facts is not None else set()
-    total = 0
-    for name, result in calls:
+def _call_tallies(
+    sources: Mapping[str, LoadResult], candidates: CandidateList
+) -> dict[str, pd.DataFrame]:
+    """Count the calls of each calls source's window by call type (casefolded) and harm heading.
+
+    Counted once per worksheet, so that each candidate sums a few hundred rows instead of
+    going over millions of calls. Columns ``type``, ``entry`` (the harm table's heading, empty
+    without one) and ``n``.
+    """
+    out = {}
+    for name, result in sources.items():
+        if result.kind != "calls" or name not in candidates.windows:
+            continue
         window = candidates.windows[name]
         data = result.data
         month = data["received_at"].dt.to_period("M").dt.start_time
         rows = (month >= window.start) & (month <= window.end)
         weights = event_weights(data, "calls", candidates.harm_table, rows)
         types = data.loc[rows, "call_type"].astype(str).str.casefold()
-        match = types.isin(names) | (weights["entry"].isin(headings) & (weights["entry"] != ""))
-        total += int(match.sum())
+        both = pd.DataFrame({"type": types.to_numpy(), "entry": weights["entry"].to_numpy()})
+        out[name] = both.value_counts(dropna=False).rename("n").reset_index()
+    return out
+
+
+def _calls(
+    candidate: Candidate,
+    facts: EventFacts | None,
+    tallies: Mapping[str, pd.DataFrame],
+) -> int | None:
+    """Count the calls for service of the window that record the candidate (None: no calls)."""
+    if not tallies:
+        return None
+    if candidate.kind == "calls" and facts is not None and facts.count is not None:
+        return int(round(facts.count))
+    names = {n.casefold() for n in candidate.names()}
+    headings = set(facts.harm_entries.values()) if facts is not None else set()
+    total = 0
+    for tally in tallies.values():
+        match = tally["type"].isin(names) | (tally["entry"].isin(headings) & (tally["entry"] != ""))
+        total += int(tally.loc[match, "n"].sum())
     return total
 
 
@@ -595,6 +625,8 @@ def compute_criteria(
     """
     scan = candidates.scanning
     rows, missing = [], {}
+    code_values = _code_values(sources)
+    call_tallies = _call_tallies(sources, candidates)
     for c in candidates.active():
         facts = candidates.facts.get(c.id)
         reasons: dict[str, str] = {}
@@ -612,7 +644,7 @@ def compute_criteria(
         row["community"] = share
         partners = scan.partners(c.concern, c.names(), c.partners)
         row["feasibility"] = float(len(partners))
-        internal = _internal_sources(c, facts, sources, candidates)
+        internal = _internal_sources(c, facts, code_values, candidates)
         metrics = _partner_metrics(c, candidates)
         holders = scan.holders(c.concern, c.data_kinds)
         held = holders.drop_duplicates("stakeholder_id")
@@ -635,7 +667,7 @@ def compute_criteria(
                 "data_sources": "; ".join(
                     [*internal, *metrics, *(f"{h.organisation}" for h in held.itertuples())]
                 ),
-                "calls": _calls(c, facts, sources, candidates),
+                "calls": _calls(c, facts, call_tallies),
                 "not_computed": describe_missing(reasons),
             }
         )
