@@ -91,6 +91,9 @@ and date; the 11 million pairs of a scale-10 sample department with 99 permutati
 below, the 271 million of scale 50 go above). Under it, the Near Repeat Calculator's Monte
 Carlo test."""
 
+_PAIR_SAMPLE = 20_000
+"""Events whose neighbours :func:`_pairs_within` counts at most (the rest is estimated)."""
+
 SIGNIFICANCE = ("auto", "monte carlo", "normal")
 """How :func:`knox_table` tests each cell: ``"monte carlo"`` (the NRC's random permutations of
 the dates), ``"normal"`` (exact permutation mean and variance, normal p-value:
@@ -286,7 +289,8 @@ def knox_table(
         random shuffles. ``"normal"``: against the exact mean and variance of the count over
         every shuffle (Barton and David 1966), with a normal p-value; its time does not grow
         with the pairs (:mod:`cs360lib.analysis.knox_moments`). ``"auto"``: Monte Carlo
-        unless the pairs within the largest band times ``permutations + 1`` exceed
+        unless the pairs within the largest band (estimated from 20,000 events spread over
+        the data above that many) times ``permutations + 1`` exceed
         :data:`MONTE_CARLO_PAIR_DATES`.
 
     Returns
@@ -395,12 +399,23 @@ def knox_table(
 
 
 def _pairs_within(x: np.ndarray, y: np.ndarray, radius: float, manhattan: bool) -> int:
-    """Pairs of events at most ``radius`` apart, counted by a k-d tree (dual-tree, not listed)."""
-    if x.size < 2:
+    """Pairs of events at most ``radius`` apart: counted, or estimated above 20,000 events.
+
+    Up to :data:`_PAIR_SAMPLE` events every event's neighbours are counted (a k-d tree);
+    above, those of an evenly spaced sample of that many events (every k-th in their order),
+    scaled to all events: enough to choose the test's method, in about a second where a
+    full count of a big city's pairs takes ten.
+    """
+    n = x.size
+    if n < 2:
         return 0
-    tree = cKDTree(np.column_stack([x, y]))
-    ordered = int(tree.count_neighbors(tree, radius, p=1.0 if manhattan else 2.0))
-    return (ordered - x.size) // 2
+    pts = np.column_stack([x, y])
+    step = max(1, -(-n // _PAIR_SAMPLE))
+    probe = pts[::step]
+    found = cKDTree(pts).query_ball_point(
+        probe, radius, p=1.0 if manhattan else 2.0, return_length=True
+    )
+    return int(round((float(found.sum()) - probe.shape[0]) * n / probe.shape[0] / 2))
 
 
 def comparison_text(method: str, permutations: int) -> str:
