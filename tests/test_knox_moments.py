@@ -58,6 +58,7 @@ def test_counts_without_listing_pairs_equal_the_listed_pairs(same_location, metr
     np.testing.assert_array_equal(counted["observed"], listed["observed"])
     np.testing.assert_allclose(counted["expected"], listed["expected"], rtol=1e-12)
     assert int(counted["n_pairs"]) == int(listed["n_pairs"])
+    assert int(counted["n_close"]) == int(listed["n_close"]) == int(listed["observed"][:-1].sum())
     assert np.isnan(counted["simulated_mean"]).all()
 
 
@@ -106,7 +107,7 @@ def test_auto_uses_the_moments_above_the_budget(monkeypatch) -> None:
     text = big.summary()
     assert "every possible shuffle" in text and "random shuffles" not in text
     assert "near-repeat pattern" in text and "nan" not in text.lower()
-    assert any("Barton and David" in w for w in big.warnings)
+    assert any("Barton and David" in w and "lie within 200 m" in w for w in big.warnings)
     assert not any("slow" in w for w in big.warnings)
 
 

@@ -300,7 +300,8 @@ def knox_table(
         under the normal test) and ``p_value`` (one-sided, more pairs than expected; NaN
         without permutations), each of shape (space rows + 1, time columns + 1), the last
         row and column being the pairs beyond the largest band; ``n_pairs``, the number of
-        pairs; and ``method``, ``"monte carlo"`` or ``"normal"``.
+        pairs, and ``n_close``, those within the largest distance band; and ``method``,
+        ``"monte carlo"`` or ``"normal"``.
 
     Raises
     ------
@@ -349,6 +350,7 @@ def knox_table(
             "simulated_mean": np.full(moments["expected"].shape, np.nan),
             "p_value": moments["p_value"],
             "n_pairs": np.asarray(n * (n - 1) // 2),
+            "n_close": np.asarray(int(moments["observed"][:-1].sum())),
             "method": "normal",
         }
     span = int(days.max()) if n else 0
@@ -394,6 +396,7 @@ def knox_table(
         "simulated_mean": sim_mean,
         "p_value": p_value,
         "n_pairs": np.asarray(n_pairs),
+        "n_close": np.asarray(int(observed[:-1].sum())),
         "method": "monte carlo",
     }
 
@@ -697,8 +700,9 @@ def near_repeat(
         )
     if method == "normal":
         notes.append(
-            f"{int(raw['n_pairs']):,} pairs are too many to shuffle the dates "
-            f"{permutations} times in reasonable time, so the p-values come from the exact "
+            f"{int(raw['n_close']):,} pairs of events lie within {float(space_bands[-1]):g} m "
+            f"of each other: too many to shuffle the dates {permutations} times in reasonable "
+            "time, so the p-values come from the exact "
             "average and spread of every possible shuffle (a normal approximation, Barton and "
             "David 1966). With this many pairs, even a small excess is significant: read the "
             "Knox ratios for the size of the pattern."
