@@ -111,6 +111,15 @@ def test_auto_uses_the_moments_above_the_budget(monkeypatch) -> None:
     assert not any("slow" in w for w in big.warnings)
 
 
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_a_handful_of_events_gives_the_listed_counts_and_no_false_alarm(n) -> None:
+    x, y, d = np.arange(n) * 50.0, np.zeros(n), np.arange(n) * 3
+    listed = knox_table(x, y, d, [100], [7], permutations=0)
+    counted = knox_table(x, y, d, [100], [7], significance="normal")
+    np.testing.assert_array_equal(counted["observed"], listed["observed"])
+    assert (counted["p_value"] == 1.0).all()  # every pair within 100 m: no shuffle moves one
+
+
 def test_unknown_significance_is_refused() -> None:
     x, y, d = _pattern(8, n=30, near=0)
     with pytest.raises(AnalysisInputError, match="significance must be one of"):

@@ -11,8 +11,8 @@ table and a p-value per cell without either:
   dual-tree counting (:meth:`scipy.spatial.cKDTree.count_neighbors` between the events of
   day ``d`` and those of day ``d + k``, for every ``k`` up to the longest time band), which
   counts whole groups of points at once instead of listing pairs. The pairs further apart in
-  time follow from each event's number of neighbours in each distance band
-  (:meth:`~scipy.spatial.cKDTree.query_ball_point` with ``return_length``).
+  time follow from each event's number of neighbours in each distance band (scikit-learn's
+  ``KDTree.query_radius`` with ``count_only``, once per distinct location).
 * **Significance.** The count ``X`` of a cell is ``sum over pairs i<j of a_ij * b_ij``, with
   ``a`` the pairs in its distance band and ``b`` those in its time band. Over the ``n!``
   ways of handing the dates to the events, its mean and variance are known exactly (Barton and
@@ -52,7 +52,14 @@ from fractions import Fraction
 import numpy as np
 from scipy.spatial import cKDTree
 
-__all__ = ["knox_by_moments", "permutation_moments"]
+__all__ = [
+    "close_pair_counts",
+    "knox_by_moments",
+    "permutation_moments",
+    "space_degrees",
+    "time_degrees",
+    "upper_p_value",
+]
 
 
 def _band_degrees(cumulative: np.ndarray, n: int) -> np.ndarray:
@@ -106,6 +113,8 @@ def space_degrees(
     from sklearn.neighbors import KDTree
 
     n = x.size
+    if n == 0:
+        return np.zeros((0, edges.size + (1 if same_location else 0) + 1), dtype=np.int64)
     pts = np.column_stack([x, y])
     places, inverse, multiplicity = np.unique(pts, axis=0, return_inverse=True, return_counts=True)
     inverse = inverse.reshape(-1)
@@ -176,7 +185,7 @@ def close_pair_counts(
     sorted_days = days[order]
     pts = np.column_stack([x[order], y[order]])
     day_values, starts = np.unique(sorted_days, return_index=True)
-    stops = np.r_[starts[1:], sorted_days.size]
+    stops = np.r_[starts[1:], sorted_days.size][: starts.size]
     trees = {int(d): cKDTree(pts[a:b]) for d, a, b in zip(day_values, starts, stops, strict=True)}
 
     def count_gap(gap: int) -> np.ndarray:
