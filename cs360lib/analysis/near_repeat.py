@@ -288,10 +288,10 @@ def knox_table(
         ``"monte carlo"``: the NRC's test, the count of each cell against ``permutations``
         random shuffles. ``"normal"``: against the exact mean and variance of the count over
         every shuffle (Barton and David 1966), with a normal p-value; no pair is listed, so
-        its time grows far slower than the pairs (:mod:`cs360lib.analysis.knox_moments`). ``"auto"``: Monte Carlo
-        unless the pairs within the largest band (estimated from 20,000 events spread over
-        the data above that many) times ``permutations + 1`` exceed
-        :data:`MONTE_CARLO_PAIR_DATES`.
+        its time grows far slower than the pairs (:mod:`cs360lib.analysis.knox_moments`).
+        ``"auto"``: Monte Carlo unless the pairs within the largest band (estimated from
+        20,000 events spread over the data above that many) times ``permutations + 1``
+        exceed :data:`MONTE_CARLO_PAIR_DATES`.
 
     Returns
     -------

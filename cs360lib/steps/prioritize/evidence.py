@@ -101,7 +101,7 @@ def _absent(data: pd.DataFrame, filter: Mapping[str, Sequence[str]]) -> str | No
     """Return the first filter column none of whose values occurs in the data, else None."""
     for column, values in filter.items():
         if column in data.columns:
-            present = set(data[column].dropna().astype(str).unique())
+            present = {str(v) for v in data[column].dropna().unique()}
             if not present & {str(v) for v in values}:
                 return column
     return None
@@ -493,7 +493,9 @@ def place_universe(data: pd.DataFrame, rows: pd.Series) -> tuple[str | None, np.
     place = _place_column(data, rows)
     if place is None:
         return None, np.array([], dtype=object)
-    return place, data.loc[rows, place].dropna().astype(str).unique()
+    # distinct values first, then text: a big city's millions of rows name a few thousand places
+    distinct = data.loc[rows, place].dropna().unique()
+    return place, pd.unique(np.asarray([str(v) for v in distinct], dtype=object))
 
 
 def concentration_of(counts: np.ndarray, n_places: int) -> tuple[float, float, float]:
