@@ -54,6 +54,14 @@ def test_periods_are_labelled_by_their_start() -> None:
         to_periods(times, "fortnight")
 
 
+@pytest.mark.parametrize("period", ["day", "month"])
+def test_month_and_day_labels_by_numpy_equal_pandas_periods(period) -> None:
+    stamps = ["1969-12-15 13:00", "1970-01-01 00:00", "2024-02-29 23:59:59.999", None, "1900-03-31"]
+    times = pd.Series(pd.to_datetime(stamps, format="mixed"), index=[5, 3, 1, 9, 7], name="t")
+    expected = times.dt.to_period({"day": "D", "month": "M"}[period]).dt.start_time
+    pd.testing.assert_series_equal(to_periods(times, period), expected)
+
+
 def test_describe_run_in_plain_words() -> None:
     ts = pd.Timestamp
     assert describe_run(ts("2014-01-01"), ts("2014-12-01"), "month") == "in 2014"

@@ -34,6 +34,7 @@ from cs360lib.config.engagement import slugify
 from cs360lib.config.prioritization import CandidateSpec, Prioritization
 from cs360lib.data.coverage import SourceCoverage, source_coverage
 from cs360lib.data.loaders import LoadResult
+from cs360lib.data.periods import to_periods
 from cs360lib.data.schemas import kind_info
 from cs360lib.errors import EvaluationInputError, PrioritizationError
 from cs360lib.publish.aggregate import MAX_BARS, shown_title, top_with_other
@@ -364,7 +365,7 @@ def screen_categories(
         most harm first.
     """
     data = source.data
-    month = data[_time_column(source.kind)].dt.to_period("M").dt.start_time
+    month = to_periods(data[_time_column(source.kind)], "month")
     values = data[column].astype("string")
     now = (month >= window.start) & (month <= window.end)
     before = (month >= window.previous_start) & (month <= window.previous_end)

@@ -63,6 +63,7 @@ import pandas as pd
 from cs360lib.config.prioritization import CRITERIA, CRITERION_LABELS
 from cs360lib.data.coverage import source_coverage
 from cs360lib.data.loaders import LoadResult
+from cs360lib.data.periods import to_periods
 from cs360lib.publish.aggregate import first_of, shown_title
 from cs360lib.publish.results import Counts, Result
 from cs360lib.publish.tables import PresentationTable, presentation_table
@@ -258,7 +259,7 @@ def category_criteria(
     """
     coverage = source_coverage(source, name=name, period="month")
     window = source_window(coverage, as_of)
-    month = source.data[coverage.time_column].dt.to_period("M").dt.start_time
+    month = to_periods(source.data[coverage.time_column], "month")
     inside = (month >= window.previous_start) & (month <= window.end)
     values = sorted(source.data.loc[inside, column].dropna().astype(str).unique())
     places = place_universe(source.data, inside) if source.kind != "partner_metrics" else None
@@ -561,7 +562,7 @@ def _call_tallies(
             continue
         window = candidates.windows[name]
         data = result.data
-        month = data["received_at"].dt.to_period("M").dt.start_time
+        month = to_periods(data["received_at"], "month")
         rows = (month >= window.start) & (month <= window.end)
         weights = event_weights(data, "calls", candidates.harm_table, rows)
         types = data.loc[rows, "call_type"].astype(str).str.casefold()

@@ -31,6 +31,7 @@ import pandas as pd
 from cs360lib.analysis.concentration import generalized_gini, gini
 from cs360lib.data.coverage import SourceCoverage, source_coverage
 from cs360lib.data.loaders import LoadResult
+from cs360lib.data.periods import to_periods
 from cs360lib.data.schemas import SCHEMAS, column_label
 from cs360lib.data.series import CountSeries, count_series, filter_mask
 from cs360lib.errors import EvaluationInputError, SeriesError
@@ -661,7 +662,7 @@ def event_facts(
     trend = _trend(current, previous, kind, problems)
     mask, _ = filter_mask(source.data, filter, name=name)
     kept = pd.DatetimeIndex(current.dropna().index)
-    month_of = data[coverage.time_column].dt.to_period("M").dt.start_time
+    month_of = to_periods(data[coverage.time_column], "month")
     rows = mask & month_of.isin(kept)
     metric = kind == "partner_metrics"
     harm, entries, unweighted = _harm(data, rows, kind, harm_table, metric)
