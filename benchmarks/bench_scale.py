@@ -20,6 +20,11 @@ is the issue's target; the default here is 50.
 Usage::
 
     .venv/bin/python benchmarks/bench_scale.py [--scale 50] [--only 00] [--json out.json]
+        [--department engagement.yml] [--keep folder]
+
+With ``--keep`` the run's report folder (executed notebooks with papermill's cell times, the
+manifest, the reports) is copied out before the temporary folder is removed, for a profile of
+where the time goes.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -101,7 +107,7 @@ def tree_rss(proc: psutil.Process) -> int:
     return total
 
 
-def measure_run(engagement: Path, out: Path, only: str | None) -> dict:
+def measure_run(engagement: Path, out: Path, only: str | None, keep: Path | None = None) -> dict:
     """Run ``cs360 run`` in a child process, sampling the process tree's memory."""
     cmd = [sys.executable, "-m", "cs360lib.cli", "run", str(engagement), "--out", str(out)]
     cmd += ["--timeout", "0"] + (["--only", only] if only else [])
@@ -123,7 +129,10 @@ def measure_run(engagement: Path, out: Path, only: str | None) -> dict:
     stop.set()
     sampler.join()
     seconds = time.perf_counter() - t0
-    manifest = json.loads((Path(stdout.strip().splitlines()[-1]) / "manifest.json").read_text())
+    report_dir = Path(stdout.strip().splitlines()[-1])
+    manifest = json.loads((report_dir / "manifest.json").read_text())
+    if keep is not None:
+        shutil.copytree(report_dir, keep / report_dir.name, dirs_exist_ok=True)
     return {
         "seconds": seconds,
         "peak_tree_bytes": peak,
@@ -146,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         help="engagement.yml of a department made earlier by `cs360 sample --scale N` "
         "(default: make one of --scale in a temporary folder)",
     )
+    parser.add_argument("--keep", type=Path, default=None, help="copy the run's report folder here")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="cs360-bench-scale-") as td:
@@ -167,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         figures = {"scale": args.scale, "load": load}
         if not args.skip_run:
-            run = measure_run(engagement, Path(td) / "reports", args.only)
+            run = measure_run(engagement, Path(td) / "reports", args.only, args.keep)
             figures["run"] = run
             for name, (status, seconds) in run["notebooks"].items():
                 print(f"  {name:<24} {status:<8} {seconds or 0:8.1f} s")
