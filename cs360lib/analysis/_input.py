@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cs360lib.data.columns import distinct_text
 from cs360lib.errors import AnalysisInputError
 
 __all__ = [
@@ -111,7 +112,7 @@ def area_names(column: pd.Series) -> list[str]:
     """
     if isinstance(column.dtype, pd.CategoricalDtype):
         return [str(c) for c in column.cat.categories]
-    return sorted(column.dropna().astype(str).unique())
+    return sorted(distinct_text(column))
 
 
 def time_column(events: pd.DataFrame, time_col: str | None, what: str = "events") -> str:

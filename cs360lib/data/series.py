@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cs360lib.data.columns import distinct_text
 from cs360lib.data.coverage import SourceCoverage, source_coverage
 from cs360lib.data.loaders.result import LoadResult
 from cs360lib.data.periods import check_period, describe_run, period_range, to_periods
@@ -427,9 +428,7 @@ def count_series(
         pieces.append(pd.DataFrame({"period": grid, "area": area, "count": column.to_numpy()}))
     counts = pd.concat(pieces, ignore_index=True)
     categories = tuple(
-        sorted(data.loc[mask, info.code].dropna().astype(str).unique())
-        if info.code in data.columns
-        else ()
+        sorted(distinct_text(data.loc[mask, info.code])) if info.code in data.columns else ()
     )
     flags, refused = _flags(coverage, categories, lo, hi, counts, metric, partial)
     counts = _apply(counts, flags, refused, gaps, name, period)

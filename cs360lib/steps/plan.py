@@ -44,6 +44,7 @@ import altair as alt
 import pandas as pd
 
 from cs360lib.config.engagement import Engagement, Response
+from cs360lib.data.columns import distinct_text
 from cs360lib.data.loaders import LoadResult
 from cs360lib.errors import PlanError
 from cs360lib.publish.aggregate import first_of, shown_title
@@ -365,7 +366,7 @@ def _check_areas(
         except PlanError as error:
             problems.append(f"responses[{response.name!r}].{role}: {error}")
             continue
-        present = set(frame[area.column].dropna().astype(str))
+        present = set(distinct_text(frame[area.column]))
         missing = [v for v in area.values if v not in present]
         if missing:
             close = difflib.get_close_matches(missing[0], sorted(present), n=1, cutoff=0.5)

@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 
 from cs360lib.config.prioritization import CRITERIA, CRITERION_LABELS
+from cs360lib.data.columns import distinct_text
 from cs360lib.data.coverage import source_coverage
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.periods import to_periods
@@ -261,7 +262,7 @@ def category_criteria(
     window = source_window(coverage, as_of)
     month = to_periods(source.data[coverage.time_column], "month")
     inside = (month >= window.previous_start) & (month <= window.end)
-    values = sorted(source.data.loc[inside, column].dropna().astype(str).unique())
+    values = sorted(distinct_text(source.data.loc[inside, column]))
     places = place_universe(source.data, inside) if source.kind != "partner_metrics" else None
     rows = []
     for value in values:
@@ -514,7 +515,7 @@ def _code_values(sources: Mapping[str, LoadResult]) -> dict[str, list[set[str]]]
     for name, result in sources.items():
         if result.kind in ("incidents", "calls", "arrests"):
             out[name] = [
-                {str(v) for v in result.data[column].dropna().unique()}
+                set(distinct_text(result.data[column]))
                 for column in CODE_COLUMNS[result.kind]
                 if column in result.data.columns
             ]

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from cs360lib.analysis.concentration import generalized_gini, gini
+from cs360lib.data.columns import distinct_text
 from cs360lib.data.coverage import SourceCoverage, source_coverage
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.periods import to_periods
@@ -102,7 +103,7 @@ def _absent(data: pd.DataFrame, filter: Mapping[str, Sequence[str]]) -> str | No
     """Return the first filter column none of whose values occurs in the data, else None."""
     for column, values in filter.items():
         if column in data.columns:
-            present = {str(v) for v in data[column].dropna().unique()}
+            present = set(distinct_text(data[column]))
             if not present & {str(v) for v in values}:
                 return column
     return None
@@ -494,9 +495,7 @@ def place_universe(data: pd.DataFrame, rows: pd.Series) -> tuple[str | None, np.
     place = _place_column(data, rows)
     if place is None:
         return None, np.array([], dtype=object)
-    # distinct values first, then text: a big city's millions of rows name a few thousand places
-    distinct = data.loc[rows, place].dropna().unique()
-    return place, pd.unique(np.asarray([str(v) for v in distinct], dtype=object))
+    return place, np.asarray(distinct_text(data.loc[rows, place]), dtype=object)
 
 
 def concentration_of(counts: np.ndarray, n_places: int) -> tuple[float, float, float]:

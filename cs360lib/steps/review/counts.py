@@ -60,6 +60,7 @@ import pandas as pd
 from scipy import stats
 
 from cs360lib.config.engagement import Area, Engagement, Metric, Response
+from cs360lib.data.columns import distinct_text
 from cs360lib.data.coverage import SourceCoverage, source_coverage
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.periods import to_periods
@@ -202,7 +203,7 @@ def _role_filters(
         return {"target": {}}, {"target": where}, notes
     found = {"target": {}}
     places = {"target": f"{column} {', '.join(metric.filter[column])}"}
-    present = set(data[column].dropna().astype(str).unique()) if column in data.columns else set()
+    present = set(distinct_text(data[column])) if column in data.columns else set()
     for role, name in roles.items():
         if name is None:
             continue
