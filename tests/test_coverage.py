@@ -185,3 +185,19 @@ def test_baltimore_shootings_and_homicides_are_absent_in_2014() -> None:
     by_code = source_coverage(result, name="baltimore", column="crime_code").categories
     codes = by_code[by_code["flag"] == "absent"].set_index("category")
     assert codes.loc["9S", "when"] == "in 2014" and codes.loc["1A", "when"] == "in 2014"
+
+
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+def test_category_table_counts_as_a_crosstab_of_the_codes_as_text(period) -> None:
+    from cs360lib.data.coverage import _category_table
+
+    rng = np.random.default_rng(4)
+    times = pd.Series(pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 400, 3000), "D"))
+    codes = pd.Series(rng.choice(["Burglary", "Theft", "Robbery"], 3000), dtype="string[pyarrow]")
+    mixed = pd.Series(rng.choice(np.array([1, "1", "2"], dtype=object), 3000), dtype=object)
+    for column in (codes, mixed):
+        expected = pd.crosstab(to_periods(times, period), column.astype(str))
+        got = _category_table(times, column, period).sort_index().sort_index(axis=1)
+        np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy())
+        assert list(got.index) == list(expected.index)
+        assert list(got.columns) == list(expected.columns)

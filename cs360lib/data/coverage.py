@@ -296,7 +296,7 @@ def category_flags(
         periods = period_flags(frame["t"], period, events=True, gaps=True)
     starts = pd.DatetimeIndex(periods["period"])
     table = (
-        pd.crosstab(to_periods(frame["t"], period), frame["c"].astype(str))
+        _category_table(frame["t"], frame["c"], period)
         .reindex(starts, fill_value=0)
         .sort_index(axis=1)
     )
@@ -317,6 +317,25 @@ def category_flags(
     out = pd.DataFrame(rows, columns=CATEGORY_COLUMNS[1:])
     out.insert(0, "column", column)
     return out.sort_values(["flag", "start", "category"], kind="stable").reset_index(drop=True)
+
+
+def _category_table(times: pd.Series, codes: pd.Series, period: str) -> pd.DataFrame:
+    """Rows per period (index: the periods' starts) and category (columns: its text).
+
+    The counts of ``pd.crosstab(to_periods(times, period), codes.astype(str))``, found by
+    factorizing the periods and the codes and one ``numpy.bincount``: each code becomes text
+    once, not once a row (a big city's millions of rows hold a few hundred codes).
+    """
+    period_of, periods = pd.factorize(to_periods(times, period))
+    code_of, found = pd.factorize(codes)
+    text_of, texts = pd.factorize(np.asarray([str(c) for c in found], dtype=object))
+    k = len(texts)
+    counts = np.bincount(period_of * k + text_of[code_of], minlength=len(periods) * k)
+    return pd.DataFrame(
+        counts.reshape(len(periods), k).astype(np.int64),
+        index=pd.DatetimeIndex(periods),
+        columns=pd.Index(texts, dtype=object),
+    )
 
 
 def _absent_runs(
