@@ -17,29 +17,31 @@ The main entry points:
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from cs360lib import _startup  # noqa: F401 - first: defers a slow import of jsonschema's
-from cs360lib.config.engagement import Engagement, EngagementError
-from cs360lib.config.mapping import Mapping, MappingError, read_mapping, shipped_mappings
-from cs360lib.data.loaders import (
-    LoadError,
-    LoadResult,
-    SourceNotFoundError,
-    load,
-    load_actions,
-    load_arrests,
-    load_calls,
-    load_engagement,
-    load_incidents,
-    load_interviews,
-    load_partner_metrics,
-    load_stakeholders,
-    load_survey,
-)
-from cs360lib.publish.display import show
-from cs360lib.publish.widgets import browse
-from cs360lib.run.notebook import setup_notebook
+
+if TYPE_CHECKING:  # what the names below resolve to, for readers and type checkers
+    from cs360lib.config.engagement import Engagement, EngagementError
+    from cs360lib.config.mapping import Mapping, MappingError, read_mapping, shipped_mappings
+    from cs360lib.data.loaders import (
+        LoadError,
+        LoadResult,
+        SourceNotFoundError,
+        load,
+        load_actions,
+        load_arrests,
+        load_calls,
+        load_engagement,
+        load_incidents,
+        load_interviews,
+        load_partner_metrics,
+        load_stakeholders,
+        load_survey,
+    )
+    from cs360lib.publish.display import show
+    from cs360lib.publish.widgets import browse
+    from cs360lib.run.notebook import setup_notebook
 
 __version__ = "0.1.0"
 
@@ -92,8 +94,81 @@ _SUBMODULES: dict[str, str] = {
 """Short names for modules that notebooks reach as attributes (``cs.evaluate``, ``cs.intake``)."""
 
 
-def __getattr__(name: str) -> ModuleType:
-    """Import analysis modules on first use (``cs.evaluate``, ``cs.intake``, ...)."""
-    if name in _SUBMODULES:
-        return importlib.import_module(_SUBMODULES[name])
-    raise AttributeError(f"module 'cs360lib' has no attribute {name!r}")
+_PUBLIC: dict[str, str] = {
+    **dict.fromkeys(["Engagement", "EngagementError"], "cs360lib.config.engagement"),
+    **dict.fromkeys(
+        ["Mapping", "MappingError", "read_mapping", "shipped_mappings"], "cs360lib.config.mapping"
+    ),
+    **dict.fromkeys(
+        [
+            "LoadError",
+            "LoadResult",
+            "SourceNotFoundError",
+            "load",
+            "load_actions",
+            "load_arrests",
+            "load_calls",
+            "load_engagement",
+            "load_incidents",
+            "load_interviews",
+            "load_partner_metrics",
+            "load_stakeholders",
+            "load_survey",
+        ],
+        "cs360lib.data.loaders",
+    ),
+    "show": "cs360lib.publish.display",
+    "browse": "cs360lib.publish.widgets",
+    "setup_notebook": "cs360lib.run.notebook",
+}
+"""The module that defines each name of :data:`__all__` (imported on first use)."""
+
+_SUBPACKAGES: frozenset[str] = frozenset(
+    [
+        "analysis",
+        "cli",
+        "config",
+        "data",
+        "datasets",
+        "errors",
+        "evaluate",
+        "exercises",
+        "publish",
+        "run",
+        "steps",
+        "workshop",
+    ]
+)
+"""The package's own modules and sub-packages, reachable as attributes (``cs360lib.data``)."""
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name, a short module name or a sub-package on first use.
+
+    ``import cs360lib`` imports nothing heavy (pandas, pandera, Altair): a ``cs360 run``
+    starts its first notebook's kernel before it loads them, and a script that needs one
+    function pays only for that function's modules (docs/performance.md). The names of
+    :data:`__all__` (``cs.Engagement``, ``cs.show``, ``from cs360lib import load``), the
+    short names of :data:`_SUBMODULES` (``cs.evaluate``, ``cs.intake``) and the sub-packages
+    (``cs360lib.data``) are imported when first used, and are then ordinary attributes.
+
+    Raises
+    ------
+    AttributeError
+        For any other name.
+    """
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(_SUBMODULES[name])
+    elif name in _SUBPACKAGES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module 'cs360lib' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """List the public names and short module names with the module's own."""
+    return sorted({*globals(), *__all__, *_SUBMODULES, *_SUBPACKAGES})

@@ -238,14 +238,29 @@ def _run_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``cs360 run``: execute one engagement; prints the report folder on stdout."""
-    from cs360lib.run.engagement_run import run_engagement
+    from cs360lib.run.start import begin_run
 
-    if args.exit_with_parent:  # a batch task: a lost worker must not leave this run behind
-        from cs360lib.run.batch import watch_parent
+    options = _run_options(args)
+    # the first notebook's kernel starts and warms up while this process imports the runner
+    # (pandas, pandera, the loaders): docs/performance.md
+    start = begin_run(
+        args.engagement,
+        out_dir=options["out_dir"],
+        notebooks_dir=options["notebooks_dir"],
+        only=options["only"],
+    )
+    try:
+        from cs360lib.run.engagement_run import run_engagement
 
-        watch_parent()
+        if args.exit_with_parent:  # a batch task: a lost worker must not leave this run behind
+            from cs360lib.run.batch import watch_parent
+
+            watch_parent()
+    except BaseException:
+        start.abandon()
+        raise
     result = run_engagement(
-        args.engagement, **_run_options(args), notebooks_at_once=args.notebooks_at_once
+        args.engagement, **options, notebooks_at_once=args.notebooks_at_once, start=start
     )
     if args.result_json:
         Path(args.result_json).write_text(json.dumps(result.to_dict(), default=str))

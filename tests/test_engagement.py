@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from cs360lib import Engagement, EngagementError, load_engagement
-from cs360lib.config.engagement import slugify
+from cs360lib.config.slug import slugify
 
 MINIMAL = """
 engagement: {id: test-pd, name: Test PD engagement}

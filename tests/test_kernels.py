@@ -11,6 +11,7 @@ from conftest import FIXTURE_ENGAGEMENT, write_notebook
 
 from cs360lib.run import engagement_run, kernels
 from cs360lib.run.engagement_run import run_engagement
+from cs360lib.run.forkserver import fork_available
 from cs360lib.run.kernels import (
     ALWAYS_IMPORTED,
     SCRUBBER_MODULES,
@@ -34,6 +35,8 @@ print("PROBE " + json.dumps({
     "history": list(In),
     "count": get_ipython().execution_count,
     "cwd": os.getcwd(),
+    "path0": sys.path[0],
+    "random": __import__("numpy").random.random(),
 }))
 """
 """First cell after the parameters: what the kernel holds before the notebook does anything."""
@@ -110,7 +113,24 @@ def isolation_run(tmp_path_factory: pytest.TempPathFactory):
         cwd=str(notebooks),
         progress_bar=False,
     )
-    return result, started, {**_probes(plain)[0], "path": plain}
+    # a plain kernel that first imports what the fork server had imported when it forked the
+    # kernels of 01 and 02: the modules of the setup, of 00 (cs.evaluate) and of 01
+    imported = warm_up_modules(notebooks / "00_dirty.ipynb")
+    imported += [m for m in warm_up_modules(notebooks / "01_probe.ipynb") if m not in imported]
+    reference = _notebook(
+        folder / "imports.ipynb",
+        f"import cs360lib.run.kernels as _k\nexec(_k.warm_up_code({imported!r}), {{}})",
+        PROBE,
+    )
+    pm.execute_notebook(
+        str(reference),
+        str(folder / "imports.out.ipynb"),
+        parameters=_manifest_parameters(result),
+        cwd=str(notebooks),
+        progress_bar=False,
+    )
+    imports = _probes(folder / "imports.out.ipynb")[0]
+    return result, started, {**_probes(plain)[0], "path": plain, "imports": imports}
 
 
 def test_every_notebook_runs_in_a_fresh_warm_kernel(isolation_run) -> None:
@@ -121,6 +141,10 @@ def test_every_notebook_runs_in_a_fresh_warm_kernel(isolation_run) -> None:
     assert all(p["warm"] for p in probes) and not plain["warm"]  # imported ahead, not cold
     assert [k.nb_path.stem for k in started] == [nb.name for nb in result.notebooks]
     assert all(k.warm_up_error is None for k in started)
+    if fork_available():  # forked from the run's fork server, not started as new processes
+        assert all(k.forked for k in started)
+    # numpy's global generator is seeded anew in each kernel, as in a fresh process
+    assert len({p["random"] for p in probes}) == 3
 
 
 def test_nothing_leaks_from_one_notebook_to_the_next(isolation_run) -> None:
@@ -131,10 +155,15 @@ def test_nothing_leaks_from_one_notebook_to_the_next(isolation_run) -> None:
         # the namespace, options and filters of a kernel that papermill started cold
         assert probe["names"] == plain["names"]
         assert probe["max_rows"] == plain["max_rows"] != 3
-        assert probe["filters"] == plain["filters"]
+        # the filters of a kernel that imported the same libraries, in the same order (the
+        # fork server imported those of 00 before it forked the kernels of 01 and 02)
+        reference = plain["imports"]["filters"] if fork_available() else plain["filters"]
+        assert probe["filters"] == reference
+        assert "('ignore', None, <class 'Warning'>, None, 0)" not in probe["filters"]  # 00's
         # the warm-up counted no execution and left no history
         assert probe["count"] == plain["count"] and probe["history"] == plain["history"]
         assert probe["cwd"] == plain["cwd"]
+        assert probe["path0"] == plain["path0"]  # the notebook's folder comes first, as there
         counts = [c.execution_count for c in _code_cells(result.report_dir / f"{name}.ipynb")]
         assert counts == list(range(1, len(counts) + 1))  # numbered from 1, as papermill does
         assert [c.execution_count for c in _code_cells(plain["path"])] == [1, 2, 3]

@@ -17,7 +17,6 @@ import contextvars
 import datetime as dt
 import difflib
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any, Literal
 
@@ -66,27 +65,6 @@ _PENDING_CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.Co
 )
 """Context of the :meth:`Engagement.model_validate` call under way (pydantic calls a custom
 ``__init__`` without it)."""
-
-
-def slugify(text: str) -> str:
-    """Turn any text into a slug: lower-case letters, digits and single dashes.
-
-    The one slug rule of the package: engagement ids in a new engagement's scaffold,
-    and report folder names when an engagement file cannot be read.
-
-    Parameters
-    ----------
-    text : str
-        Any text, e.g. a folder name ``"River_City PD"``.
-
-    Returns
-    -------
-    str
-        ``"river-city-pd"``; accents are dropped (``"Montréal"`` gives ``"montreal"``);
-        empty when ``text`` holds no letter or digit.
-    """
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
 class Info(_Strict):

@@ -45,7 +45,6 @@ import concurrent.futures as cf
 import contextlib
 import os
 import shutil
-import tempfile
 import time
 import traceback
 from collections.abc import Iterable
@@ -53,16 +52,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from cs360lib.config.engagement import Engagement, slugify
-from cs360lib.data.loaders.cache import CACHE_ENV, NOTEBOOK_ENV, LoadCache
+from cs360lib.config.engagement import Engagement
+from cs360lib.data.loaders.cache import LoadCache
 from cs360lib.data.loaders.packed import release_memory
 from cs360lib.data.loaders.sources import load_engagement
 from cs360lib.errors import Cs360Error, RunError
 from cs360lib.run import execute, schedule
-from cs360lib.run.execute import DEFAULT_TIMEOUT, NotebookResult, discover_notebooks
+from cs360lib.run.execute import DEFAULT_TIMEOUT, NotebookResult
 from cs360lib.run.finish import finish_reports
+from cs360lib.run.forkserver import KernelForkServer
 from cs360lib.run.frontpage import SAMPLE_ENGAGEMENT_ID
 from cs360lib.run.index import render_index
 from cs360lib.run.kernels import WarmKernel
@@ -75,6 +73,15 @@ from cs360lib.run.manifest import (
     describe_inputs,
 )
 from cs360lib.run.progress import Progress, one_line, progress_sink, utc_now
+from cs360lib.run.start import (
+    DEFAULT_OUT,
+    LOAD_CACHE_DIR,
+    RunStart,
+    begin_run,
+    kernel_environment,
+    partial_folder,
+    report_folder_id,
+)
 
 __all__ = [
     "DEFAULT_OUT",
@@ -86,12 +93,6 @@ __all__ = [
     "run_engagement",
     "write_failure_record",
 ]
-
-DEFAULT_OUT = Path("reports")
-"""Default reports folder (relative to the current directory)."""
-
-LOAD_CACHE_DIR = ".load-cache"
-"""Folder of the run folder holding the loaded sources while the run lasts."""
 
 
 @dataclass
@@ -162,6 +163,7 @@ def run_engagement(
     timestamp: str | None = None,
     pdf: bool | None = None,
     notebooks_at_once: int | None = None,
+    start: RunStart | None = None,
 ) -> RunResult:
     """Execute the notebook sequence for one engagement and write its reports.
 
@@ -208,27 +210,44 @@ def run_engagement(
         machine with two cores or more when the loaded tables are small
         (:func:`~cs360lib.run.schedule.notebooks_at_once`), else one. ``cs360 batch`` runs
         each engagement with one.
+    start : RunStart, optional
+        The run as :func:`~cs360lib.run.start.begin_run` began it, with the same
+        ``engagement``, ``out_dir``, ``notebooks_dir``, ``only`` and ``timestamp``: its
+        folder, its start time and the first notebook's kernel, started before the caller
+        imported this module (``cs360 run`` does). By default the run begins here and starts
+        the first kernel once the engagement is valid.
 
     Returns
     -------
     RunResult
         Outcome, with ``report_dir`` the final folder.
+
+    Raises
+    ------
+    ValueError
+        If ``start`` was begun for another engagement file.
     """
-    started = time.perf_counter()
-    started_at = utc_now()
-    ts = timestamp or started_at.strftime("%Y%m%dT%H%M%SZ")
     eng_path = Path(engagement).expanduser().resolve()
+    if start is None:
+        start = begin_run(
+            eng_path,
+            out_dir=out_dir,
+            notebooks_dir=notebooks_dir,
+            only=only,
+            timestamp=timestamp,
+            start_kernel=False,
+        )
+    elif start.engagement != eng_path:
+        start.abandon()
+        raise ValueError(f"the run was begun for {start.engagement}, not {eng_path}")
+    started, started_at, ts, tmp = start.clock, start.started_at, start.timestamp, start.partial
     log_lines: list[str] = []
     say = progress_sink(progress, log_lines)
 
     eng: Engagement | None = None
-    eng_id = report_folder_id(eng_path)
-    error: str | None = None
-    notebooks: list[Path] = []
-    try:
-        notebooks = discover_notebooks(notebooks_dir, only)
-    except RunError as exc:
-        error = str(exc)
+    eng_id = start.folder_id
+    error: str | None = start.notebooks_error
+    notebooks = start.notebooks
     try:
         eng = Engagement.load(eng_path)
         eng_id = eng.id
@@ -238,8 +257,7 @@ def run_engagement(
         error = one_line(exc)
     say(f"[{eng_id}] engagement {eng_path}")
 
-    base = Path(out_dir).expanduser().resolve() / eng_id
-    tmp = _partial_dir(base, ts)
+    base = start.out_dir / eng_id
     results = [NotebookResult(name=p.stem, status="pending") for p in notebooks]
     manifest = Manifest(
         engagement=EngagementRecord(
@@ -267,8 +285,10 @@ def run_engagement(
         error=error,
         notebooks=results,
     )
-    cache = LoadCache(tmp / LOAD_CACHE_DIR)
-    ahead = _KernelsAhead(notebooks, cache, say, eng_id)
+    cache = LoadCache(start.cache_folder)
+    ahead = _KernelsAhead(notebooks, cache, say, eng_id, start.fork_server)
+    if start.first_kernel is not None:
+        ahead.kernels[0], start.first_kernel = start.first_kernel, None
     try:
         if eng is not None and error is None:
             ahead.start(0)  # the first kernel warms up while the pre-flight loads the sources
@@ -282,6 +302,9 @@ def run_engagement(
             for res in results:
                 res.status = "skipped"
         else:
+            # the second kernel warms up while the first finishes its warm-up: started when
+            # the first notebook starts, it was not ready when that notebook ended
+            ahead.start(1)
             parameters = manifest.parameters.model_dump()
             at_once = schedule.notebooks_at_once(notebooks_at_once, table_bytes)
             manifest.options.notebooks_at_once = at_once
@@ -317,6 +340,7 @@ def run_engagement(
         raise
     finally:
         ahead.shutdown()  # a kernel started for a run that could not run, or a skipped notebook
+        start.close_fork_server()
     duration = time.perf_counter() - started
     manifest.notebooks = results
     manifest.status = "ok" if error is None else "failed"
@@ -378,7 +402,7 @@ def write_failure_record(
     eng_id = report_folder_id(eng_path)
     ts = utc_now().strftime("%Y%m%dT%H%M%SZ")
     base = Path(out_dir) / eng_id
-    tmp = _partial_dir(base, ts)
+    tmp = partial_folder(base, ts)
     now = utc_now()
     manifest = Manifest(
         status="failed",
@@ -436,31 +460,6 @@ def error_text(manifest: Manifest, *, log: str = "") -> str:
     if log:
         lines += ["", "--- output of the run process ---", log.rstrip()]
     return "\n".join(lines) + "\n"
-
-
-def report_folder_id(path: str | os.PathLike[str]) -> str:
-    """Name the report folder of an engagement file that cannot be loaded.
-
-    Parameters
-    ----------
-    path : path
-        The engagement file (it may be missing or invalid).
-
-    Returns
-    -------
-    str
-        The file's ``engagement.id`` when the YAML can be read, else the file's stem,
-        or its folder's name when the file is called ``engagement.yml``; always as a
-        slug (:func:`cs360lib.config.engagement.slugify`), ``"engagement"`` when empty.
-    """
-    path = Path(path)
-    with contextlib.suppress(OSError, ValueError, yaml.YAMLError):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        info = data.get("engagement") if isinstance(data, dict) else None
-        if isinstance(info, dict) and info.get("id") and slugify(str(info["id"])):
-            return slugify(str(info["id"]))
-    stem = path.parent.name if path.stem in ("engagement", "") else path.stem
-    return slugify(stem) or "engagement"
 
 
 # --------------------------------------------------------------------------- internals
@@ -539,7 +538,7 @@ def _execute_all(
     A notebook starts when a place is free and the notebooks it needs have finished
     (:func:`cs360lib.run.schedule.prerequisites`; a notebook that declares nothing needs every
     notebook before it), in the order of the sequence. Each kernel gets the load cache's
-    folder in :data:`CACHE_ENV` and its notebook's name in :data:`NOTEBOOK_ENV`; its lookups
+    folder and its notebook's name (:func:`~cs360lib.run.start.kernel_environment`); its lookups
     are recorded in ``NotebookResult.cache``. The kernel of the next notebook is started and
     warmed while a notebook runs (:class:`~cs360lib.run.kernels.WarmKernel`); every notebook
     still has a kernel of its own. With ``fail_fast`` no notebook starts after a failure
@@ -563,7 +562,7 @@ def _execute_all(
         nb_path, res = notebooks[i], results[i]
         say(f"[{eng_id}] {nb_path.stem} ({i + 1}/{len(notebooks)}) running ...")
         own = execute.notebook_parameters(nb_path, parameters, tmp)
-        env = {CACHE_ENV: str(cache.folder), NOTEBOOK_ENV: nb_path.stem}
+        env = kernel_environment(cache.folder, nb_path)
         kernel = ahead.take(i)
         if kernel is not None:
             in_use[i] = kernel
@@ -643,11 +642,19 @@ def _execute_all(
 class _KernelsAhead:
     """The kernels started ahead of their notebooks, by notebook index (see :mod:`.kernels`)."""
 
-    def __init__(self, notebooks: list[Path], cache: LoadCache, say: Progress, eng_id: str):
+    def __init__(
+        self,
+        notebooks: list[Path],
+        cache: LoadCache,
+        say: Progress,
+        eng_id: str,
+        fork_server: KernelForkServer | None = None,
+    ):
         self.notebooks = notebooks
         self.cache = cache
         self.say = say
         self.eng_id = eng_id
+        self.fork_server = fork_server
         self.kernels: dict[int, WarmKernel] = {}
 
     def start(self, i: int) -> None:
@@ -655,9 +662,9 @@ class _KernelsAhead:
         if i >= len(self.notebooks) or i in self.kernels:
             return
         nb_path = self.notebooks[i]
-        env = {CACHE_ENV: str(self.cache.folder), NOTEBOOK_ENV: nb_path.stem}
+        env = kernel_environment(self.cache.folder, nb_path)
         try:
-            self.kernels[i] = WarmKernel(nb_path, env)
+            self.kernels[i] = WarmKernel(nb_path, env, fork_server=self.fork_server)
         except Exception as exc:  # noqa: BLE001 - papermill then starts one, and reports
             self.say(f"[{self.eng_id}] {nb_path.stem}: could not start a kernel ahead: {exc}")
 
@@ -695,12 +702,6 @@ def _finish(
         manifest.report_dir = str(final)
         manifest.write(final)
     return final
-
-
-def _partial_dir(base: Path, ts: str) -> Path:
-    """Create the hidden folder a run writes into before it is published."""
-    base.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{ts}.partial-{os.getpid()}-", dir=base))
 
 
 def _publish(tmp: Path, base: Path, ts: str) -> Path:

@@ -73,6 +73,7 @@ REPOSITORY_NOTEBOOKS = Path(cs360lib.__file__).resolve().parents[1] / "notebooks
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 if TYPE_CHECKING:
+    from cs360lib.run.forkserver import KernelForkServer
     from cs360lib.run.kernels import WarmKernel
     from cs360lib.run.reports import ExportResult
 
@@ -390,14 +391,26 @@ class CapturedOutput:
     ----------
     env : dict of str to str, optional
         Variables added to the environment the kernel starts with.
+    fork_server : KernelForkServer, optional
+        The run's fork server (:mod:`cs360lib.run.forkserver`): the kernel is forked from it
+        when it can be, else started as a new process.
+    modules : list of str, optional
+        The modules the fork server imports before it forks this kernel.
     """
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        fork_server: KernelForkServer | None = None,
+        modules: list[str] | None = None,
+    ) -> None:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in text()
         self._records: list[str] = []
         self._kernel = ""
         self._thread: int | None = None
-        self.kernel_manager_class = _kernel_manager_writing_to(self._file, env)
+        self.kernel_manager_class = _kernel_manager_writing_to(
+            self._file, env, fork_server, modules or []
+        )
 
     def __enter__(self) -> CapturedOutput:
         with _ROUTES_LOCK:
@@ -466,10 +479,17 @@ class _RoutingHandler(logging.Handler):
                 records.append(line)
 
 
-def _kernel_manager_writing_to(stream: IO[bytes], env: dict[str, str] | None = None) -> type:
+def _kernel_manager_writing_to(
+    stream: IO[bytes],
+    env: dict[str, str] | None = None,
+    fork_server: KernelForkServer | None = None,
+    modules: list[str] | None = None,
+) -> type:
     """Make a kernel manager whose kernel writes its stdout and stderr to a file.
 
-    A jupyter_client kernel manager; ``env`` is added to the kernel's environment.
+    A jupyter_client kernel manager; ``env`` is added to the kernel's environment. With a
+    ``fork_server`` the kernel is forked from it (after it imported ``modules``) when it can
+    be, and started as a new process otherwise.
     """
     from jupyter_client.manager import AsyncKernelManager
 
@@ -480,6 +500,29 @@ def _kernel_manager_writing_to(stream: IO[bytes], env: dict[str, str] | None = N
             if env:
                 kw["env"] = {**kw.get("env", os.environ), **env}
             await super().start_kernel(**kw)
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            pid = None
+            if fork_server is not None:
+                pid = fork_server.fork_kernel(
+                    kernel_cmd,
+                    env=dict(kw.get("env") or os.environ),
+                    cwd=str(kw.get("cwd") or os.getcwd()),
+                    output=stream.fileno(),
+                    modules=list(modules or []),
+                )
+            if pid is None:
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+                return
+            from cs360lib.run.forkserver import ForkedKernelProcess
+
+            # jupyter_client's LocalProvisioner polls, signals and kills through ``process``
+            # (its process group first: the forked kernel leads its own)
+            provisioner: Any = self.provisioner
+            provisioner.process = ForkedKernelProcess(pid, fork_server)
+            provisioner.pid = provisioner.pgid = pid
+            provisioner.cwd = kw.get("cwd")
+            self._reconcile_connection_info(provisioner.connection_info)
 
     return _CapturingKernelManager
 

@@ -27,9 +27,13 @@ import textwrap
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import cs360lib
 from cs360lib.run.execute import KERNEL_NAME, CapturedOutput
+
+if TYPE_CHECKING:
+    from cs360lib.run.forkserver import KernelForkServer
 
 __all__ = [
     "ALWAYS_IMPORTED",
@@ -42,10 +46,13 @@ __all__ = [
 
 ALWAYS_IMPORTED: tuple[str, ...] = (
     "cs360lib",
+    *dict.fromkeys(cs360lib._PUBLIC.values()),
     "cs360lib.publish.charts",
     "cs360lib.publish.tables",
 )
-"""Modules every notebook imports in its setup cell (``cs.setup_notebook``)."""
+"""Modules every notebook imports in its setup cell (``cs.setup_notebook``): those of the
+package's public names (``cs.Engagement``, ``cs.load_engagement``, ``cs.show``, which
+``import cs360lib`` imports on first use) and the charts' and tables' modules."""
 
 FREE_TEXT_STEPS: tuple[str, ...] = (
     "cs360lib.steps.scanning",
@@ -114,16 +121,15 @@ def warm_up_modules(nb_path: Path) -> list[str]:
         :data:`ALWAYS_IMPORTED`, then, in order of first use, every ``cs360lib`` module the
         notebook's code imports (``import cs360lib.x``, ``from cs360lib.steps import intake``
         gives ``cs360lib.steps`` and ``cs360lib.steps.intake``) or reaches as a short name
-        (``cs.evaluate`` gives ``cs360lib.evaluate``). A name that is not a module is
+        (``cs.evaluate`` gives ``cs360lib.evaluate``) or public name (``cs.show`` gives
+        ``cs360lib.publish.display``). A name that is not a module is
         harmless: the warm-up skips what it cannot import. Cells that do not parse as
         Python (magics) are skipped. A notebook that uses a :data:`FREE_TEXT_STEPS` module
         also gets the :data:`SCRUBBER_MODULES`.
     """
     import nbformat
 
-    import cs360lib
-
-    short = cs360lib._SUBMODULES
+    short = {**cs360lib._SUBMODULES, **cs360lib._PUBLIC}
     found = list(ALWAYS_IMPORTED)
 
     def add(name: str) -> None:
@@ -175,7 +181,9 @@ def warm_up_code(modules: list[str]) -> str:
     -------
     str
         Code that defines a function, calls it and deletes it, so the user namespace is left
-        as it was. It imports ``modules``, then the :data:`LAZY_IMPORTS` and makes the
+        as it was. In a kernel forked from the run's fork server it first calls
+        :func:`cs360lib.run.forkserver.after_kernel_start`. It imports ``modules``, then the
+        :data:`LAZY_IMPORTS` and makes the
         :data:`WARM_UP_CALLS` of every trigger module now imported. The function skips what
         fails (a name that is not a module; the notebook's own cells raise any real failure
         where it belongs).
@@ -185,6 +193,9 @@ def warm_up_code(modules: list[str]) -> str:
         def {WARM_UP_FUNCTION}(names, lazy, calls, chart):
             import importlib
             import sys
+            forked = sys.modules.get("cs360lib.run.forkserver")
+            if forked is not None:
+                forked.after_kernel_start()
             for name in names:
                 try:
                     importlib.import_module(name)
@@ -224,6 +235,9 @@ class WarmKernel:
         Variables added to the kernel's environment.
     modules : list of str, optional
         Modules to import while warming; defaults to :func:`warm_up_modules` of the notebook.
+    fork_server : KernelForkServer, optional
+        The run's fork server (:mod:`cs360lib.run.forkserver`): the kernel is forked from it,
+        after it imported ``modules``, when it can be; else it starts as a new process.
 
     Attributes
     ----------
@@ -231,10 +245,14 @@ class WarmKernel:
         Where the kernel process's own stdout and stderr go (read into a failed notebook's
         traceback by :func:`cs360lib.run.execute.execute_notebook`).
     km : jupyter_client.AsyncKernelManager
-        The kernel's manager, handed to papermill (``km=``), which then starts no kernel.
+        The kernel's manager, handed to papermill (``km=``), which then starts no kernel
+        (the kernel is started by the background thread: use it after :meth:`wait`).
+    forked : bool
+        Whether the kernel was forked from the fork server (else started as a new process);
+        known once the kernel has started.
     warm_up_error : str or None
-        Why the warm-up could not run (the notebook then starts cold and fails or succeeds
-        on its own).
+        Why the kernel could not start or warm up (the notebook then starts cold, in a kernel
+        papermill starts when this one did not, and fails or succeeds on its own).
     """
 
     def __init__(
@@ -242,24 +260,47 @@ class WarmKernel:
         nb_path: Path,
         env: dict[str, str] | None = None,
         modules: list[str] | None = None,
+        fork_server: KernelForkServer | None = None,
     ) -> None:
-        from jupyter_core.utils import run_sync
-
         self.nb_path = nb_path
-        self.captured = CapturedOutput(env)
+        modules = modules if modules is not None else warm_up_modules(nb_path)
+        self.captured = CapturedOutput(env, fork_server, modules)
         self.km = self.captured.kernel_manager_class(kernel_name=KERNEL_NAME)
         self.warm_up_error: str | None = None
+        self.forked = False
         self._closed = False
-        code = warm_up_code(modules if modules is not None else warm_up_modules(nb_path))
-        run_sync(self.km.start_kernel)(cwd=str(nb_path.parent), extra_arguments=KERNEL_ARGUMENTS)
+        self._shutdown_lock = threading.Lock()
         self._thread = threading.Thread(
-            target=self._warm_up, args=(code,), name=f"warm-{nb_path.stem}", daemon=True
+            target=self._warm_up,
+            args=(warm_up_code(modules),),
+            name=f"warm-{nb_path.stem}",
+            daemon=True,
         )
         self._thread.start()
 
+    @property
+    def started(self) -> bool:
+        """Whether the kernel process was started (or forked) and not shut down."""
+        return self.km.has_kernel and not self._closed
+
     def _warm_up(self, code: str) -> None:
         from jupyter_client.blocking import BlockingKernelClient
+        from jupyter_core.utils import run_sync
 
+        try:
+            run_sync(self.km.start_kernel)(
+                cwd=str(self.nb_path.parent), extra_arguments=KERNEL_ARGUMENTS
+            )
+        except Exception as exc:  # noqa: BLE001 - papermill starts one, and reports
+            self.warm_up_error = f"the kernel did not start: {type(exc).__name__}: {exc}"
+            return
+        from cs360lib.run.forkserver import ForkedKernelProcess
+
+        self.forked = isinstance(getattr(self.km.provisioner, "process", None), ForkedKernelProcess)
+        if self._closed:  # shut down while it started
+            with contextlib.suppress(Exception):
+                run_sync(self.km.shutdown_kernel)(now=True)
+            return
         # the kernel's manager answers whether its process lives: without it the client asks
         # the heartbeat, which has not beaten yet when a loaded machine starts two kernels at
         # once, and wait_for_ready then says the kernel died when it is still starting
@@ -291,14 +332,20 @@ class WarmKernel:
         return not self._thread.is_alive()
 
     def shutdown(self) -> None:
-        """Stop the kernel process now (idempotent; never raises)."""
-        if self._closed:
-            return
-        self._closed = True
+        """Stop the kernel process now (idempotent; never raises).
+
+        A kernel still starting in the background thread is stopped by that thread once it
+        has started.
+        """
+        with self._shutdown_lock:
+            if self._closed:
+                return
+            self._closed = True
         from jupyter_core.utils import run_sync
 
-        with contextlib.suppress(Exception):  # also removes its connection file
-            run_sync(self.km.shutdown_kernel)(now=True)
+        if self.km.has_kernel:
+            with contextlib.suppress(Exception):  # also removes its connection file
+                run_sync(self.km.shutdown_kernel)(now=True)
 
     def __enter__(self) -> WarmKernel:
         return self

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cs360lib.config.engagement import slugify
+from cs360lib.config.slug import slugify
 from cs360lib.errors import EngagementError
 
 TEMPLATE = Path(__file__).resolve().parent / "engagement.yml"
@@ -34,7 +34,7 @@ def write_engagement_scaffold(directory: str | Path, name: str | None = None) ->
     -------
     Path
         The new engagement file. Its id is the slug of the folder's name
-        (:func:`cs360lib.config.engagement.slugify`), ``engagement`` when that is empty.
+        (:func:`cs360lib.config.slug.slugify`), ``engagement`` when that is empty.
 
     Raises
     ------

@@ -45,6 +45,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cs360lib.config.mapping import Mapping, read_mapping
+from cs360lib.data.cache_env import CACHE_ENV, NOTEBOOK_ENV
 from cs360lib.data.loaders.pipeline import load
 from cs360lib.data.loaders.result import LoadResult
 from cs360lib.data.readers import resolve_files
@@ -59,12 +60,6 @@ __all__ = [
     "loader_version",
     "source_key",
 ]
-
-CACHE_ENV = "CS360_LOAD_CACHE"
-"""Environment variable naming the cache folder; ``cs360 run`` sets it in its kernels only."""
-
-NOTEBOOK_ENV = "CS360_NOTEBOOK"
-"""Environment variable naming the notebook a kernel runs (recorded with each lookup)."""
 
 EVENTS_FILE = "events.jsonl"
 """File of the cache folder that lists every lookup, one JSON object per line."""

@@ -30,8 +30,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from cs360lib.config.engagement import slugify
 from cs360lib.config.prioritization import CandidateSpec, Prioritization
+from cs360lib.config.slug import slugify
 from cs360lib.data.coverage import SourceCoverage, source_coverage
 from cs360lib.data.loaders import LoadResult
 from cs360lib.data.periods import to_periods
