@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -163,10 +164,68 @@ def test_the_server_and_its_kernels_end_when_the_run_dies(tmp_path: Path, notebo
     assert _gone(int(server_pid)) and _gone(int(kernel_pid))
 
 
+def test_a_forked_kernel_ends_when_the_server_is_killed(notebook) -> None:
+    server = start_fork_server()
+    kernel = WarmKernel(notebook, fork_server=server)
+    try:
+        assert kernel.wait() and kernel.forked
+        pid = kernel.km.provisioner.pid
+        os.kill(server.process.pid, signal.SIGKILL)  # no chance to stop its kernels
+        assert _gone(pid)
+    finally:
+        kernel.shutdown()
+        server.close()
+
+
+def forked_processes() -> set[int]:
+    """Every process running the fork server's command line: servers and forked kernels."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"cs360lib.run.forkserver" in cmdline and not _gone(int(entry.name), 0):
+                found.add(int(entry.name))
+    return found
+
+
+def test_a_run_that_stops_while_its_first_kernel_is_forked_leaves_no_process(
+    tmp_path: Path,
+) -> None:
+    from conftest import BROKEN_ENGAGEMENT, FIXTURE_NOTEBOOKS
+
+    from cs360lib.run.engagement_run import run_engagement
+    from cs360lib.run.start import begin_run
+
+    before = forked_processes()
+    for attempt in range(3):  # the pre-flight fails while the server imports or forks
+        start = begin_run(
+            BROKEN_ENGAGEMENT, out_dir=tmp_path / str(attempt), notebooks_dir=FIXTURE_NOTEBOOKS
+        )
+        result = run_engagement(
+            BROKEN_ENGAGEMENT,
+            out_dir=tmp_path / str(attempt),
+            notebooks_dir=FIXTURE_NOTEBOOKS,
+            progress=None,
+            start=start,
+        )
+        assert result.status == "failed"
+    deadline = time.monotonic() + 15
+    while forked_processes() - before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not forked_processes() - before
+
+
 def test_a_kernel_is_started_as_a_process_when_it_cannot_be_forked(server, notebook) -> None:
     # another command than the server's interpreter running ipykernel_launcher: not forked
     assert server.fork_kernel(["/bin/true"], env={}, cwd="/", output=1, modules=[]) is None
-    server.close()  # a server that is gone: not forked either, and the kernel still starts
+    os.kill(server.process.pid, signal.SIGKILL)  # a server that died: the kernel still starts
+    server.process.wait()
+    deadline = time.monotonic() + 10
+    while server.alive and time.monotonic() < deadline:
+        time.sleep(0.05)
     kernel = WarmKernel(notebook, fork_server=server)
     try:
         assert kernel.wait() and kernel.warm_up_error is None and not kernel.forked
@@ -174,6 +233,14 @@ def test_a_kernel_is_started_as_a_process_when_it_cannot_be_forked(server, noteb
         assert content["status"] == "ok"
     finally:
         kernel.shutdown()
+
+
+def test_no_kernel_starts_once_the_run_closed_its_server(notebook) -> None:
+    server = start_fork_server()
+    server.close()
+    kernel = WarmKernel(notebook, fork_server=server)
+    assert kernel.wait() and not kernel.km.has_kernel
+    assert "the run is over" in (kernel.warm_up_error or "")
 
 
 def test_a_server_that_cannot_start_is_no_server(monkeypatch) -> None:

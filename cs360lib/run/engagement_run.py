@@ -302,8 +302,8 @@ def run_engagement(
             for res in results:
                 res.status = "skipped"
         else:
-            # the second kernel warms up while the first finishes its warm-up: started when
-            # the first notebook starts, it was not ready when that notebook ended
+            # the second kernel is started now, not when the first notebook starts: it is then
+            # ready when that notebook ends (the first notebook starts earlier than it did)
             ahead.start(1)
             parameters = manifest.parameters.model_dump()
             at_once = schedule.notebooks_at_once(notebooks_at_once, table_bytes)

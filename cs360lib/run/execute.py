@@ -512,6 +512,8 @@ def _kernel_manager_writing_to(
                     modules=list(modules or []),
                 )
             if pid is None:
+                if fork_server is not None and fork_server.closed_by_run:
+                    raise RuntimeError("the run is over: its kernels are not started")
                 await super()._async_launch_kernel(kernel_cmd, **kw)
                 return
             from cs360lib.run.forkserver import ForkedKernelProcess

@@ -19,7 +19,8 @@ as in a fresh process. It is used only where ``fork`` exists, when the kernel's 
 ``<the server's interpreter> -m ipykernel_launcher ...``; otherwise, or when the server has
 died or cannot fork, the kernel is started as a new process as before. The server ends when
 the run closes it or dies (its socket closes), and stops any kernel still running; each kernel
-ends when the server does (ipykernel's parent poller).
+ends when the server does (at once on Linux, ``PR_SET_PDEATHSIG``; else ipykernel's parent
+poller).
 
 The runner and the server talk over a Unix ``SOCK_SEQPACKET`` socket pair: JSON requests, the
 kernel's stdout and stdin passed as file descriptors (``socket.send_fds``), and replies, plus
@@ -71,6 +72,9 @@ each kernel."""
 LAUNCHER = ("-m", "ipykernel_launcher")
 """How a kernelspec's command runs the kernel; only such commands are forked."""
 
+PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: the signal a process gets when its parent ends."""
+
 MESSAGE_BYTES = 1 << 20
 """Largest message (the request carries the kernel's whole environment)."""
 
@@ -93,6 +97,12 @@ class KernelForkServer:
         server runs with it, and forks only kernels whose command starts with it.
     modules : sequence of str, optional
         Modules the server imports as soon as it starts.
+
+    Attributes
+    ----------
+    closed_by_run : bool
+        Whether the run closed the server (the run is over: a kernel still starting must not
+        start), as opposed to a server that died (its kernels start as new processes).
 
     Raises
     ------
@@ -123,6 +133,7 @@ class KernelForkServer:
         self._exits: dict[int, int] = {}
         self._changed = threading.Condition()
         self._closed = False
+        self.closed_by_run = False
         self._reader = threading.Thread(target=self._read, name="fork-server", daemon=True)
         self._reader.start()
 
@@ -186,7 +197,11 @@ class KernelForkServer:
         return None
 
     def close(self, timeout: float = 5.0) -> None:
-        """Close the socket and wait for the server to stop its kernels and end (idempotent)."""
+        """Close the socket and wait for the server to stop its kernels and end (idempotent).
+
+        Sets :attr:`closed_by_run`: a kernel asked for afterwards is not started at all.
+        """
+        self.closed_by_run = True
         if self._closed:
             return
         self._closed = True
@@ -347,6 +362,8 @@ def serve(sock: socket.socket, modules: list[str]) -> None:
     for pid in children:  # the run is over or gone: stop what it left running
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):  # a kernel just forked may not lead its group yet
+            os.kill(pid, signal.SIGKILL)
     for pid in children:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
@@ -401,16 +418,30 @@ def _fork(request: dict[str, Any], fds: list[int], close: Callable[[], None]) ->
         raise RuntimeError("the server has a Python thread; not forking")
     sys.stdout.flush()
     sys.stderr.flush()
+    server = os.getpid()
     pid = os.fork()
     if pid:
         return pid
-    _become_kernel(request, fds, close)  # pragma: no cover - runs in the child
+    _become_kernel(request, fds, close, server)  # pragma: no cover - runs in the child
 
 
-def _become_kernel(request: dict[str, Any], fds: list[int], close: Callable[[], None]) -> None:
+def _die_with(server: int) -> None:
+    """End this kernel when the server ends: at once on Linux, else by ipykernel's poller."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != server:  # the server ended before this line
+        os._exit(1)
+
+
+def _become_kernel(
+    request: dict[str, Any], fds: list[int], close: Callable[[], None], server: int
+) -> None:
     """In the forked child: set up the process as a started kernel would be, run it, exit."""
     code = 1
     try:
+        _die_with(server)
         close()
         os.setsid()  # its own process group, as jupyter_client's start_new_session
         signal.set_wakeup_fd(-1)
@@ -427,7 +458,7 @@ def _become_kernel(request: dict[str, Any], fds: list[int], close: Callable[[], 
             sys.path[0] = os.getcwd()
         os.environ.clear()
         os.environ.update(request["env"])
-        os.environ["JPY_PARENT_PID"] = str(os.getppid())  # the kernel ends with the server
+        os.environ["JPY_PARENT_PID"] = str(server)  # the kernel ends with the server
         global _FORKED, _LIBRARY_FILTERS
         _FORKED = True
         _LIBRARY_FILTERS = warnings.filters[: len(warnings.filters) - _SERVER_FILTERS]
@@ -435,7 +466,8 @@ def _become_kernel(request: dict[str, Any], fds: list[int], close: Callable[[], 
             sys.modules["numpy"].random.seed()
         import runpy
 
-        sys.argv = [LAUNCHER[1], *request["args"]]
+        # ipykernel read JPY_PARENT_PID when the server imported it: say it again
+        sys.argv = [LAUNCHER[1], *request["args"], f"--IPKernelApp.parent_handle={server}"]
         runpy.run_module(LAUNCHER[1], run_name="__main__", alter_sys=True)
         code = 0
     except SystemExit as exc:

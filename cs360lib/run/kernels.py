@@ -5,8 +5,10 @@ process starts, imports ``cs360lib``, pandas, pandera, Altair and the notebook's
 (``cs.evaluate`` brings statsmodels) and starts vl-convert's JavaScript engine for the first
 chart (docs/performance.md). :class:`WarmKernel` starts a notebook's kernel *ahead of time*:
 the runner starts the kernel of notebook N+1 when notebook N starts, and a background thread
-has it import those modules (a silent execution, which binds no name and counts no execution)
-while notebook N computes; papermill then executes notebook N+1 in that kernel.
+starts it (forked from the run's fork server, :mod:`cs360lib.run.forkserver`, which has
+already imported those modules, or else as a new process) and has it import those modules (a
+silent execution, which binds no name and counts no execution) while notebook N computes;
+papermill then executes notebook N+1 in that kernel.
 
 Each notebook still has a kernel of its own, so nothing a notebook does (variables, pandas
 options, the Altair theme, warnings filters, the publishing rules of ``cs.show``) can reach the
