@@ -201,11 +201,10 @@ class KernelForkServer:
 
         Sets :attr:`closed_by_run`: a kernel asked for afterwards is not started at all.
         """
-        self.closed_by_run = True
-        if self._closed:
+        if self.closed_by_run:
             return
-        self._closed = True
-        with contextlib.suppress(OSError):
+        self.closed_by_run = self._closed = True
+        with contextlib.suppress(OSError):  # also when the server died and closed its end
             self._sock.shutdown(socket.SHUT_RDWR)
         self._sock.close()
         try:
