@@ -409,7 +409,7 @@ class CapturedOutput:
         self._kernel = ""
         self._thread: int | None = None
         self.kernel_manager_class = _kernel_manager_writing_to(
-            self._file, env, fork_server, modules or []
+            self._file, env, fork_server, modules
         )
 
     def __enter__(self) -> CapturedOutput:

@@ -178,7 +178,7 @@ class KernelForkServer:
         n = len(self.interpreter)
         if cmd[:n] != self.interpreter or tuple(cmd[n : n + 2]) != LAUNCHER or not self.alive:
             return None
-        request = {"op": "fork", "args": cmd[n + 2 :], "env": env, "cwd": cwd, "modules": modules}
+        request = {"args": cmd[n + 2 :], "env": env, "cwd": cwd, "modules": modules}
         reply = self._ask(request, [output])
         return int(reply["pid"]) if reply and reply.get("pid") else None
 
